@@ -1,0 +1,221 @@
+"""Command line interface. Parses arguments, builds core objects, prints.
+
+``paperbrowse`` with no command starts the Textual app (imported lazily, so
+``paperbrowse search`` never pays for loading the UI).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from paperbrowse import __version__
+from paperbrowse.core.index import SORTS, PaperIndex
+from paperbrowse.core.library import Library, LibraryError
+from paperbrowse.core.locations import Locations
+from paperbrowse.core.query import QueryError
+from paperbrowse.core.service import Corpus, OpenedIndex, needs_build, open_index
+
+
+class Context:
+    """What every command needs: the data locations and the corpus."""
+
+    def __init__(self, data_dir: Path | None, corpus_dir: Path | None) -> None:
+        self.locations = Locations.resolve(data_dir)
+        self.corpus = Corpus(corpus_dir) if corpus_dir else Corpus.bundled()
+
+    def open_index(self, rebuild: bool = False, quiet: bool = False) -> OpenedIndex:
+        """Open the index, building it with a Rich progress bar when needed."""
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        err = Console(stderr=True)
+        try:
+            if not rebuild and not needs_build(self.locations, self.corpus):
+                return open_index(self.locations, self.corpus)
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                disable=quiet or not err.is_terminal,
+            ) as progress:
+                task = progress.add_task("Building the search index", total=None)
+
+                def report(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                opened = open_index(self.locations, self.corpus, rebuild=True, progress=report)
+        except (OSError, RuntimeError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        for problem in opened.capture_errors:
+            err.print(f"[yellow]warning:[/] skipped a capture: {problem}", highlight=False)
+        if not quiet:
+            stamp = opened.index.stamp
+            err.print(
+                f"Indexed {stamp.docs} papers ({opened.entries} entries) "
+                f"in {stamp.seconds:.2f} s into {self.locations.index_root}",
+                highlight=False,
+            )
+        return opened
+
+    def library(self) -> Library:
+        try:
+            return Library(self.locations.ensure().library_path)
+        except (LibraryError, OSError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="PAPERBROWSE_DATA_DIR",
+    help="Where the index and bookmarks live (default: the platform's user data dir).",
+)
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of page captures to index instead of the bundled corpus.",
+)
+@click.version_option(__version__, prog_name="paperbrowse")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None) -> None:
+    """paperbrowse: search, read and bookmark research papers in the terminal.
+
+    Without a command, opens the app on the bundled corpus.
+    """
+    ctx.obj = Context(data_dir, corpus_dir)
+    if ctx.invoked_subcommand is None:
+        from paperbrowse.ui.app import run_app
+
+        run_app(ctx.obj.locations, ctx.obj.corpus)
+
+
+def _hit_line(index: PaperIndex, hit, plain: bool) -> str:
+    p = hit.paper
+    year = str(p.year) if p.year else "----"
+    return f"{p.id}\t{year}\t{p.title}"
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=False)
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
+@pass_context
+def search(obj: Context, query: tuple[str, ...], limit: int, sort: str, as_json: bool) -> None:
+    """Search the index. QUERY uses Whoosh's query language.
+
+    \b
+    Examples:
+      paperbrowse search latent diffusion
+      paperbrowse search 'title:"latent diffusion"' --json
+      paperbrowse search 'year:[2023 TO 2025]' --sort date
+      paperbrowse search 'difusion~' 'NOT audio'
+    """
+    text = " ".join(query)
+    index = obj.open_index(quiet=True).index
+    try:
+        results = index.search(text, sort=sort, limit=limit)
+    except QueryError as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo("See 'paperbrowse search --help' for the query syntax.", err=True)
+        sys.exit(2)
+    if as_json:
+        payload = {
+            "query": text,
+            "sort": results.sort,
+            "total": results.total,
+            "hits": [
+                {"rank": h.rank + 1, "score": round(h.score, 4), **h.paper.to_dict()}
+                for h in results.hits
+            ],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    out = Console()
+    if not out.is_terminal:
+        for hit in results.hits:
+            click.echo(_hit_line(index, hit, plain=True))
+        return
+    from paperbrowse.ui.render import hit_table
+
+    out.print(hit_table(results))
+
+
+@cli.command("index")
+@click.option("--rebuild", is_flag=True, help="Rebuild even if the index is up to date.")
+@pass_context
+def index_cmd(obj: Context, rebuild: bool) -> None:
+    """Build the search index if it is missing or stale, and report on it."""
+    opened = obj.open_index(rebuild=rebuild)
+    stamp = opened.index.stamp
+    state = "rebuilt" if opened.built else "up to date"
+    click.echo(f"index {state}: {stamp.docs} papers, {obj.locations.index_root}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print bookmarks as JSON.")
+@pass_context
+def bookmarks(obj: Context, as_json: bool) -> None:
+    """List bookmarked papers, oldest first."""
+    marks = obj.library().bookmarks()
+    if as_json:
+        from paperbrowse.core.export import render_json
+
+        click.echo(render_json(marks), nl=False)
+        return
+    if not marks:
+        click.echo("No bookmarks yet: press b on a paper in the app.", err=True)
+        return
+    for bm in marks:
+        year = str(bm.paper.year) if bm.paper.year else "----"
+        click.echo(f"{bm.added_at:%Y-%m-%d}\t{year}\t{bm.paper.title}")
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["md", "markdown", "bibtex", "bib", "csv", "json"], case_sensitive=False),
+    default=None,
+    help="Output format (default: from the file extension, else md).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output).",
+)
+@pass_context
+def export(obj: Context, fmt: str | None, output: Path | None) -> None:
+    """Export the reading list (the bookmarks)."""
+    from paperbrowse.core import export as exporter
+
+    marks = obj.library().bookmarks()
+    if output is None:
+        click.echo(exporter.render(marks, fmt or "md"), nl=False)
+        return
+    try:
+        written = exporter.export(marks, output, fmt)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
+    click.echo(f"Wrote {len(marks)} papers to {written}", err=True)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="paperbrowse")

@@ -1,0 +1,153 @@
+"""Highlighting: mark the words of a text that match a query.
+
+Matching is done on analysed forms, with the same analyzer as the index, so a
+query for ``diffusion`` highlights ``diffusion-based`` and ``Diffusion``, and
+``matern`` highlights ``Matérn``. The output is a tuple of
+:data:`~paperbrowse.core.models.Segment` ``(text, matched)`` pairs; the UI
+turns them into styled text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable
+
+from paperbrowse.core.models import Segment
+
+Span = tuple[int, int]
+
+#: Whoosh's ``RegexTokenizer`` default pattern (``whoosh.analysis.tokenizers``).
+WORD_PATTERN = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
+_FIND_WORDS = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
+
+
+class WordAnalyzer:
+    """A token-local Whoosh analyzer, memoised per distinct word.
+
+    The index analyzer (tokenise, lower-case, fold accents, drop stop words,
+    stem) treats each token on its own, so analysing every distinct word once
+    and tokenising with the same pattern gives the same terms as running the
+    analyzer over the text, about 20 times faster. Used to highlight the
+    abstracts of every hit on each keystroke.
+
+    Args:
+        analyzer: a Whoosh analyzer whose filters act on single tokens.
+        max_words: bound on the memo (distinct words), to bound memory.
+    """
+
+    def __init__(self, analyzer: Callable[..., Iterable], max_words: int = 200_000) -> None:
+        self.analyzer = analyzer
+        self.max_words = max_words
+        self._memo: dict[str, str | None] = {}
+
+    def term(self, word: str) -> str | None:
+        """The indexed term of one word, or ``None`` if it is a stop word."""
+        try:
+            return self._memo[word]
+        except KeyError:
+            pass
+        terms = [t.text for t in self.analyzer(word, mode="query")]
+        term = terms[0] if len(terms) == 1 else None
+        if len(self._memo) >= self.max_words:
+            self._memo.clear()
+        self._memo[word] = term
+        return term
+
+    def __call__(self, text: str) -> Iterable[tuple[int, int, str | None]]:
+        """Yield ``(start, end, term)`` for each word of ``text``."""
+        for m in WORD_PATTERN.finditer(text):
+            yield m.start(), m.end(), self.term(m.group())
+
+
+def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> list[Span]:
+    """Return ``(start, end)`` offsets of the words of ``text`` whose term is in ``words``.
+
+    Only the distinct words of ``text`` are analysed (one C-level ``findall``
+    and memoised lookups); the offsets of the few matching words are then found
+    with a regular expression whose boundaries are those of Whoosh's
+    tokenizer, so the spans equal those of analysing the whole text.
+
+    Args:
+        text: the text to scan.
+        words: analysed query terms (e.g. stemmed ``"diffus"``).
+        analyzer: the index analyzer wrapped in a :class:`WordAnalyzer`.
+    """
+    if not words or not text:
+        return []
+    surface = {w for w in set(_FIND_WORDS.findall(text)) if analyzer.term(w) in words}
+    if not surface:
+        return []
+    alternatives = "|".join(re.escape(w) for w in sorted(surface, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?<!\w\.)(?:{alternatives})(?!\w)(?!\.\w)")
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def segments(
+    text: str, spans: Iterable[Span], start: int = 0, end: int | None = None
+) -> tuple[Segment, ...]:
+    """Cut ``text[start:end]`` into segments, marking the characters in ``spans``."""
+    end = len(text) if end is None else end
+    out: list[Segment] = []
+    pos = start
+    for s, e in sorted(spans):
+        s, e = max(s, start), min(e, end)
+        if e <= s or s < pos:
+            continue
+        if s > pos:
+            out.append((text[pos:s], False))
+        out.append((text[s:e], True))
+        pos = e
+    if pos < end:
+        out.append((text[pos:end], False))
+    return tuple(out)
+
+
+def highlight(text: str, words: Collection[str], analyzer: WordAnalyzer) -> tuple[Segment, ...]:
+    """Return the whole of ``text`` as segments with the query's matches marked."""
+    return segments(text, match_spans(text, words, analyzer))
+
+
+def _snap_left(text: str, pos: int) -> int:
+    if pos <= 0:
+        return 0
+    space = text.rfind(" ", 0, pos)
+    return space + 1 if space != -1 and pos - space < 20 else pos
+
+
+def _snap_right(text: str, pos: int) -> int:
+    if pos >= len(text):
+        return len(text)
+    space = text.rfind(" ", 0, pos)
+    return space if space > pos - 20 else pos
+
+
+def snippet(
+    text: str, words: Collection[str], analyzer: WordAnalyzer, width: int = 220
+) -> tuple[Segment, ...]:
+    """Return the best-matching fragment of ``text``, at most about ``width`` characters.
+
+    The fragment is the window holding the most distinct matched words (ties:
+    the most matches, then the earliest). ``…`` marks text cut on either side.
+    Without any match, the opening of the text is returned.
+    """
+    spans = match_spans(text, words, analyzer)
+    if len(text) <= width:
+        return segments(text, spans)
+    best_start, best_key = 0, (0, 0)
+    for anchor, _ in spans:
+        start = max(0, anchor - width // 5)
+        inside = [(s, e) for s, e in spans if s >= start and e <= start + width]
+        key = (len({text[s:e].casefold() for s, e in inside}), len(inside))
+        if key > best_key:
+            best_start, best_key = start, key
+    start = _snap_left(text, best_start)
+    end = _snap_right(text, min(len(text), start + width))
+    body = segments(text, spans, start, end)
+    prefix: tuple[Segment, ...] = (("…", False),) if start > 0 else ()
+    suffix: tuple[Segment, ...] = (("…", False),) if end < len(text) else ()
+    return prefix + body + suffix
+
+
+def plain(segs: Iterable[Segment]) -> str:
+    """Join segments back into a plain string."""
+    return "".join(text for text, _ in segs)

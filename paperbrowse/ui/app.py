@@ -1,0 +1,426 @@
+"""The paperbrowse Textual app.
+
+Built from injected objects (:class:`PaperBrowseApp` takes the locations, the
+corpus, and optionally an opened index and a library), so tests run it over a
+data folder in ``tmp_path``. All index work happens in thread workers; the UI
+never waits on Whoosh.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, OptionList, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from paperbrowse.core import export as exporter
+from paperbrowse.core.index import SORTS, PaperIndex
+from paperbrowse.core.library import Library
+from paperbrowse.core.locations import Locations
+from paperbrowse.core.models import Hit, Results
+from paperbrowse.core.query import QueryError
+from paperbrowse.core.service import Corpus, open_index
+from paperbrowse.ui.messages import IndexFailed, IndexProgress, IndexReady, SearchCompleted
+from paperbrowse.ui.screens import ExportScreen, HelpScreen
+from paperbrowse.ui.widgets import DetailPane, ResultList, SearchBar
+
+#: Seconds to wait after a keystroke before searching (typing bursts collapse).
+DEBOUNCE_SECONDS = 0.12
+#: Hits fetched per page; the next page loads when the cursor nears the end.
+PAGE_SIZE = 100
+
+SEARCH_PLACEHOLDER = (
+    'Search: latent diffusion · "exact phrase" · title:byol · year:[2020 TO 2023] · difusion~'
+)
+SORT_LABELS = {"relevance": "relevance", "date": "newest first", "upvotes": "most upvoted"}
+
+
+class PaperBrowseApp(App[None]):
+    """Search, read and bookmark papers.
+
+    Args:
+        locations: where the index and library live.
+        corpus: the captures the index reflects (built on first run).
+        library: the bookmarks store; opened from ``locations`` if omitted.
+        index: an already opened index; opened (or built) in a worker if omitted.
+    """
+
+    TITLE = "paperbrowse"
+    CSS_PATH = "app.tcss"
+
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", id="focus_search"),
+        Binding("b", "toggle_bookmark", "Bookmark", id="toggle_bookmark"),
+        Binding("B", "toggle_bookmarks_view", "Bookmarks", id="bookmarks_view"),
+        Binding("e", "export", "Export", id="export"),
+        Binding("s", "cycle_sort", "Sort", id="cycle_sort"),
+        Binding("question_mark", "help", "Keys", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("escape", "escape", "Back", show=False, id="escape"),
+    ]
+
+    view: reactive[str] = reactive("search")
+    sort: reactive[str] = reactive("relevance")
+
+    def __init__(
+        self,
+        locations: Locations,
+        corpus: Corpus,
+        *,
+        library: Library | None = None,
+        index: PaperIndex | None = None,
+    ) -> None:
+        super().__init__()
+        self.locations = locations
+        self.corpus = corpus
+        self.library = library or Library(locations.ensure().library_path)
+        self.index = index
+        self.results: Results | None = None
+        self.bookmarked: frozenset[str] = self.library.ids()
+        self.export_format = "md"
+        self._loading_more = False
+
+    # ----------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield SearchBar(
+            placeholder=SEARCH_PLACEHOLDER,
+            id="search",
+        )
+        yield Static("", id="status")
+        with Vertical(id="building"):
+            yield Label("Building the search index from the bundled corpus…", id="building-label")
+            yield ProgressBar(id="building-progress", show_eta=False)
+        with Horizontal(id="main"):
+            yield ResultList(id="results")
+            yield DetailPane(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#results").border_title = "Results"
+        self.query_one("#detail").border_title = "Paper"
+        self.query_one(DetailPane).show(None)
+        if self.index is None:
+            self.query_one("#main").display = False
+            self.load_index()
+        else:
+            self.query_one("#building").display = False
+            self._index_opened()
+        self.query_one(SearchBar).focus()
+
+    # ------------------------------------------------------------------ index
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def load_index(self) -> None:
+        """Open the index, building it first if it is missing or stale."""
+        worker = get_current_worker()
+        try:
+            opened = open_index(
+                self.locations,
+                self.corpus,
+                progress=lambda done, total: self.post_message(IndexProgress(done, total)),
+                is_cancelled=lambda: worker.is_cancelled,
+            )
+        except Exception as exc:  # shown to the user; the app stays usable for bookmarks
+            self.post_message(IndexFailed(str(exc)))
+            return
+        self.post_message(
+            IndexReady(opened.index, opened.built, [str(e) for e in opened.capture_errors])
+        )
+
+    def on_index_progress(self, message: IndexProgress) -> None:
+        self.query_one("#building-progress", ProgressBar).update(
+            total=message.total, progress=message.done
+        )
+
+    def on_index_ready(self, message: IndexReady) -> None:
+        self.index = message.index
+        self.query_one("#building").display = False
+        self.query_one("#main").display = True
+        for warning in message.warnings:
+            self.notify(warning, title="Capture skipped", severity="warning", timeout=10)
+        if message.built:
+            self.notify(
+                f"Indexed {message.index.stamp.docs} papers in {message.index.stamp.seconds:.1f} s",
+                title="Index ready",
+            )
+        self._index_opened()
+
+    def on_index_failed(self, message: IndexFailed) -> None:
+        self.query_one("#building-label", Label).update(f"Cannot open the index: {message.error}")
+        self.notify(message.error, title="Index error", severity="error", timeout=30)
+
+    def _index_opened(self) -> None:
+        assert self.index is not None
+        self.sub_title = f"{self.index.doc_count()} papers"
+        self.run_search(self.query_one(SearchBar).value, self.sort)
+
+    # ----------------------------------------------------------------- search
+    @on(SearchBar.Changed, "#search")
+    def _query_changed(self, event: SearchBar.Changed) -> None:
+        if self.view != "search":
+            self.view = "search"
+        self.run_search(event.value, self.sort)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def run_search(self, text: str, sort: str, limit: int = PAGE_SIZE, more: bool = False) -> None:
+        """Search off the UI thread after a short debounce; posts :class:`SearchCompleted`.
+
+        Args:
+            text: the query.
+            sort: one of :data:`~paperbrowse.core.index.SORTS`.
+            limit: number of hits to fetch.
+            more: True when fetching further pages of the same query (no
+                debounce, the cursor position is kept).
+        """
+        if self.index is None:
+            return
+        if not more:
+            time.sleep(DEBOUNCE_SECONDS)
+        if get_current_worker().is_cancelled:
+            return
+        try:
+            results = self.index.search(text, sort=sort, limit=limit)
+        except QueryError as exc:
+            self.post_message(
+                SearchCompleted(text, sort, None, f"column {exc.column}: {exc.reason}")
+            )
+            return
+        except Exception as exc:  # never fail silently: the user sees what went wrong
+            self.post_message(SearchCompleted(text, sort, None, f"search failed: {exc!r}"))
+            return
+        self.post_message(SearchCompleted(text, sort, results, more=more))
+
+    def on_search_completed(self, message: SearchCompleted) -> None:
+        if message.query != self.query_one(SearchBar).value or message.sort != self.sort:
+            return  # a newer query is on its way: keep results in typing order
+        if self.view != "search":
+            return
+        self._loading_more = False
+        status = self.query_one("#status", Static)
+        if message.error is not None:
+            status.update(f"[b red]Query problem[/] {message.error}  [dim](? shows the syntax)[/]")
+            status.add_class("error")
+            return
+        status.remove_class("error")
+        results = message.results
+        assert results is not None
+        self.results = results
+        self.bookmarked = self.library.ids()
+        result_list = self.query_one(ResultList)
+        keep = result_list.highlighted if message.more else None
+        self._show_hits(list(results.hits))
+        if keep is not None and keep < len(results.hits):
+            result_list.highlighted = keep
+        self._update_status()
+
+    def _update_status(self) -> None:
+        status = self.query_one("#status", Static)
+        if self.view == "bookmarks":
+            count = len(self.bookmarked)
+            status.update(f"[b]{count}[/] bookmarked papers  [dim]· B or esc: back · e: export[/]")
+            return
+        if self.results is None:
+            status.update("")
+            return
+        r = self.results
+        noun = "hit" if r.total == 1 else "hits"
+        what = f"[b]{r.total}[/] {noun}" if r.query.strip() else f"[b]{r.total}[/] papers"
+        shown = (
+            f" (first {len(r.hits)} listed, more as you scroll)" if len(r.hits) < r.total else ""
+        )
+        status.update(f"{what}{shown} · sorted by {SORT_LABELS[r.sort]}")
+
+    def _show_hits(self, hits: list[Hit]) -> None:
+        result_list = self.query_one(ResultList)
+        result_list.show_hits(hits, self.bookmarked)
+        result_list.border_title = "Bookmarks" if self.view == "bookmarks" else "Results"
+        self._show_detail(result_list.current_hit)
+
+    # ----------------------------------------------------------------- detail
+    @on(OptionList.OptionHighlighted, "#results")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        result_list = self.query_one(ResultList)
+        self._show_detail(result_list.current_hit)
+        r = self.results
+        near_end = event.option_index >= len(result_list.hits) - 5
+        if (
+            self.view == "search"
+            and r
+            and near_end
+            and r.total > len(r.hits)
+            and not self._loading_more
+        ):
+            self._loading_more = True
+            self.run_search(r.query, self.sort, len(r.hits) + PAGE_SIZE, True)
+
+    def _show_detail(self, hit: Hit | None) -> None:
+        pane = self.query_one(DetailPane)
+        if hit is None:
+            pane.show(None)
+            return
+        paper = hit.paper
+        abstract = ()
+        if self.index is not None and self.results is not None and self.view == "search":
+            abstract = self.index.highlight(paper.abstract, self.results)
+        pane.show(paper, hit.title, abstract, bookmarked=paper.id in self.bookmarked)
+
+    @on(OptionList.OptionSelected, "#results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.query_one(DetailPane).focus()
+
+    @on(SearchBar.ToResults)
+    @on(SearchBar.Submitted, "#search")
+    def _to_results(self) -> None:
+        self.query_one(ResultList).focus()
+
+    # ---------------------------------------------------------------- actions
+    def action_focus_search(self) -> None:
+        self.query_one(SearchBar).focus()
+
+    def action_escape(self) -> None:
+        if self.view == "bookmarks":
+            self.action_toggle_bookmarks_view()
+        elif self.focused is not self.query_one(SearchBar):
+            self.action_focus_search()
+
+    def action_toggle_bookmark(self) -> None:
+        """Bookmark the selected paper, or remove its bookmark."""
+        hit = self.query_one(ResultList).current_hit
+        if hit is None:
+            self.notify("No paper selected.", severity="warning")
+            return
+        now_marked = self.library.toggle(hit.paper)
+        self.bookmarked = self.library.ids()
+        self.query_one(ResultList).refresh_mark(hit.paper.id, now_marked)
+        self._show_detail(hit)
+        verb = "Bookmarked" if now_marked else "Removed bookmark:"
+        self.notify(f"{verb} {hit.paper.title}", timeout=3)
+        if self.view == "bookmarks":
+            self._update_status()
+
+    def action_toggle_bookmarks_view(self) -> None:
+        """Switch between the search results and the bookmarks."""
+        self.view = "bookmarks" if self.view == "search" else "search"
+
+    def watch_view(self, view: str) -> None:
+        if not self.is_mounted:
+            return
+        if view == "bookmarks":
+            self.bookmarked = self.library.ids()
+            marks = self.library.bookmarks()
+            hits = [
+                Hit(
+                    bm.paper,
+                    rank,
+                    0.0,
+                    ((bm.paper.title, False),),
+                    ((bm.paper.abstract[:300], False),) if bm.paper.abstract else (),
+                )
+                for rank, bm in enumerate(marks)
+            ]
+            self._show_hits(hits)
+            self._update_status()
+            self.query_one(ResultList).focus()
+        else:
+            self.run_search(self.query_one(SearchBar).value, self.sort)
+
+    def action_cycle_sort(self) -> None:
+        """Cycle the sort order: relevance → newest first → most upvoted."""
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.notify(f"Sorted by {SORT_LABELS[self.sort]}", timeout=2)
+        if self.view == "search":
+            self.run_search(self.query_one(SearchBar).value, self.sort)
+
+    def action_help(self) -> None:
+        """Show every key binding and the query syntax."""
+        self.push_screen(HelpScreen(self.key_help()))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """``(keys, description)`` for every binding, for the help screen."""
+        rows = [
+            ("/", "Go to the search bar"),
+            ("↓ or enter (in the search bar)", "Go to the results"),
+            ("↑ ↓  j k", "Move through the results"),
+            ("g  G  home  end", "First / last result"),
+            ("enter (on a result)", "Read the paper: focus the detail pane"),
+            ("tab  shift+tab", "Move between search bar, results and detail pane"),
+            ("b", "Bookmark / un-bookmark the selected paper"),
+            ("B", "Show the bookmarks (the reading list); B or esc to go back"),
+            ("e", "Export the reading list (Markdown, BibTeX, CSV, JSON)"),
+            ("s", "Cycle sort: relevance, newest first, most upvoted"),
+            ("ctrl+p", "Command palette: every action by name"),
+            ("?", "This help"),
+            ("esc", "Back to the search bar"),
+            ("q  ctrl+q", "Quit"),
+        ]
+        return rows
+
+    def action_export(self) -> None:
+        """Ask for a file and format, then write the reading list there."""
+        count = len(self.library)
+        if count == 0:
+            self.notify("No bookmarks to export yet: press b on a paper first.", severity="warning")
+            return
+
+        def done(choice: tuple[Path, str] | None) -> None:
+            if choice is None:
+                return
+            path, fmt = choice
+            self.export_format = fmt
+            try:
+                written = exporter.export(self.library.bookmarks(), path, fmt)
+            except (OSError, ValueError) as exc:
+                self.notify(
+                    f"Cannot write {path}: {getattr(exc, 'strerror', None) or exc}",
+                    title="Export failed",
+                    severity="error",
+                    timeout=10,
+                )
+                return
+            self.notify(
+                f"Wrote {count} papers to {written}", title="Reading list exported", timeout=8
+            )
+
+        self.push_screen(ExportScreen(count, Path.cwd(), self.export_format), done)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Bookmark selected paper", "Bookmark or un-bookmark (b)", self.action_toggle_bookmark
+        )
+        yield SystemCommand(
+            "Show bookmarks", "The reading list (B)", self.action_toggle_bookmarks_view
+        )
+        yield SystemCommand(
+            "Export reading list", "Markdown, BibTeX, CSV or JSON (e)", self.action_export
+        )
+        yield SystemCommand(
+            "Cycle sort order", "Relevance, newest, most upvoted (s)", self.action_cycle_sort
+        )
+        yield SystemCommand("Search", "Go to the search bar (/)", self.action_focus_search)
+        yield SystemCommand("Keys and query syntax", "Help (?)", self.action_help)
+
+
+def run_app(locations: Locations, corpus: Corpus) -> None:
+    """Open the library and run the app until the user quits.
+
+    Raises:
+        click.ClickException: the data directory or library cannot be opened.
+    """
+    import click
+
+    from paperbrowse.core.library import LibraryError
+
+    try:
+        library = Library(locations.ensure().library_path)
+    except (LibraryError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    PaperBrowseApp(locations, corpus, library=library).run()

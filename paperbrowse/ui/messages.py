@@ -1,0 +1,65 @@
+"""Messages posted by workers to the app (events up, state down)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from paperbrowse.core.index import PaperIndex
+from paperbrowse.core.models import Results
+
+
+class SearchCompleted(Message):
+    """A search worker finished.
+
+    Attributes:
+        query: the query text searched.
+        sort: the sort order used.
+        results: the results, or ``None`` if ``error`` is set.
+        error: a message for the user when the query could not be run.
+        more: True if this is a further page of the query already shown.
+    """
+
+    def __init__(
+        self,
+        query: str,
+        sort: str,
+        results: Results | None,
+        error: str | None = None,
+        more: bool = False,
+    ) -> None:
+        super().__init__()
+        self.more = more
+        self.query = query
+        self.sort = sort
+        self.results = results
+        self.error = error
+
+
+class IndexProgress(Message):
+    """Progress of an index build, in documents."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, IndexProgress)
+
+
+class IndexReady(Message):
+    """The index is open (and was built first if ``built``)."""
+
+    def __init__(self, index: PaperIndex, built: bool, warnings: list[str]) -> None:
+        super().__init__()
+        self.index = index
+        self.built = built
+        self.warnings = warnings
+
+
+class IndexFailed(Message):
+    """The index could neither be opened nor built."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error

@@ -1,0 +1,56 @@
+"""Rich renderables for papers and hits, shared by the CLI and the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.table import Table
+from rich.text import Text
+
+from paperbrowse.core.models import Paper, Results, Segment
+
+MATCH_STYLE = "bold reverse"
+
+
+def segments_text(
+    segments: Iterable[Segment], style: str = "", match_style: str = MATCH_STYLE
+) -> Text:
+    """Turn highlighted segments into a Rich ``Text`` with the matches styled."""
+    text = Text(style=style)
+    for part, matched in segments:
+        text.append(part, style=match_style if matched else None)
+    return text
+
+
+def paper_meta(paper: Paper) -> str:
+    """``2023 · Adobe · 7 upvotes``: year, who and upvotes, where known."""
+    parts = [str(paper.year) if paper.year else "", paper.byline]
+    if paper.upvotes is not None:
+        parts.append(f"{paper.upvotes} upvote{'s' if paper.upvotes != 1 else ''}")
+    return " · ".join(p for p in parts if p)
+
+
+def hit_table(results: Results) -> Table:
+    """A table of hits for the terminal: rank, year, highlighted title, who."""
+    table = Table(
+        title=f"{results.total} hits for {results.query!r}"
+        if results.query
+        else f"{results.total} papers",
+        title_justify="left",
+        expand=True,
+        show_lines=False,
+    )
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("Year", no_wrap=True)
+    table.add_column("Title", ratio=3)
+    table.add_column("Who", ratio=1, style="dim")
+    table.add_column("Id", style="dim", no_wrap=True)
+    for hit in results.hits:
+        table.add_row(
+            str(hit.rank + 1),
+            str(hit.paper.year or ""),
+            segments_text(hit.title, match_style="bold yellow"),
+            hit.paper.byline,
+            hit.paper.id,
+        )
+    return table

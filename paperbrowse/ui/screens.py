@@ -1,0 +1,125 @@
+"""Modal screens: key help and reading-list export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from paperbrowse.core.export import FORMATS
+
+QUERY_HELP = [
+    ("latent diffusion", "both words, anywhere (title, abstract, authors, organisation)"),
+    ('"latent diffusion"', "the exact phrase"),
+    ("latent OR flow", "either word"),
+    ("latent NOT audio", "without a word"),
+    ('title:"latent diffusion"', "only in a field: title, abstract, authors, organisation"),
+    ("year:[2020 TO 2023]", "a year range (dated papers only); year:2025, upvotes:>5"),
+    ("diff*", "a wildcard"),
+    ("difusion~", "a fuzzy term: one edit away (difusion~2: two)"),
+    ("(latent OR hidden) AND space", "grouping"),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key binding of the app, and the query syntax."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", show=True),
+    ]
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        keys = Table(title="Keys", title_justify="left", show_header=False, box=None, expand=True)
+        keys.add_column(style="bold cyan", no_wrap=True)
+        keys.add_column()
+        for key, description in self.keys:
+            keys.add_row(key, description)
+        syntax = Table(
+            title="Query syntax", title_justify="left", show_header=False, box=None, expand=True
+        )
+        syntax.add_column(style="bold green", no_wrap=True)
+        syntax.add_column()
+        for example, meaning in QUERY_HELP:
+            syntax.add_row(example, meaning)
+        with Vertical(id="help-dialog"):
+            with VerticalScroll():
+                yield Static(keys, id="help-keys")
+                yield Static(syntax, id="help-syntax")
+            yield Label(Text("esc, q or ? closes this help", style="dim"))
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)
+
+
+class ExportScreen(ModalScreen[tuple[Path, str] | None]):
+    """Ask where and in which format to export the reading list.
+
+    Dismisses with ``(path, format)``, or ``None`` when cancelled.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, count: int, default_dir: Path, fmt: str = "md") -> None:
+        super().__init__()
+        self.count = count
+        self.default_dir = default_dir
+        self.fmt = fmt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-dialog"):
+            yield Label(
+                f"Export the reading list ({self.count} bookmarked papers)", id="export-title"
+            )
+            with RadioSet(id="export-format"):
+                for name in FORMATS:
+                    label = {"md": "Markdown", "bibtex": "BibTeX", "csv": "CSV", "json": "JSON"}[
+                        name
+                    ]
+                    yield RadioButton(label, value=name == self.fmt, name=name)
+            yield Label("File:")
+            yield Input(
+                str(self.default_dir / f"reading-list{FORMATS[self.fmt]}"), id="export-path"
+            )
+            with Horizontal(id="export-buttons"):
+                yield Button("Export", variant="primary", id="export-ok")
+                yield Button("Cancel", id="export-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        new = event.pressed.name or "md"
+        path_input = self.query_one("#export-path", Input)
+        path = Path(path_input.value)
+        if path.suffix.lower() in {ext for ext in FORMATS.values()} | {""}:
+            path_input.value = str(path.with_suffix(FORMATS[new]))
+        self.fmt = new
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._finish()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "export-ok":
+            self._finish()
+        else:
+            self.dismiss(None)
+
+    def _finish(self) -> None:
+        value = self.query_one("#export-path", Input).value.strip()
+        if not value:
+            self.notify("Give a file name to export to.", severity="warning")
+            return
+        self.dismiss((Path(value).expanduser(), self.fmt))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,169 @@
+"""Widgets of the main screen: search bar, result list, detail pane."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from paperbrowse.core.models import Hit, Paper, Segment
+from paperbrowse.ui.render import paper_meta, segments_text
+
+BOOKMARK_MARK = "★ "
+SNIPPET_CHARS = 180
+
+
+class SearchBar(Input):
+    """The query input. ``down`` or ``enter`` moves to the results."""
+
+    BINDINGS = [
+        Binding("down", "to_results", "Results", show=False),
+    ]
+
+    class ToResults(Message):
+        """The user wants to move from the search bar to the result list."""
+
+    def action_to_results(self) -> None:
+        self.post_message(self.ToResults())
+
+
+def _trim(segments: tuple[Segment, ...], limit: int) -> tuple[Segment, ...]:
+    out: list[Segment] = []
+    used = 0
+    for text, matched in segments:
+        if used + len(text) > limit:
+            cut = text[: max(0, limit - used)].rsplit(" ", 1)[0]
+            out.append((cut + "…", matched))
+            break
+        out.append((text, matched))
+        used += len(text)
+    return tuple(out)
+
+
+def hit_prompt(hit: Hit, bookmarked: bool) -> Text:
+    """The three-line prompt of a hit: title, meta line, snippet."""
+    text = Text()
+    if bookmarked:
+        text.append(BOOKMARK_MARK, style="bold yellow")
+    text.append_text(segments_text(hit.title, style="bold", match_style="bold reverse"))
+    meta = paper_meta(hit.paper)
+    if meta:
+        text.append("\n")
+        text.append(meta, style="italic")
+    if hit.snippet:
+        text.append("\n")
+        text.append_text(
+            segments_text(
+                _trim(hit.snippet, SNIPPET_CHARS), style="dim", match_style="bold reverse"
+            )
+        )
+    return text
+
+
+class ResultList(OptionList):
+    """The hits of the current query; each option's id is the paper id.
+
+    Keeps the hits it shows in :attr:`hits`, in order.
+    """
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.hits: list[Hit] = []
+
+    def show_hits(self, hits: list[Hit], bookmarked: frozenset[str]) -> None:
+        """Replace the options with ``hits`` and highlight the first one."""
+        self.hits = list(hits)
+        self.set_options(
+            Option(hit_prompt(hit, hit.paper.id in bookmarked), id=hit.paper.id) for hit in hits
+        )
+        if hits:
+            self.highlighted = 0
+
+    @property
+    def current_hit(self) -> Hit | None:
+        """The highlighted hit, if any."""
+        if self.highlighted is None or not (0 <= self.highlighted < len(self.hits)):
+            return None
+        return self.hits[self.highlighted]
+
+    def refresh_mark(self, paper_id: str, bookmarked: bool) -> None:
+        """Redraw one hit's prompt after its bookmark changed."""
+        for hit in self.hits:
+            if hit.paper.id == paper_id:
+                self.replace_option_prompt(paper_id, hit_prompt(hit, bookmarked))
+                return
+
+
+class DetailPane(VerticalScroll):
+    """The selected paper: title, metadata and the abstract with matches highlighted."""
+
+    def compose(self):
+        yield Static(id="detail-title")
+        yield Static(id="detail-meta")
+        yield Static(id="detail-abstract")
+
+    def show(
+        self,
+        paper: Paper | None,
+        title: tuple[Segment, ...] = (),
+        abstract: tuple[Segment, ...] = (),
+        bookmarked: bool = False,
+    ) -> None:
+        """Show ``paper`` (or an empty-state hint when ``None``)."""
+        title_w = self.query_one("#detail-title", Static)
+        meta_w = self.query_one("#detail-meta", Static)
+        abstract_w = self.query_one("#detail-abstract", Static)
+        if paper is None:
+            title_w.update(Text("No paper selected", style="dim"))
+            meta_w.update("")
+            abstract_w.update("")
+            return
+        heading = Text()
+        if bookmarked:
+            heading.append(BOOKMARK_MARK, style="bold yellow")
+        heading.append_text(segments_text(title or ((paper.title, False),), style="bold"))
+        title_w.update(heading)
+        rows = Text()
+        for label, value in self._meta_rows(paper, bookmarked):
+            rows.append(f"{label:<12}", style="bold dim")
+            rows.append(f"{value}\n")
+        meta_w.update(rows)
+        abstract_w.update(segments_text(abstract or ((paper.abstract or "(no abstract)", False),)))
+        self.scroll_home(animate=False)
+
+    @staticmethod
+    def _meta_rows(paper: Paper, bookmarked: bool) -> list[tuple[str, str]]:
+        rows = []
+        if paper.authors:
+            rows.append(("Authors", ", ".join(paper.authors)))
+        elif paper.author_count:
+            rows.append(("Authors", f"{paper.author_count} (names not in the capture)"))
+        if paper.organisation:
+            handle = (
+                f" ({paper.org_handle})"
+                if paper.org_handle and paper.org_handle != paper.organisation
+                else ""
+            )
+            rows.append(("Organisation", paper.organisation + handle))
+        rows.append(
+            ("Date", paper.published.strftime("%d %b %Y") if paper.published else "unknown")
+        )
+        if paper.upvotes is not None:
+            rows.append(("Upvotes", str(paper.upvotes)))
+        if paper.arxiv_id:
+            rows.append(("arXiv", paper.arxiv_id))
+        if paper.url:
+            rows.append(("Link", paper.url))
+        rows.append(("Source", ", ".join(paper.sources) or "unknown"))
+        rows.append(("Id", paper.id + ("   ★ bookmarked" if bookmarked else "")))
+        return rows
