@@ -99,8 +99,8 @@ def bibtex_key(bookmark: Bookmark) -> str:
 
     ``<first author's surname><year><first title word>`` (``grill2020bootstrap``);
     the organisation handle stands in for authors when only it is known; with
-    neither, the first two significant title words are used
-    (``byolaudio``); the year is left out when unknown.
+    neither, the first two significant title words and the year
+    (``lineartime2023``); the year is left out when unknown.
     """
     p = bookmark.paper
     who = ""
@@ -112,8 +112,9 @@ def bibtex_key(bookmark: Bookmark) -> str:
         who = _key_part(p.org_handle or p.organisation or "")
     words = [_key_part(w) for w in re.findall(r"[A-Za-z0-9]+", p.title) if w.lower() not in _STOP]
     words = [w for w in words if w] or ["paper"]
-    title_part = words[0] if who else "".join(words[:2])
-    return f"{who}{p.year or ''}{title_part}"
+    if who:
+        return f"{who}{p.year or ''}{words[0]}"
+    return f"{''.join(words[:2])}{p.year or ''}"
 
 
 def _latex(value: str) -> str:
