@@ -16,6 +16,7 @@ from paperbrowse import __version__
 from paperbrowse.core.index import SORTS, PaperIndex
 from paperbrowse.core.library import Library, LibraryError
 from paperbrowse.core.locations import Locations
+from paperbrowse.core.models import papers
 from paperbrowse.core.query import QueryError
 from paperbrowse.core.service import Corpus, OpenedIndex, needs_build, open_index
 
@@ -213,7 +214,7 @@ def export(obj: Context, fmt: str | None, output: Path | None) -> None:
         written = exporter.export(marks, output, fmt)
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
-    click.echo(f"Wrote {len(marks)} papers to {written}", err=True)
+    click.echo(f"Wrote {papers(len(marks))} to {written}", err=True)
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from pylatexenc.latexencode import unicode_to_latex
 
 from paperbrowse import __version__
 from paperbrowse.core.library import Bookmark
-from paperbrowse.core.models import normalise_title
+from paperbrowse.core.models import normalise_title, papers
 
 FORMATS: dict[str, str] = {"md": ".md", "bibtex": ".bib", "csv": ".csv", "json": ".json"}
 _ALIASES = {"markdown": "md", "bib": "bibtex"}
@@ -64,7 +64,7 @@ def render_markdown(bookmarks: Sequence[Bookmark]) -> str:
     lines = [
         "# Reading list",
         "",
-        f"{len(bookmarks)} papers, exported by paperbrowse {__version__}.",
+        f"{papers(len(bookmarks))}, exported by paperbrowse {__version__}.",
         "",
     ]
     for number, bm in enumerate(bookmarks, 1):

@@ -38,6 +38,11 @@ def normalise_title(title: str) -> str:
     return _NON_WORD.sub("", no_accents.casefold())
 
 
+def papers(count: int) -> str:
+    """``"1 paper"``, ``"2 papers"``: a count of papers in words."""
+    return f"{count} paper" if count == 1 else f"{count} papers"
+
+
 def paper_id_for(title: str, arxiv_id: str | None = None) -> str:
     """Return the stable id of a paper.
 

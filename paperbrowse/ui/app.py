@@ -25,7 +25,7 @@ from paperbrowse.core import export as exporter
 from paperbrowse.core.index import SORTS, PaperIndex
 from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
-from paperbrowse.core.models import Hit, Results
+from paperbrowse.core.models import Hit, Results, papers
 from paperbrowse.core.query import QueryError
 from paperbrowse.core.service import Corpus, open_index
 from paperbrowse.ui.messages import IndexFailed, IndexProgress, IndexReady, SearchCompleted
@@ -38,7 +38,7 @@ DEBOUNCE_SECONDS = 0.12
 PAGE_SIZE = 100
 
 SEARCH_PLACEHOLDER = (
-    'Search: latent diffusion · "exact phrase" · title:byol · year:[2020 TO 2023] · difusion~'
+    'latent diffusion · "exact phrase" · title:byol · year:[2020 TO 2023] · difusion~ · ? help'
 )
 SORT_LABELS = {"relevance": "relevance", "date": "newest first", "upvotes": "most upvoted"}
 
@@ -65,6 +65,8 @@ class PaperBrowseApp(App[None]):
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
         Binding("escape", "escape", "Back", show=False, id="escape"),
+        # Reached only when the focused widget does not use "down" itself: the search bar.
+        Binding("down", "focus_results", "Results", show=False, id="focus_results"),
     ]
 
     view: reactive[str] = reactive("search")
@@ -91,10 +93,9 @@ class PaperBrowseApp(App[None]):
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         yield Header()
-        yield SearchBar(
-            placeholder=SEARCH_PLACEHOLDER,
-            id="search",
-        )
+        with Horizontal(id="search-row"):
+            yield Label("Search", id="search-label")
+            yield SearchBar(placeholder=SEARCH_PLACEHOLDER, id="search")
         yield Static("", id="status")
         with Vertical(id="building"):
             yield Label("Building the search index from the bundled corpus…", id="building-label")
@@ -147,9 +148,9 @@ class PaperBrowseApp(App[None]):
         for warning in message.warnings:
             self.notify(warning, title="Capture skipped", severity="warning", timeout=10)
         if message.built:
+            stamp = message.index.stamp
             self.notify(
-                f"Indexed {message.index.stamp.docs} papers in {message.index.stamp.seconds:.1f} s",
-                title="Index ready",
+                f"Indexed {papers(stamp.docs)} in {stamp.seconds:.1f} s", title="Index ready"
             )
         self._index_opened()
 
@@ -159,7 +160,7 @@ class PaperBrowseApp(App[None]):
 
     def _index_opened(self) -> None:
         assert self.index is not None
-        self.sub_title = f"{self.index.doc_count()} papers"
+        self.sub_title = papers(self.index.doc_count())
         self.run_search(self.query_one(SearchBar).value, self.sort)
 
     # ----------------------------------------------------------------- search
@@ -225,18 +226,18 @@ class PaperBrowseApp(App[None]):
         status = self.query_one("#status", Static)
         if self.view == "bookmarks":
             count = len(self.bookmarked)
-            status.update(f"[b]{count}[/] bookmarked papers  [dim]· B or esc: back · e: export[/]")
+            status.update(f"Bookmarks: [b]{papers(count)}[/]  [dim]· B or esc: back · e: export[/]")
             return
         if self.results is None:
             status.update("")
             return
         r = self.results
         noun = "hit" if r.total == 1 else "hits"
-        what = f"[b]{r.total}[/] {noun}" if r.query.strip() else f"[b]{r.total}[/] papers"
+        what = f"[b]{r.total}[/] {noun}" if r.query.strip() else f"[b]{papers(r.total)}[/]"
         shown = (
             f" (first {len(r.hits)} listed, more as you scroll)" if len(r.hits) < r.total else ""
         )
-        status.update(f"{what}{shown} · sorted by {SORT_LABELS[r.sort]}")
+        status.update(f"{what}{shown} · sorted by {SORT_LABELS[r.sort]}  [dim]? keys[/]")
 
     def _show_hits(self, hits: list[Hit]) -> None:
         result_list = self.query_one(ResultList)
@@ -276,14 +277,20 @@ class PaperBrowseApp(App[None]):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.query_one(DetailPane).focus()
 
-    @on(SearchBar.ToResults)
     @on(SearchBar.Submitted, "#search")
-    def _to_results(self) -> None:
-        self.query_one(ResultList).focus()
+    def action_focus_results(self) -> None:
+        """Move the focus to the result list.
+
+        ``Screen.set_focus`` rather than ``Widget.focus`` (which defers with
+        ``call_later``): keys typed right after ``down`` must reach the list,
+        not the search bar.
+        """
+        self.screen.set_focus(self.query_one(ResultList))
 
     # ---------------------------------------------------------------- actions
     def action_focus_search(self) -> None:
-        self.query_one(SearchBar).focus()
+        """Move the focus to the search bar (synchronously, see :meth:`action_focus_results`)."""
+        self.screen.set_focus(self.query_one(SearchBar))
 
     def action_escape(self) -> None:
         if self.view == "bookmarks":
@@ -386,7 +393,7 @@ class PaperBrowseApp(App[None]):
                 )
                 return
             self.notify(
-                f"Wrote {count} papers to {written}", title="Reading list exported", timeout=8
+                f"Wrote {papers(count)} to {written}", title="Reading list exported", timeout=8
             )
 
         self.push_screen(ExportScreen(count, Path.cwd(), self.export_format), done)

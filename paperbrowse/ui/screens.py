@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from paperbrowse.core.export import FORMATS
+from paperbrowse.core.models import papers
 
 QUERY_HELP = [
     ("latent diffusion", "both words, anywhere (title, abstract, authors, organisation)"),
@@ -77,9 +78,7 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog"):
-            yield Label(
-                f"Export the reading list ({self.count} bookmarked papers)", id="export-title"
-            )
+            yield Label(f"Export the reading list ({papers(self.count)})", id="export-title")
             with RadioSet(id="export-format"):
                 for name in FORMATS:
                     label = {"md": "Markdown", "bibtex": "BibTeX", "csv": "CSV", "json": "JSON"}[

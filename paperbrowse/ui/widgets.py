@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -13,21 +13,16 @@ from paperbrowse.core.models import Hit, Paper, Segment
 from paperbrowse.ui.render import paper_meta, segments_text
 
 BOOKMARK_MARK = "★ "
-SNIPPET_CHARS = 180
+#: Lines of abstract snippet shown under each hit in the result list.
+SNIPPET_LINES = 2
 
 
 class SearchBar(Input):
-    """The query input. ``down`` or ``enter`` moves to the results."""
+    """The query input.
 
-    BINDINGS = [
-        Binding("down", "to_results", "Results", show=False),
-    ]
-
-    class ToResults(Message):
-        """The user wants to move from the search bar to the result list."""
-
-    def action_to_results(self) -> None:
-        self.post_message(self.ToResults())
+    ``down`` (an app binding, so focus moves before the next key is read) or
+    ``enter`` moves to the results.
+    """
 
 
 def _trim(segments: tuple[Segment, ...], limit: int) -> tuple[Segment, ...]:
@@ -43,8 +38,8 @@ def _trim(segments: tuple[Segment, ...], limit: int) -> tuple[Segment, ...]:
     return tuple(out)
 
 
-def hit_prompt(hit: Hit, bookmarked: bool) -> Text:
-    """The three-line prompt of a hit: title, meta line, snippet."""
+def hit_prompt(hit: Hit, bookmarked: bool, snippet_chars: int = 160) -> Text:
+    """The prompt of a hit: title, a meta line, and about ``snippet_chars`` of snippet."""
     text = Text()
     if bookmarked:
         text.append(BOOKMARK_MARK, style="bold yellow")
@@ -57,7 +52,7 @@ def hit_prompt(hit: Hit, bookmarked: bool) -> Text:
         text.append("\n")
         text.append_text(
             segments_text(
-                _trim(hit.snippet, SNIPPET_CHARS), style="dim", match_style="bold reverse"
+                _trim(hit.snippet, snippet_chars), style="dim", match_style="bold reverse"
             )
         )
     return text
@@ -80,12 +75,27 @@ class ResultList(OptionList):
         super().__init__(**kwargs)
         self.hits: list[Hit] = []
 
+    @property
+    def snippet_chars(self) -> int:
+        """Snippet length that fills about :data:`SNIPPET_LINES` lines of the list."""
+        width = self.scrollable_content_region.width or 40
+        return max(60, SNIPPET_LINES * (width - 3))
+
     def show_hits(self, hits: list[Hit], bookmarked: frozenset[str]) -> None:
-        """Replace the options with ``hits`` and highlight the first one."""
+        """Replace the options with ``hits`` and highlight the first one.
+
+        A separator line follows each hit (separators are not options, so
+        option indexes stay equal to hit indexes).
+        """
         self.hits = list(hits)
-        self.set_options(
-            Option(hit_prompt(hit, hit.paper.id in bookmarked), id=hit.paper.id) for hit in hits
-        )
+        chars = self.snippet_chars
+        options: list[Option | None] = []
+        for hit in hits:
+            options.append(
+                Option(hit_prompt(hit, hit.paper.id in bookmarked, chars), id=hit.paper.id)
+            )
+            options.append(None)
+        self.set_options(options[:-1])
         if hits:
             self.highlighted = 0
 
@@ -100,7 +110,8 @@ class ResultList(OptionList):
         """Redraw one hit's prompt after its bookmark changed."""
         for hit in self.hits:
             if hit.paper.id == paper_id:
-                self.replace_option_prompt(paper_id, hit_prompt(hit, bookmarked))
+                prompt = hit_prompt(hit, bookmarked, self.snippet_chars)
+                self.replace_option_prompt(paper_id, prompt)
                 return
 
 
@@ -133,10 +144,11 @@ class DetailPane(VerticalScroll):
             heading.append(BOOKMARK_MARK, style="bold yellow")
         heading.append_text(segments_text(title or ((paper.title, False),), style="bold"))
         title_w.update(heading)
-        rows = Text()
+        rows = Table.grid(padding=(0, 2))
+        rows.add_column(style="bold", no_wrap=True)
+        rows.add_column(overflow="fold")
         for label, value in self._meta_rows(paper, bookmarked):
-            rows.append(f"{label:<12}", style="bold dim")
-            rows.append(f"{value}\n")
+            rows.add_row(label, value)
         meta_w.update(rows)
         abstract_w.update(segments_text(abstract or ((paper.abstract or "(no abstract)", False),)))
         self.scroll_home(animate=False)
@@ -147,7 +159,7 @@ class DetailPane(VerticalScroll):
         if paper.authors:
             rows.append(("Authors", ", ".join(paper.authors)))
         elif paper.author_count:
-            rows.append(("Authors", f"{paper.author_count} (names not in the capture)"))
+            rows.append(("Authors", f"{paper.author_count} (names not listed in the source)"))
         if paper.organisation:
             handle = (
                 f" ({paper.org_handle})"
@@ -165,5 +177,5 @@ class DetailPane(VerticalScroll):
         if paper.url:
             rows.append(("Link", paper.url))
         rows.append(("Source", ", ".join(paper.sources) or "unknown"))
-        rows.append(("Id", paper.id + ("   ★ bookmarked" if bookmarked else "")))
+        rows.append(("Id", paper.id))
         return rows
