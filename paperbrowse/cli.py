@@ -181,6 +181,14 @@ def bookmarks(obj: Context, as_json: bool) -> None:
     if not marks:
         click.echo("No bookmarks yet: press b on a paper in the app.", err=True)
         return
+    from rich.console import Console
+
+    out = Console()
+    if out.is_terminal:
+        from paperbrowse.ui.render import bookmark_table
+
+        out.print(bookmark_table(marks))
+        return
     for bm in marks:
         year = str(bm.paper.year) if bm.paper.year else "----"
         click.echo(f"{bm.added_at:%Y-%m-%d}\t{year}\t{bm.paper.title}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from rich.table import Table
 from rich.text import Text
 
-from paperbrowse.core.models import Paper, Results, Segment
+from paperbrowse.core.library import Bookmark
+from paperbrowse.core.models import Paper, Results, Segment, papers
 
 MATCH_STYLE = "bold reverse"
 
@@ -30,12 +31,25 @@ def paper_meta(paper: Paper) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def bookmark_table(marks: Sequence[Bookmark]) -> Table:
+    """A table of bookmarks: date added, year, title, who."""
+    table = Table(title=f"Reading list: {papers(len(marks))}", title_justify="left", expand=True)
+    table.add_column("Added", no_wrap=True, style="dim")
+    table.add_column("Year", no_wrap=True)
+    table.add_column("Title", ratio=3)
+    table.add_column("Who", ratio=1, style="dim")
+    for bm in marks:
+        p = bm.paper
+        table.add_row(f"{bm.added_at:%Y-%m-%d}", str(p.year or ""), p.title, p.byline)
+    return table
+
+
 def hit_table(results: Results) -> Table:
     """A table of hits for the terminal: rank, year, highlighted title, who."""
     table = Table(
         title=f"{results.total} hits for {results.query!r}"
         if results.query
-        else f"{results.total} papers",
+        else papers(results.total),
         title_justify="left",
         expand=True,
         show_lines=False,
