@@ -71,10 +71,12 @@ class Paper:
         org_handle: the organisation's Hugging Face handle, if any.
         published: publication or listing date, if known.
         upvotes: Hugging Face upvotes, if the source shows them.
-        arxiv_id: arXiv identifier such as ``2006.07733``, if known.
+        arxiv_id: arXiv identifier such as ``2006.07733`` (no version), if known.
         sources: names of the inputs the paper was read from (capture file
             names), in the order they were read.
         url: a link to the paper's page, if known.
+        doi: Digital Object Identifier such as ``10.1103/PhysRevB.74.064411``.
+        categories: subject categories, primary first (arXiv's ``cs.LG``...).
     """
 
     id: str
@@ -89,6 +91,8 @@ class Paper:
     arxiv_id: str | None = None
     sources: tuple[str, ...] = ()
     url: str | None = None
+    doi: str | None = None
+    categories: tuple[str, ...] = ()
 
     @property
     def year(self) -> int | None:
@@ -125,6 +129,8 @@ class Paper:
             "arxiv_id": self.arxiv_id,
             "sources": list(self.sources),
             "url": self.url,
+            "doi": self.doi,
+            "categories": list(self.categories),
         }
 
     @classmethod
@@ -149,6 +155,8 @@ class Paper:
             arxiv_id=data.get("arxiv_id"),
             sources=tuple(data.get("sources") or ()),
             url=data.get("url"),
+            doi=data.get("doi"),
+            categories=tuple(data.get("categories") or ()),
         )
 
     def merged_with(self, other: Paper) -> Paper:
@@ -178,6 +186,8 @@ class Paper:
             arxiv_id=self.arxiv_id or other.arxiv_id,
             sources=sources,
             url=self.url or other.url,
+            doi=self.doi or other.doi,
+            categories=self.categories or other.categories,
         )
 
 
