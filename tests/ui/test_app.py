@@ -1,0 +1,720 @@
+"""Drive the paperbrowse Textual app the way a user does, and check what is on screen.
+
+Covers: the start-up listing, searching and highlights, keyboard navigation and focus,
+bookmarks (toggle, persistence, the bookmarks view), reading-list export (Markdown,
+BibTeX, cancel, nothing to export), the help screen, sort cycling, malformed queries,
+the first-run index build, paging, the command palette and a small 80x24 terminal.
+
+Every app runs headless over the per-test data directory of ``tests/conftest.py``.
+Searches are debounced and run in thread workers, so tests poll for the state they
+expect with :func:`wait_until` instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import bibtexparser
+import pytest
+from rich.text import Text
+from textual import events
+from textual.command import CommandList, CommandPalette
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Input, ProgressBar, RadioButton, RadioSet, Static
+
+from paperbrowse.core.index import PaperIndex
+from paperbrowse.core.library import Library
+from paperbrowse.core.locations import Locations
+from paperbrowse.core.models import Results
+from paperbrowse.core.service import Corpus
+from paperbrowse.ui.app import PAGE_SIZE, PaperBrowseApp
+from paperbrowse.ui.screens import ExportScreen, HelpScreen
+from paperbrowse.ui.widgets import BOOKMARK_MARK, DetailPane, ResultList, SearchBar
+
+SIZE = (120, 40)
+TOTAL_PAPERS = 379
+QUERY = "latent diffusion"
+
+
+# ------------------------------------------------------------------- helpers
+async def wait_until(
+    pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 5.0
+) -> None:
+    """Let the app run until ``condition()`` holds; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def wait_for_results(
+    pilot: Pilot, query: str, *, sort: str | None = None, timeout: float = 5.0
+) -> Results:
+    """Wait until the app shows the results of ``query`` (in ``sort`` order, if given)."""
+    app = pilot.app
+    assert isinstance(app, PaperBrowseApp)
+
+    def arrived() -> bool:
+        r = app.results
+        return r is not None and r.query == query and (sort is None or r.sort == sort)
+
+    await wait_until(pilot, arrived, f"the results of {query!r}", timeout)
+    assert app.results is not None
+    return app.results
+
+
+async def type_query(pilot: Pilot, query: str) -> Results:
+    """Type ``query`` into the (focused) search bar, key by key, and wait for its results."""
+    await pilot.press(*query)
+    return await wait_for_results(pilot, query)
+
+
+async def paste_query(pilot: Pilot, query: str) -> Results:
+    """Paste ``query`` into the (focused) search bar and wait for its results.
+
+    A terminal delivers a paste as one ``Paste`` event: one search instead of one per
+    key, which keeps the tests that only need some results fast.
+    """
+    assert isinstance(pilot.app.focused, SearchBar)
+    pilot.app.post_message(events.Paste(query))
+    return await wait_for_results(pilot, query)
+
+
+def run(app: PaperBrowseApp, size: tuple[int, int] = SIZE):
+    """``app.run_test`` with notifications on (``run_test`` hides toasts by default)."""
+    return app.run_test(size=size, notifications=True)
+
+
+def status(app: PaperBrowseApp) -> str:
+    return str(app.query_one("#status", Static).render())
+
+
+def assert_counts_bookmarks(text: str, count: int) -> None:
+    """``text`` says there are ``count`` bookmarked papers (wording may vary)."""
+    assert re.search(rf"(?<!\d){count}(?!\d)", text), f"{count} not in {text!r}"
+    assert "bookmark" in text.lower() and "paper" in text, text
+
+
+def detail(app: PaperBrowseApp, part: str) -> str:
+    """Plain text of the detail pane's ``#detail-<part>`` Static (title, meta, abstract)."""
+    widget = app.query_one(f"#detail-{part}", Static)
+    content = widget.content
+    if isinstance(content, Text):
+        return content.plain
+    if isinstance(content, str):
+        return content
+    return rendered_text(widget)  # e.g. a Rich table: read what it draws
+
+
+def rendered_text(widget: Widget) -> str:
+    """The text a widget draws on screen, line by line."""
+    region = Region(0, 0, widget.size.width, widget.size.height)
+    return "\n".join(strip.text for strip in widget.render_lines(region))
+
+
+def prompt_text(results: ResultList, index: int) -> str:
+    prompt = results.get_option_at_index(index).prompt
+    return prompt.plain if isinstance(prompt, Text) else str(prompt)
+
+
+def toasts(app: PaperBrowseApp) -> list[str]:
+    """Texts of the notifications on screen."""
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+async def wait_for_toast(pilot: Pilot, needle: str) -> None:
+    app = pilot.app
+    assert isinstance(app, PaperBrowseApp)
+    await wait_until(
+        pilot,
+        lambda: any(needle in t for t in toasts(app)),
+        f"a notification containing {needle!r} (on screen: {toasts(app)})",
+    )
+
+
+def is_visible(widget: Widget, size: tuple[int, int]) -> bool:
+    """Displayed, with a non-empty region that lies inside the terminal."""
+    r = widget.region
+    width, height = size
+    return (
+        widget.display
+        and r.width > 0
+        and r.height > 0
+        and r.x >= 0
+        and r.y >= 0
+        and r.right <= width
+        and r.bottom <= height
+    )
+
+
+@pytest.fixture
+def app(
+    locations: Locations, corpus: Corpus, library: Library, index: PaperIndex
+) -> PaperBrowseApp:
+    return PaperBrowseApp(locations, corpus, library=library, index=index)
+
+
+# ------------------------------------------------------------- 1. start-up
+async def test_start_lists_every_paper_newest_first(
+    app: PaperBrowseApp, index: PaperIndex
+) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        results = app.query_one(ResultList)
+
+        assert status(app).startswith(f"{TOTAL_PAPERS} papers")
+        assert f"first {PAGE_SIZE} listed" in status(app)
+        assert "newest first" in status(app)
+        assert app.sub_title == f"{TOTAL_PAPERS} papers"
+        assert len(results.hits) == PAGE_SIZE
+        assert results.option_count == PAGE_SIZE
+
+        newest = max(p.published for p in index.all_papers() if p.published)
+        assert results.hits[0].paper.published == newest
+        dates = [h.paper.published for h in results.hits if h.paper.published]
+        assert dates == sorted(dates, reverse=True)
+
+        first = results.hits[0].paper
+        assert results.highlighted == 0
+        assert detail(app, "title") == first.title
+        assert first.abstract[:80] in detail(app, "abstract")
+        assert first.id in detail(app, "meta")
+        assert isinstance(app.focused, SearchBar)
+        assert not app.query_one("#building").display
+
+
+# --------------------------------------------------------------- 2. search
+async def test_typing_a_query_shows_highlighted_hits(
+    app: PaperBrowseApp, index: PaperIndex
+) -> None:
+    expected = index.search(QUERY)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await type_query(pilot, QUERY)
+        results = app.query_one(ResultList)
+
+        assert status(app).startswith(f"{expected.total} hits")
+        assert "sorted by relevance" in status(app)
+        assert [h.paper.id for h in results.hits] == [h.paper.id for h in expected.hits[:100]]
+
+        top = results.hits[0]
+        assert "latent" in top.paper.title.lower() and "diffusion" in top.paper.title.lower()
+        matched = {text.lower() for text, is_match in top.title if is_match}
+        assert {"latent", "diffusion"} <= matched
+        unmatched = " ".join(text.lower() for text, is_match in top.title if not is_match)
+        assert "latent" not in unmatched.split() and "diffusion" not in unmatched.split()
+
+        # the list prompt draws the matched words in reverse video
+        prompt = results.get_option_at_index(0).prompt
+        assert isinstance(prompt, Text)
+        reversed_words = {
+            prompt.plain[span.start : span.end].lower()
+            for span in prompt.spans
+            if "reverse" in str(span.style)
+        }
+        assert {"latent", "diffusion"} <= reversed_words
+
+        # the detail pane shows the whole abstract, with the query terms marked
+        assert detail(app, "title") == top.paper.title
+        assert detail(app, "abstract") == top.paper.abstract
+        abstract = app.query_one("#detail-abstract", Static).content
+        assert isinstance(abstract, Text)
+        marked = {abstract.plain[s.start : s.end].lower() for s in abstract.spans if s.style}
+        assert marked & {"latent", "diffusion"}
+
+
+async def test_a_query_without_hits_empties_the_list(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await paste_query(pilot, "zzzyqx")
+        assert status(app).startswith("0 hits")
+        assert app.query_one(ResultList).option_count == 0
+        assert detail(app, "title") == "No paper selected"
+        await pilot.press("down", "b")
+        assert len(app.library) == 0
+        await wait_for_toast(pilot, "No paper selected")
+
+
+# ----------------------------------------------------------- 3. navigation
+async def test_keyboard_navigation_moves_highlight_and_focus(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        shown = await paste_query(pilot, QUERY)
+        assert shown.total < PAGE_SIZE, "the query should fit in one page for G to be exact"
+        results = app.query_one(ResultList)
+        hits = results.hits
+
+        def at(index: int) -> None:
+            assert results.highlighted == index
+            assert detail(app, "title") == hits[index].paper.title
+
+        await pilot.press("down")
+        assert app.focused is results
+        at(0)
+        await pilot.press("j")
+        at(1)
+        await pilot.press("j")
+        at(2)
+        await pilot.press("k")
+        at(1)
+        await pilot.press("down")
+        at(2)
+        await pilot.press("up", "up")
+        at(0)
+        await pilot.press("G")
+        at(len(hits) - 1)
+        await pilot.press("g")
+        at(0)
+        await pilot.press("end")
+        at(len(hits) - 1)
+        await pilot.press("home")
+        at(0)
+
+        # tab cycles search bar -> results -> detail pane -> search bar
+        await pilot.press("tab")
+        assert isinstance(app.focused, DetailPane)
+        await pilot.press("tab")
+        assert isinstance(app.focused, SearchBar)
+        await pilot.press("tab")
+        assert app.focused is results
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, SearchBar)
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, DetailPane)
+
+        # "/" and esc go back to the search bar without typing into it
+        await pilot.press("slash")
+        assert isinstance(app.focused, SearchBar)
+        assert app.query_one(SearchBar).value == QUERY
+        await pilot.press("enter")  # enter in the search bar goes to the results too
+        assert app.focused is results
+        await pilot.press("j", "enter")  # enter on a result: read it in the detail pane
+        assert isinstance(app.focused, DetailPane)
+        assert detail(app, "title") == hits[1].paper.title
+        await pilot.press("escape")
+        assert isinstance(app.focused, SearchBar)
+        assert app.query_one(SearchBar).value == QUERY
+
+
+# ------------------------------------------------------------ 4. bookmarks
+async def test_b_toggles_the_bookmark_of_the_highlighted_paper(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await paste_query(pilot, QUERY)
+        results = app.query_one(ResultList)
+        await pilot.press("down", "j", "b")
+        paper = results.hits[1].paper
+
+        assert paper.id in app.library
+        assert len(app.library) == 1
+        assert prompt_text(results, 1).startswith(BOOKMARK_MARK + paper.title)
+        assert not prompt_text(results, 0).startswith(BOOKMARK_MARK)
+        assert detail(app, "title") == BOOKMARK_MARK + paper.title
+        await wait_for_toast(pilot, f"Bookmarked {paper.title}")
+
+        await pilot.press("b")
+        assert paper.id not in app.library
+        assert len(app.library) == 0
+        assert prompt_text(results, 1).startswith(paper.title)
+        assert detail(app, "title") == paper.title
+        await wait_for_toast(pilot, "Removed bookmark")
+
+
+async def test_bookmarks_persist_and_show_in_the_bookmarks_view(
+    locations: Locations, corpus: Corpus, library: Library, index: PaperIndex
+) -> None:
+    first_app = PaperBrowseApp(locations, corpus, library=library, index=index)
+    async with run(first_app) as pilot:
+        await wait_for_results(pilot, "")
+        await paste_query(pilot, QUERY)
+        hits = first_app.query_one(ResultList).hits
+        marked = [hits[0].paper, hits[2].paper]
+        await pilot.press("down", "b", "j", "j", "b")
+        assert first_app.library.ids() == {p.id for p in marked}
+
+    # a new app, with the library reopened from disk
+    app = PaperBrowseApp(locations, corpus, library=Library(locations.library_path), index=index)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        results = app.query_one(ResultList)
+        assert app.bookmarked == {p.id for p in marked}
+
+        await pilot.press("down", "B")
+        assert app.view == "bookmarks"
+        assert_counts_bookmarks(status(app), 2)
+        assert results.border_title == "Bookmarks"
+        assert [h.paper.id for h in results.hits] == [p.id for p in marked]  # order added
+        assert all(prompt_text(results, i).startswith(BOOKMARK_MARK) for i in range(2))
+        assert detail(app, "title") == BOOKMARK_MARK + marked[0].title
+
+        await pilot.press("escape")
+        await wait_for_results(pilot, "")
+        await wait_until(pilot, lambda: len(results.hits) == PAGE_SIZE, "the search results")
+        assert app.view == "search"
+        assert results.border_title == "Results"
+        assert status(app).startswith(f"{TOTAL_PAPERS} papers")
+
+        await pilot.press("B")
+        assert app.view == "bookmarks"
+        assert len(results.hits) == 2
+        await pilot.press("B")
+        assert app.view == "search"
+        await wait_until(pilot, lambda: len(results.hits) == PAGE_SIZE, "the search results")
+        assert status(app).startswith(f"{TOTAL_PAPERS} papers")
+
+
+async def test_unbookmarking_in_the_bookmarks_view_updates_the_count(
+    app: PaperBrowseApp, index: PaperIndex
+) -> None:
+    papers = index.search(QUERY).hits
+    app.library.add(papers[0].paper)
+    app.library.add(papers[1].paper)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        assert_counts_bookmarks(status(app), 2)
+        await pilot.press("b")
+        assert papers[0].paper.id not in app.library
+        assert_counts_bookmarks(status(app), 1)
+        assert not prompt_text(app.query_one(ResultList), 0).startswith(BOOKMARK_MARK)
+
+
+# --------------------------------------------------------------- 5. export
+async def open_export(pilot: Pilot) -> ExportScreen:
+    await pilot.press("e")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ExportScreen), "the dialog")
+    screen = pilot.app.screen
+    assert isinstance(screen, ExportScreen)
+    return screen
+
+
+async def bookmark_top_hits(pilot: Pilot, count: int) -> list[str]:
+    """Search, bookmark the first ``count`` hits with b, return their titles."""
+    app = pilot.app
+    assert isinstance(app, PaperBrowseApp)
+    await paste_query(pilot, QUERY)
+    await pilot.press("down")
+    for _ in range(count):
+        await pilot.press("b", "j")
+    return [h.paper.title for h in app.query_one(ResultList).hits[:count]]
+
+
+async def test_export_markdown_by_default(app: PaperBrowseApp, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "reading-list.md"
+    target.parent.mkdir()
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        titles = await bookmark_top_hits(pilot, 2)
+        dialog = await open_export(pilot)
+
+        heading = str(dialog.query_one("#export-title", Static).render())
+        assert "Export" in heading and re.search(r"\b2 (bookmarked )?papers\b", heading), heading
+        path_input = dialog.query_one("#export-path", Input)
+        assert dialog.focused is path_input
+        assert path_input.value.endswith("reading-list.md")
+        pressed = dialog.query_one("#export-format", RadioSet).pressed_button
+        assert pressed is not None and pressed.name == "md"
+
+        path_input.value = str(target)
+        await pilot.press("enter")
+        await wait_until(pilot, target.exists, f"{target} to be written")
+        assert not isinstance(app.screen, ExportScreen)
+        await wait_for_toast(pilot, f"Wrote 2 papers to {target}")
+
+    text = target.read_text(encoding="utf-8")
+    for title in titles:
+        assert title in text
+    assert text.index(titles[0]) < text.index(titles[1])
+
+
+async def test_export_bibtex_chosen_with_the_keyboard(
+    app: PaperBrowseApp, tmp_path: Path
+) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        [title] = await bookmark_top_hits(pilot, 1)
+        paper = app.library.bookmarks()[0].paper
+        dialog = await open_export(pilot)
+        path_input = dialog.query_one("#export-path", Input)
+        path_input.value = str(tmp_path / "papers.md")
+
+        # shift+tab to the format list, move to BibTeX, select it, back to the path
+        await pilot.press("shift+tab")
+        radio = dialog.query_one("#export-format", RadioSet)
+        assert dialog.focused is radio
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: dialog.fmt == "bibtex", "BibTeX to be chosen")
+        assert radio.pressed_button is not None and radio.pressed_button.name == "bibtex"
+        assert path_input.value == str(tmp_path / "papers.bib")  # the extension follows
+        await pilot.press("tab")
+        assert dialog.focused is path_input
+        await pilot.press("enter")
+
+        target = tmp_path / "papers.bib"
+        await wait_until(pilot, target.exists, f"{target} to be written")
+        assert app.export_format == "bibtex"
+
+        # the next export dialog remembers the format
+        dialog = await open_export(pilot)
+        assert dialog.query_one("#export-path", Input).value.endswith(".bib")
+        await pilot.press("escape")
+
+    parsed = bibtexparser.parse_string(target.read_text(encoding="utf-8"))
+    assert not parsed.failed_blocks
+    [entry] = parsed.entries
+    assert entry.entry_type == "misc"
+    assert entry["title"].strip("{}") == title
+    assert paper.abstract[:40] in entry["abstract"] or not paper.abstract
+    if paper.year:
+        assert entry["year"] == str(paper.year)
+
+
+async def test_export_format_chosen_with_the_mouse(app: PaperBrowseApp, tmp_path: Path) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        [title] = await bookmark_top_hits(pilot, 1)
+        dialog = await open_export(pilot)
+        dialog.query_one("#export-path", Input).value = str(tmp_path / "list.md")
+        [json_button] = [b for b in dialog.query(RadioButton) if b.name == "json"]
+        await pilot.click(json_button)
+        await wait_until(pilot, lambda: dialog.fmt == "json", "JSON to be chosen")
+        await pilot.click("#export-ok")
+        target = tmp_path / "list.json"
+        await wait_until(pilot, target.exists, f"{target} to be written")
+    assert title in target.read_text(encoding="utf-8")
+
+
+async def test_escape_cancels_the_export(app: PaperBrowseApp, tmp_path: Path) -> None:
+    target = tmp_path / "never.md"
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await bookmark_top_hits(pilot, 1)
+        dialog = await open_export(pilot)
+        dialog.query_one("#export-path", Input).value = str(target)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ExportScreen), "dialog closed")
+
+        dialog = await open_export(pilot)
+        dialog.query_one("#export-path", Input).value = str(target)
+        await pilot.click("#export-cancel")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ExportScreen), "dialog closed")
+        await pilot.pause(0.1)
+        assert not any("exported" in t for t in toasts(app))
+    assert not target.exists()
+    assert list(tmp_path.glob("*.md")) == []
+
+
+async def test_export_with_an_empty_path_keeps_the_dialog_open(
+    app: PaperBrowseApp, tmp_path: Path
+) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await bookmark_top_hits(pilot, 1)
+        dialog = await open_export(pilot)
+        dialog.query_one("#export-path", Input).value = "   "
+        await pilot.press("enter")
+        await wait_for_toast(pilot, "Give a file name")
+        assert app.screen is dialog
+
+
+async def test_export_without_bookmarks_only_warns(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "e")
+        await wait_for_toast(pilot, "No bookmarks to export yet")
+        assert len(app.screen_stack) == 1
+        assert len(app.screen.query("Toast.-warning")) == 1
+
+
+# ----------------------------------------------------------------- 6. help
+async def test_question_mark_shows_keys_and_query_syntax(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        keys = rendered_text(app.screen.query_one("#help-keys"))
+        syntax = rendered_text(app.screen.query_one("#help-syntax"))
+        for needle in ("Bookmark", "Export", "Cycle sort", "ctrl+p", "Quit"):
+            assert needle in keys
+        for needle in ("year:[2020 TO 2023]", 'title:"latent diffusion"', "difusion~"):
+            assert needle in syntax
+
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed")
+        assert app.is_running
+        assert app.focused is app.query_one(ResultList)
+
+        # "?" closes it too; "b" under the help must not bookmark the hidden paper
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        await pilot.press("b")
+        assert len(app.library) == 0
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed")
+
+
+# ----------------------------------------------------------------- 7. sort
+async def test_s_cycles_the_sort_order(app: PaperBrowseApp, index: PaperIndex) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await paste_query(pilot, QUERY)
+        results = app.query_one(ResultList)
+        await pilot.press("down")
+
+        await pilot.press("s")
+        await wait_for_results(pilot, QUERY, sort="date")
+        assert "sorted by newest first" in status(app)
+        dates = [h.paper.published for h in results.hits if h.paper.published]
+        assert dates == sorted(dates, reverse=True)
+        await wait_for_toast(pilot, "Sorted by newest first")
+
+        await pilot.press("s")
+        await wait_for_results(pilot, QUERY, sort="upvotes")
+        assert "sorted by most upvoted" in status(app)
+        upvotes = [h.paper.upvotes for h in results.hits if h.paper.upvotes is not None]
+        assert upvotes == sorted(upvotes, reverse=True)
+        assert results.hits[0].paper.upvotes == max(upvotes)
+
+        await pilot.press("s")
+        await wait_for_results(pilot, QUERY, sort="relevance")
+        assert "sorted by relevance" in status(app)
+        ranked = index.search(QUERY, limit=PAGE_SIZE).hits
+        assert [h.paper.id for h in results.hits] == [h.paper.id for h in ranked]
+
+
+# -------------------------------------------------------- 8. query problems
+async def test_a_malformed_query_is_reported_and_can_be_fixed(
+    app: PaperBrowseApp, index: PaperIndex
+) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press(*"year:[")
+        await wait_until(
+            pilot,
+            lambda: "Query problem" in status(app) and "'['" in status(app),
+            "the query problem to be reported",
+        )
+        assert "column 6" in status(app)
+        assert app.query_one("#status").has_class("error")
+        assert app.is_running
+
+        await pilot.press(*"2023 TO 2024]")
+        fixed = "year:[2023 TO 2024]"
+        results = await wait_for_results(pilot, fixed)
+        expected = index.search(fixed).total
+        assert expected > 0
+        assert status(app).startswith(f"{expected} hits")
+        assert not app.query_one("#status").has_class("error")
+        assert all(h.paper.year in (2023, 2024) for h in results.hits)
+
+
+# ---------------------------------------------------------- 9. first run
+async def test_first_run_builds_the_index_with_a_progress_bar(
+    tmp_path: Path, corpus: Corpus
+) -> None:
+    fresh = Locations.resolve(tmp_path / "fresh")
+    app = PaperBrowseApp(fresh, corpus)
+    async with run(app) as pilot:
+        assert app.query_one("#building").display
+        assert is_visible(app.query_one("#building-progress", ProgressBar), SIZE)
+        assert not app.query_one("#main").display
+        assert app.index is None
+
+        await wait_for_results(pilot, "", timeout=30)
+        assert not app.query_one("#building").display
+        assert app.query_one("#main").display
+        progress = app.query_one("#building-progress", ProgressBar)
+        assert progress.total == TOTAL_PAPERS and progress.progress == TOTAL_PAPERS
+        assert status(app).startswith(f"{TOTAL_PAPERS} papers")
+        assert len(app.query_one(ResultList).hits) == PAGE_SIZE
+        await wait_for_toast(pilot, f"Indexed {TOTAL_PAPERS} papers")
+
+        await paste_query(pilot, QUERY)
+        assert "hits" in status(app)
+    assert any(fresh.index_root.iterdir())
+
+
+# --------------------------------------------------------------- 10. paging
+async def test_end_of_the_list_loads_the_next_page(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        results = app.query_one(ResultList)
+        assert len(results.hits) == PAGE_SIZE
+        await pilot.press("down", "end")
+        await wait_until(pilot, lambda: len(results.hits) == 2 * PAGE_SIZE, "the second page")
+        assert results.highlighted == PAGE_SIZE - 1  # the cursor stays where it was
+        assert "first 200 listed" in status(app)
+        assert detail(app, "title") == results.hits[PAGE_SIZE - 1].paper.title
+
+        for expected in (3 * PAGE_SIZE, TOTAL_PAPERS):  # two more pages hold the rest
+            last = len(results.hits) - 1
+            await pilot.press("end")
+            await wait_until(pilot, lambda n=expected: len(results.hits) == n, f"{expected} hits")
+            assert results.highlighted == last
+        assert len(results.hits) == TOTAL_PAPERS
+        assert "listed" not in status(app)
+        assert len({h.paper.id for h in results.hits}) == TOTAL_PAPERS
+
+
+# ------------------------------------------------------- 11. command palette
+async def run_command(pilot: Pilot, name: str) -> None:
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+    palette = app.screen
+    app.post_message(events.Paste(name))  # pasted: one command search, not one per key
+
+    def offered() -> bool:
+        commands = palette.query_one(CommandList)
+        if commands.option_count == 0 or commands.highlighted != 0:
+            return False
+        return name in str(commands.get_option_at_index(0).prompt)
+
+    await wait_until(pilot, offered, f"the palette to offer {name!r}")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: app.screen is not palette, "the palette to close")
+
+
+async def test_command_palette_shows_bookmarks(app: PaperBrowseApp, index: PaperIndex) -> None:
+    paper = index.search(QUERY).hits[0].paper
+    app.library.add(paper)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await run_command(pilot, "Show bookmarks")
+        await wait_until(pilot, lambda: app.view == "bookmarks", "the bookmarks view")
+        assert_counts_bookmarks(status(app), 1)
+        assert [h.paper.id for h in app.query_one(ResultList).hits] == [paper.id]
+
+
+async def test_command_palette_exports(app: PaperBrowseApp, index: PaperIndex) -> None:
+    app.library.add(index.search(QUERY).hits[0].paper)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down")
+        await run_command(pilot, "Export reading list")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen), "the dialog")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1, "the dialog to close")
+
+
+# ------------------------------------------------------- 12. small terminal
+async def test_small_terminal_shows_every_pane(app: PaperBrowseApp) -> None:
+    small = (80, 24)
+    async with run(app, small) as pilot:
+        await wait_for_results(pilot, "")
+        for selector in ("#search", "#status", "#results", "#detail", "#detail-title"):
+            assert is_visible(app.query_one(selector), small), selector
+        assert app.query_one("#results").region.height >= 10
+        assert app.query_one("#detail").region.width >= 30
+
+        results = await type_query(pilot, QUERY)
+        assert status(app).startswith(f"{results.total} hits")
+        await pilot.press("down", "j")
+        assert detail(app, "title") == app.query_one(ResultList).hits[1].paper.title
+        assert is_visible(app.query_one("#detail-title"), small)

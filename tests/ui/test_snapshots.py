@@ -1,0 +1,104 @@
+"""Snapshot (SVG screenshot) tests of the paperbrowse app's main screens.
+
+Covers: the result list and detail pane for a fixed title query (100x30), the help
+screen (100x30), and the export dialog on a small 80x24 terminal.
+
+The baselines live in ``tests/ui/__snapshots__/``. After an intended change to the
+look of the app, review the new screenshots and update them with
+``pytest tests/ui/test_snapshots.py --snapshot-update``.
+
+To keep the screenshots stable, every ``run_before`` waits until the results of its
+query have arrived, leaves no text caret blinking on screen (the focus is moved off
+the search bar, and the export path input does not blink), and clears notifications.
+Bookmarks are added through the library before the app starts, so no toast is shown.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from paperbrowse.core.index import PaperIndex
+from paperbrowse.core.library import Library
+from paperbrowse.core.locations import Locations
+from paperbrowse.core.service import Corpus
+from paperbrowse.ui.app import PaperBrowseApp
+from paperbrowse.ui.screens import ExportScreen, HelpScreen
+from paperbrowse.ui.widgets import ResultList, SearchBar
+
+QUERY = 'title:"latent diffusion"'
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 5.0
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def show_query(pilot: Pilot, query: str) -> None:
+    """Paste ``query`` into the search bar, wait for its results, focus the list."""
+    app = pilot.app
+    assert isinstance(app, PaperBrowseApp)
+    await wait_until(pilot, lambda: app.results is not None, "the first listing")
+    assert isinstance(app.focused, SearchBar)
+    app.post_message(events.Paste(query))
+    await wait_until(
+        pilot, lambda: app.results is not None and app.results.query == query, "the results"
+    )
+    await pilot.press("down")
+    assert isinstance(app.focused, ResultList)
+
+
+def make_app(
+    locations: Locations, corpus: Corpus, library: Library, index: PaperIndex
+) -> PaperBrowseApp:
+    return PaperBrowseApp(locations, corpus, library=library, index=index)
+
+
+def test_search_results(snap_compare, locations, corpus, library, index) -> None:
+    """A title query: highlighted matches in the list, the first paper in the detail pane."""
+    app = make_app(locations, corpus, library, index)
+
+    async def run_before(pilot: Pilot) -> None:
+        await show_query(pilot, QUERY)
+        app.clear_notifications()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_help_screen(snap_compare, locations, corpus, library, index) -> None:
+    """The key and query-syntax help over the result list."""
+    app = make_app(locations, corpus, library, index)
+
+    async def run_before(pilot: Pilot) -> None:
+        await show_query(pilot, QUERY)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        app.clear_notifications()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_export_dialog_small_terminal(snap_compare, locations, corpus, library, index) -> None:
+    """The export dialog at 80x24, with two bookmarked papers."""
+    for hit in index.search(QUERY).hits[:2]:
+        library.add(hit.paper)
+    app = make_app(locations, corpus, library, index)
+
+    async def run_before(pilot: Pilot) -> None:
+        await show_query(pilot, QUERY)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen), "the dialog")
+        path = app.screen.query_one("#export-path", Input)
+        path.cursor_blink = False  # a steady caret
+        path.value = "/home/reader/papers/reading-list.md"  # not the machine's cwd
+        path.cursor_position = len(path.value)
+        app.clear_notifications()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
