@@ -12,6 +12,7 @@ expect with :func:`wait_until` instead of sleeping.
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import bibtexparser
 import pytest
+from rich.console import Console
 from rich.text import Text
 from textual import events
 from textual.command import CommandList, CommandPalette
@@ -109,7 +111,11 @@ def detail(app: PaperBrowseApp, part: str) -> str:
         return content.plain
     if isinstance(content, str):
         return content
-    return rendered_text(widget)  # e.g. a Rich table: read what it draws
+    # a Rich renderable such as the metadata table: render it as the pane would,
+    # without depending on whether the widget has been laid out yet
+    console = Console(width=max(widget.size.width, 60), record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
 
 
 def rendered_text(widget: Widget) -> str:
