@@ -7,16 +7,17 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
 import click
 
 from paperbrowse import __version__
-from paperbrowse.core.index import SORTS, PaperIndex
+from paperbrowse.core.index import SORTS, SUGGEST_BELOW, PaperIndex
 from paperbrowse.core.library import Library, LibraryError
 from paperbrowse.core.locations import Locations
-from paperbrowse.core.models import papers
+from paperbrowse.core.models import Filters, Results, papers
 from paperbrowse.core.query import QueryError
 from paperbrowse.core.service import Corpus, OpenedIndex, needs_build, open_index
 
@@ -102,46 +103,58 @@ def cli(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None) -> N
         run_app(ctx.obj.locations, ctx.obj.corpus)
 
 
-def _hit_line(index: PaperIndex, hit, plain: bool) -> str:
+def _hit_line(hit) -> str:
     p = hit.paper
     year = str(p.year) if p.year else "----"
     return f"{p.id}\t{year}\t{p.title}"
 
 
-@cli.command()
-@click.argument("query", nargs=-1, required=False)
-@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1))
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
-@pass_context
-def search(obj: Context, query: tuple[str, ...], limit: int, sort: str, as_json: bool) -> None:
-    """Search the index. QUERY uses Whoosh's query language.
-
-    \b
-    Examples:
-      paperbrowse search latent diffusion
-      paperbrowse search 'title:"latent diffusion"' --json
-      paperbrowse search 'year:[2023 TO 2025]' --sort date
-      paperbrowse search 'difusion~' 'NOT audio'
-    """
-    text = " ".join(query)
-    index = obj.open_index(quiet=True).index
+def _year_range(ctx, param, value: str | None) -> tuple[int, int] | None:
+    """``2023`` → (2023, 2023); ``2020-2023`` or ``2020..2023`` → (2020, 2023)."""
+    if value is None:
+        return None
+    parts = [p for p in value.replace("..", "-").split("-") if p.strip()]
     try:
-        results = index.search(text, sort=sort, limit=limit)
-    except QueryError as exc:
-        click.echo(f"error: {exc}", err=True)
-        click.echo("See 'paperbrowse search --help' for the query syntax.", err=True)
-        sys.exit(2)
+        years = [int(p) for p in parts]
+    except ValueError:
+        years = []
+    if len(years) not in (1, 2):
+        raise click.BadParameter(f"{value!r} is not a year or a range like 2020-2023")
+    return (min(years), max(years))
+
+
+def _filters(obj: Context, years, organisation, bookmarked) -> Filters:
+    ids = obj.library().ids() if bookmarked else None
+    return Filters(years=years, organisation=organisation, ids=ids)
+
+
+def _facet_lines(results: Results) -> list[str]:
+    facets = results.facets
+    if facets is None:
+        return []
+    lines = ["Years: " + ", ".join(f"{y} {n}" for y, n in facets.years)] if facets.years else []
+    if facets.organisations:
+        lines.append("Organisations: " + ", ".join(f"{o} {n}" for o, n in facets.organisations))
+    return lines
+
+
+def _print_results(index: PaperIndex, results: Results, as_json: bool, with_facets: bool) -> None:
     if as_json:
-        payload = {
-            "query": text,
+        payload: dict = {
+            "query": results.query,
             "sort": results.sort,
             "total": results.total,
+            "filters": results.filters.describe(),
             "hits": [
                 {"rank": h.rank + 1, "score": round(h.score, 4), **h.paper.to_dict()}
                 for h in results.hits
             ],
         }
+        if with_facets and results.facets is not None:
+            payload["facets"] = {
+                "years": {str(y): n for y, n in results.facets.years},
+                "organisations": dict(results.facets.organisations),
+            }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     from rich.console import Console
@@ -149,11 +162,109 @@ def search(obj: Context, query: tuple[str, ...], limit: int, sort: str, as_json:
     out = Console()
     if not out.is_terminal:
         for hit in results.hits:
-            click.echo(_hit_line(index, hit, plain=True))
+            click.echo(_hit_line(hit))
+        for line in _facet_lines(results) if with_facets else []:
+            click.echo(line, err=True)
         return
-    from paperbrowse.ui.render import hit_table
+    from paperbrowse.ui.render import facet_table, hit_table
 
     out.print(hit_table(results))
+    if with_facets and results.facets is not None:
+        out.print(facet_table(results.facets))
+
+
+_filter_options = [
+    click.option(
+        "--year",
+        "years",
+        callback=_year_range,
+        metavar="YEAR[-YEAR]",
+        help="Only papers published in this year or range (2023, 2020-2023).",
+    ),
+    click.option("--org", "organisation", metavar="NAME", help="Only papers of this organisation."),
+    click.option("--bookmarked", is_flag=True, help="Only bookmarked papers."),
+]
+
+
+def filter_options(func):
+    for option in reversed(_filter_options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=False)
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@filter_options
+@click.option("--facets", "with_facets", is_flag=True, help="Also count hits per year and org.")
+@click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
+@pass_context
+def search(
+    obj: Context,
+    query: tuple[str, ...],
+    limit: int,
+    sort: str,
+    years: tuple[int, int] | None,
+    organisation: str | None,
+    bookmarked: bool,
+    with_facets: bool,
+    as_json: bool,
+) -> None:
+    """Search the index. QUERY uses Whoosh's query language.
+
+    \b
+    Examples:
+      paperbrowse search latent diffusion
+      paperbrowse search 'title:"latent diffusion"' --json
+      paperbrowse search 'year:[2023 TO 2025]' --sort date
+      paperbrowse search diffusion --year 2025 --facets
+      paperbrowse search 'difusion~' 'NOT audio'
+    """
+    text = " ".join(query)
+    index = obj.open_index(quiet=True).index
+    filters = _filters(obj, years, organisation, bookmarked)
+    try:
+        results = index.search(text, sort=sort, limit=limit, filters=filters, facets=with_facets)
+    except QueryError as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo("See 'paperbrowse search --help' for the query syntax.", err=True)
+        sys.exit(2)
+    _print_results(index, results, as_json, with_facets)
+    if text.strip() and results.total < SUGGEST_BELOW:
+        corrected = index.correct(text)
+        if corrected:
+            click.echo(f"Did you mean: paperbrowse search {shlex.quote(corrected)}", err=True)
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=1))
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
+@pass_context
+def similar(
+    obj: Context,
+    paper_id: str,
+    limit: int,
+    years: tuple[int, int] | None,
+    organisation: str | None,
+    bookmarked: bool,
+    as_json: bool,
+) -> None:
+    """List the papers most similar to PAPER_ID (more-like-this on title and abstract).
+
+    PAPER_ID is an id as 'paperbrowse search' prints it (pb:6da686ffb410, arxiv:2006.07733).
+    """
+    index = obj.open_index(quiet=True).index
+    filters = _filters(obj, years, organisation, bookmarked)
+    try:
+        results = index.similar(paper_id, limit=limit, filters=filters)
+    except KeyError:
+        click.echo(f"error: no paper with id {paper_id!r} in the index", err=True)
+        click.echo("Find ids with 'paperbrowse search QUERY'.", err=True)
+        sys.exit(2)
+    _print_results(index, results, as_json, False)
 
 
 @cli.command("index")

@@ -16,9 +16,10 @@ from paperbrowse.core.models import Segment
 
 Span = tuple[int, int]
 
-#: Whoosh's ``RegexTokenizer`` default pattern (``whoosh.analysis.tokenizers``).
-WORD_PATTERN = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
-_FIND_WORDS = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
+#: A word, as highlighted: the parts the index analyzer splits tokens into
+#: (``WF-VAE`` → ``WF``, ``VAE``; ``latent.github.io`` → ``latent``, ...).
+WORD_PATTERN = re.compile(r"\w+", re.UNICODE)
+_COMPOUND = re.compile(r"\w+(?:[-.'’/]\w+)+", re.UNICODE)
 
 
 class WordAnalyzer:
@@ -38,34 +39,35 @@ class WordAnalyzer:
     def __init__(self, analyzer: Callable[..., Iterable], max_words: int = 200_000) -> None:
         self.analyzer = analyzer
         self.max_words = max_words
-        self._memo: dict[str, str | None] = {}
+        self._memo: dict[str, frozenset[str]] = {}
 
-    def term(self, word: str) -> str | None:
-        """The indexed term of one word, or ``None`` if it is a stop word."""
+    def terms(self, word: str) -> frozenset[str]:
+        """The indexed terms of one word: none for a stop word, several for a
+        compound (``CycleDiffusion`` → ``cycl``, ``diffus``, ``cyclediffus``)."""
         try:
             return self._memo[word]
         except KeyError:
             pass
-        terms = [t.text for t in self.analyzer(word, mode="query")]
-        term = terms[0] if len(terms) == 1 else None
+        terms = frozenset(t.text for t in self.analyzer(word, mode="index"))
         if len(self._memo) >= self.max_words:
             self._memo.clear()
-        self._memo[word] = term
-        return term
+        self._memo[word] = terms
+        return terms
 
-    def __call__(self, text: str) -> Iterable[tuple[int, int, str | None]]:
-        """Yield ``(start, end, term)`` for each word of ``text``."""
+    def __call__(self, text: str) -> Iterable[tuple[int, int, frozenset[str]]]:
+        """Yield ``(start, end, terms)`` for each word of ``text``."""
         for m in WORD_PATTERN.finditer(text):
-            yield m.start(), m.end(), self.term(m.group())
+            yield m.start(), m.end(), self.terms(m.group())
 
 
 def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> list[Span]:
-    """Return ``(start, end)`` offsets of the words of ``text`` whose term is in ``words``.
+    """Return ``(start, end)`` offsets of the words of ``text`` with a term in ``words``.
 
+    A word is a run of letters and digits; a hyphenated or dotted name
+    (``WF-VAE``) is marked whole when its joined form (``wfvae``) matched.
     Only the distinct words of ``text`` are analysed (one C-level ``findall``
     and memoised lookups); the offsets of the few matching words are then found
-    with a regular expression whose boundaries are those of Whoosh's
-    tokenizer, so the spans equal those of analysing the whole text.
+    with one regular expression.
 
     Args:
         text: the text to scan.
@@ -74,11 +76,18 @@ def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> li
     """
     if not words or not text:
         return []
-    surface = {w for w in set(_FIND_WORDS.findall(text)) if analyzer.term(w) in words}
+    surface = {
+        w for w in set(WORD_PATTERN.findall(text)) if not analyzer.terms(w).isdisjoint(words)
+    }
+    # a hyphenated or dotted name matched by its joined form (wfvae → WF-VAE)
+    for chunk in set(_COMPOUND.findall(text)):
+        parts = set().union(*(analyzer.terms(p) for p in WORD_PATTERN.findall(chunk)))
+        if not (analyzer.terms(chunk) - parts).isdisjoint(words):
+            surface.add(chunk)
     if not surface:
         return []
     alternatives = "|".join(re.escape(w) for w in sorted(surface, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?<!\w\.)(?:{alternatives})(?!\w)(?!\.\w)")
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
     return [m.span() for m in pattern.finditer(text)]
 
 

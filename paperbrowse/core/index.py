@@ -22,20 +22,25 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
+import math
 import os
+import re
 import secrets
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from whoosh import classify, qparser, query, sorting
 from whoosh import index as whoosh_index
-from whoosh import qparser, query, sorting
 from whoosh.analysis import (
     CharsetFilter,
+    Filter,
+    IntraWordFilter,
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
@@ -45,11 +50,22 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
-from paperbrowse.core.models import Hit, Paper, Results
-from paperbrowse.core.query import QueryError, check_query
+from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results
+from paperbrowse.core.models import papers as _papers
+from paperbrowse.core.query import QueryError, check_query, plain_words
 
 #: Bump whenever the schema or analysis changes: existing indexes are rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
+
+#: A query finding fewer hits than this gets a spelling check ("did you mean").
+SUGGEST_BELOW = 3
+
+#: Words of a query that the spelling check may correct: not field names
+#: (``title:``), wildcards (``diff*``), fuzzy terms (``term~``) or numbers.
+_CORRECTABLE = re.compile(r"(?<![\w*?~])[^\W\d_]+(?![\w:*?~])")
+#: What a sortable column holds for a paper without a year (unsigned 32-bit max).
+_NO_YEAR = 2**32 - 1
+_OPERATOR_WORDS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 #: Fields searched by a query word without a ``field:`` prefix, and their boosts.
 FIELD_BOOSTS: dict[str, float] = {
@@ -64,23 +80,129 @@ SORTS = ("relevance", "date", "upvotes")
 ProgressCallback = Callable[[int, int], None]
 
 
+#: Greek letters as they are spelled out in queries (``β-VAE`` → ``beta-VAE``).
+GREEK_NAMES = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
+    "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma", "τ": "tau",
+    "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
+}  # fmt: skip
+_GREEK = re.compile("[" + "".join(GREEK_NAMES) + "]", re.IGNORECASE)
+_BRITISH = re.compile(r"^(\w{3,}?)(is|ys)(ation|ations|e|ed|es|ing|er|ers)$")
+
+
+class GreekFilter(Filter):
+    """Spell Greek letters out (``β`` → ``beta``, ``χ^2`` → ``chi^2``), so the
+    letters, which would otherwise be one-character tokens, can be searched
+    for by name. Runs before word splitting."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if _GREEK.search(t.text):
+                t.text = _GREEK.sub(lambda m: GREEK_NAMES[m.group().lower()], t.text)
+            yield t
+
+
+class SpellingVariantFilter(Filter):
+    """Map British ``-ise``/``-isation``/``-yse`` spellings to American
+    ``-ize``/``-ization``/``-yze`` before stemming (Porter stems
+    ``factorisation`` and ``factorization`` differently). Applied at index and
+    query time alike, so the odd false friend (``promise`` → ``promize``)
+    still matches itself."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            m = _BRITISH.match(t.text)
+            if m:
+                t.text = f"{m.group(1)}{m.group(2)[0]}z{m.group(3)}"
+            yield t
+
+
+class ByModeFilter(Filter):
+    """One filter when indexing, another when parsing a query: Whoosh's
+    ``MultiFilter``, which fails on an empty field (it calls ``next()`` on the
+    token stream, a ``RuntimeError`` inside a generator since PEP 479)."""
+
+    def __init__(self, index: Filter, query: Filter) -> None:
+        self.index = index
+        self.query = query
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ByModeFilter)
+            and self.index == other.index
+            and self.query == other.query
+        )
+
+    def __call__(self, tokens):
+        for first in tokens:
+            chosen = self.index if first.mode == "index" else self.query
+            return chosen(itertools.chain([first], tokens))
+        return iter(())
+
+
+class CompactPositionsFilter(Filter):
+    """Number token positions 0, 1, 2... again after stop words were dropped,
+    keeping a joined form at the position of its last sub-word (as
+    ``IntraWordFilter`` placed it), so ``"bootstrap your own latent"`` and
+    ``"diffusion based"`` still match as phrases. (``StopFilter``'s own
+    renumbering would move every joined form one position on.)"""
+
+    def __call__(self, tokens):
+        last_original = None
+        position = -1
+        for t in tokens:
+            if t.positions:
+                if t.pos != last_original:
+                    position += 1
+                    last_original = t.pos
+                t.pos = position
+            yield t
+
+
 def make_analyzer():
-    """Return the analyzer of every text field: words, lower case, accents
-    folded, English stop words removed, Porter stemming."""
+    """Return the analyzer of every searched text field.
+
+    Tokens are split on white space, Greek letters spelled out, then split
+    into sub-words at hyphens, case changes and letter-digit changes with the
+    joined form kept as well (``WF-VAE`` → ``wf``, ``vae``, ``wfvae``;
+    ``CycleDiffusion`` → ``cycle``, ``diffusion``, ``cyclediffusion``), lower-
+    cased, accent-folded (``Matérn`` → ``matern``), British spellings made
+    American, English stop words dropped (see :class:`CompactPositionsFilter`
+    for positions) and Porter-stemmed. The same analyzer runs on queries; a query
+    word that gives several tokens must match all of them
+    (``multitoken_query="and"`` on the fields).
+    """
     return (
-        RegexTokenizer()
+        RegexTokenizer(r"\S+")
+        | GreekFilter()
+        | ByModeFilter(
+            index=IntraWordFilter(mergewords=True, mergenums=True),
+            query=IntraWordFilter(mergewords=False, mergenums=False),
+        )
         | LowercaseFilter()
         | CharsetFilter(accent_map)
-        | StopFilter()
+        | SpellingVariantFilter()
+        | StopFilter(minsize=1, renumber=False)
+        | CompactPositionsFilter()
         | StemFilter()
     )
+
+
+def make_spelling_analyzer():
+    """Return the analyzer of the ``spell`` field: words, lower case, accents
+    folded, no stemming, so suggestions are real words (``diffusion``, not
+    ``diffus``)."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def make_schema() -> Schema:
     """Return the Whoosh schema.
 
     Fields: ``id`` (unique), ``title``/``abstract``/``authors``/
-    ``organisation`` (analysed text), ``year`` (int, absent when unknown),
+    ``organisation`` (analysed text), ``spell`` (the unstemmed words of title
+    and abstract: the vocabulary of "did you mean"), ``org`` (organisation
+    name as is, for its facet), ``year`` (int, absent when unknown),
     ``date`` (int ``YYYYMMDD``, 0 when unknown; sortable), ``upvotes`` (int,
     0 when unknown; sortable), ``source`` (comma-separated capture names),
     ``arxiv`` (arXiv id), ``pos`` (input order, tie-breaker), ``data`` (the
@@ -89,11 +211,13 @@ def make_schema() -> Schema:
     analyzer = make_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=analyzer),
-        abstract=TEXT(analyzer=analyzer),
-        authors=TEXT(analyzer=analyzer),
-        organisation=TEXT(analyzer=analyzer),
-        year=NUMERIC(int, bits=32, signed=False),
+        title=TEXT(analyzer=analyzer, multitoken_query="and"),
+        abstract=TEXT(analyzer=analyzer, multitoken_query="and"),
+        authors=TEXT(analyzer=analyzer, multitoken_query="and"),
+        organisation=TEXT(analyzer=analyzer, multitoken_query="and"),
+        spell=TEXT(analyzer=make_spelling_analyzer(), phrase=False),
+        org=ID(sortable=True),
+        year=NUMERIC(int, bits=32, signed=False, sortable=True),
         date=NUMERIC(int, bits=32, signed=False, sortable=True),
         upvotes=NUMERIC(int, bits=32, signed=False, sortable=True),
         source=KEYWORD(commas=True, lowercase=True),
@@ -133,6 +257,7 @@ def _paper_doc(paper: Paper, pos: int) -> dict:
         "abstract": paper.abstract,
         "authors": "; ".join(paper.authors),
         "organisation": " ".join(x for x in (paper.organisation, paper.org_handle) if x),
+        "spell": f"{paper.title}\n{paper.abstract}",
         "date": int(paper.published.strftime("%Y%m%d")) if paper.published else 0,
         "upvotes": paper.upvotes or 0,
         "source": ",".join(paper.sources),
@@ -143,6 +268,8 @@ def _paper_doc(paper: Paper, pos: int) -> dict:
         doc["year"] = paper.year
     if paper.arxiv_id:
         doc["arxiv"] = paper.arxiv_id
+    if paper.organisation:
+        doc["org"] = paper.organisation
     return doc
 
 
@@ -334,7 +461,15 @@ class PaperIndex:
         parser.add_plugin(qparser.FuzzyTermPlugin())
         parser.add_plugin(qparser.GtLtPlugin())
         self._parser = parser
+        # "coordination": a paper matching more of the words scores higher
+        self._or_parser = qparser.MultifieldParser(
+            list(FIELD_BOOSTS),
+            ix.schema,
+            fieldboosts=FIELD_BOOSTS,
+            group=qparser.OrGroup.factory(0.9),
+        )
         self._parser_lock = threading.Lock()
+        self._spell_analyzer = make_spelling_analyzer()
 
     def doc_count(self) -> int:
         """Number of papers in the index."""
@@ -356,7 +491,16 @@ class PaperIndex:
                 raise QueryError(text, 1, "nothing in this query can be searched for")
         return parsed
 
-    def search(self, text: str, *, sort: str = "relevance", limit: int | None = 500) -> Results:
+    def search(
+        self,
+        text: str,
+        *,
+        sort: str = "relevance",
+        limit: int | None = 500,
+        filters: Filters | None = None,
+        forgiving: bool = False,
+        facets: bool = False,
+    ) -> Results:
         """Run a query and return the best ``limit`` hits with highlights.
 
         Args:
@@ -366,21 +510,147 @@ class PaperIndex:
                 ``upvotes`` (most first). Ties fall back to input order.
             limit: maximum number of hits returned (``None`` for all);
                 :attr:`Results.total` always counts every match.
+            filters: year range, organisation and paper-id restrictions.
+            forgiving: the search bar's mode. A malformed query runs as its
+                plain words instead of raising; a query that finds nothing
+                runs as its spelling correction, when that finds something;
+                a query finding fewer than :data:`SUGGEST_BELOW` hits gets a
+                correction offered in :attr:`Results.suggestion`. What was
+                done is said in :attr:`Results.notice`.
+            facets: also count every hit per year and organisation
+                (:attr:`Results.facets`).
 
         Raises:
-            QueryError: the query is not well formed.
+            QueryError: the query is not well formed (only when not ``forgiving``).
             ValueError: unknown ``sort``.
         """
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         started = time.perf_counter()
+        filters = filters or Filters()
         blank = not text.strip()
-        q = query.Every() if blank else self.parse(text)
-        if q is query.NullQuery:
-            return Results(text, (), 0, sort, {}, time.perf_counter() - started)
+        ran: str | None = None
+        notice = ""
+        if blank:
+            q: query.Query = query.Every()
+        else:
+            try:
+                q = self.parse(text)
+            except QueryError as exc:
+                if not forgiving:
+                    raise
+                ran = plain_words(text)
+                notice = f"{exc.reason} (column {exc.column}); searched for the plain words"
+                q = self._parse_plain(ran)
         if blank and sort == "relevance":
             sort = "date"
-        facets = {
+        suggestion = None
+        with self._ix.searcher() as searcher:
+            found, counts = self._run(searcher, q, sort, limit, filters, facets)
+            total = len(found) if found is not None else 0
+            if forgiving and not blank and total < SUGGEST_BELOW:
+                corrected = self.correct(ran or text, searcher)
+                if corrected:
+                    cq = self._parse_plain(corrected) if ran else self.parse(corrected)
+                    c_found, c_counts = self._run(searcher, cq, sort, limit, filters, facets)
+                    c_total = len(c_found) if c_found is not None else 0
+                    if total == 0 and c_total:
+                        notice = f"nothing matched {ran or text!r}; showing {corrected!r}"
+                        ran, q, found, counts, total = corrected, cq, c_found, c_counts, c_total
+                    elif c_total > total:
+                        suggestion = corrected
+            terms = {} if blank else query_terms(q, searcher.reader())
+            hits = self._hits(found, terms, sort, limit) if found is not None else []
+            if forgiving and not blank and total < SUGGEST_BELOW:
+                relaxed = self._relax(searcher, ran or text, sort, limit, filters, facets)
+                if relaxed is not None and relaxed[1] > total:
+                    or_hits, or_total, or_terms, or_counts = relaxed
+                    shown = {h.paper.id for h in hits}
+                    extra = [h for h in or_hits if h.paper.id not in shown]
+                    merged = hits + extra
+                    if limit is not None:
+                        merged = merged[:limit]
+                    hits = [replace(h, rank=rank) for rank, h in enumerate(merged)]
+                    some = or_total - total
+                    notice = (
+                        f"{_papers(total)} with every word, {some} more with some of them"
+                        if total
+                        else f"no paper has every word; {_papers(some)} with some of them"
+                    ) + (f" ({notice})" if notice else "")
+                    total, counts = or_total, or_counts
+                    terms = {
+                        f: terms.get(f, frozenset()) | or_terms.get(f, frozenset())
+                        for f in set(terms) | set(or_terms)
+                    }
+        return Results(
+            text,
+            tuple(hits),
+            total,
+            sort,
+            terms,
+            time.perf_counter() - started,
+            ran=ran,
+            notice=notice,
+            suggestion=suggestion,
+            filters=filters,
+            facets=counts,
+        )
+
+    def _relax(self, searcher, text: str, sort, limit, filters, facets):
+        """Run ``text`` with OR between its words, most matching words first.
+
+        The forgiving search's answer to a query whose words do not all occur
+        in any paper (``how to make diffusion sampling faster``). Only plain
+        word queries are relaxed: a query with operators, quotes, fields or
+        ranges means exactly what it says.
+
+        Returns:
+            ``(hits, total, terms, facets)``, or ``None`` when ``text`` is not
+            plain words or has a single word.
+        """
+        if text != plain_words(text) or len(text.split()) < 2:
+            return None
+        with self._parser_lock:
+            q = self._or_parser.parse(text)
+        found, counts = self._run(searcher, q, sort, limit, filters, facets)
+        if found is None:
+            return None
+        terms = query_terms(q, searcher.reader())
+        return self._hits(found, terms, sort, limit), len(found), terms, counts
+
+    def _parse_plain(self, words: str) -> query.Query:
+        """Parse words that carry no syntax (the output of :func:`plain_words`)."""
+        if not words:
+            return query.NullQuery
+        with self._parser_lock:
+            return self._parser.parse(words)
+
+    @staticmethod
+    def _filter_query(filters: Filters, skip: str | None = None) -> query.Query | None:
+        """The Whoosh filter of ``filters`` (``None``: no filter; NullQuery: nothing).
+
+        ``skip`` leaves out one facet's own filter (``"years"`` or ``"organisation"``).
+        """
+        parts: list[query.Query] = []
+        if filters.years and skip != "years":
+            first, last = filters.years
+            parts.append(query.NumericRange("year", first, last))
+        if filters.organisation and skip != "organisation":
+            parts.append(query.Term("org", filters.organisation))
+        if filters.ids is not None:
+            if not filters.ids:
+                return query.NullQuery
+            parts.append(query.Or([query.Term("id", i) for i in sorted(filters.ids)]))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else query.And(parts)
+
+    def _run(self, searcher, q, sort, limit, filters, want_facets):
+        """Search with filters; return ``(whoosh results or None, Facets or None)``."""
+        filter_q = self._filter_query(filters)
+        if q is query.NullQuery or filter_q is query.NullQuery:
+            return None, (Facets() if want_facets else None)
+        sortedby = {
             "date": sorting.MultiFacet(
                 [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("pos")]
             ),
@@ -390,26 +660,177 @@ class PaperIndex:
                     sorting.FieldFacet("date", reverse=True),
                 ]
             ),
-        }
-        with self._ix.searcher() as searcher:
-            found = searcher.search(q, limit=limit, sortedby=facets.get(sort))
-            total = len(found)
-            terms = {} if blank else query_terms(q, searcher.reader())
-            hits = []
-            for rank, hit in enumerate(found):
-                paper = Paper.from_dict(json.loads(hit["data"]))
-                title_terms = terms.get("title", frozenset())
-                abstract_terms = terms.get("abstract", frozenset())
-                hits.append(
-                    Hit(
-                        paper=paper,
-                        rank=rank,
-                        score=float(hit.score or 0.0) if sort == "relevance" else 0.0,
-                        title=highlight(paper.title, title_terms, self.words),
-                        snippet=snippet(paper.abstract, abstract_terms, self.words),
-                    )
+        }.get(sort)
+        groupedby = None
+        if want_facets:
+            groupedby = {
+                "year": sorting.FieldFacet("year", maptype=sorting.Count),
+                "org": sorting.FieldFacet("org", maptype=sorting.Count),
+            }
+        found = searcher.search(
+            q, limit=limit, sortedby=sortedby, filter=filter_q, groupedby=groupedby
+        )
+        if not want_facets:
+            return found, None
+        years = found.groups("year")
+        orgs = found.groups("org")
+        # a facet's counts ignore its own filter, so its other values stay choosable
+        for name, skip in (("year", "years"), ("org", "organisation")):
+            if (filters.years if skip == "years" else filters.organisation) is None:
+                continue
+            wider = searcher.search(
+                q,
+                limit=1,
+                filter=self._filter_query(filters, skip=skip),
+                groupedby={name: sorting.FieldFacet(name, maptype=sorting.Count)},
+            ).groups(name)
+            if name == "year":
+                years = wider
+            else:
+                orgs = wider
+        return found, Facets(
+            years=tuple(sorted((int(y), n) for y, n in years.items() if 0 < int(y) < _NO_YEAR)),
+            organisations=tuple(
+                sorted(
+                    ((_text(o), n) for o, n in orgs.items() if o),
+                    key=lambda item: (-item[1], item[0].casefold()),
                 )
-        return Results(text, tuple(hits), total, sort, terms, time.perf_counter() - started)
+            ),
+        )
+
+    def _hits(
+        self, found, terms: dict[str, frozenset[str]], sort: str, limit: int | None
+    ) -> list[Hit]:
+        title_terms = terms.get("title", frozenset())
+        abstract_terms = terms.get("abstract", frozenset())
+        hits = []
+        for rank, hit in enumerate(found):
+            if limit is not None and rank >= limit:
+                break  # Whoosh ignores ``limit`` when grouping (facets): cut the page here
+            paper = Paper.from_dict(json.loads(hit["data"]))
+            hits.append(
+                Hit(
+                    paper=paper,
+                    rank=rank,
+                    score=float(hit.score or 0.0) if sort == "relevance" else 0.0,
+                    title=highlight(paper.title, title_terms, self.words),
+                    snippet=snippet(paper.abstract, abstract_terms, self.words),
+                )
+            )
+        return hits
+
+    def correct(self, text: str, searcher=None) -> str | None:
+        """Return ``text`` with its unknown words spelled as words of the index.
+
+        The "did you mean" of the search bar. Each word of the query that is
+        not in the index's vocabulary (the ``spell`` field: unstemmed words of
+        titles and abstracts) is replaced by the best of Whoosh's spelling
+        suggestions (indexed words within edit distance 1 for words of up to
+        4 letters, else 2, sharing the first letter): the one with the highest
+        ``log(document frequency) - 3 × edit distance``, where swapping two
+        letters counts as one edit. (Whoosh ranks its suggestions by frequency
+        alone, so ``speach`` became ``space`` rather than ``speech``.) Operators, field names,
+        wildcards, fuzzy terms and numbers are left as they are.
+
+        Returns:
+            The corrected query text, or ``None`` when every word is known or
+            no correction is found.
+        """
+        if searcher is None:
+            with self._ix.searcher() as own:
+                return self.correct(text, own)
+        reader = searcher.reader()
+        corrector = searcher.corrector("spell")
+        spell = self._spell_analyzer
+        changed = False
+
+        def fix(match: re.Match[str]) -> str:
+            nonlocal changed
+            word = match.group(0)
+            if word in _OPERATOR_WORDS:
+                return word
+            folded = "".join(t.text for t in spell(word))
+            if len(folded) < 3 or ("spell", folded) in reader:
+                return word
+            maxdist = 1 if len(folded) <= 4 else 2
+            candidates = corrector.suggest(folded, limit=12, maxdist=maxdist, prefix=1)
+            if not candidates:
+                return word
+            changed = True
+            return max(
+                candidates,
+                key=lambda c: (
+                    math.log(reader.doc_frequency("spell", c) or 1)
+                    - _EDIT_PENALTY * edit_distance(folded, c)
+                ),
+            )
+
+        corrected = _CORRECTABLE.sub(fix, text)
+        return corrected if changed else None
+
+    @staticmethod
+    def _key_terms(searcher, paper: Paper, count: int = 20) -> list[tuple[str, float]]:
+        """The ``count`` terms that best characterise ``paper``, weights in (0, 1].
+
+        Whoosh's key-term expansion over the title (counted twice) and abstract
+        with the Kullback-Leibler model; numbers are dropped. On the bundled
+        corpus KL agreed best with the topic of a paper (74% of its 10 most
+        similar papers shared its title's topic word, against 54% for Whoosh's
+        default Bo1 model and 58% for Lucene-style tf-idf).
+        """
+        text = f"{paper.title}\n{paper.title}\n{paper.abstract}"
+        terms = searcher.key_terms_from_text(
+            "abstract", text, numterms=count + 5, model=classify.KLModel, normalize=True
+        )
+        return [(term, weight) for term, weight in terms if not term.isdigit()][:count]
+
+    def similar(
+        self, paper_id: str, *, limit: int | None = 20, filters: Filters | None = None
+    ) -> Results:
+        """Papers most like ``paper_id``: Whoosh's more-like-this on title and abstract.
+
+        The paper's key terms (:meth:`_key_terms`) are searched for in the
+        abstract and, boosted as a title match is, in the title of every
+        other paper, with BM25F.
+
+        Returns:
+            :class:`Results` whose ``query`` is the paper's id, best first; the
+            paper itself is not among the hits.
+
+        Raises:
+            KeyError: no paper with this id in the index.
+        """
+        started = time.perf_counter()
+        filters = filters or Filters()
+        with self._ix.searcher() as searcher:
+            docnum = searcher.document_number(id=paper_id)
+            if docnum is None:
+                raise KeyError(f"no paper with id {paper_id!r} in the index")
+            paper = Paper.from_dict(json.loads(searcher.stored_fields(docnum)["data"]))
+            key_terms = self._key_terms(searcher, paper)
+            q = query.Or(
+                [query.Term("abstract", term, boost=weight) for term, weight in key_terms]
+                + [
+                    query.Term("title", term, boost=weight * FIELD_BOOSTS["title"])
+                    for term, weight in key_terms
+                ]
+            )
+            filter_q = self._filter_query(filters)
+            if not key_terms or filter_q is query.NullQuery:
+                return Results(paper_id, (), 0, "relevance", {}, time.perf_counter() - started)
+            found = searcher.search(q, limit=limit, filter=filter_q, mask={docnum})
+            terms = query_terms(q, searcher.reader())
+            hits = self._hits(found, terms, "relevance", limit)
+            total = len(hits)  # every paper shares some word: count what is shown
+        return Results(
+            paper_id,
+            tuple(hits),
+            total,
+            "relevance",
+            terms,
+            time.perf_counter() - started,
+            filters=filters,
+        )
 
     def highlight(self, text: str, results: Results, field: str = "abstract"):
         """Highlight any text (e.g. a full abstract) with the terms of ``results``.
@@ -431,6 +852,32 @@ class PaperIndex:
             docs = [(d.get("data")) for d in searcher.all_stored_fields()]
         papers = [Paper.from_dict(json.loads(d)) for d in docs if d]
         return papers
+
+
+#: Cost of one edit in :meth:`PaperIndex.correct`, against log document frequency:
+#: a word one edit further away must be e³ ≈ 20 times as frequent to win.
+_EDIT_PENALTY = 3.0
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions
+    and swaps of two adjacent letters each count 1 (``modle`` → ``model`` is 1)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[len(b)]
+
+
+def _text(value: object) -> str:
+    """A facet key as text (Whoosh gives ``bytes`` for some column types)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 def is_disk_full(exc: BaseException) -> bool:

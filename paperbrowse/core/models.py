@@ -212,6 +212,53 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrictions on a query's hits, chosen from the facets.
+
+    Attributes:
+        years: inclusive ``(first, last)`` publication years, or ``None``.
+        organisation: exact organisation display name, or ``None``.
+        ids: only these paper ids (the bookmarked-only filter), or ``None``
+            for no restriction; an empty set matches nothing.
+    """
+
+    years: tuple[int, int] | None = None
+    organisation: str | None = None
+    ids: frozenset[str] | None = None
+
+    def __bool__(self) -> bool:
+        return self.years is not None or self.organisation is not None or self.ids is not None
+
+    def describe(self) -> str:
+        """A short description such as ``"2023 · NVIDIA · bookmarked"`` ("" when empty)."""
+        parts = []
+        if self.years:
+            first, last = self.years
+            parts.append(str(first) if first == last else f"{first}–{last}")
+        if self.organisation:
+            parts.append(self.organisation)
+        if self.ids is not None:
+            parts.append("bookmarked")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """Hit counts of one query by facet value, over every hit (not one page).
+
+    A facet's counts ignore that facet's own filter, so choosing a year keeps
+    the other years visible (and choosable) with their counts.
+
+    Attributes:
+        years: ``(year, hits)`` in year order; papers without a date are left out.
+        organisations: ``(organisation, hits)``, most hits first, then by name.
+    """
+
+    years: tuple[tuple[int, int], ...] = ()
+    organisations: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Results:
     """The answer to one query.
 
@@ -223,6 +270,16 @@ class Results:
         terms: analysed query terms per field (``{"abstract": {"diffus"}}``),
             used to highlight any text of a hit later, e.g. the full abstract.
         elapsed: search time in seconds.
+        ran: the query text that was actually run, when it differs from
+            ``query``: the plain words of a malformed query, or a spelling
+            correction of a query that found nothing. ``None`` otherwise.
+        notice: what the user should be told about how the query ran
+            ("searched for the plain words instead"), or ``""``.
+        suggestion: a spelling correction of the query ("did you mean"),
+            offered when the query found few hits and the correction finds
+            more; ``None`` otherwise.
+        filters: the filters applied.
+        facets: hit counts per year and organisation, when asked for.
     """
 
     query: str
@@ -231,6 +288,11 @@ class Results:
     sort: str = "relevance"
     terms: dict[str, frozenset[str]] = field(default_factory=dict)
     elapsed: float = 0.0
+    ran: str | None = None
+    notice: str = ""
+    suggestion: str | None = None
+    filters: Filters = field(default_factory=Filters)
+    facets: Facets | None = None
 
     def __len__(self) -> int:
         return len(self.hits)

@@ -145,3 +145,18 @@ def check_query(
             if field in numeric_fields:
                 _check_numeric(text, offset, field, value)
         previous = token
+
+
+_PLAIN_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_ALL_OPERATORS = _OPERATORS | {"NOT", "TO"}
+
+
+def plain_words(text: str) -> str:
+    """Return the words of ``text`` without any query syntax.
+
+    The forgiving fallback for a query that does not parse: quotes, brackets,
+    parentheses, ``field:`` colons, wildcards, ``~`` and upper-case operators
+    are dropped, the words kept in order (``'"latent diffusion'`` →
+    ``latent diffusion``; ``'year:[2020 TO'`` → ``year 2020``).
+    """
+    return " ".join(w for w in _PLAIN_WORD.findall(text) if w not in _ALL_OPERATORS)

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from paperbrowse.core.library import Bookmark
-from paperbrowse.core.models import Paper, Results, Segment, papers
+from paperbrowse.core.models import Facets, Paper, Results, Segment, papers
 
 MATCH_STYLE = "bold reverse"
 
@@ -44,12 +44,41 @@ def bookmark_table(marks: Sequence[Bookmark]) -> Table:
     return table
 
 
+SPARKS = " ▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: Sequence[int]) -> str:
+    """One block character per count, scaled to the largest (``▁▃█``)."""
+    top = max(counts, default=0)
+    if not top:
+        return " " * len(counts)
+    return "".join(SPARKS[max(1, round(n / top * 8))] if n else " " for n in counts)
+
+
+def facet_table(facets: Facets, organisations: int = 8) -> Table:
+    """Hit counts per year (with a bar) and the top ``organisations``."""
+    table = Table(title="Facets", title_justify="left", show_header=False, box=None)
+    table.add_column("Facet", style="bold")
+    table.add_column("Value")
+    table.add_column("Hits", justify="right")
+    table.add_column("", style="cyan")
+    top = max((n for _, n in facets.years), default=1)
+    for year, n in facets.years:
+        table.add_row("Year", str(year), str(n), "█" * max(1, round(n / top * 20)))
+    for org, n in facets.organisations[:organisations]:
+        table.add_row("Organisation", org, str(n), "")
+    return table
+
+
 def hit_table(results: Results) -> Table:
     """A table of hits for the terminal: rank, year, highlighted title, who."""
+    title = (
+        f"{results.total} hits for {results.query!r}" if results.query else papers(results.total)
+    )
+    if results.filters:
+        title += f" ({results.filters.describe()})"
     table = Table(
-        title=f"{results.total} hits for {results.query!r}"
-        if results.query
-        else papers(results.total),
+        title=title,
         title_justify="left",
         expand=True,
         show_lines=False,

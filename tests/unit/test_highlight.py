@@ -1,14 +1,24 @@
-"""Highlighting equals what Whoosh's analyzer finds; snippets pick the best window."""
+"""Highlighting marks the words whose indexed terms match; snippets pick the best window."""
 
 from __future__ import annotations
 
 import random
 
-from paperbrowse.core.highlight import WordAnalyzer, highlight, match_spans, plain, snippet
+from paperbrowse.core.highlight import (
+    WORD_PATTERN,
+    WordAnalyzer,
+    highlight,
+    match_spans,
+    plain,
+    snippet,
+)
 from paperbrowse.core.index import PaperIndex, make_analyzer
 
 
-def test_fast_spans_equal_the_analyzer_on_every_abstract(index: PaperIndex) -> None:
+def test_spans_cover_exactly_the_matching_words_of_every_abstract(index: PaperIndex) -> None:
+    """Every word whose indexed terms meet the query terms is inside a marked
+    span, and every marked span holds at least one such word (or is a
+    hyphenated name matched by its joined form)."""
     analyzer = make_analyzer()
     words = WordAnalyzer(analyzer)
     rng = random.Random(7)
@@ -18,12 +28,36 @@ def test_fast_spans_equal_the_analyzer_on_every_abstract(index: PaperIndex) -> N
         text = hit.paper.abstract
         own = [t.text for t in analyzer(text)]
         terms = set(rng.sample(vocabulary, 20)) | set(rng.sample(own, min(3, len(own))))
-        expected = [
-            (t.startchar, t.endchar)
-            for t in analyzer(text, chars=True, mode="query")
-            if t.text in terms
+        spans = match_spans(text, terms, words)
+        matching = [
+            m.span()
+            for m in WORD_PATTERN.finditer(text)
+            if {t.text for t in analyzer(m.group(), mode="index")} & terms
         ]
-        assert match_spans(text, terms, words) == expected, hit.paper.title
+        for start, end in matching:
+            assert any(s <= start and end <= e for s, e in spans), (hit.paper.title, start)
+        for s, e in spans:
+            inside = [m for m in matching if s <= m[0] and m[1] <= e]
+            joined = {t.text for t in analyzer(text[s:e], mode="index")} & terms
+            assert inside or joined, (hit.paper.title, text[s:e])
+        assert spans == sorted(spans)
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_compound_words_highlight_for_their_joined_and_split_forms() -> None:
+    analyzer = make_analyzer()
+    words = WordAnalyzer(analyzer)
+    text = "We extend CycleDiffusion and WF-VAE."
+
+    def marked(query: str) -> list[str]:
+        terms = {t.text for t in analyzer(query, mode="query")}
+        return [text[s:e] for s, e in match_spans(text, terms, words)]
+
+    assert marked("cyclediffusion") == ["CycleDiffusion"]  # the joined form
+    assert marked("diffusion") == ["CycleDiffusion"]  # a part
+    assert marked("wfvae") == ["WF-VAE"]  # the hyphenated name, by its joined form
+    assert marked("vae") == ["VAE"]
+    assert marked("extending") == ["extend"]
 
 
 def test_highlight_keeps_the_text_and_marks_stems() -> None:
@@ -34,11 +68,12 @@ def test_highlight_keeps_the_text_and_marks_stems() -> None:
     assert [t for t, m in segs if m] == ["Diffusion", "diffusing", "Matérn"]
 
 
-def test_dotted_tokens_are_whole_words() -> None:
+def test_dotted_tokens_highlight_by_their_parts() -> None:
+    # the index splits latent.github.io into latent, github, io (and the joined form)
     words = WordAnalyzer(make_analyzer())
     text = "see latent.github.io and latent. Then"
-    assert [text[s:e] for s, e in match_spans(text, {"latent"}, words)] == ["latent"]
-    assert match_spans(text, {"latent"}, words) == [(25, 31)]
+    assert [text[s:e] for s, e in match_spans(text, {"latent"}, words)] == ["latent", "latent"]
+    assert match_spans(text, {"latent"}, words) == [(4, 10), (25, 31)]
 
 
 def test_snippet_chooses_the_window_with_most_matches() -> None:
