@@ -310,7 +310,10 @@ def bookmarks(obj: Context, as_json: bool) -> None:
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(["md", "markdown", "bibtex", "bib", "csv", "json"], case_sensitive=False),
+    type=click.Choice(
+        ["md", "markdown", "bibtex", "bib", "csv", "json", "csljson", "csl", "ris"],
+        case_sensitive=False,
+    ),
     default=None,
     help="Output format (default: from the file extension, else md).",
 )

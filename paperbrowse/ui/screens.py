@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from paperbrowse.core.export import FORMATS
+from paperbrowse.core.export import FORMAT_LABELS, FORMATS
 from paperbrowse.core.models import papers
 
 QUERY_HELP = [
@@ -81,10 +81,7 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
             yield Label(f"Export the reading list ({papers(self.count)})", id="export-title")
             with RadioSet(id="export-format"):
                 for name in FORMATS:
-                    label = {"md": "Markdown", "bibtex": "BibTeX", "csv": "CSV", "json": "JSON"}[
-                        name
-                    ]
-                    yield RadioButton(label, value=name == self.fmt, name=name)
+                    yield RadioButton(FORMAT_LABELS[name], value=name == self.fmt, name=name)
             yield Label("File:")
             yield Input(
                 str(self.default_dir / f"reading-list{FORMATS[self.fmt]}"), id="export-path"
@@ -99,9 +96,15 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         new = event.pressed.name or "md"
         path_input = self.query_one("#export-path", Input)
-        path = Path(path_input.value)
-        if path.suffix.lower() in {ext for ext in FORMATS.values()} | {""}:
-            path_input.value = str(path.with_suffix(FORMATS[new]))
+        value = path_input.value
+        # swap a known extension (longest first: ".csl.json" before ".json")
+        for ext in sorted(FORMATS.values(), key=len, reverse=True):
+            if value.lower().endswith(ext):
+                path_input.value = value[: -len(ext)] + FORMATS[new]
+                break
+        else:
+            if not Path(value).suffix:
+                path_input.value = value + FORMATS[new]
         self.fmt = new
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

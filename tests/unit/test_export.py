@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -113,15 +114,19 @@ def test_json(marks) -> None:
         ("t.csv", "csv"),
         ("x.json", "json"),
         ("x.txt", "md"),
+        ("refs.ris", "ris"),
+        ("refs.csl.json", "csljson"),
+        ("REFS.CSL.JSON", "csljson"),
+        ("notes.markdown", "md"),
     ],
 )
 def test_format_from_extension(tmp_path: Path, marks, name: str, fmt: str) -> None:
     written = export.export(marks, tmp_path / name)
-    assert written.read_text(encoding="utf-8") == export.render(marks, fmt)
+    assert written.read_bytes().decode("utf-8") == export.render(marks, fmt)  # RIS keeps CRLF
 
 
 def test_unknown_format(marks) -> None:
-    with pytest.raises(ValueError, match="choose one of md, bibtex, csv, json"):
+    with pytest.raises(ValueError, match="choose one of md, bibtex, csv, json, csljson, ris"):
         export.render(marks, "docx")
 
 
@@ -142,3 +147,233 @@ def test_failed_write_leaves_the_old_file(tmp_path: Path, marks, monkeypatch) ->
 def test_missing_folder_is_an_oserror(tmp_path: Path, marks) -> None:
     with pytest.raises(OSError):
         export.export(marks, tmp_path / "no" / "such" / "dir" / "list.md")
+
+
+# -- organisation data, CSL-JSON and RIS ------------------------------------------
+
+
+@pytest.fixture
+def organised(marks) -> list[Bookmark]:
+    """The same papers, the last two tagged, noted, given a status and put on lists."""
+    grill = Paper(
+        id="arxiv:2006.07733",
+        title="Bootstrap your own latent",
+        authors=("Jean-Bastien Grill", "Vincent van der Berg", "Zoë Ça", "Plato"),
+        published=date(2020, 6, 13),
+        arxiv_id="2006.07733",
+        url="https://arxiv.org/abs/2006.07733",
+        categories=("cs.LG", "stat.ML"),
+    )
+    journal = Paper(
+        id="pb:5c2dd944dde9",
+        title="Spin waves in a ferromagnet",
+        authors=("Martin Luther King Jr.",),
+        published=date(2006, 8, 14),
+        doi="10.1103/PhysRevB.74.064411",
+    )
+    return marks[:4] + [
+        Bookmark(
+            grill,
+            ADDED,
+            tags=("gp", "self-supervised"),
+            note="Read section 3.\nCompare with SimCLR.",
+            status="reading",
+            lists=("Journal club", "Thesis"),
+        ),
+        Bookmark(journal, ADDED, status="to-read"),
+    ]
+
+
+def test_markdown_shows_status_tags_lists_and_note(organised) -> None:
+    text = export.render_markdown(organised)
+    assert (
+        "**Status:** reading · **Tags:** gp, self-supervised · **Lists:** Journal club, Thesis"
+        in text
+    )
+    assert "> **Note:** Read section 3.\n> Compare with SimCLR.\n" in text
+    assert "**Status:** to-read\n" in text
+    assert text.count("**Status:**") == 2 and text.count("> **Note:**") == 1
+
+
+def test_csv_and_json_carry_the_organisation(organised) -> None:
+    rows = list(csv.DictReader(io.StringIO(export.render_csv(organised))))
+    assert rows[4]["tags"] == "gp; self-supervised" and rows[4]["status"] == "reading"
+    assert rows[4]["lists"] == "Journal club; Thesis"
+    assert rows[4]["note"] == "Read section 3.\nCompare with SimCLR."
+    assert rows[5]["doi"] == "10.1103/PhysRevB.74.064411" and rows[5]["tags"] == ""
+    assert tuple(rows[0]) == export.CSV_COLUMNS
+    data = json.loads(export.render_json(organised))["papers"]
+    assert data[4]["tags"] == ["gp", "self-supervised"] and data[4]["lists"] == [
+        "Journal club",
+        "Thesis",
+    ]
+    assert data[4]["status"] == "reading" and data[4]["note"].startswith("Read section 3.")
+    assert (data[0]["tags"], data[0]["status"], data[0]["note"]) == ([], None, "")
+    assert Paper.from_dict(data[5]) == organised[5].paper
+
+
+def test_bibtex_carries_doi_tags_and_note(organised) -> None:
+    entries = bibtexparser.parse_string(export.render_bibtex(organised)).entries
+    assert entries[4]["keywords"] == "gp, self-supervised"
+    assert "Compare with SimCLR." in entries[4]["annote"]
+    assert entries[5]["doi"] == "10.1103/PhysRevB.74.064411"
+
+
+def test_bibtex_keys_do_not_change_when_papers_are_added_after(organised) -> None:
+    def keys(bookmarks):
+        return [e.key for e in bibtexparser.parse_string(export.render_bibtex(bookmarks)).entries]
+
+    before = keys(organised[:3])
+    # a later bookmark sharing the base key of an earlier one takes the next suffix
+    again = Bookmark(Paper(id="pb:9", title="BYOL for Audio, third"), ADDED)
+    after = keys(organised + [again])
+    assert after[:3] == before == ["lineartime2023", "adobe2025both", "byolaudio"]
+    assert after[3] == "byolaudioa" and after[-1] == "byolaudiob"
+    assert len(set(after)) == len(after)
+
+
+def test_citation_key_suffixes_go_past_z() -> None:
+    same = [Bookmark(Paper(id=f"pb:{n}", title="BYOL for audio"), ADDED) for n in range(29)]
+    keys = export.citation_keys(same)
+    assert keys[:3] == ["byolaudio", "byolaudioa", "byolaudiob"]
+    assert keys[26:] == ["byolaudioz", "byolaudioaa", "byolaudioab"]
+    assert len(set(keys)) == 29
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        ("Jean-Bastien Grill", ("Jean-Bastien", "", "Grill", "")),
+        ("Vincent van der Berg", ("Vincent", "van der", "Berg", "")),
+        ("Jean de La Fontaine", ("Jean", "de La", "Fontaine", "")),
+        ("van Gogh", ("", "van", "Gogh", "")),
+        ("Martin Luther King Jr.", ("Martin Luther", "", "King", "Jr.")),
+        ("José María Álvarez", ("José María", "", "Álvarez", "")),
+        ("Plato", None),
+        ("Grill, Jean-Bastien", None),
+        ("Two  spaces", None),
+    ],
+)
+def test_split_name(name: str, parts) -> None:
+    split = export.split_name(name)
+    if parts is None:
+        assert split is None
+    else:
+        assert (split.given, split.particle, split.family, split.suffix) == parts
+        assert str(split) == name
+
+
+# Every variable of the CSL 1.0.2 data schema that render_csljson may write.
+CSL_VARIABLES = {
+    "id",
+    "citation-key",
+    "type",
+    "title",
+    "author",
+    "issued",
+    "abstract",
+    "DOI",
+    "URL",
+    "number",
+    "publisher",
+    "categories",
+    "keyword",
+    "annote",
+    "custom",
+}
+CSL_NAME_PARTS = {"family", "given", "non-dropping-particle", "suffix", "literal"}
+
+
+def test_csljson(organised) -> None:
+    items = json.loads(export.render_csljson(organised))
+    assert [i["id"] for i in items] == export.citation_keys(organised)
+    assert all(set(i) <= CSL_VARIABLES for i in items)
+    assert all(set(n) <= CSL_NAME_PARTS for i in items for n in i.get("author", []))
+    linear, adobe, _, _, grill, journal = items
+    assert linear["type"] == "article" and "author" not in linear
+    assert linear["issued"] == {"date-parts": [[2023, 6, 8]]}
+    assert linear["custom"] == {
+        "paperbrowse-id": "pb:1",
+        "author-count": 4,
+        "added": ADDED.isoformat(),
+    }
+    assert adobe["author"] == [{"literal": "Adobe"}]
+    assert adobe["custom"]["organisation"] == "Adobe" and adobe["custom"]["upvotes"] == 7
+    assert grill["author"] == [
+        {"family": "Grill", "given": "Jean-Bastien"},
+        {"family": "Berg", "given": "Vincent", "non-dropping-particle": "van der"},
+        {"family": "Ça", "given": "Zoë"},
+        {"literal": "Plato"},
+    ]
+    assert grill["number"] == "arXiv:2006.07733" and grill["publisher"] == "arXiv"
+    assert grill["URL"] == "https://arxiv.org/abs/2006.07733"
+    assert grill["categories"] == ["cs.LG", "stat.ML"]
+    assert grill["keyword"] == "gp, self-supervised"
+    assert grill["annote"] == "Read section 3.\nCompare with SimCLR."
+    assert grill["custom"]["status"] == "reading"
+    assert grill["custom"]["lists"] == ["Journal club", "Thesis"]
+    assert journal["type"] == "article-journal"
+    assert journal["DOI"] == "10.1103/PhysRevB.74.064411"
+    assert journal["author"] == [{"family": "King", "given": "Martin Luther", "suffix": "Jr."}]
+    assert "publisher" not in journal and "annote" not in journal
+
+
+RIS_LINE = re.compile(r"^[A-Z][A-Z0-9]  - ")
+
+
+def ris_records(text: str) -> list[list[tuple[str, str]]]:
+    records, current = [], []
+    for line in text.split("\r\n"):
+        if RIS_LINE.match(line):
+            current.append((line[:2], line[6:]))
+            if line[:2] == "ER":
+                records.append(current)
+                current = []
+        elif current:
+            tag, value = current[-1]
+            current[-1] = (tag, f"{value}\n{line}")
+        else:
+            assert line == "", f"text outside a record: {line!r}"
+    assert current == []
+    return records
+
+
+def test_ris(organised) -> None:
+    text = export.render_ris(organised)
+    assert "\n" not in text.replace("\r\n", "")  # CRLF line ends only
+    records = ris_records(text)
+    assert len(records) == 6
+    assert all(r[0][0] == "TY" and r[-1] == ("ER", "") for r in records)
+    assert text.count("ER  - \r\n") == 6
+    linear, adobe, _, _, grill, journal = (dict_of_lists(r) for r in records)
+    assert linear["TY"] == ["UNPB"] and linear["ID"] == ["pb:1"] and "AU" not in linear
+    assert linear["PY"] == ["2023"] and linear["DA"] == ["2023/06/08/"]
+    assert adobe["AU"] == ["Adobe"] and adobe["AD"] == ["Adobe"]
+    assert grill["AU"] == [
+        "Grill, Jean-Bastien",
+        "van der Berg, Vincent",
+        "Ça, Zoë",
+        "Plato",
+    ]
+    assert grill["DB"] == ["arXiv"] and grill["AN"] == ["arXiv:2006.07733"]
+    assert grill["KW"] == ["gp", "self-supervised"]
+    assert grill["N1"] == ["Read section 3.\nCompare with SimCLR."]
+    assert grill["UR"] == ["https://arxiv.org/abs/2006.07733"]
+    assert journal["TY"] == ["JOUR"] and journal["DO"] == ["10.1103/PhysRevB.74.064411"]
+    assert journal["AU"] == ["King, Martin Luther, Jr."]
+
+
+def dict_of_lists(record: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for tag, value in record:
+        out.setdefault(tag, []).append(value)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("alias", "name"),
+    [("csl", "csljson"), ("CSL-JSON", "csljson"), ("csljson", "csljson"), ("RIS", "ris")],
+)
+def test_format_aliases(alias: str, name: str) -> None:
+    assert export.normalise_format(alias) == name
+    assert set(export.FORMAT_LABELS) == set(export.FORMATS)

@@ -126,3 +126,338 @@ def test_paper_json_round_trip() -> None:
         sources=("a.txt",),
     )
     assert Paper.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+
+
+# -- schema version 2: migration ----------------------------------------------------
+
+# The version 1 layout exactly as paperbrowse 1.0 created it.
+V1_STATEMENTS = (
+    "CREATE TABLE IF NOT EXISTS bookmarks ("
+    " paper_id TEXT PRIMARY KEY, added_at TEXT NOT NULL, paper TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS bookmarks_added ON bookmarks(added_at)",
+)
+
+
+def make_v1_library(path: Path, papers: list[tuple[Paper, str]]) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    for statement in V1_STATEMENTS:
+        db.execute(statement)
+    for p, added in papers:
+        db.execute(
+            "INSERT INTO bookmarks(paper_id, added_at, paper) VALUES (?, ?, ?)",
+            (p.id, added, json.dumps(p.to_dict())),
+        )
+    db.execute("PRAGMA user_version=1")
+    db.close()
+
+
+def test_version_1_library_upgrades_keeping_bookmarks_and_times(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "library.sqlite3"
+    make_v1_library(
+        path, [(paper(2), "2025-01-02T03:04:05+00:00"), (paper(1), "2025-03-01T00:00:00+00:00")]
+    )
+    library = Library(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2 == LIBRARY_SCHEMA_VERSION
+    marks = library.bookmarks()
+    assert [(b.paper, b.added_at) for b in marks] == [
+        (paper(2), datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        (paper(1), datetime(2025, 3, 1, tzinfo=UTC)),
+    ]
+    assert marks[0].tags == () and marks[0].status is None and marks[0].note == ""
+    assert library.revision() == 0 and library.stored_count() == 0
+    # the new tables work on the migrated file, and reopening does not migrate again
+    assert library.add_tag(paper(1), "kept") is True
+    assert Library(path).bookmark(paper(1).id).tags == ("kept",)
+
+
+def test_concurrent_opens_migrate_once(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    make_v1_library(path, [(paper(1), "2025-01-01T00:00:00+00:00")])
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        libraries = list(pool.map(lambda _: Library(path), range(6)))
+    assert [len(lib) for lib in libraries] == [1] * 6
+    assert libraries[0].revision() == 0
+
+
+def test_newer_schema_is_refused_naming_the_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "my-library.sqlite3"
+    Library(path)
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version=99")
+    with pytest.raises(LibraryError, match=r"my-library\.sqlite3.*schema 99 > 2"):
+        Library(path)
+
+
+def test_bookmark_positional_construction_still_works() -> None:
+    from paperbrowse.core.library import Bookmark
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    bm = Bookmark(paper(1), when)
+    assert (bm.paper, bm.added_at, bm.tags, bm.note, bm.status, bm.lists) == (
+        paper(1),
+        when,
+        (),
+        "",
+        None,
+        (),
+    )
+
+
+# -- tags, status, notes, lists -------------------------------------------------
+
+
+def test_tags_are_normalised_and_case_insensitively_unique(tmp_path: Path) -> None:
+    from paperbrowse.core.library import normalise_tag
+
+    library = Library(tmp_path / "l.sqlite3")
+    assert normalise_tag("  Deep   Learning ") == "deep learning"
+    assert library.add_tag(paper(1), "Deep Learning") is True  # bookmarks paper(1) too
+    assert paper(1).id in library
+    assert library.add_tag(paper(1), " deep  LEARNING") is False
+    assert library.add_tag(paper(1), "GP") is True
+    library.add_tag(paper(2), "gp")
+    assert library.bookmark(paper(1).id).tags == ("deep learning", "gp")
+    assert library.tags() == [("deep learning", 1), ("gp", 2)]
+    assert [b.paper.id for b in library.bookmarks(tag="GP")] == [paper(1).id, paper(2).id]
+    assert library.remove_tag(paper(1).id, "Gp") is True
+    assert library.remove_tag(paper(1).id, "gp") is False
+    assert library.tags() == [("deep learning", 1), ("gp", 1)]
+    assert library.set_tags(paper(2), ["B", "a", "b"]) == ("a", "b")
+    assert library.bookmark(paper(2).id).tags == ("a", "b")
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "a,b", "x;y", "bell\x07", "x" * 101])
+def test_invalid_tags_are_refused(tmp_path: Path, bad: str) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    with pytest.raises(ValueError, match="tag"):
+        library.add_tag(paper(1), bad)
+    assert len(library) == 0  # nothing bookmarked by a refused change
+
+
+def test_reading_status(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    library.set_status(paper(1), "reading")  # bookmarks it
+    library.set_status(paper(2), "to-read")
+    library.add(paper(3))
+    assert library.bookmark(paper(1).id).status == "reading"
+    assert [b.paper.id for b in library.bookmarks(status="to-read")] == [paper(2).id]
+    library.set_status(paper(1), None)
+    assert library.bookmark(paper(1).id).status is None
+    with pytest.raises(ValueError, match=r"'done'.*'to-read', 'reading', 'read'"):
+        library.set_status(paper(1), "done")
+    with pytest.raises(ValueError, match="'finished'"):
+        library.bookmarks(status="finished")
+
+
+def test_notes_outlive_their_bookmark(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    before = datetime.now(UTC).replace(microsecond=0)
+    library.set_note(paper(1), "  Read section 3 first.\nThen the appendix.  ")
+    bm = library.bookmark(paper(1).id)
+    assert bm.note == "Read section 3 first.\nThen the appendix."
+    assert bm.note_updated_at is not None and before <= bm.note_updated_at <= datetime.now(UTC)
+    assert library.remove(paper(1).id) is True
+    assert library.bookmark(paper(1).id) is None
+    assert library.note(paper(1).id) == "Read section 3 first.\nThen the appendix."
+    library.add(paper(1))
+    assert library.bookmark(paper(1).id).note.startswith("Read section 3")
+    library.set_note(paper(1), "   ")  # empty: deletes
+    assert library.note(paper(1).id) == "" and library.bookmark(paper(1).id).note_updated_at is None
+    assert library.note("pb:unknown") == ""
+
+
+def test_unbookmarking_drops_tags_status_and_lists(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    library.add_tag(paper(1), "gp")
+    library.set_status(paper(1), "read")
+    library.add_to_list("Thesis", paper(1))
+    assert library.toggle(paper(1)) is False
+    assert library.tags() == [] and library.lists() == [("Thesis", 0)]
+    assert library.toggle(paper(1)) is True
+    bm = library.bookmark(paper(1).id)
+    assert (bm.tags, bm.status, bm.lists) == ((), None, ())
+
+
+def test_reading_lists(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    assert library.create_list("  Thesis   chapter 2 ") is True
+    assert library.create_list("THESIS CHAPTER 2") is False  # case-insensitively the same
+    assert library.add_to_list("thesis chapter 2", paper(1)) is True  # bookmarks paper(1)
+    assert library.add_to_list("Thesis chapter 2", paper(1)) is False
+    assert library.add_to_list("Reading group", paper(1)) is True  # created on the way
+    library.add_to_list("Reading group", paper(2))
+    assert library.lists() == [("Reading group", 2), ("Thesis chapter 2", 1)]
+    assert library.bookmark(paper(1).id).lists == ("Reading group", "Thesis chapter 2")
+    assert [b.paper.id for b in library.bookmarks(list="reading GROUP")] == [
+        paper(1).id,
+        paper(2).id,
+    ]
+    assert library.bookmarks(list="no such list") == []
+
+    library.rename_list("reading group", "Journal club")
+    library.rename_list("journal club", "Journal Club")  # only the case: allowed
+    with pytest.raises(ValueError, match="already a reading list called 'thesis chapter 2'"):
+        library.rename_list("Journal Club", "thesis chapter 2")
+    with pytest.raises(ValueError, match="no reading list called 'Nope'"):
+        library.rename_list("Nope", "Other")
+    with pytest.raises(ValueError, match="name"):
+        library.create_list("   ")
+    assert library.lists() == [("Journal Club", 2), ("Thesis chapter 2", 1)]
+
+    assert library.remove_from_list("Journal Club", paper(2).id) is True
+    assert library.remove_from_list("Journal Club", paper(2).id) is False
+    assert paper(2).id in library  # still bookmarked
+    assert library.delete_list("Journal Club") is True
+    assert library.delete_list("Journal Club") is False
+    assert library.lists() == [("Thesis chapter 2", 1)]
+    assert len(library) == 2
+
+
+def test_filters_combine_with_and(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    for n in range(1, 5):
+        library.add(paper(n))
+    for n in (1, 2, 3):
+        library.add_tag(paper(n), "gp")
+    for n in (2, 3, 4):
+        library.add_to_list("Thesis", paper(n))
+    for n in (3, 4):
+        library.set_status(paper(n), "to-read")
+    found = library.bookmarks(list="thesis", tag="gp", status="to-read")
+    assert [b.paper.id for b in found] == [paper(3).id]
+    assert [b.paper.id for b in library.bookmarks(list="thesis", tag="gp")] == [
+        paper(2).id,
+        paper(3).id,
+    ]
+    assert len(library.bookmarks()) == 4
+
+
+# -- the store of imported papers ------------------------------------------------
+
+
+def rich(n: int, title: str | None = None) -> Paper:
+    from datetime import date
+
+    return Paper(
+        id=f"pb:{n:012d}",
+        title=title or f"Imported paper {n}",
+        authors=("Zoë Ça", "Jan van der Berg"),
+        published=date(2024, 1, 1 + n % 28),
+        sources=("import.bib",),
+    )
+
+
+def test_store_papers_revisions(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    assert library.revision() == 0 and library.stored_count() == 0
+    assert library.store_papers(rich(n) for n in range(3)) == 1
+    assert library.store_papers([rich(3), rich(0, "Imported paper 0, revised")]) == 2
+    assert library.store_papers([rich(1), rich(2)]) == 2  # unchanged: no new revision
+    assert library.store_papers([]) == 2
+    assert library.revision() == 2 and library.stored_count() == 4
+    assert [(r, p.id) for r, p in library.stored_papers()] == [
+        (1, rich(1).id),
+        (1, rich(2).id),
+        (2, rich(0).id),
+        (2, rich(3).id),
+    ]
+    assert [p.title for _, p in library.stored_papers(since=1)] == [
+        "Imported paper 0, revised",
+        "Imported paper 3",
+    ]
+    assert list(library.stored_papers(since=2)) == []
+    assert library.stored_paper(rich(3).id) == rich(3)
+    assert library.stored_paper("pb:nothing") is None
+    # the last of two records with one id wins
+    assert library.store_papers([rich(5, "first"), rich(5, "second")]) == 3
+    assert library.stored_paper(rich(5).id).title == "second"
+
+
+def test_store_papers_is_all_or_nothing(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    library.store_papers([rich(0)])
+
+    def broken():
+        for n in range(1, 1200):  # more than one staging batch
+            if n == 700:
+                raise RuntimeError("parser failed half-way")
+            yield rich(n)
+
+    with pytest.raises(RuntimeError, match="half-way"):
+        library.store_papers(broken())
+    assert library.stored_count() == 1 and library.revision() == 1
+    with pytest.raises(TypeError, match="expected a Paper"):
+        library.store_papers([rich(1), {"id": "pb:x", "title": "a dict"}])  # type: ignore[list-item]
+    assert library.stored_count() == 1 and library.revision() == 1
+
+
+def test_stored_papers_streams_one_snapshot(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    reader, writer = Library(path), Library(path)
+    reader.store_papers(rich(n) for n in range(2500))
+    rows = reader.stored_papers()
+    first = next(rows)
+    assert first == (1, rich(0))
+    assert writer.store_papers([rich(9999)]) == 2  # not blocked by the open reader
+    rest = list(rows)
+    assert len(rest) == 2499 and all(r == 1 for r, _ in rest)  # the new row is not in it
+    assert [p.id for _, p in reader.stored_papers(since=1)] == [rich(9999).id]
+
+
+def test_two_libraries_on_one_file_store_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    slow, fast = Library(path), Library(path, busy_timeout=0.5)
+
+    def parsing():
+        for n in range(10):
+            if n == 5:  # the other instance writes while this one is still parsing
+                assert fast.add(paper(1)) is True
+                assert fast.store_papers([rich(100)]) == 1
+            yield rich(n)
+
+    assert slow.store_papers(parsing()) == 2
+    assert slow.stored_count() == 11 and paper(1).id in slow
+    assert {r for r, _ in fast.stored_papers()} == {1, 2}
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        revisions = list(
+            pool.map(
+                lambda k: Library(path).store_papers(rich(1000 + 10 * k + i) for i in range(10)),
+                range(6),
+            )
+        )
+    assert sorted(revisions) == [3, 4, 5, 6, 7, 8]
+    assert fast.stored_count() == 71 and fast.revision() == 8
+
+
+def test_two_processes_store_papers(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    Library(path)
+    script = (
+        "import sys\n"
+        "from paperbrowse.core.library import Library\n"
+        "from paperbrowse.core.models import Paper\n"
+        "lib = Library(sys.argv[1])\n"
+        "start = int(sys.argv[2])\n"
+        "for batch in range(5):\n"
+        "    first = start + 10 * batch\n"
+        "    ns = range(first, first + 10)\n"
+        "    lib.store_papers([Paper(id=f'pb:{n:012d}', title=f'P{n}') for n in ns])\n"
+        "    lib.add_tag(Paper(id=f'pb:{first:012d}', title=f'P{first}'), 'imported')\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(path), str(start)])
+        for start in (0, 1000)
+    ]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    library = Library(path)
+    assert library.revision() == 10 and library.stored_count() == 100
+    assert library.tags() == [("imported", 10)]
