@@ -47,6 +47,7 @@ from pathlib import Path
 
 from paperbrowse.core.latex import latex_to_unicode
 from paperbrowse.core.models import Paper, normalise_title, paper_id_for
+from paperbrowse.core.sources.common import Record, SourceError
 
 #: Bump when parsing changes what is indexed, so existing indexes are rebuilt.
 PARSER_VERSION = 1
@@ -304,3 +305,31 @@ def fingerprint(paths: Iterable[Path]) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def read_captures(paths: Iterable[Path | str]) -> Iterator[Record]:
+    """Read capture files from any paths, as an importer (see ``sources.common``).
+
+    Unlike :func:`load_captures`, duplicates are not merged and the files are
+    read in the order given, so this fits the record stream every importer
+    yields.
+
+    Args:
+        paths: capture files (``.txt``) in either layout, anywhere.
+
+    Yields:
+        The :class:`Paper` records of each capture in page order, sources set
+        to the file name; for a capture that does not follow either layout,
+        one :class:`SourceError` ``(path, "line N", reason)`` instead of its
+        papers (a capture is parsed as a whole); for a file that cannot be
+        read, one located ``"file"``. The other captures are still read.
+    """
+    for path in (Path(p) for p in paths):
+        try:
+            found = parse_capture(path)
+        except CaptureError as exc:
+            yield SourceError(str(path), f"line {exc.line}", exc.reason)
+        except OSError as exc:
+            yield SourceError(str(path), "file", f"cannot read: {exc.strerror or exc}")
+        else:
+            yield from found

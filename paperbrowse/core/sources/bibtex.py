@@ -1,0 +1,387 @@
+"""Import papers from BibTeX (``.bib``) files.
+
+The BibTeX format (Patashnik, *BibTeXing*, 1988; biblatex adds ``date``,
+``eprinttype``...) is parsed with bibtexparser v2 (``bibtexparser.parse_string``):
+``@string`` macros are resolved and the outer braces or quotes of values are
+removed; blocks it cannot parse come back as failed blocks, the rest still parse.
+Field values are LaTeX and are decoded to Unicode with pylatexenc's
+``LatexNodes2Text`` (``Mat{\\'e}rn`` → ``Matérn``, ``{L}o{RA}`` → ``LoRA``,
+``$\\beta$`` → ``β``); a bare ``%`` or ``&``, which BibTeX keeps as text, stays text.
+
+Fields read (names are case-insensitive):
+
+=============================  ===============================================
+``title``                      :attr:`Paper.title` (required)
+``author``                     :attr:`Paper.authors`: split on ``and``;
+                               ``Last, First`` and ``von Last, Jr, First`` become
+                               ``First von Last Jr``; ``{Brace Protected}``
+                               names stay whole; ``and others`` is dropped and
+                               leaves ``author_count`` unknown
+``date``, ``year``, ``month``  :attr:`Paper.published`. biblatex ``date``
+                               (``2020-06-13``, ``2020-06``) wins; else ``year``
+                               with ``month`` (``jun``, ``June``, ``6``) and
+                               ``day``. Paper dates have no precision, so a
+                               month without a day gives the 1st, and a year
+                               alone gives 1 January of that year.
+``abstract``                   :attr:`Paper.abstract`
+``doi``                        :attr:`Paper.doi` (normalised)
+``eprint``                     :attr:`Paper.arxiv_id` when ``archivePrefix`` /
+                               ``eprinttype`` is arXiv (or absent and the value
+                               is an arXiv id); else from an arxiv.org ``url``,
+                               an arXiv DOI (``10.48550/arXiv.ID``) or a
+                               ``journal`` such as ``arXiv preprint arXiv:ID``
+``primaryClass``               :attr:`Paper.categories`
+``url``                        :attr:`Paper.url`; else the arXiv abstract page
+                               or the DOI resolver link
+``institution``,               :attr:`Paper.organisation`
+``organization``
+``note``                       :attr:`Paper.upvotes` from ``N upvotes on
+                               Hugging Face`` (as paperbrowse exports it)
+=============================  ===============================================
+
+Records follow :mod:`~paperbrowse.core.sources.common`: a block that does not
+parse, or an entry without a title, gives a
+:class:`~paperbrowse.core.sources.common.SourceError` located ``"line N, entry
+KEY"`` (1-based line of the block's ``@``); the other entries are still read.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+from paperbrowse.core.models import Paper, paper_id_for
+from paperbrowse.core.sources.common import (
+    Record,
+    SourceError,
+    SourceUnavailable,
+    normalise_arxiv_id,
+    normalise_doi,
+)
+
+# bibtexparser logs every failed block; we report them as SourceErrors instead,
+# and Python's last-resort handler would print them over a terminal UI.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        1,
+    )
+    for name in names
+}
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_BARE_SPECIAL = re.compile(r"(?<!\\)([%&])")
+_LATEX_MARK = re.compile(r"[\\{}$~%&]|--|``|''|[!?]`")
+_CONTROL_AT_END = re.compile(r"\\(?:[A-Za-z]+|['`^\"~=.])$")
+_BLOCK_KEY = re.compile(r"@\s*\w+\s*[{(]\s*([^,\s{}()=]+)\s*,")
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/(.+?)(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+_ARXIV_JOURNAL = re.compile(r"arxiv:\s*(\S+)", re.IGNORECASE)
+_UPVOTES = re.compile(r"(\d+) upvotes? on Hugging Face", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> LatexNodes2Text:
+    context = get_default_latex_context_db()
+    plain = [
+        MacroTextSpec("textasciicircum", simplify_repl="^"),
+        MacroTextSpec("textasciitilde", simplify_repl="~"),
+        MacroTextSpec("textquotedbl", simplify_repl='"'),
+        MacroTextSpec("TeX", simplify_repl="TeX"),
+        MacroTextSpec("LaTeX", simplify_repl="LaTeX"),
+        MacroTextSpec("BibTeX", simplify_repl="BibTeX"),
+        MacroTextSpec("url", simplify_repl="%s"),
+    ]
+    context.add_context_category("paperbrowse-bibtex", macros=plain, prepend=True)
+    return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=False)
+
+
+def _chunks(value: str) -> Iterator[str]:
+    """Split a value at white space that is outside braces and math.
+
+    White space after a control sequence (``\\ss e``, ``\\' e``) is not a split
+    point, as LaTeX would join the two.
+    """
+    start = depth = 0
+    math = False
+    i, n = 0, len(value)
+    while i < n:
+        ch = value[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(0, depth - 1)
+        elif ch == "$":
+            math = not math
+        elif ch.isspace() and depth == 0 and not math:
+            j = i
+            while j < n and value[j].isspace():
+                j += 1
+            if not _CONTROL_AT_END.search(value, start, i):
+                if i > start:
+                    yield value[start:i]
+                start = i = j
+                continue
+            i = j
+            continue
+        i += 1
+    if start < n:
+        yield value[start:]
+
+
+@lru_cache(maxsize=8192)
+def _decode_chunk(chunk: str) -> str:
+    if not _LATEX_MARK.search(chunk):
+        return chunk
+    escaped = _BARE_SPECIAL.sub(r"\\\1", chunk)
+    try:
+        return _converter().latex_to_text(escaped)
+    except Exception:  # pylatexenc can fail on badly broken LaTeX: keep the text as written
+        return chunk
+
+
+def latex_text(value: str) -> str:
+    """Decode one BibTeX field value (LaTeX) to plain Unicode text.
+
+    Braces vanish (``{L}o{RA}`` → ``LoRA``), accents and macros become
+    characters (``Mat{\\'e}rn`` → ``Matérn``, ``\\&`` → ``&``), math is kept
+    as text (``$\\beta$-VAE`` → ``β-VAE``), ``--`` becomes ``–``; a bare
+    ``%`` or ``&`` is kept (BibTeX values are not LaTeX comments), and white
+    space, including ``~``, is collapsed to single spaces. Unknown macros are
+    dropped, their braced arguments kept (pylatexenc's behaviour).
+
+    For speed, pylatexenc only sees the words (split at white space outside
+    braces and math) that contain LaTeX; plain words pass through.
+    """
+    if not value:
+        return ""
+    decoded = (_decode_chunk(chunk) for chunk in _chunks(value))
+    return " ".join(" ".join(decoded).split())
+
+
+def _top_level_split(text: str, separator: re.Pattern[str]) -> list[str]:
+    """Split ``text`` at ``separator`` matches outside braces."""
+    depth_at: list[int] = []
+    depth = 0
+    for ch in text:
+        depth_at.append(depth)
+        depth += 1 if ch == "{" else -1 if ch == "}" else 0
+    parts: list[str] = []
+    start = 0
+    for match in separator.finditer(text):
+        if depth_at[match.start()] == 0:
+            parts.append(text[start : match.start()])
+            start = match.end()
+    parts.append(text[start:])
+    return parts
+
+
+def split_authors(value: str) -> tuple[tuple[str, ...], bool]:
+    """Split a BibTeX ``author`` field into display names.
+
+    Returns:
+        ``(names, complete)``: names as ``First von Last Jr`` in Unicode, and
+        whether the list is complete (``False`` when it ends in ``and others``).
+    """
+    names: list[str] = []
+    complete = True
+    for part in _top_level_split(value.strip(), _AND):
+        part = part.strip()
+        if not part:
+            continue
+        if part.lower() == "others":
+            complete = False
+            continue
+        pieces = [p.strip() for p in _top_level_split(part, re.compile(","))]
+        if len(pieces) == 2:  # von Last, First
+            pieces = [pieces[1], pieces[0]]
+        elif len(pieces) >= 3:  # von Last, Jr, First
+            pieces = [pieces[2], pieces[0], pieces[1]]
+        name = latex_text(" ".join(p for p in pieces if p))
+        if name:
+            names.append(name)
+    return tuple(names), complete
+
+
+def _int(text: str | None) -> int | None:
+    match = re.search(r"\d+", text or "")
+    return int(match.group()) if match else None
+
+
+def _published(fields: dict[str, str]) -> date | None:
+    if match := _ISO_DATE.match(latex_text(fields.get("date", ""))):
+        year, month, day = (int(g) if g else None for g in match.groups())
+    else:
+        year = _int(latex_text(fields.get("year", "")))
+        month_text = latex_text(fields.get("month", "")).lower().rstrip(".")
+        month = _MONTHS.get(month_text) or _MONTHS.get(month_text[:3]) or _int(month_text)
+        day = _int(latex_text(fields.get("day", "")))
+    if year is None:
+        return None
+    try:
+        return date(year, month or 1, day or 1)
+    except ValueError:
+        try:
+            return date(year, 1, 1)  # a month or day out of range: keep the year
+        except ValueError:
+            return None
+
+
+def _plain(value: str) -> str:
+    """A URL, DOI or identifier: no braces, ``\\url{}`` or LaTeX escapes."""
+    value = re.sub(r"^\\url\s*", "", value.strip())
+    value = re.sub(r"\\([_%&#~$])", r"\1", value)
+    return value.replace("{", "").replace("}", "").strip()
+
+
+def _arxiv_id(fields: dict[str, str]) -> str | None:
+    eprint = _plain(fields.get("eprint", ""))
+    archive = _plain(fields.get("archiveprefix", "") or fields.get("eprinttype", "")).lower()
+    if eprint and archive in ("", "arxiv") and (found := normalise_arxiv_id(eprint)):
+        return found
+    candidates = (
+        _ARXIV_URL.search(_plain(fields.get("url", ""))),
+        _ARXIV_DOI.match(_plain(fields.get("doi", ""))),
+    )
+    for match in candidates:
+        if match and (found := normalise_arxiv_id(match.group(1))):
+            return found
+    if match := _ARXIV_JOURNAL.search(_plain(fields.get("journal", ""))):
+        return normalise_arxiv_id(match.group(1).rstrip(".,;"))
+    return None
+
+
+def _location(line: int, key: str | None) -> str:
+    return f"line {line}, entry {key}" if key else f"line {line}"
+
+
+def _entry_record(entry: Entry, source: str) -> Record:
+    fields = {key.lower(): str(field.value) for key, field in entry.fields_dict.items()}
+    location = _location(entry.start_line + 1, entry.key)
+    title = latex_text(fields.get("title", ""))
+    if not title:
+        return SourceError(source, location, f"@{entry.entry_type} entry without a title")
+    authors, complete = split_authors(fields.get("author", ""))
+    arxiv_id = _arxiv_id(fields)
+    doi = normalise_doi(_plain(fields.get("doi", "")))
+    url = _plain(fields.get("url", "")) or None
+    if url is None and arxiv_id:
+        url = f"https://arxiv.org/abs/{arxiv_id}"
+    elif url is None and doi:
+        url = f"https://doi.org/{doi}"
+    organisation = latex_text(fields.get("institution", "") or fields.get("organization", ""))
+    upvotes = _UPVOTES.search(latex_text(fields.get("note", "")))
+    primary = latex_text(fields.get("primaryclass", ""))
+    return Paper(
+        id=paper_id_for(title, arxiv_id),
+        title=title,
+        abstract=latex_text(fields.get("abstract", "")),
+        authors=authors,
+        author_count=len(authors) if authors and complete else None,
+        organisation=organisation or None,
+        published=_published(fields),
+        upvotes=int(upvotes.group(1)) if upvotes else None,
+        arxiv_id=arxiv_id,
+        sources=(source,),
+        url=url,
+        doi=doi,
+        categories=(primary,) if primary else (),
+    )
+
+
+def _failed_record(block: ParsingFailedBlock, source: str) -> SourceError:
+    key = getattr(block, "key", None)
+    if key is None and (match := _BLOCK_KEY.match(block.raw or "")):
+        key = match.group(1)
+    if isinstance(block, DuplicateBlockKeyBlock):
+        reason = f"duplicate entry key {key!r} (the first entry with it was read)"
+    else:
+        error = getattr(block.error, "abort_reason", None) or str(block.error)
+        error = " ".join(str(error).split()) or type(block.error).__name__
+        reason = f"cannot parse this block: {error}"
+    return SourceError(source, _location(block.start_line + 1, key), reason)
+
+
+def parse_bibtex(text: str, source: str) -> Iterator[Record]:
+    """Read BibTeX text.
+
+    Args:
+        text: the contents of a ``.bib`` file.
+        source: name recorded in ``Paper.sources`` and ``SourceError.source``
+            (the file name).
+
+    Yields:
+        In file order, one :class:`Paper` per entry (any entry type; the
+        mapping is in the module docstring) and one :class:`SourceError` per
+        block that does not parse or entry without a title, located
+        ``"line N, entry KEY"`` (``"line N"`` when no key can be read).
+        ``@string``, ``@preamble`` and comments yield nothing.
+    """
+    try:
+        library = bibtexparser.parse_string(text)
+    except Exception as exc:  # bibtexparser may fail outright on pathological input
+        yield SourceError(source, "file", f"cannot parse as BibTeX: {exc}")
+        return
+    for block in library.blocks:
+        if isinstance(block, Entry):
+            yield _entry_record(block, source)
+        elif isinstance(block, ParsingFailedBlock):
+            yield _failed_record(block, source)
+
+
+def read_bibtex(path: Path | str) -> Iterator[Record]:
+    """Read a ``.bib`` file (UTF-8, with or without a byte-order mark).
+
+    The file is read at once (BibTeX files are small) when this is called, so
+    an unreadable file raises here, not while iterating.
+
+    Returns:
+        An iterator of records as :func:`parse_bibtex` yields them, with the
+        file name as source.
+
+    Raises:
+        SourceUnavailable: the file is missing, unreadable or not UTF-8; the
+            message names the path.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceUnavailable(
+            f"cannot read the BibTeX file {path}: {exc.strerror or exc}"
+        ) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceUnavailable(
+            f"the BibTeX file {path} is not UTF-8 text (line {line}); save it as UTF-8"
+        ) from exc
+    return parse_bibtex(text, path.name)

@@ -1,0 +1,221 @@
+"""Polite HTTP for the online importers: rate limiting, retries, a clear offline error.
+
+:class:`PoliteClient` wraps an :class:`httpx.Client` and is shared by the arXiv
+(:mod:`~paperbrowse.core.sources.arxiv`) and Hugging Face
+(:mod:`~paperbrowse.core.sources.hf`) clients, so both behave the same way:
+
+* **Rate limit.** Consecutive requests are at least ``delay`` seconds apart
+  (measured from the end of one request to the start of the next).
+* **Retries.** A connection error, a timeout or any other transport error,
+  and the answers HTTP 429 and 5xx are retried up to ``retries`` times. The
+  wait before retry *k* (1, 2, ...) is ``backoff * 2 ** (k - 1)`` seconds
+  (2, 4, 8 s with the default ``backoff=2.0``), unless the answer carries a
+  ``Retry-After`` header (seconds or an HTTP date), which is then obeyed.
+* **Offline.** When the service still cannot be reached after the retries,
+  :class:`ServiceUnavailable` (a
+  :class:`~paperbrowse.core.sources.common.SourceUnavailable`) is raised; its
+  message names the service and URL and tells the user to check the connection.
+* Every request carries a ``User-Agent`` naming paperbrowse and its version.
+
+Other answers (2xx, and 4xx other than 429) are returned to the caller, which
+turns a 4xx into a :class:`~paperbrowse.core.sources.common.SourceError`.
+
+``sleep`` and ``clock`` are injectable, so tests run without waiting, and an
+``httpx.Client`` built on :class:`httpx.MockTransport` keeps them off the network.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from paperbrowse import __version__
+from paperbrowse.core.sources.common import SourceUnavailable
+
+if TYPE_CHECKING:  # httpx is imported when a client is made: it pulls in rich and click
+    import httpx
+
+#: ``User-Agent`` sent with every request.
+USER_AGENT = f"paperbrowse/{__version__} (terminal paper browser)"
+
+
+class ServiceUnavailable(SourceUnavailable):
+    """A web service could not be reached after every retry.
+
+    Attributes:
+        service: the service's display name, e.g. ``"arXiv"``.
+        url: the URL requested, with its query string.
+        reason: the last failure, e.g. ``"HTTP 503"`` or ``"ConnectError: ..."``.
+        attempts: how many requests were made.
+    """
+
+    def __init__(self, service: str, url: str, reason: str, attempts: int) -> None:
+        self.service = service
+        self.url = url
+        self.reason = reason
+        self.attempts = attempts
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        super().__init__(
+            f"{service} could not be reached at {url} ({reason}; {tries}). "
+            "Check your internet connection, or try again later; paperbrowse keeps "
+            "working offline on the papers it already has."
+        )
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Parse a ``Retry-After`` header: delay-seconds or an HTTP date.
+
+    Args:
+        value: the header value, e.g. ``"120"`` or ``"Wed, 21 Oct 2026 07:28:00 GMT"``.
+        now: the current time for an HTTP date (default: now, UTC).
+
+    Returns:
+        Seconds to wait (never negative), or ``None`` when absent or unreadable.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class PoliteClient:
+    """GET requests with a rate limit, retries with back-off, and an offline error.
+
+    Args:
+        client: an ``httpx.Client`` to send requests with (tests pass one built on
+            ``httpx.MockTransport``); by default one is created and closed by
+            :meth:`close`.
+        service: display name used in error messages, e.g. ``"arXiv"``.
+        unavailable: the :class:`ServiceUnavailable` subclass to raise.
+        delay: minimum seconds between the end of a request and the start of
+            the next one.
+        retries: how many times a failed request is retried (so at most
+            ``retries + 1`` requests).
+        backoff: seconds before the first retry; doubled for each further retry.
+        timeout: seconds allowed for connecting and for each read.
+        max_retry_after: longest ``Retry-After`` in seconds that is waited out;
+            a longer one gives up at once with ``unavailable``.
+        sleep: called with a number of seconds to wait (``time.sleep``).
+        clock: monotonic time in seconds (``time.monotonic``).
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        service: str,
+        unavailable: type[ServiceUnavailable] = ServiceUnavailable,
+        delay: float = 3.0,
+        retries: int = 3,
+        backoff: float = 2.0,
+        timeout: float = 30.0,
+        max_retry_after: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        import httpx
+
+        if delay < 0 or backoff < 0 or retries < 0 or timeout <= 0:
+            raise ValueError("delay, backoff and retries must be >= 0 and timeout > 0")
+        self._owns_client = client is None
+        self.client = client if client is not None else httpx.Client(follow_redirects=True)
+        self.service = service
+        self.unavailable = unavailable
+        self.delay = delay
+        self.retries = retries
+        self.backoff = backoff
+        self.timeout = timeout
+        self.max_retry_after = max_retry_after
+        self.sleep = sleep
+        self.clock = clock
+        self._last_end: float | None = None
+
+    def get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
+        """GET ``url`` with ``params``, politely.
+
+        Returns:
+            The first answer that is neither HTTP 429 nor 5xx (its body read).
+
+        Raises:
+            ServiceUnavailable: (the ``unavailable`` subclass) no such answer
+                after ``retries + 1`` attempts, or the service asked to wait
+                longer than ``max_retry_after`` seconds.
+        """
+        import httpx
+
+        full_url = str(httpx.URL(url, params=params or {}))
+        backoff_wait = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            self._pause(backoff_wait)
+            retry_after: float | None = None
+            try:
+                response = self.client.get(
+                    url,
+                    params=params,
+                    headers={"User-Agent": USER_AGENT},
+                    timeout=self.timeout,
+                )
+            except httpx.TransportError as exc:
+                reason = _describe(exc)
+            else:
+                if response.status_code != 429 and response.status_code < 500:
+                    return response
+                reason = f"HTTP {response.status_code}"
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            finally:
+                self._last_end = self.clock()
+            if attempt > self.retries:
+                raise self.unavailable(self.service, full_url, reason, attempt)
+            if retry_after is not None and retry_after > self.max_retry_after:
+                raise self.unavailable(
+                    self.service,
+                    full_url,
+                    f"{reason}, asked to retry after {retry_after:.0f} s",
+                    attempt,
+                )
+            backoff_wait = (
+                retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1)
+            )
+
+    def _pause(self, at_least: float) -> None:
+        """Sleep until ``delay`` has passed since the last request, and at least ``at_least``."""
+        wait = at_least
+        if self._last_end is not None:
+            wait = max(wait, self.delay - (self.clock() - self._last_end))
+        if wait > 0:
+            self.sleep(wait)
+
+    def close(self) -> None:
+        """Close the ``httpx.Client`` if this object created it."""
+        if self._owns_client:
+            self.client.close()
+
+    def __enter__(self) -> PoliteClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

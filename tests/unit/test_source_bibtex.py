@@ -1,0 +1,328 @@
+"""BibTeX importer: the fixture file, LaTeX decoding, names, dates, and export round trip."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from paperbrowse.core.export import render_bibtex
+from paperbrowse.core.library import Bookmark
+from paperbrowse.core.models import Paper, paper_id_for
+from paperbrowse.core.sources.arxiv import parse_atom
+from paperbrowse.core.sources.bibtex import latex_text, parse_bibtex, read_bibtex, split_authors
+from paperbrowse.core.sources.captures import bundled_corpus_dir, corpus_files, load_captures
+from paperbrowse.core.sources.common import SourceError, SourceUnavailable
+from paperbrowse.core.sources.jsonl import read_jsonl
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REFS = FIXTURES / "refs.bib"
+ADDED = datetime(2026, 3, 23, 9, 30, tzinfo=UTC)
+
+
+def test_refs_fixture() -> None:
+    records = list(read_bibtex(REFS))
+    assert [type(r) for r in records] == [Paper, Paper, SourceError, Paper, Paper, Paper]
+    matern, lora, broken, stripe, byol, gpt4 = records
+
+    assert matern == Paper(
+        id="arxiv:2006.10160",
+        title="Matérn Gaussian Processes on Riemannian Manifolds",
+        abstract=matern.abstract,
+        authors=(
+            "Viacheslav Borovitskiy",
+            "Alexander Terenin",
+            "Peter Mostowsky",
+            "Marc Peter Deisenroth",
+        ),
+        author_count=4,
+        published=date(2020, 1, 1),  # year only: 1 January
+        arxiv_id="2006.10160",
+        sources=("refs.bib",),
+        url="https://arxiv.org/abs/2006.10160",
+        categories=("stat.ML",),
+    )
+    assert matern.abstract.startswith(
+        "Gaussian processes are an effective model class for learning"
+    )
+    assert "the widely-used Matérn class of Gaussian processes has recently" in matern.abstract
+    assert matern.abstract.endswith("solutions of stochastic partial differential equations.")
+
+    assert lora.title == "LoRA: Low-Rank Adaptation of Large Language Models"  # {L}o{RA}
+    assert lora.id == "arxiv:2106.09685"
+    assert lora.authors[0] == "Edward J. Hu" and lora.author_count == 8
+    assert lora.published == date(2021, 6, 1)  # month = jun
+    assert lora.categories == ("cs.CL",)
+    assert lora.url == "https://arxiv.org/abs/2106.09685"
+
+    assert broken.source == "refs.bib"
+    assert broken.location == "line 34, entry broken2019"
+    assert "Unexpected block start" in broken.reason
+
+    assert stripe == Paper(
+        id=stripe.id,
+        title=(
+            "From stripe to checkerboard order on the square lattice in the presence "
+            "of quenched disorder"
+        ),
+        authors=("Adrian Del Maestro", "Bernd Rosenow", "Subir Sachdev"),
+        author_count=3,
+        published=date(2006, 7, 1),
+        sources=("refs.bib",),
+        url="https://doi.org/10.1103/physrevb.74.024520",
+        doi="10.1103/physrevb.74.024520",
+    )
+    assert stripe.id.startswith("pb:")  # no arXiv id in the entry
+
+    assert byol.title == "Bootstrap Your Own Latent – A New Approach to Self-Supervised Learning"
+    assert byol.arxiv_id == "2006.07733"  # from the arxiv.org url
+    assert byol.authors == (
+        "Jean-Bastien Grill",
+        "Florian Strub",
+        "Florent Altché",
+        "Corentin Tallec",
+        "Pierre H. Richemond",
+    )
+    assert byol.author_count is None  # "and others": the count is unknown
+
+    assert gpt4.title == "GPT-4 Technical Report"
+    assert gpt4.authors == ("OpenAI",)
+    assert gpt4.organisation == "OpenAI"
+    assert gpt4.published == date(2023, 3, 15)  # biblatex date
+    assert gpt4.arxiv_id == "2303.08774"  # eprinttype = arxiv
+
+
+def test_entry_without_title_names_line_and_key() -> None:
+    text = (
+        "% intro\n@misc{ok, title = {Fine}}\n\n@article{notitle2024,\n  author = {Doe, Jane},\n}\n"
+    )
+    records = list(parse_bibtex(text, "mine.bib"))
+    assert records[0].title == "Fine"
+    assert records[1] == SourceError(
+        "mine.bib", "line 4, entry notitle2024", "@article entry without a title"
+    )
+
+
+def test_duplicate_key_is_reported() -> None:
+    text = "@misc{same, title={One}}\n@misc{same, title={Two}}\n"
+    first, second = parse_bibtex(text, "d.bib")
+    assert first.title == "One"
+    assert second.location == "line 2, entry same"
+    assert "duplicate entry key 'same'" in second.reason
+
+
+def test_broken_entry_at_the_end_without_a_key() -> None:
+    records = list(parse_bibtex("@misc{a, title={A}}\n@misc{\n title = {x", "e.bib"))
+    assert records[0].title == "A"
+    assert records[1].location == "line 2"
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        ("{L}o{RA}", "LoRA"),
+        ("Mat{\\'e}rn", "Matérn"),
+        ("Mat\\'{e}rn", "Matérn"),
+        ("M{\\\"u}ller and {\\v{S}}ediv{\\'y}", "Müller and Šedivý"),
+        ("$\\beta$-VAE with $O(n^2)$", "β-VAE with O(n^2)"),
+        ("reaches 14.6% higher & faster", "reaches 14.6% higher & faster"),
+        ("5\\% \\& \\$3 \\_x \\{y\\}", "5% & $3 _x {y}"),
+        ("Fig.~1 over\n   two lines", "Fig. 1 over two lines"),
+        ("\\textbf{bold} and \\emph{em}", "bold and em"),
+        ("\\textasciicircum{} \\textasciitilde{} \\textquotedbl{}q\\textquotedbl{}", '^ ~ "q"'),
+        ("pages 1--10, a---b", "pages 1–10, a—b"),
+        ("\\url{https://github.com/a_b}", "https://github.com/a_b"),
+        ("", ""),
+    ],
+)
+def test_latex_text(latex: str, text: str) -> None:
+    assert latex_text(latex) == text
+
+
+def test_split_authors() -> None:
+    names, complete = split_authors(
+        'M{\\"u}ller, Hans and {Barnes and Noble, Inc.} AND van der Berg, Jr., Jan '
+        "and Ada Lovelace and others"
+    )
+    assert names == (
+        "Hans Müller",
+        "Barnes and Noble, Inc.",
+        "Jan van der Berg Jr.",
+        "Ada Lovelace",
+    )
+    assert complete is False
+    assert split_authors("Single Author") == (("Single Author",), True)
+    assert split_authors("") == ((), True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "published"),
+    [
+        ("year = 2020", date(2020, 1, 1)),
+        ("year = 2020, month = jun", date(2020, 6, 1)),
+        ("year = {2020}, month = {June}", date(2020, 6, 1)),
+        ("year = 2020, month = {6}, day = {13}", date(2020, 6, 13)),
+        ("year = 2020, month = {Sept.}", date(2020, 9, 1)),
+        ("date = {2020-06-13}, year = 1999", date(2020, 6, 13)),
+        ("date = {2020-06}", date(2020, 6, 1)),
+        ("year = 2020, month = {13}", date(2020, 1, 1)),  # a bad month keeps the year
+        ("year = {forthcoming}", None),
+        ("note = {no date}", None),
+    ],
+)
+def test_published(fields: str, published: date | None) -> None:
+    (paper,) = parse_bibtex(f"@misc{{k, title = {{T}}, {fields}}}", "x.bib")
+    assert paper.published == published
+
+
+@pytest.mark.parametrize(
+    ("fields", "arxiv_id"),
+    [
+        ("eprint = {2106.09685}, archivePrefix = {arXiv}", "2106.09685"),
+        ("eprint = {arXiv:2106.09685v2}", "2106.09685"),
+        ("eprint = {hep-th/9711200}, eprinttype = {arxiv}", "hep-th/9711200"),
+        ("eprint = {12345678}, eprinttype = {pubmed}", None),
+        ("url = {https://arxiv.org/pdf/2106.09685v1.pdf}", "2106.09685"),
+        ("doi = {10.48550/arXiv.2106.09685}", "2106.09685"),
+        ("journal = {arXiv preprint arXiv:2106.09685}", "2106.09685"),
+        ("url = {https://example.org/paper}", None),
+    ],
+)
+def test_arxiv_id_sources(fields: str, arxiv_id: str | None) -> None:
+    (paper,) = parse_bibtex(f"@misc{{k, title = {{T}}, {fields}}}", "x.bib")
+    assert paper.arxiv_id == arxiv_id
+    assert paper.id == (f"arxiv:{arxiv_id}" if arxiv_id else paper.id)
+
+
+def test_doi_url_and_organisation_fields() -> None:
+    (paper,) = parse_bibtex(
+        "@techreport{k, title={T}, DOI = {https://doi.org/10.1000/ABC\\_1}, "
+        "organization = {Caf{\\'e} Labs}, note = {12 upvotes on Hugging Face}}",
+        "x.bib",
+    )
+    assert paper.doi == "10.1000/abc_1"
+    assert paper.url == "https://doi.org/10.1000/abc_1"
+    assert paper.organisation == "Café Labs"
+    assert paper.upvotes == 12
+
+
+def test_unreadable_files_raise_source_unavailable(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.bib"
+    with pytest.raises(SourceUnavailable, match=r"cannot read the BibTeX file .*missing\.bib"):
+        read_bibtex(missing)
+    latin1 = tmp_path / "latin1.bib"
+    latin1.write_bytes(b"@misc{a, title={ok}}\n@misc{b, title={Mat\xe9rn}}\n")
+    with pytest.raises(SourceUnavailable, match=r"latin1\.bib is not UTF-8 text \(line 2\)"):
+        read_bibtex(latin1)
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.bib"
+    path.write_bytes("\ufeff@misc{a, title={Caf\\'e}}".encode())
+    (paper,) = read_bibtex(path)
+    assert paper.title == "Café"
+    assert paper.sources == ("bom.bib",)
+
+
+# --- round trip through paperbrowse's own BibTeX export ----------------------------
+
+
+def _round_trip(papers: list[Paper], tmp_path: Path) -> list[Paper]:
+    path = tmp_path / "reading-list.bib"
+    path.write_text(render_bibtex([Bookmark(p, ADDED) for p in papers]), encoding="utf-8")
+    back = list(read_bibtex(path))
+    assert all(isinstance(r, Paper) for r in back), [r for r in back if not isinstance(r, Paper)]
+    assert len(back) == len(papers)
+    return back  # type: ignore[return-value]
+
+
+def _assert_same(original: Paper, back: Paper) -> None:
+    assert back.id == original.id
+    assert back.title == original.title
+    assert back.abstract == original.abstract
+    if original.authors:
+        assert back.authors == original.authors
+    assert back.year == original.year
+    assert back.arxiv_id == original.arxiv_id
+    assert back.doi == original.doi
+    assert back.upvotes == original.upvotes
+
+
+def test_export_round_trip(tmp_path: Path) -> None:
+    byol = list(parse_atom((FIXTURES / "arxiv_atom_id_list.xml").read_bytes()))[0]
+    stripe = list(parse_atom((FIXTURES / "arxiv_atom_checkerboard.xml").read_bytes()))[0]
+    snapshot = [r for r in read_jsonl(FIXTURES / "arxiv_snapshot.jsonl") if isinstance(r, Paper)]
+    tricky_title = "Matérn kernels: 50% faster, ±0.1 & $5 for {all} of x_1^2 ~ y \\method{}"
+    tricky = Paper(
+        id=paper_id_for(tricky_title),
+        title=tricky_title,
+        abstract="Rémi's β-VAE reaches 14.6% (p < 0.05) with #tags, {braces} and \\ours{}.",
+        authors=("Łukasz Kaiser", "José Müller-Šedivý", "Pierre H. Richemond"),
+        published=date(2024, 2, 29),
+        upvotes=7,
+        doi="10.1000/xyz_123",
+    )
+    org_only = Paper(
+        id=paper_id_for("An organisation's paper"),
+        title="An organisation's paper",
+        organisation="Adobe",
+        org_handle="adobe",
+        published=date(2025, 12, 19),
+        upvotes=0,
+    )
+    papers = [byol, stripe, *snapshot[:2], tricky, org_only]
+    back = _round_trip(papers, tmp_path)
+    for original, again in zip(papers, back, strict=True):
+        _assert_same(original, again)
+    # what the export keeps beyond the fields above
+    assert back[0].published == date(2020, 6, 1)  # year and month; the day is not exported
+    assert back[1].url == stripe.url
+    assert back[-1].authors == ("Adobe",)  # the organisation is exported as the author
+
+
+def test_export_round_trip_of_the_bundled_corpus(tmp_path: Path) -> None:
+    papers = load_captures(corpus_files(bundled_corpus_dir())).papers
+    back = _round_trip(papers, tmp_path)
+    # The exporter leaves TeX ligatures unprotected (see the xfail below): "--",
+    # "``" and "''" come back as – “ ”, and '"' is written as '' so comes back as ”.
+    ligatures = str.maketrans({"–": "--", "—": "---", "“": "``", "”": "''"})
+
+    def plain(text: str) -> str:
+        return text.replace('"', "''").replace("``", "''").translate(ligatures).replace("``", "''")
+
+    for original, again in zip(papers, back, strict=True):
+        assert again.id == original.id
+        assert plain(again.title) == plain(original.title)
+        assert plain(again.abstract) == plain(original.abstract)
+        assert again.year == original.year
+        assert again.upvotes == original.upvotes
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="export.render_bibtex writes '--', '``', \"''\" unprotected and '\"' as \"''\"; "
+    "BibTeX readers (and this importer) read them as – “ ” ”",
+)
+def test_export_round_trip_keeps_ascii_dashes_and_quotes(tmp_path: Path) -> None:
+    lora = list(parse_atom((FIXTURES / "arxiv_atom_id_list.xml").read_bytes()))[1]
+    assert "example -- deploying" in lora.abstract
+    quoted = replace(lora, abstract="a \"common latent language\" and ``hedged'' output")
+    for original, again in zip([lora, quoted], _round_trip([lora, quoted], tmp_path), strict=True):
+        _assert_same(original, again)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="export.render_bibtex joins names with ' and ' without bracing a name that "
+    "itself contains ' and ' or a comma, so BibTeX splits or reorders it",
+)
+def test_export_round_trip_keeps_names_with_and_or_commas(tmp_path: Path) -> None:
+    paper = Paper(
+        id=paper_id_for("Corporate authors"),
+        title="Corporate authors",
+        authors=("Barnes and Noble", "Martin Luther King, Jr.", "Ada Lovelace"),
+    )
+    (again,) = _round_trip([paper], tmp_path)
+    assert again.authors == paper.authors
