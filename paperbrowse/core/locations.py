@@ -52,6 +52,11 @@ class Locations:
         """SQLite database of bookmarks."""
         return self.data_dir / "library.sqlite3"
 
+    @property
+    def history_path(self) -> Path:
+        """The query history (JSON list)."""
+        return self.data_dir / "history.json"
+
     def ensure(self) -> Locations:
         """Create the data directory if needed and return ``self``.
 

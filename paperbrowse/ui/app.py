@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -22,14 +23,21 @@ from textual.widgets import Footer, Header, Label, OptionList, ProgressBar, Stat
 from textual.worker import get_current_worker
 
 from paperbrowse.core import export as exporter
+from paperbrowse.core.history import QueryHistory
 from paperbrowse.core.index import SORTS, PaperIndex
 from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
-from paperbrowse.core.models import Hit, Results, papers
-from paperbrowse.core.query import QueryError
+from paperbrowse.core.models import Filters, Hit, Paper, Results, papers
 from paperbrowse.core.service import Corpus, open_index
-from paperbrowse.ui.messages import IndexFailed, IndexProgress, IndexReady, SearchCompleted
-from paperbrowse.ui.screens import ExportScreen, HelpScreen
+from paperbrowse.ui.messages import (
+    IndexFailed,
+    IndexProgress,
+    IndexReady,
+    SearchCompleted,
+    SimilarCompleted,
+)
+from paperbrowse.ui.render import sparkline
+from paperbrowse.ui.screens import ExportScreen, FilterScreen, HelpScreen
 from paperbrowse.ui.widgets import DetailPane, ResultList, SearchBar
 
 #: Seconds to wait after a keystroke before searching (typing bursts collapse).
@@ -62,6 +70,10 @@ class PaperBrowseApp(App[None]):
         Binding("B", "toggle_bookmarks_view", "Bookmarks", id="bookmarks_view"),
         Binding("e", "export", "Export", id="export"),
         Binding("s", "cycle_sort", "Sort", id="cycle_sort"),
+        Binding("m", "similar", "Similar", id="similar"),
+        Binding("f", "filter", "Filter", id="filter"),
+        Binding("x", "clear_filters", "Clear filter", show=False, id="clear_filters"),
+        Binding("ctrl+y", "accept_suggestion", "Accept correction", show=False, id="suggestion"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
         Binding("escape", "escape", "Back", show=False, id="escape"),
@@ -88,6 +100,9 @@ class PaperBrowseApp(App[None]):
         self.results: Results | None = None
         self.bookmarked: frozenset[str] = self.library.ids()
         self.export_format = "md"
+        self.filters = Filters()
+        self.history = QueryHistory(locations.history_path)
+        self.similar_to: Paper | None = None
         self._loading_more = False
 
     # ----------------------------------------------------------------- layout
@@ -97,6 +112,7 @@ class PaperBrowseApp(App[None]):
             yield Label("Search", id="search-label")
             yield SearchBar(placeholder=SEARCH_PLACEHOLDER, id="search")
         yield Static("", id="status")
+        yield Static("", id="facets")
         with Vertical(id="building"):
             yield Label("Building the search index from the bundled corpus…", id="building-label")
             yield ProgressBar(id="building-progress", show_eta=False)
@@ -109,6 +125,7 @@ class PaperBrowseApp(App[None]):
         self.query_one("#results").border_title = "Results"
         self.query_one("#detail").border_title = "Paper"
         self.query_one(DetailPane).show(None)
+        self.query_one(SearchBar).history = self.history.entries
         if self.index is None:
             self.query_one("#main").display = False
             self.load_index()
@@ -166,6 +183,9 @@ class PaperBrowseApp(App[None]):
     # ----------------------------------------------------------------- search
     @on(SearchBar.Changed, "#search")
     def _query_changed(self, event: SearchBar.Changed) -> None:
+        bar = self.query_one(SearchBar)
+        if bar.recalling and event.value not in bar.history:
+            bar.forget_position()  # the user is editing a recalled query
         if self.view != "search":
             self.view = "search"
         self.run_search(event.value, self.sort)
@@ -188,12 +208,9 @@ class PaperBrowseApp(App[None]):
         if get_current_worker().is_cancelled:
             return
         try:
-            results = self.index.search(text, sort=sort, limit=limit)
-        except QueryError as exc:
-            self.post_message(
-                SearchCompleted(text, sort, None, f"column {exc.column}: {exc.reason}")
+            results = self.index.search(
+                text, sort=sort, limit=limit, filters=self.filters, forgiving=True, facets=True
             )
-            return
         except Exception as exc:  # never fail silently: the user sees what went wrong
             self.post_message(SearchCompleted(text, sort, None, f"search failed: {exc!r}"))
             return
@@ -207,7 +224,7 @@ class PaperBrowseApp(App[None]):
         self._loading_more = False
         status = self.query_one("#status", Static)
         if message.error is not None:
-            status.update(f"[b red]Query problem[/] {message.error}  [dim](? shows the syntax)[/]")
+            status.update(f"[b red]Search problem[/] {message.error}")
             status.add_class("error")
             return
         status.remove_class("error")
@@ -224,6 +241,8 @@ class PaperBrowseApp(App[None]):
 
     def _update_status(self) -> None:
         status = self.query_one("#status", Static)
+        status.remove_class("notice")
+        self._update_facets()
         if self.view == "bookmarks":
             count = len(self.bookmarked)
             status.update(f"Bookmarks: [b]{papers(count)}[/]  [dim]· B or esc: back · e: export[/]")
@@ -232,12 +251,44 @@ class PaperBrowseApp(App[None]):
             status.update("")
             return
         r = self.results
+        if self.view == "similar" and self.similar_to is not None:
+            title = escape(self.similar_to.title)
+            status.update(f"[b]{papers(r.total)}[/] like “{title}”  [dim]· esc: back[/]")
+            return
         noun = "hit" if r.total == 1 else "hits"
         what = f"[b]{r.total}[/] {noun}" if r.query.strip() else f"[b]{papers(r.total)}[/]"
         shown = (
             f" (first {len(r.hits)} listed, more as you scroll)" if len(r.hits) < r.total else ""
         )
-        status.update(f"{what}{shown} · sorted by {SORT_LABELS[r.sort]}  [dim]? keys[/]")
+        text = f"{what}{shown} · sorted by {SORT_LABELS[r.sort]}"
+        if r.notice:
+            text += f" · [b]{escape(r.notice)}[/]"
+            status.add_class("notice")
+        if r.suggestion:
+            text += f" · Did you mean [b]{escape(r.suggestion)}[/]? [dim]ctrl+y[/]"
+            status.add_class("notice")
+        status.update(text + "  [dim]? keys[/]")
+
+    def _update_facets(self) -> None:
+        """The facet line: hits per year as a sparkline, top organisations, filters."""
+        line = self.query_one("#facets", Static)
+        r = self.results
+        if self.view != "search" or r is None or r.facets is None:
+            line.update("")
+            return
+        parts = []
+        years = r.facets.years
+        if years:
+            bars = sparkline([n for _, n in years])
+            span = f"{years[0][0]}–{years[-1][0]}" if len(years) > 1 else str(years[0][0])
+            parts.append(f"Years {span} [cyan]{bars}[/]")
+        if r.facets.organisations:
+            orgs = ", ".join(f"{escape(o)} {n}" for o, n in r.facets.organisations[:3])
+            parts.append(f"Orgs {orgs}")
+        if self.filters:
+            parts.append(f"[b]Filter: {escape(self.filters.describe())}[/] [dim](x clears)[/]")
+        parts.append("[dim]f filter[/]")
+        line.update(" · ".join(parts))
 
     def _show_hits(self, hits: list[Hit]) -> None:
         result_list = self.query_one(ResultList)
@@ -269,7 +320,7 @@ class PaperBrowseApp(App[None]):
             return
         paper = hit.paper
         abstract = ()
-        if self.index is not None and self.results is not None and self.view == "search":
+        if self.index is not None and self.results is not None and self.view != "bookmarks":
             abstract = self.index.highlight(paper.abstract, self.results)
         pane.show(paper, hit.title, abstract, bookmarked=paper.id in self.bookmarked)
 
@@ -279,13 +330,28 @@ class PaperBrowseApp(App[None]):
 
     @on(SearchBar.Submitted, "#search")
     def action_focus_results(self) -> None:
-        """Move the focus to the result list.
+        """Move the focus to the result list (or, while recalling the query
+        history in the search bar, show the next newer query).
 
         ``Screen.set_focus`` rather than ``Widget.focus`` (which defers with
         ``call_later``): keys typed right after ``down`` must reach the list,
         not the search bar.
         """
+        bar = self.query_one(SearchBar)
+        if bar.recalling and self.focused is bar:
+            bar.history_forward()
+            return
+        self.remember_query()
         self.screen.set_focus(self.query_one(ResultList))
+
+    def remember_query(self) -> None:
+        """Add the search bar's query to the history (the user acted on its results)."""
+        bar = self.query_one(SearchBar)
+        try:
+            if self.history.add(bar.value):
+                bar.history = self.history.entries
+        except OSError as exc:  # the history is a convenience: say so, go on
+            self.notify(f"Cannot save the query history: {exc}", severity="warning")
 
     # ---------------------------------------------------------------- actions
     def action_focus_search(self) -> None:
@@ -295,6 +361,8 @@ class PaperBrowseApp(App[None]):
     def action_escape(self) -> None:
         if self.view == "bookmarks":
             self.action_toggle_bookmarks_view()
+        elif self.view == "similar":
+            self.view = "search"
         elif self.focused is not self.query_one(SearchBar):
             self.action_focus_search()
 
@@ -304,6 +372,7 @@ class PaperBrowseApp(App[None]):
         if hit is None:
             self.notify("No paper selected.", severity="warning")
             return
+        self.remember_query()
         now_marked = self.library.toggle(hit.paper)
         self.bookmarked = self.library.ids()
         self.query_one(ResultList).refresh_mark(hit.paper.id, now_marked)
@@ -315,7 +384,7 @@ class PaperBrowseApp(App[None]):
 
     def action_toggle_bookmarks_view(self) -> None:
         """Switch between the search results and the bookmarks."""
-        self.view = "bookmarks" if self.view == "search" else "search"
+        self.view = "bookmarks" if self.view != "bookmarks" else "search"
 
     def watch_view(self, view: str) -> None:
         if not self.is_mounted:
@@ -336,7 +405,8 @@ class PaperBrowseApp(App[None]):
             self._show_hits(hits)
             self._update_status()
             self.query_one(ResultList).focus()
-        else:
+        elif view == "search":
+            self.similar_to = None
             self.run_search(self.query_one(SearchBar).value, self.sort)
 
     def action_cycle_sort(self) -> None:
@@ -345,6 +415,80 @@ class PaperBrowseApp(App[None]):
         self.notify(f"Sorted by {SORT_LABELS[self.sort]}", timeout=2)
         if self.view == "search":
             self.run_search(self.query_one(SearchBar).value, self.sort)
+
+    # ------------------------------------------------------------ discovery
+    def action_similar(self) -> None:
+        """List the papers most like the selected one (more-like-this)."""
+        hit = self.query_one(ResultList).current_hit
+        if hit is None or self.index is None:
+            self.notify("No paper selected.", severity="warning")
+            return
+        self.remember_query()
+        self.similar_to = hit.paper
+        self.view = "similar"
+        self.query_one("#status", Static).update(
+            f"Finding papers like “{escape(hit.paper.title)}”…"
+        )
+        self.run_similar(hit.paper)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def run_similar(self, paper: Paper) -> None:
+        """Find the papers most similar to ``paper`` off the UI thread."""
+        assert self.index is not None
+        try:
+            results = self.index.similar(paper.id, limit=PAGE_SIZE, filters=self.filters)
+        except Exception as exc:  # shown to the user
+            self.post_message(SimilarCompleted(paper, None, str(exc)))
+            return
+        self.post_message(SimilarCompleted(paper, results))
+
+    def on_similar_completed(self, message: SimilarCompleted) -> None:
+        if self.view != "similar" or self.similar_to != message.paper:
+            return
+        if message.results is None:
+            self.notify(f"Cannot find similar papers: {message.error}", severity="error")
+            return
+        self.results = message.results
+        self.bookmarked = self.library.ids()
+        self._show_hits(list(message.results.hits))
+        self.query_one(ResultList).border_title = "Similar papers"
+        self._update_status()
+        self.screen.set_focus(self.query_one(ResultList))
+
+    def action_filter(self) -> None:
+        """Narrow the results by year, organisation or bookmarks (the facets)."""
+        r = self.results
+        if self.view != "search" or r is None or r.facets is None:
+            self.notify("Filters apply to search results.", severity="warning")
+            return
+
+        def chosen(filters: Filters | None) -> None:
+            if filters is not None:
+                self.set_filters(filters)
+
+        self.push_screen(FilterScreen(r.facets, self.filters, self.library.ids()), chosen)
+
+    def set_filters(self, filters: Filters) -> None:
+        """Apply ``filters`` and search again."""
+        self.filters = filters
+        if self.view == "search":
+            self.run_search(self.query_one(SearchBar).value, self.sort)
+        self.notify(f"Filter: {filters.describe()}" if filters else "No filter", timeout=2)
+
+    def action_clear_filters(self) -> None:
+        """Remove every filter."""
+        if self.filters:
+            self.set_filters(Filters())
+
+    def action_accept_suggestion(self) -> None:
+        """Replace the query with the offered spelling correction."""
+        r = self.results
+        if r is None or not r.suggestion:
+            self.notify("No correction to accept.", severity="warning")
+            return
+        bar = self.query_one(SearchBar)
+        bar.value = r.suggestion
+        bar.cursor_position = len(r.suggestion)
 
     def action_help(self) -> None:
         """Show every key binding and the query syntax."""
@@ -363,6 +507,11 @@ class PaperBrowseApp(App[None]):
             ("B", "Show the bookmarks (the reading list); B or esc to go back"),
             ("e", "Export the reading list (Markdown, BibTeX, CSV, JSON)"),
             ("s", "Cycle sort: relevance, newest first, most upvoted"),
+            ("m", "Similar papers to the selected one; esc to go back"),
+            ("f", "Filter by year, organisation or bookmarks (hit counts per value)"),
+            ("x", "Clear the filter"),
+            ("ctrl+y", "Accept the “did you mean” correction"),
+            ("↑ (in the search bar)", "Recall earlier queries (↓ for newer)"),
             ("ctrl+p", "Command palette: every action by name"),
             ("?", "This help"),
             ("esc", "Back to the search bar"),
@@ -413,6 +562,13 @@ class PaperBrowseApp(App[None]):
             "Cycle sort order", "Relevance, newest, most upvoted (s)", self.action_cycle_sort
         )
         yield SystemCommand("Search", "Go to the search bar (/)", self.action_focus_search)
+        yield SystemCommand(
+            "Similar papers", "More like the selected paper (m)", self.action_similar
+        )
+        yield SystemCommand(
+            "Filter results", "By year, organisation, bookmarks (f)", self.action_filter
+        )
+        yield SystemCommand("Clear filter", "Show every hit again (x)", self.action_clear_filters)
         yield SystemCommand("Keys and query syntax", "Help (?)", self.action_help)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from paperbrowse.core.index import PaperIndex
-from paperbrowse.core.models import Results
+from paperbrowse.core.models import Paper, Results
 
 
 class SearchCompleted(Message):
@@ -62,4 +62,20 @@ class IndexFailed(Message):
 
     def __init__(self, error: str) -> None:
         super().__init__()
+        self.error = error
+
+
+class SimilarCompleted(Message):
+    """A similar-papers worker finished.
+
+    Attributes:
+        paper: the paper the others are similar to.
+        results: its most similar papers, or ``None`` if ``error`` is set.
+        error: what went wrong, for the user.
+    """
+
+    def __init__(self, paper: Paper, results: Results | None, error: str | None = None) -> None:
+        super().__init__()
+        self.paper = paper
+        self.results = results
         self.error = error

@@ -1,4 +1,4 @@
-"""Modal screens: key help and reading-list export."""
+"""Modal screens: key help, facet filters and reading-list export."""
 
 from __future__ import annotations
 
@@ -10,13 +10,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets.option_list import Option
 
 from paperbrowse.core.export import FORMAT_LABELS, FORMATS
-from paperbrowse.core.models import papers
+from paperbrowse.core.models import Facets, Filters, papers
+from paperbrowse.ui.render import SPARKS
 
 QUERY_HELP = [
     ("latent diffusion", "both words, anywhere (title, abstract, authors, organisation)"),
+    ("WF-VAE  wfvae  wf vae", "hyphenated and CamelCase names, joined or split"),
+    ("how to make diffusion faster", "no paper has every word: the best with most of them"),
+    ("difusion modle", "misspelled: corrected from the index's words (ctrl+y accepts)"),
     ('"latent diffusion"', "the exact phrase"),
     ("latent OR flow", "either word"),
     ("latent NOT audio", "without a word"),
@@ -122,6 +127,73 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
             self.notify("Give a file name to export to.", severity="warning")
             return
         self.dismiss((Path(value).expanduser(), self.fmt))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FilterScreen(ModalScreen[Filters | None]):
+    """Choose a facet value to narrow the results: a year, an organisation,
+    bookmarked papers only, or no filter.
+
+    Each year and organisation is listed with its hit count for the current
+    query (and a bar for years). Dismisses with the new :class:`Filters`, or
+    ``None`` when cancelled.
+    """
+
+    BINDINGS = [Binding("escape,f", "cancel", "Cancel")]
+
+    def __init__(self, facets: Facets, filters: Filters, bookmarked: frozenset[str]) -> None:
+        super().__init__()
+        self.facets = facets
+        self.filters = filters
+        self.bookmarked = bookmarked
+
+    def compose(self) -> ComposeResult:
+        options: list[Option | None] = []
+        active = self.filters
+        options.append(Option(Text("All papers (no filter)", style="bold"), id="clear"))
+        options.append(None)
+        top = max((n for _, n in self.facets.years), default=1)
+        for year, n in self.facets.years:
+            bar = SPARKS[-1] * max(1, round(n / top * 20))
+            mark = "● " if active.years == (year, year) else "  "
+            options.append(Option(Text(f"{mark}{year}  {n:>4}  {bar}"), id=f"year:{year}"))
+        if self.facets.organisations:
+            options.append(None)
+        for org, n in self.facets.organisations[:30]:
+            mark = "● " if active.organisation == org else "  "
+            options.append(Option(Text(f"{mark}{org}  ({n})"), id=f"org:{org}"))
+        options.append(None)
+        mark = "● " if active.ids is not None else "  "
+        label = f"{mark}Bookmarked only ({papers(len(self.bookmarked))})"
+        options.append(Option(Text(label), id="bookmarked"))
+        with Vertical(id="filter-dialog"):
+            yield Label("Narrow the results (enter chooses, again to undo; esc closes)")
+            yield OptionList(*options, id="filter-options")
+
+    def on_mount(self) -> None:
+        self.query_one("#filter-options", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.toggled(event.option.id or "clear"))
+
+    def toggled(self, choice: str) -> Filters:
+        """The filters after choosing ``choice`` (``year:2025``, ``org:NAME``,
+        ``bookmarked`` or ``clear``); choosing an active value turns it off."""
+        f = self.filters
+        if choice == "clear":
+            return Filters()
+        kind, _, value = choice.partition(":")
+        if kind == "year":
+            year = int(value)
+            years = None if f.years == (year, year) else (year, year)
+            return Filters(years=years, organisation=f.organisation, ids=f.ids)
+        if kind == "org":
+            org = None if f.organisation == value else value
+            return Filters(years=f.years, organisation=org, ids=f.ids)
+        ids = None if f.ids is not None else self.bookmarked
+        return Filters(years=f.years, organisation=f.organisation, ids=ids)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

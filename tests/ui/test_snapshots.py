@@ -27,7 +27,7 @@ from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.service import Corpus
 from paperbrowse.ui.app import PaperBrowseApp
-from paperbrowse.ui.screens import ExportScreen, HelpScreen
+from paperbrowse.ui.screens import ExportScreen, FilterScreen, HelpScreen
 from paperbrowse.ui.widgets import ResultList, SearchBar
 
 QUERY = 'title:"latent diffusion"'
@@ -102,3 +102,16 @@ def test_export_dialog_small_terminal(snap_compare, locations, corpus, library, 
         app.clear_notifications()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_filter_screen(snap_compare, locations, corpus, library, index) -> None:
+    """The facet filter: hits per year with bars, organisations, bookmarked only."""
+    app = make_app(locations, corpus, library, index)
+
+    async def run_before(pilot: Pilot) -> None:
+        await show_query(pilot, "diffusion")
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), "the filters")
+        app.clear_notifications()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
