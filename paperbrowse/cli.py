@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from paperbrowse import __version__
-from paperbrowse.core.index import SORTS, SUGGEST_BELOW, PaperIndex
+from paperbrowse.core.index import SORTS, SUGGEST_BELOW
 from paperbrowse.core.library import Library, LibraryError
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Results, papers
@@ -138,7 +138,7 @@ def _facet_lines(results: Results) -> list[str]:
     return lines
 
 
-def _print_results(index: PaperIndex, results: Results, as_json: bool, with_facets: bool) -> None:
+def _print_results(results: Results, as_json: bool, with_facets: bool) -> None:
     if as_json:
         payload: dict = {
             "query": results.query,
@@ -230,7 +230,7 @@ def search(
         click.echo(f"error: {exc}", err=True)
         click.echo("See 'paperbrowse search --help' for the query syntax.", err=True)
         sys.exit(2)
-    _print_results(index, results, as_json, with_facets)
+    _print_results(results, as_json, with_facets)
     if text.strip() and results.total < SUGGEST_BELOW:
         corrected = index.correct(text)
         if corrected:
@@ -264,7 +264,7 @@ def similar(
         click.echo(f"error: no paper with id {paper_id!r} in the index", err=True)
         click.echo("Find ids with 'paperbrowse search QUERY'.", err=True)
         sys.exit(2)
-    _print_results(index, results, as_json, False)
+    _print_results(results, as_json, False)
 
 
 @cli.command("index")
