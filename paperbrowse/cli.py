@@ -14,66 +14,11 @@ from pathlib import Path
 import click
 
 from paperbrowse import __version__
+from paperbrowse.cli_context import Context, pass_context
+from paperbrowse.cli_library import COMMANDS
 from paperbrowse.core.index import SORTS, SUGGEST_BELOW
-from paperbrowse.core.library import Library, LibraryError
-from paperbrowse.core.locations import Locations
-from paperbrowse.core.models import Filters, Results, papers
+from paperbrowse.core.models import Filters, Results
 from paperbrowse.core.query import QueryError
-from paperbrowse.core.service import Corpus, OpenedIndex, needs_build, open_index
-
-
-class Context:
-    """What every command needs: the data locations and the corpus."""
-
-    def __init__(self, data_dir: Path | None, corpus_dir: Path | None) -> None:
-        self.locations = Locations.resolve(data_dir)
-        self.corpus = Corpus(corpus_dir) if corpus_dir else Corpus.bundled()
-
-    def open_index(self, rebuild: bool = False, quiet: bool = False) -> OpenedIndex:
-        """Open the index, building it with a Rich progress bar when needed."""
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        err = Console(stderr=True)
-        try:
-            if not rebuild and not needs_build(self.locations, self.corpus):
-                return open_index(self.locations, self.corpus)
-            with Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-                disable=quiet or not err.is_terminal,
-            ) as progress:
-                task = progress.add_task("Building the search index", total=None)
-
-                def report(done: int, total: int) -> None:
-                    progress.update(task, completed=done, total=total)
-
-                opened = open_index(self.locations, self.corpus, rebuild=True, progress=report)
-        except (OSError, RuntimeError) as exc:
-            raise click.ClickException(str(exc)) from exc
-        for problem in opened.capture_errors:
-            err.print(f"[yellow]warning:[/] skipped a capture: {problem}", highlight=False)
-        if not quiet:
-            stamp = opened.index.stamp
-            err.print(
-                f"Indexed {stamp.docs} papers ({opened.entries} entries) "
-                f"in {stamp.seconds:.2f} s into {self.locations.index_root}",
-                highlight=False,
-            )
-        return opened
-
-    def library(self) -> Library:
-        try:
-            return Library(self.locations.ensure().library_path)
-        except (LibraryError, OSError) as exc:
-            raise click.ClickException(str(exc)) from exc
-
-
-pass_context = click.make_pass_decorator(Context)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -278,65 +223,8 @@ def index_cmd(obj: Context, rebuild: bool) -> None:
     click.echo(f"index {state}: {stamp.docs} papers, {obj.locations.index_root}")
 
 
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print bookmarks as JSON.")
-@pass_context
-def bookmarks(obj: Context, as_json: bool) -> None:
-    """List bookmarked papers, oldest first."""
-    marks = obj.library().bookmarks()
-    if as_json:
-        from paperbrowse.core.export import render_json
-
-        click.echo(render_json(marks), nl=False)
-        return
-    if not marks:
-        click.echo("No bookmarks yet: press b on a paper in the app.", err=True)
-        return
-    from rich.console import Console
-
-    out = Console()
-    if out.is_terminal:
-        from paperbrowse.ui.render import bookmark_table
-
-        out.print(bookmark_table(marks))
-        return
-    for bm in marks:
-        year = str(bm.paper.year) if bm.paper.year else "----"
-        click.echo(f"{bm.added_at:%Y-%m-%d}\t{year}\t{bm.paper.title}")
-
-
-@cli.command()
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(
-        ["md", "markdown", "bibtex", "bib", "csv", "json", "csljson", "csl", "ris"],
-        case_sensitive=False,
-    ),
-    default=None,
-    help="Output format (default: from the file extension, else md).",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: standard output).",
-)
-@pass_context
-def export(obj: Context, fmt: str | None, output: Path | None) -> None:
-    """Export the reading list (the bookmarks)."""
-    from paperbrowse.core import export as exporter
-
-    marks = obj.library().bookmarks()
-    if output is None:
-        click.echo(exporter.render(marks, fmt or "md"), nl=False)
-        return
-    try:
-        written = exporter.export(marks, output, fmt)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
-    click.echo(f"Wrote {papers(len(marks))} to {written}", err=True)
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -31,9 +31,10 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from whoosh import classify, qparser, query, sorting
 from whoosh import index as whoosh_index
@@ -50,12 +51,12 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
-from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results
+from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results, normalise_title
 from paperbrowse.core.models import papers as _papers
 from paperbrowse.core.query import QueryError, check_query, plain_words
 
 #: Bump whenever the schema or analysis changes: existing indexes are rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: A query finding fewer hits than this gets a spelling check ("did you mean").
 SUGGEST_BELOW = 3
@@ -205,7 +206,9 @@ def make_schema() -> Schema:
     name as is, for its facet), ``year`` (int, absent when unknown),
     ``date`` (int ``YYYYMMDD``, 0 when unknown; sortable), ``upvotes`` (int,
     0 when unknown; sortable), ``source`` (comma-separated capture names),
-    ``arxiv`` (arXiv id), ``pos`` (input order, tie-breaker), ``data`` (the
+    ``arxiv`` (arXiv id), ``doi`` (lower-case DOI), ``title_key`` (see
+    :func:`~paperbrowse.core.models.normalise_title`; with ``arxiv`` and
+    ``doi``, the keys an import de-duplicates by), ``pos`` (input order, tie-breaker), ``data`` (the
     whole :class:`Paper` as JSON, stored only).
     """
     analyzer = make_analyzer()
@@ -222,9 +225,21 @@ def make_schema() -> Schema:
         upvotes=NUMERIC(int, bits=32, signed=False, sortable=True),
         source=KEYWORD(commas=True, lowercase=True),
         arxiv=ID,
+        doi=ID,
+        title_key=ID,
         pos=NUMERIC(int, bits=32, signed=False, sortable=True),
         data=STORED,
     )
+
+
+class PaperSource(Protocol):
+    """Where imported papers are kept: :class:`~paperbrowse.core.library.Library`."""
+
+    def revision(self) -> int: ...
+
+    def stored_count(self) -> int: ...
+
+    def stored_papers(self, since: int = 0) -> Iterable[tuple[int, Paper]]: ...
 
 
 class IndexUnavailable(RuntimeError):
@@ -241,6 +256,9 @@ class Stamp:
         docs: number of documents.
         built_at: Unix time of the build (seconds).
         seconds: build duration in seconds.
+        revision: the library revision (see :meth:`Library.revision`) whose
+            stored papers the generation holds; 0 when it holds none. Papers
+            stored after it are added by :meth:`IndexStore.catch_up`.
     """
 
     schema: int
@@ -248,6 +266,7 @@ class Stamp:
     docs: int
     built_at: float
     seconds: float
+    revision: int = 0
 
 
 def _paper_doc(paper: Paper, pos: int) -> dict:
@@ -270,6 +289,11 @@ def _paper_doc(paper: Paper, pos: int) -> dict:
         doc["arxiv"] = paper.arxiv_id
     if paper.organisation:
         doc["org"] = paper.organisation
+    if paper.doi:
+        doc["doi"] = paper.doi.lower()
+    key = normalise_title(paper.title)
+    if key:
+        doc["title_key"] = key
     return doc
 
 
@@ -354,6 +378,7 @@ class IndexStore:
         papers: Sequence[Paper],
         corpus: str,
         *,
+        revision: int = 0,
         progress: ProgressCallback | None = None,
         is_cancelled: Callable[[], bool] | None = None,
     ) -> PaperIndex:
@@ -362,6 +387,8 @@ class IndexStore:
         Args:
             papers: distinct papers (ids unique).
             corpus: fingerprint recorded in the stamp.
+            revision: the library revision whose stored papers are among
+                ``papers`` (recorded in the stamp; see :meth:`catch_up`).
             progress: called as ``progress(done, total)`` in documents.
             is_cancelled: polled between documents; when it returns true the
                 partial generation is deleted and :class:`BuildCancelled` raised.
@@ -397,6 +424,7 @@ class IndexStore:
                     docs=len(papers),
                     built_at=time.time(),
                     seconds=round(time.perf_counter() - started, 3),
+                    revision=revision,
                 )
                 write_json_atomic(self.current_file, {"dir": name, "stamp": stamp.__dict__})
             except BaseException:
@@ -405,10 +433,137 @@ class IndexStore:
             self._remove_old_generations(keep=name)
             return PaperIndex(ix, stamp)
 
+    def catch_up(
+        self,
+        library: PaperSource,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> int:
+        """Add to the live generation the papers stored after its revision.
+
+        The library's papers written after :attr:`Stamp.revision` are added,
+        or replace the indexed paper with the same id, in one Whoosh commit;
+        then the stamp records the library revision they came from. A process
+        killed before the stamp is written leaves the papers committed but the
+        old revision recorded: the next call adds them again, which replaces
+        them by id, so the index never ends up holding a paper twice or missing
+        one the library holds.
+
+        Runs under the same lock as :meth:`build`: one writer at a time,
+        across processes; searches (readers) never wait for it.
+
+        Args:
+            library: the store of imported papers (a
+                :class:`~paperbrowse.core.library.Library`).
+            progress: ``progress(done, total)`` in documents.
+
+        Returns:
+            Number of papers added or replaced (0 when already current).
+
+        Raises:
+            IndexUnavailable: there is no live generation.
+            OSError: the disk is full or not writable; the index keeps its
+                last committed state (Whoosh writes a new segment, then its
+                table of contents).
+        """
+        with self._lock, self._build_lock():
+            current = self.read_current()
+            if current is None:
+                raise IndexUnavailable(f"no index in {self.root}")
+            folder, stamp = current
+            revision = library.revision()
+            if revision <= stamp.revision:
+                return 0
+            total = library.stored_count()
+            ix = whoosh_index.open_dir(str(folder))
+            writer = ix.writer(limitmb=128)
+            done = 0
+            try:
+                base = ix.doc_count_all()
+                for seen, paper in library.stored_papers(since=stamp.revision):
+                    writer.update_document(**_paper_doc(paper, base + done))
+                    revision = max(revision, seen)
+                    done += 1
+                    if progress and done % 250 == 0:
+                        progress(done, total)
+            except BaseException:
+                writer.cancel()
+                ix.close()
+                raise
+            try:
+                writer.commit()
+                docs = ix.doc_count()  # reads the table of contents just committed
+            finally:
+                ix.close()
+            if progress:
+                progress(done, done)
+            write_json_atomic(
+                self.current_file,
+                {"dir": folder.name, "stamp": vars(replace(stamp, revision=revision, docs=docs))},
+            )
+            return done
+
     def _remove_old_generations(self, keep: str) -> None:
         for old in self.root.glob("gen-*"):
             if old.name != keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+class PaperLookup:
+    """Finds the indexed record of a paper, for de-duplication on import.
+
+    Obtained from :meth:`PaperIndex.lookup`; each :meth:`find` costs a few
+    term lookups (no scoring), so it suits streams of millions of records.
+    """
+
+    def __init__(self, searcher) -> None:
+        self._searcher = searcher
+
+    def refresh(self) -> None:
+        """See what was committed since the lookup was opened."""
+        self._searcher = self._searcher.refresh()
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def _by(self, field: str, value: str | None) -> Paper | None:
+        if not value:
+            return None
+        stored = self._searcher.document(**{field: value})
+        return Paper.from_dict(json.loads(stored["data"])) if stored else None
+
+    def find(self, paper: Paper) -> Paper | None:
+        """The indexed paper that is the same work as ``paper``, or ``None``.
+
+        Tried in order: the same id, the same arXiv id, the same DOI, then the
+        same normalised title (:func:`~paperbrowse.core.models.normalise_title`).
+        A DOI or title match is refused when both records carry arXiv ids
+        that differ, and a title match when both carry DOIs that differ: two
+        works can share a title ("Attention is all you need" has imitators).
+        """
+        for field, value in (
+            ("id", paper.id),
+            ("arxiv", paper.arxiv_id),
+            ("doi", paper.doi.lower() if paper.doi else None),
+            ("title_key", normalise_title(paper.title)),
+        ):
+            found = self._by(field, value)
+            if found is not None and same_work(found, paper, field):
+                return found
+        return None
+
+
+def same_work(a: Paper, b: Paper, matched_on: str = "title_key") -> bool:
+    """True unless identifiers of ``a`` and ``b`` contradict a match on ``matched_on``.
+
+    ``matched_on`` is ``"id"``, ``"arxiv"``, ``"doi"`` or ``"title_key"``.
+    """
+    if matched_on in ("id", "arxiv"):
+        return True
+    if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
+        return False
+    doi_differs = bool(a.doi and b.doi and a.doi.lower() != b.doi.lower())
+    return not (matched_on == "title_key" and doi_differs)
 
 
 def _positive_leaves(q: query.Query) -> Iterable[query.Query]:
@@ -845,6 +1000,15 @@ class PaperIndex:
         with self._ix.searcher() as searcher:
             stored = searcher.document(id=paper_id)
         return Paper.from_dict(json.loads(stored["data"])) if stored else None
+
+    @contextlib.contextmanager
+    def lookup(self) -> Iterator[PaperLookup]:
+        """Open a :class:`PaperLookup` on the index as it is now; closed on exit."""
+        searcher = self._ix.searcher()
+        try:
+            yield PaperLookup(searcher)
+        finally:
+            searcher.close()
 
     def all_papers(self) -> list[Paper]:
         """Every paper in the index, in input order."""

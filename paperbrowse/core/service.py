@@ -11,7 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paperbrowse.core.index import IndexStore, IndexUnavailable, PaperIndex, ProgressCallback
+from paperbrowse.core.index import (
+    IndexStore,
+    IndexUnavailable,
+    PaperIndex,
+    PaperSource,
+    ProgressCallback,
+)
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.sources.captures import (
     CaptureError,
@@ -76,15 +82,25 @@ def open_index(
     locations: Locations,
     corpus: Corpus,
     *,
+    library: PaperSource | None = None,
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> OpenedIndex:
-    """Open the index for ``corpus``, building it first if needed.
+    """Open the index for ``corpus`` and ``library``, building it first if needed.
+
+    The index holds the corpus's papers and the papers imported into the
+    library (``paperbrowse add``); a stored paper replaces the corpus paper
+    with the same id (an import merged metadata into it). When the live index
+    is current but the library has moved on (an import was interrupted after
+    storing its papers, or ran without updating this index), the new papers
+    are added incrementally (:meth:`IndexStore.catch_up`), not rebuilt.
 
     Args:
         locations: where the index lives.
         corpus: the captures it must reflect.
+        library: the library whose stored papers the index must also hold;
+            ``None`` indexes the corpus only.
         rebuild: build even if the live index is current.
         progress: ``progress(done, total)`` in documents, during a build.
         is_cancelled: see :meth:`IndexStore.build`.
@@ -97,14 +113,26 @@ def open_index(
     stamp = corpus.fingerprint()
     if not rebuild and store.is_current(stamp):
         try:
+            if library is not None:
+                store.catch_up(library, progress=progress)
             return OpenedIndex(store.open(), built=False)
         except IndexUnavailable:
             pass  # damaged: fall through and rebuild from the captures
     loaded = load_captures(corpus.files())
-    if not loaded.papers:
+    papers = loaded.papers
+    revision = 0
+    if library is not None:
+        revision = library.revision()  # read first: a later store is caught up next time
+        by_id = {paper.id: paper for paper in papers}
+        for _, stored in library.stored_papers():
+            by_id[stored.id] = stored
+        papers = list(by_id.values())
+    if not papers:
         reasons = (
             "; ".join(str(e) for e in loaded.errors) or f"no *.txt captures in {corpus.folder}"
         )
         raise RuntimeError(f"nothing to index: {reasons}")
-    index = store.build(loaded.papers, stamp, progress=progress, is_cancelled=is_cancelled)
+    index = store.build(
+        papers, stamp, revision=revision, progress=progress, is_cancelled=is_cancelled
+    )
     return OpenedIndex(index, built=True, capture_errors=loaded.errors, entries=loaded.entries)

@@ -1,0 +1,75 @@
+"""What every command shares: the data locations, the corpus, the library, the index.
+
+Kept apart from :mod:`paperbrowse.cli` so the command modules
+(:mod:`paperbrowse.cli_library`) and the main group import it without cycles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from paperbrowse.core.library import Library, LibraryError
+from paperbrowse.core.locations import Locations
+from paperbrowse.core.service import Corpus, OpenedIndex, needs_build, open_index
+
+
+class Context:
+    """What every command needs: the data locations and the corpus."""
+
+    def __init__(self, data_dir: Path | None, corpus_dir: Path | None) -> None:
+        self.locations = Locations.resolve(data_dir)
+        self.corpus = Corpus(corpus_dir) if corpus_dir else Corpus.bundled()
+        self._library: Library | None = None
+
+    def open_index(self, rebuild: bool = False, quiet: bool = False) -> OpenedIndex:
+        """Open the index, building it with a Rich progress bar when needed."""
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        err = Console(stderr=True)
+        try:
+            library = self.library()
+            if not rebuild and not needs_build(self.locations, self.corpus):
+                return open_index(self.locations, self.corpus, library=library)
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                disable=quiet or not err.is_terminal,
+            ) as progress:
+                task = progress.add_task("Building the search index", total=None)
+
+                def report(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                opened = open_index(
+                    self.locations, self.corpus, library=library, rebuild=True, progress=report
+                )
+        except (OSError, RuntimeError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        for problem in opened.capture_errors:
+            err.print(f"[yellow]warning:[/] skipped a capture: {problem}", highlight=False)
+        if not quiet:
+            stamp = opened.index.stamp
+            err.print(
+                f"Indexed {stamp.docs} papers ({opened.entries} entries) "
+                f"in {stamp.seconds:.2f} s into {self.locations.index_root}",
+                highlight=False,
+            )
+        return opened
+
+    def library(self) -> Library:
+        if self._library is None:
+            try:
+                self._library = Library(self.locations.ensure().library_path)
+            except (LibraryError, OSError) as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._library
+
+
+pass_context = click.make_pass_decorator(Context)

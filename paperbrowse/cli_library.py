@@ -1,0 +1,579 @@
+"""Library commands: import papers (``add``), organise bookmarks, list and export them.
+
+Registered on the main group by :mod:`paperbrowse.cli`. Every command works
+on the core objects (:class:`~paperbrowse.core.library.Library`,
+:func:`~paperbrowse.core.ingest.import_records`); nothing here touches the UI.
+
+Exit status: 0 on success; 1 when an import read some bad records (the good
+ones are imported, the bad ones listed on standard error); 2 for a usage
+error, an unknown paper or list, or a source that cannot be reached.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+import click
+
+from paperbrowse.cli_context import Context, pass_context
+from paperbrowse.core.library import STATUSES, Bookmark
+from paperbrowse.core.models import Paper, papers
+from paperbrowse.core.sources.common import Record, SourceUnavailable, normalise_arxiv_id
+
+#: Environment variables that point the network importers elsewhere (a local
+#: server replaying recorded responses, a mirror).
+ARXIV_URL_VARIABLE = "PAPERBROWSE_ARXIV_URL"
+HF_URL_VARIABLE = "PAPERBROWSE_HF_URL"
+#: Bad records listed on standard error before "... and N more".
+ERRORS_SHOWN = 20
+
+
+# ------------------------------------------------------------------- import
+@click.group()
+def add() -> None:
+    """Import papers into your library and the search index.
+
+    Each paper is matched against the papers already known by arXiv id, DOI,
+    then title; a match keeps its id and gains the new metadata. Importing
+    the same input twice changes nothing. A summary says how many papers were
+    added, updated and skipped, and which records could not be read.
+
+    \b
+    Examples:
+      paperbrowse add arxiv 2006.07733 2106.09685
+      paperbrowse add arxiv --query 'cat:cs.LG AND ti:latent' --max 200
+      paperbrowse add hf --date 2026-03-23
+      paperbrowse add bibtex refs.bib
+      paperbrowse add jsonl arxiv-metadata-oai-snapshot.json
+      paperbrowse add captures ~/captures/*.txt
+    """
+
+
+def _run_import(
+    obj: Context,
+    what: str,
+    records: Callable[[Callable[[int], None]], Iterable[Record]],
+    *,
+    total: int | None = None,
+    unit: str = "records",
+    batch_size: int | None = None,
+) -> None:
+    """Run one import with a Rich progress bar on standard error, then print the summary.
+
+    Args:
+        obj: the command context.
+        what: the progress bar's description ("arXiv", "refs.bib").
+        records: called with an ``advance(position)`` callback and returns the
+            record stream; sources measured in bytes call it with the bytes
+            read, the others are advanced by records read.
+        total: the size of the input in ``unit`` (``None``: unknown).
+        unit: ``"records"`` or ``"bytes"``.
+        batch_size: papers per transaction and index commit (default
+            :data:`~paperbrowse.core.ingest.BATCH_SIZE`).
+    """
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from paperbrowse.core.ingest import BATCH_SIZE, ImportInterrupted, import_records
+
+    err = Console(stderr=True)
+    library = obj.library()
+    obj.open_index()  # a first run builds the index here, with its own progress bar
+    columns = [SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn()]
+    columns.append(DownloadColumn() if unit == "bytes" else MofNCompleteColumn())
+    columns += [TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task(f"Importing {what}", total=total, counts="")
+
+        def advance(position: int) -> None:
+            progress.update(task, completed=position)
+
+        def report(summary) -> None:
+            progress.update(task, counts=str(summary))
+            if unit == "records":
+                progress.update(task, completed=summary.read)
+
+        def waiting() -> None:
+            err.print("Another import is running in this data directory; waiting for it…")
+
+        try:
+            summary = import_records(
+                records(advance),
+                locations=obj.locations,
+                corpus=obj.corpus,
+                library=library,
+                batch_size=batch_size or BATCH_SIZE,
+                progress=report,
+                on_wait=waiting,
+            )
+        except SourceUnavailable as exc:
+            progress.stop()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except ImportInterrupted as stop:
+            progress.stop()
+            done = stop.summary
+            click.echo(
+                f"Interrupted. Stored before the interruption: {done.committed} records "
+                f"({done}); the batch being read was dropped whole.",
+                err=True,
+            )
+            if unit == "bytes":
+                click.echo(f"Resume with --skip {done.committed}.", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            progress.stop()
+            raise click.ClickException(f"cannot write {obj.locations.data_dir}: {exc}") from exc
+    for error in summary.errors[:ERRORS_SHOWN]:
+        click.echo(f"error: {error}", err=True)
+    if len(summary.errors) > ERRORS_SHOWN:
+        click.echo(f"… and {len(summary.errors) - ERRORS_SHOWN} more bad records", err=True)
+    click.echo(
+        f"{what}: added {summary.added}, updated {summary.updated}, "
+        f"skipped {summary.skipped}, errors {len(summary.errors)}"
+    )
+    if summary.errors:
+        sys.exit(1)
+
+
+@add.command("arxiv")
+@click.argument("ids", nargs=-1)
+@click.option("--query", "-q", "search_query", help="An arXiv API search_query instead of ids.")
+@click.option(
+    "--max",
+    "max_results",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 30_000),
+    help="At most this many papers for --query.",
+)
+@pass_context
+def add_arxiv(
+    obj: Context, ids: tuple[str, ...], search_query: str | None, max_results: int
+) -> None:
+    """Import papers from the arXiv API, by id or by search query.
+
+    IDS are arXiv ids in any usual form (2006.07733, 2006.07733v2,
+    arXiv:2006.07733, https://arxiv.org/abs/2006.07733, cond-mat/0603029).
+    The API is asked politely: one request every 3 seconds, with retries and
+    back-off when it is busy.
+    """
+    from paperbrowse.core.sources.arxiv import API_URL, ArxivClient
+
+    if bool(ids) == bool(search_query):
+        raise click.UsageError("give arXiv ids or --query, not both and not neither")
+    bad = [i for i in ids if normalise_arxiv_id(i) is None]
+    if bad:
+        raise click.BadParameter(f"not an arXiv id: {bad[0]!r}", param_hint="IDS")
+    base_url = os.environ.get(ARXIV_URL_VARIABLE, API_URL)
+
+    def records(advance: Callable[[int], None]) -> Iterator[Record]:
+        with ArxivClient(base_url=base_url) as client:
+            if ids:
+                yield from client.fetch_ids(list(ids))
+            else:
+                yield from client.search(search_query, max_results=max_results)
+
+    total = len(ids) if ids else max_results
+    _run_import(obj, "arXiv", records, total=total)
+
+
+def _day(ctx, param, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-03-23") from None
+
+
+@add.command("hf")
+@click.option(
+    "--date",
+    "day",
+    callback=_day,
+    metavar="YYYY-MM-DD",
+    help="The day whose daily papers to import (default: today).",
+)
+@pass_context
+def add_hf(obj: Context, day: date) -> None:
+    """Import a day of Hugging Face daily papers (upvotes, organisation, arXiv id)."""
+    from paperbrowse.core.sources.hf import API_URL, DailyPapersClient
+
+    base_url = os.environ.get(HF_URL_VARIABLE, API_URL)
+
+    def records(advance: Callable[[int], None]) -> Iterator[Record]:
+        with DailyPapersClient(base_url=base_url) as client:
+            yield from client.fetch_date(day)
+
+    _run_import(obj, f"Hugging Face daily papers {day}", records)
+
+
+_existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@add.command("bibtex")
+@click.argument("files", nargs=-1, required=True, type=_existing_file)
+@pass_context
+def add_bibtex(obj: Context, files: tuple[Path, ...]) -> None:
+    """Import BibTeX files (title, authors, year, abstract, DOI, arXiv eprint, URL).
+
+    LaTeX in the fields is turned into Unicode. A broken entry is reported with
+    its line and key; the other entries are imported.
+    """
+    from paperbrowse.core.sources.bibtex import read_bibtex
+
+    def records(advance: Callable[[int], None]) -> Iterator[Record]:
+        for path in files:
+            yield from read_bibtex(path)
+
+    _run_import(obj, ", ".join(p.name for p in files), records)
+
+
+@add.command("jsonl")
+@click.argument("file", type=_existing_file)
+@click.option(
+    "--skip",
+    default=0,
+    type=click.IntRange(min=0),
+    help="Records to pass over: resume an interrupted import where it stopped.",
+)
+@click.option(
+    "--batch",
+    "batch_size",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Papers per transaction and index commit (default 10000).",
+)
+@pass_context
+def add_jsonl(obj: Context, file: Path, skip: int, batch_size: int | None) -> None:
+    """Import an arXiv metadata snapshot (JSON Lines), streamed in constant memory.
+
+    One JSON object per line with id, title, abstract, authors, categories,
+    update_date and versions, as in the arXiv dataset on Kaggle. Batches are
+    stored as they complete: an interrupted import keeps them, and --skip
+    resumes after them.
+    """
+    from paperbrowse.core.sources.jsonl import file_size, read_jsonl
+
+    def records(advance: Callable[[int], None]) -> Iterable[Record]:
+        return read_jsonl(file, progress=advance, skip=skip)
+
+    try:
+        total = file_size(file)
+    except SourceUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    _run_import(obj, file.name, records, total=total, unit="bytes", batch_size=batch_size)
+
+
+@add.command("captures")
+@click.argument("paths", nargs=-1, required=True, type=_existing_file)
+@pass_context
+def add_captures(obj: Context, paths: tuple[Path, ...]) -> None:
+    """Import Hugging Face page captures (the bundled corpus's text format) from any path."""
+    from paperbrowse.core.sources.captures import read_captures
+
+    def records(advance: Callable[[int], None]) -> Iterable[Record]:
+        return read_captures(paths)
+
+    _run_import(obj, ", ".join(p.name for p in paths), records)
+
+
+# ----------------------------------------------------------------- organise
+def _paper(obj: Context, ref: str) -> Paper:
+    """The paper ``ref`` names: an id as printed (``arxiv:2006.07733``, ``pb:…``) or an arXiv id.
+
+    Looked up in the bookmarks, then the index. Exits with status 2 if unknown.
+    """
+    library = obj.library()
+    arxiv_id = normalise_arxiv_id(ref)
+    candidates = [ref] + ([f"arxiv:{arxiv_id}"] if arxiv_id else [])
+    for paper_id in candidates:
+        mark = library.bookmark(paper_id)
+        if mark is not None:
+            return mark.paper
+    index = obj.open_index(quiet=True).index
+    for paper_id in candidates:
+        paper = index.get(paper_id)
+        if paper is not None:
+            return paper
+    click.echo(f"error: no paper with id {ref!r}", err=True)
+    click.echo("Find ids with 'paperbrowse search QUERY' or 'paperbrowse bookmarks'.", err=True)
+    sys.exit(2)
+
+
+def _value_error(exc: ValueError) -> click.ClickException:
+    return click.UsageError(str(exc))
+
+
+@click.command()
+@click.argument("paper_id")
+@click.argument("tags", nargs=-1)
+@click.option("--remove", "-r", is_flag=True, help="Remove these tags instead of adding them.")
+@pass_context
+def tag(obj: Context, paper_id: str, tags: tuple[str, ...], remove: bool) -> None:
+    """Add TAGS to a paper (bookmarking it), or remove them with --remove.
+
+    Without TAGS, prints the paper's tags. 'paperbrowse tags' lists every tag.
+    """
+    paper = _paper(obj, paper_id)
+    library = obj.library()
+    try:
+        for value in tags:
+            if remove:
+                library.remove_tag(paper.id, value)
+            else:
+                library.add_tag(paper, value)
+    except ValueError as exc:
+        raise _value_error(exc) from exc
+    mark = library.bookmark(paper.id)
+    click.echo(", ".join(mark.tags) if mark and mark.tags else "(no tags)")
+
+
+@click.command()
+@pass_context
+def tags(obj: Context) -> None:
+    """List every tag with the number of bookmarks carrying it."""
+    for name, count in obj.library().tags():
+        click.echo(f"{name}\t{count}")
+
+
+@click.command()
+@click.argument("paper_id")
+@click.argument("text", required=False)
+@click.option("--edit", "-e", is_flag=True, help="Edit the note in $EDITOR.")
+@click.option("--clear", is_flag=True, help="Delete the note.")
+@pass_context
+def note(obj: Context, paper_id: str, text: str | None, edit: bool, clear: bool) -> None:
+    """Show, set (TEXT), edit (--edit) or delete (--clear) the note on a paper.
+
+    Setting a note bookmarks the paper. Use '-' as TEXT to read the note from
+    standard input.
+    """
+    paper = _paper(obj, paper_id)
+    library = obj.library()
+    current = library.note(paper.id)
+    if clear:
+        new: str | None = ""
+    elif edit:
+        new = click.edit(current or "")
+    elif text == "-":
+        new = sys.stdin.read()
+    else:
+        new = text
+    if new is None:
+        click.echo(current or "(no note)")
+        return
+    library.set_note(paper, new)
+    click.echo("note deleted" if not new.strip() else "note saved", err=True)
+
+
+@click.command()
+@click.argument("paper_id")
+@click.argument("value", type=click.Choice([*STATUSES, "none"]))
+@pass_context
+def status(obj: Context, paper_id: str, value: str) -> None:
+    """Set a paper's reading status: to-read, reading, read, or none (bookmarking it)."""
+    paper = _paper(obj, paper_id)
+    obj.library().set_status(paper, None if value == "none" else value)
+    click.echo(f"{paper.title}: {value}", err=True)
+
+
+@click.group("list", invoke_without_command=True)
+@click.pass_context
+def list_group(ctx: click.Context) -> None:
+    """Named reading lists. Without a subcommand, lists them with their counts."""
+    if ctx.invoked_subcommand is None:
+        for name, count in ctx.obj.library().lists():
+            click.echo(f"{name}\t{count}")
+
+
+@list_group.command("create")
+@click.argument("name")
+@pass_context
+def list_create(obj: Context, name: str) -> None:
+    """Create an empty reading list."""
+    try:
+        created = obj.library().create_list(name)
+    except ValueError as exc:
+        raise _value_error(exc) from exc
+    click.echo(f"created list {name!r}" if created else f"list {name!r} exists", err=True)
+
+
+@list_group.command("add")
+@click.argument("name")
+@click.argument("paper_ids", nargs=-1, required=True)
+@pass_context
+def list_add(obj: Context, name: str, paper_ids: tuple[str, ...]) -> None:
+    """Put papers on the list NAME (created if needed; the papers are bookmarked)."""
+    library = obj.library()
+    try:
+        for ref in paper_ids:
+            library.add_to_list(name, _paper(obj, ref))
+    except ValueError as exc:
+        raise _value_error(exc) from exc
+    click.echo(f"{name}: {papers(len(library.bookmarks(list=name)))}", err=True)
+
+
+@list_group.command("remove")
+@click.argument("name")
+@click.argument("paper_ids", nargs=-1, required=True)
+@pass_context
+def list_remove(obj: Context, name: str, paper_ids: tuple[str, ...]) -> None:
+    """Take papers off the list NAME (they stay bookmarked)."""
+    library = obj.library()
+    try:
+        for ref in paper_ids:
+            library.remove_from_list(name, _paper(obj, ref).id)
+    except ValueError as exc:
+        raise _value_error(exc) from exc
+
+
+@list_group.command("rename")
+@click.argument("old")
+@click.argument("new")
+@pass_context
+def list_rename(obj: Context, old: str, new: str) -> None:
+    """Rename a reading list."""
+    try:
+        obj.library().rename_list(old, new)
+    except ValueError as exc:
+        raise _value_error(exc) from exc
+
+
+@list_group.command("delete")
+@click.argument("name")
+@pass_context
+def list_delete(obj: Context, name: str) -> None:
+    """Delete a reading list (its papers stay bookmarked)."""
+    if not obj.library().delete_list(name):
+        click.echo(f"error: no list named {name!r}", err=True)
+        sys.exit(2)
+
+
+# ------------------------------------------------------- bookmarks, export
+def _selection_options(func):
+    """--list / --tag / --status: which bookmarks a command works on."""
+    func = click.option(
+        "--status", "status_", type=click.Choice(STATUSES), help="Only this reading status."
+    )(func)
+    func = click.option("--tag", "tag_", metavar="TAG", help="Only bookmarks with this tag.")(func)
+    return click.option("--list", "list_", metavar="NAME", help="Only this reading list.")(func)
+
+
+def _selected(obj: Context, list_: str | None, tag_: str | None, status_: str | None):
+    library = obj.library()
+    if list_ is not None and list_.casefold() not in {n.casefold() for n, _ in library.lists()}:
+        click.echo(f"error: no reading list named {list_!r}", err=True)
+        names = ", ".join(n for n, _ in library.lists()) or "none yet"
+        click.echo(f"Lists: {names}", err=True)
+        sys.exit(2)
+    try:
+        return library.bookmarks(list=list_, tag=tag_, status=status_)
+    except ValueError as exc:
+        raise _value_error(exc) from exc
+
+
+def _bookmark_line(bm: Bookmark) -> str:
+    year = str(bm.paper.year) if bm.paper.year else "----"
+    extras = [bm.status or "", ",".join(bm.tags), "; ".join(bm.lists)]
+    return "\t".join([f"{bm.added_at:%Y-%m-%d}", bm.paper.id, year, bm.paper.title, *extras])
+
+
+@click.command()
+@_selection_options
+@click.option("--json", "as_json", is_flag=True, help="Print bookmarks as JSON.")
+@pass_context
+def bookmarks(
+    obj: Context, list_: str | None, tag_: str | None, status_: str | None, as_json: bool
+) -> None:
+    """List bookmarked papers, oldest first, with status, tags and lists.
+
+    Plain output (not a terminal) has one tab-separated line per bookmark:
+    date added, id, year, title, status, tags, lists.
+    """
+    marks = _selected(obj, list_, tag_, status_)
+    if as_json:
+        from paperbrowse.core.export import render_json
+
+        click.echo(render_json(marks), nl=False)
+        return
+    if not marks:
+        where = " matching that selection" if (list_ or tag_ or status_) else ""
+        click.echo(f"No bookmarks yet{where}: press b on a paper in the app.", err=True)
+        return
+    from rich.console import Console
+
+    out = Console()
+    if out.is_terminal:
+        from paperbrowse.ui.render import bookmark_table
+
+        out.print(bookmark_table(marks))
+        return
+    for bm in marks:
+        click.echo(_bookmark_line(bm))
+
+
+@click.command()
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(
+        ["md", "markdown", "bibtex", "bib", "csv", "json", "csljson", "csl", "ris"],
+        case_sensitive=False,
+    ),
+    default=None,
+    help="Output format (default: from the file extension, else md).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output).",
+)
+@_selection_options
+@pass_context
+def export(
+    obj: Context,
+    fmt: str | None,
+    output: Path | None,
+    list_: str | None,
+    tag_: str | None,
+    status_: str | None,
+) -> None:
+    """Export the reading list (the bookmarks), or the part chosen by list, tag or status.
+
+    \b
+    Examples:
+      paperbrowse export -o reading.md
+      paperbrowse export --tag diffusion -o diffusion.bib
+      paperbrowse export --list Thesis --format csljson
+    """
+    from paperbrowse.core import export as exporter
+
+    marks = _selected(obj, list_, tag_, status_)
+    if output is None:
+        click.echo(exporter.render(marks, fmt or "md"), nl=False)
+        return
+    try:
+        written = exporter.export(marks, output, fmt)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
+    click.echo(f"Wrote {papers(len(marks))} to {written}", err=True)
+
+
+COMMANDS = [add, tag, tags, note, status, list_group, bookmarks, export]

@@ -1,0 +1,261 @@
+"""Importing papers into the library and the index (``paperbrowse add``).
+
+Every importer in :mod:`paperbrowse.core.sources` yields the same record
+stream (:data:`~paperbrowse.core.sources.common.Record`); :func:`import_records`
+takes such a stream and:
+
+1. de-duplicates each paper against the index (bundled corpus and earlier
+   imports) and against the records before it, by id, arXiv id, DOI, then
+   normalised title (:meth:`PaperLookup.find`), keeping the existing paper's
+   id and title and merging the rest (:meth:`Paper.merged_with`: the
+   longer abstract, missing fields filled, the larger upvote count);
+2. stores the new and changed papers in the library, one SQLite transaction
+   per batch (:meth:`Library.store_papers`);
+3. adds them to the live index incrementally, one Whoosh commit per batch
+   (:meth:`IndexStore.catch_up`), never a full rebuild.
+
+Consistency: the library is the record of what was imported; the index
+records the library revision it holds. A batch is stored all or nothing, and
+an index behind the library is caught up at the next open. So an import
+interrupted anywhere (Ctrl-C, ``kill -9``) leaves the library with the batches
+before it and the index, once opened, holding exactly those: never a mix.
+An import smaller than one batch is therefore all or nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from paperbrowse.core.index import IndexStore, PaperLookup, same_work
+from paperbrowse.core.library import Library
+from paperbrowse.core.locations import Locations
+from paperbrowse.core.models import Paper, normalise_title
+from paperbrowse.core.service import Corpus, open_index
+from paperbrowse.core.sources.common import Record, SourceError
+
+#: Records de-duplicated and stored per transaction and per index commit.
+BATCH_SIZE = 10_000
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, one count per input record.
+
+    Attributes:
+        added: papers new to the library and index.
+        updated: papers already known whose metadata the record extended
+            (merged into the existing paper, which keeps its id).
+        skipped: papers already known with nothing new in the record.
+        errors: the records that could not be read, with file and line or
+            entry key; the other records are imported.
+        revision: the library revision after the import.
+        committed: records read up to the last stored batch: an interrupted
+            import of a file resumes after this many records.
+    """
+
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[SourceError] = field(default_factory=list)
+    revision: int = 0
+    committed: int = 0
+
+    @property
+    def read(self) -> int:
+        """Records read: papers plus errors."""
+        return self.added + self.updated + self.skipped + len(self.errors)
+
+    @property
+    def changed(self) -> bool:
+        """True if the library or index changed."""
+        return bool(self.added or self.updated)
+
+    def __str__(self) -> str:
+        return (
+            f"added {self.added}, updated {self.updated}, skipped {self.skipped}, "
+            f"errors {len(self.errors)}"
+        )
+
+
+class ImportBusy(RuntimeError):
+    """Another process is importing into the same data directory."""
+
+
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an import; :attr:`summary` counts what was stored before it.
+
+    A :class:`KeyboardInterrupt`, so code that does not know it still stops.
+    """
+
+    def __init__(self, summary: ImportSummary) -> None:
+        super().__init__(str(summary))
+        self.summary = summary
+
+
+@contextlib.contextmanager
+def import_lock(locations: Locations, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the data directory's import lock (one import at a time, across processes).
+
+    Args:
+        locations: the data directory.
+        on_wait: called once if another import holds the lock, before waiting
+            for it; ``None`` raises :class:`ImportBusy` instead of waiting.
+
+    Raises:
+        ImportBusy: the lock is held and ``on_wait`` is ``None``.
+    """
+    path = locations.ensure().data_dir / "import.lock"
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is None:
+                raise ImportBusy(f"another import is running in {locations.data_dir}") from None
+            on_wait()
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class _Batch:
+    """Papers waiting to be stored, with the keys they can be found by."""
+
+    def __init__(self) -> None:
+        self.papers: dict[str, Paper] = {}
+        self._keys: dict[tuple[str, str], str] = {}
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    @staticmethod
+    def keys(paper: Paper) -> list[tuple[str, str]]:
+        keys = [("id", paper.id)]
+        if paper.arxiv_id:
+            keys.append(("arxiv", paper.arxiv_id))
+        if paper.doi:
+            keys.append(("doi", paper.doi.lower()))
+        title = normalise_title(paper.title)
+        if title:
+            keys.append(("title_key", title))
+        return keys
+
+    def find(self, paper: Paper) -> Paper | None:
+        for key in self.keys(paper):
+            found_id = self._keys.get(key)
+            if found_id is not None:
+                found = self.papers[found_id]
+                if same_work(found, paper, key[0]):
+                    return found
+        return None
+
+    def put(self, paper: Paper) -> None:
+        self.papers[paper.id] = paper
+        for key in self.keys(paper):
+            self._keys.setdefault(key, paper.id)
+
+    def clear(self) -> None:
+        self.papers.clear()
+        self._keys.clear()
+
+
+def import_records(
+    records: Iterable[Record],
+    *,
+    locations: Locations,
+    corpus: Corpus,
+    library: Library,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[ImportSummary], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> ImportSummary:
+    """Import a record stream into the library and the index.
+
+    See the module docstring for the steps and the consistency guarantee.
+
+    Args:
+        records: papers and errors from an importer, in input order.
+        locations: the data directory (index and library).
+        corpus: the captures the index is built from, if it must be built.
+        library: the library to store the papers in.
+        batch_size: papers per transaction and index commit.
+        progress: called with the running summary after every record that is
+            a multiple of 100 and after every batch.
+        on_wait: see :func:`import_lock`.
+
+    Returns:
+        The counts; :attr:`ImportSummary.errors` lists the bad records.
+
+    Raises:
+        ImportBusy: another import is running and ``on_wait`` is ``None``.
+        SourceUnavailable: the input as a whole cannot be read (raised by the
+            importer); batches already stored stay stored and indexed.
+        OSError: the data directory cannot be written.
+        ImportInterrupted: on Ctrl-C (a :class:`KeyboardInterrupt`); the batch
+            being read is dropped whole, the summary counts the stored ones.
+    """
+    summary = ImportSummary()
+    with import_lock(locations, on_wait):
+        opened = open_index(locations, corpus, library=library)
+        store = IndexStore(locations.index_root)
+        batch = _Batch()
+        stored = [ImportSummary()]  # the counts as of the last stored batch
+
+        def flush(lookup: PaperLookup) -> None:
+            if batch:
+                summary.revision = library.store_papers(batch.papers.values())
+            # the library is the record: from here on the batch counts as imported
+            summary.committed = summary.read
+            stored[0] = replace(summary, errors=list(summary.errors))
+            if batch:
+                batch.clear()
+                store.catch_up(library)
+                lookup.refresh()
+            if progress:
+                progress(summary)
+
+        try:
+            with opened.index.lookup() as lookup:
+                for record in records:
+                    if isinstance(record, SourceError):
+                        summary.errors.append(record)
+                    else:
+                        _take(record, batch, lookup, summary)
+                        if len(batch) >= batch_size:
+                            flush(lookup)
+                            continue
+                    if progress and summary.read % 100 == 0:
+                        progress(summary)
+                flush(lookup)
+        except KeyboardInterrupt as exc:
+            raise ImportInterrupted(stored[0]) from exc
+        summary.revision = library.revision()
+    return summary
+
+
+def _take(paper: Paper, batch: _Batch, lookup: PaperLookup, summary: ImportSummary) -> None:
+    """Count ``paper`` as added, updated or skipped, and queue what changes."""
+    existing = batch.find(paper)
+    if existing is None:
+        existing = lookup.find(paper)
+    if existing is None:
+        batch.put(paper)
+        summary.added += 1
+        return
+    merged = existing.merged_with(paper)
+    if existing.title and merged.title != existing.title:
+        merged = replace(merged, title=existing.title)  # the title the user knows stays
+    if merged == existing:
+        summary.skipped += 1
+        return
+    batch.put(merged)
+    summary.updated += 1

@@ -1,0 +1,290 @@
+"""Importing into the library and the index: counts, de-duplication, consistency."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from paperbrowse.core.index import IndexStore
+from paperbrowse.core.ingest import (
+    ImportBusy,
+    ImportInterrupted,
+    import_lock,
+    import_records,
+)
+from paperbrowse.core.library import Library
+from paperbrowse.core.locations import Locations
+from paperbrowse.core.models import Paper, paper_id_for
+from paperbrowse.core.service import Corpus, open_index
+from paperbrowse.core.sources.arxiv import parse_atom
+from paperbrowse.core.sources.bibtex import read_bibtex
+from paperbrowse.core.sources.captures import read_captures
+from paperbrowse.core.sources.common import SourceError
+from paperbrowse.core.sources.hf import parse_daily_papers
+from paperbrowse.core.sources.jsonl import read_jsonl
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
+
+SOURCES = {
+    "arxiv": lambda: parse_atom((FIXTURES / "arxiv_atom_id_list.xml").read_bytes()),
+    "arxiv-recorded": lambda: parse_atom((FIXTURES / "arxiv_atom_checkerboard.xml").read_bytes()),
+    "hf": lambda: parse_daily_papers(
+        (FIXTURES / "hf_daily_papers_2026-03-23.json").read_bytes(), "hf 2026-03-23"
+    ),
+    "bibtex": lambda: read_bibtex(FIXTURES / "refs.bib"),
+    "jsonl": lambda: read_jsonl(FIXTURES / "arxiv_snapshot.jsonl"),
+}
+
+
+def run(records, locations: Locations, corpus: Corpus, library: Library, **kw):
+    return import_records(records, locations=locations, corpus=corpus, library=library, **kw)
+
+
+def indexed_ids(locations: Locations, corpus: Corpus, library: Library) -> set[str]:
+    index = open_index(locations, corpus, library=library).index
+    return {p.id for p in index.all_papers()}
+
+
+def paper(n: int, **fields) -> Paper:
+    title = fields.pop("title", f"Synthetic paper number {n} on quasar spectroscopy")
+    return Paper(id=paper_id_for(title), title=title, abstract=f"Abstract {n}.", **fields)
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_each_importer_adds_its_papers_and_a_second_import_changes_nothing(
+    source, locations, corpus, library
+):
+    records = list(SOURCES[source]())
+    good = [r for r in records if isinstance(r, Paper)]
+    before = indexed_ids(locations, corpus, library)
+
+    first = run(iter(records), locations, corpus, library)
+
+    assert first.added + first.updated + first.skipped == len(good)
+    assert first.added + first.updated > 0
+    assert len(first.errors) == len(records) - len(good)
+    after = indexed_ids(locations, corpus, library)
+    assert len(after) == len(before) + first.added
+    revision = library.revision()
+    stamp = IndexStore(locations.index_root).read_current()[1]
+    assert stamp.revision == revision
+
+    second = run(SOURCES[source](), locations, corpus, library)
+
+    assert (second.added, second.updated, second.skipped) == (0, 0, len(good))
+    assert library.revision() == revision
+    assert indexed_ids(locations, corpus, library) == after
+
+
+def test_imported_papers_are_searchable_at_once(locations, corpus, library):
+    run(SOURCES["arxiv-recorded"](), locations, corpus, library)
+    index = open_index(locations, corpus, library=library).index
+    results = index.search("checkerboard")
+    assert [h.paper.arxiv_id for h in results.hits] == ["cond-mat/0603029"]
+    assert results.hits[0].paper.doi
+
+
+def test_a_broken_bibtex_entry_is_named_and_the_rest_imported(locations, corpus, library):
+    summary = run(read_bibtex(FIXTURES / "refs.bib"), locations, corpus, library)
+    assert [(e.source, e.location) for e in summary.errors] == [
+        ("refs.bib", "line 34, entry broken2019")
+    ]
+    assert summary.added + summary.updated == 5
+
+
+def test_duplicates_merge_by_arxiv_id_doi_then_title(locations, corpus, library):
+    base = Paper(
+        id="arxiv:2301.00001",
+        title="Quasar Spectra, Revisited",
+        arxiv_id="2301.00001",
+        abstract="Short.",
+    )
+    by_doi = Paper(
+        id=paper_id_for("Quasar spectra revisited (journal version)"),
+        title="Quasar spectra revisited (journal version)",
+        doi="10.1000/QSR",
+    )
+    with_doi = replace(base, id="arxiv:2301.00001", doi="10.1000/qsr", sources=("b",))
+    by_title = Paper(
+        id=paper_id_for("quasar spectra — revisited"),
+        title="quasar spectra — revisited",
+        abstract="A much longer abstract that the merge keeps.",
+        authors=("A. Author",),
+    )
+    other_work = Paper(
+        id="arxiv:2301.99999", title="Quasar spectra, revisited", arxiv_id="2301.99999"
+    )
+
+    summary = run([base, with_doi, by_doi, by_title, other_work], locations, corpus, library)
+
+    # by_doi brings nothing new: the title the user knows is kept
+    assert (summary.added, summary.updated, summary.skipped) == (2, 2, 1)
+    merged = library.stored_paper("arxiv:2301.00001")
+    assert merged.doi == "10.1000/qsr"
+    assert merged.authors == ("A. Author",)
+    assert merged.abstract.startswith("A much longer")
+    assert library.stored_paper("arxiv:2301.99999") is not None  # same title, other arXiv id
+    assert library.stored_count() == 2
+
+
+def test_a_paper_of_the_corpus_keeps_its_id_and_gains_metadata(locations, corpus, library):
+    index = open_index(locations, corpus, library=library).index
+    known = next(p for p in index.all_papers() if not p.arxiv_id and p.upvotes)
+    count = index.doc_count()
+    incoming = Paper(  # as from BibTeX: the title in capitals, an arXiv id and a DOI
+        id="arxiv:2399.00001",
+        title=known.title.upper() + ".",
+        arxiv_id="2399.00001",
+        doi="10.5555/merged",
+        sources=("refs.bib",),
+    )
+    summary = run([incoming], locations, corpus, library)
+    assert (summary.added, summary.updated) == (0, 1)
+    found = open_index(locations, corpus, library=library).index.get(known.id)
+    assert (found.doi, found.arxiv_id) == ("10.5555/merged", "2399.00001")
+    assert found.title == known.title and found.upvotes == known.upvotes
+    assert set(found.sources) == set(known.sources) | {"refs.bib"}
+    # a full rebuild keeps the merged record rather than the bundled one
+    rebuilt = open_index(locations, corpus, library=library, rebuild=True).index
+    assert rebuilt.get(known.id).doi == "10.5555/merged"
+    assert rebuilt.doc_count() == count
+
+
+def test_errors_are_counted_not_raised(locations, corpus, library):
+    bad = SourceError("feed.json", "line 3", "not JSON")
+    summary = run([bad, paper(1)], locations, corpus, library)
+    assert summary.errors == [bad] and summary.added == 1
+
+
+def test_an_index_behind_the_library_is_caught_up_on_open(locations, corpus, library):
+    """What a kill between storing a batch and indexing it leaves behind."""
+    base = open_index(locations, corpus, library=library).index.doc_count()
+    library.store_papers([paper(1), paper(2)])
+    index = open_index(locations, corpus, library=library).index
+    assert index.doc_count() == base + 2
+    assert index.stamp.revision == library.revision() or (
+        IndexStore(locations.index_root).read_current()[1].revision == library.revision()
+    )
+    assert index.search("quasar spectroscopy").total == 2
+
+
+def test_catch_up_twice_never_duplicates(locations, corpus, library):
+    store = IndexStore(locations.index_root)
+    base = open_index(locations, corpus, library=library).index.doc_count()
+    library.store_papers([paper(1)])
+    assert store.catch_up(library) == 1
+    # as if killed after the Whoosh commit but before the stamp was written
+    folder, stamp = store.read_current()
+    (store.root / "CURRENT").write_text(
+        json.dumps({"dir": folder.name, "stamp": vars(replace(stamp, revision=0))})
+    )
+    assert store.catch_up(library) == 1
+    assert store.open().doc_count() == base + 1
+
+
+def test_ctrl_c_drops_the_batch_being_read_whole(locations, corpus, library):
+    def records():
+        for n in range(25):
+            yield paper(n)
+        raise KeyboardInterrupt
+
+    before = indexed_ids(locations, corpus, library)
+    with pytest.raises(ImportInterrupted) as stopped:
+        run(records(), locations, corpus, library, batch_size=10)
+    assert stopped.value.summary.added == 20
+    assert stopped.value.summary.committed == 20
+    assert library.stored_count() == 20
+    assert len(indexed_ids(locations, corpus, library)) == len(before) + 20
+
+
+def test_a_second_import_waits_for_the_lock_or_says_busy(locations):
+    busy = pytest.raises(ImportBusy, match="another import is running")
+    with import_lock(locations), busy, import_lock(locations):
+        pass
+
+    waited: list[float] = []
+    release = threading.Event()
+
+    def holder() -> None:
+        with import_lock(locations):
+            release.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    time.sleep(0.2)
+    threading.Timer(0.3, release.set).start()
+    started = time.perf_counter()
+    with import_lock(locations, on_wait=lambda: waited.append(time.perf_counter())):
+        assert waited, "the second import was told it waits"
+        assert time.perf_counter() - started >= 0.2
+    thread.join()
+
+
+def test_captures_from_any_path_import(tmp_path, locations, corpus, library):
+    capture = sorted(corpus.folder.glob("*.txt"))[0]
+    copy = tmp_path / "elsewhere.txt"
+    copy.write_bytes(capture.read_bytes())
+    summary = run(read_captures([copy]), locations, corpus, library)
+    # every paper is already in the bundled corpus: each gains the new source name
+    assert summary.added == 0 and summary.updated > 0
+    assert run(read_captures([copy]), locations, corpus, library).updated == 0
+
+
+# ------------------------------------------------------------ kill -9 tests
+KILL_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    from paperbrowse.core.ingest import import_records
+    from paperbrowse.core.library import Library
+    from paperbrowse.core.locations import Locations
+    from paperbrowse.core.models import Paper, paper_id_for
+    from paperbrowse.core.service import Corpus
+
+    locations = Locations.resolve(sys.argv[1])
+    library = Library(locations.library_path)
+
+    def records():
+        for n in range(100_000):
+            title = f"Killed import paper {n} about stellar nurseries"
+            yield Paper(id=paper_id_for(title), title=title, abstract="Dust. " * 30)
+            if n % 50 == 0:
+                print(n, flush=True)
+
+    import_records(records(), locations=locations, corpus=Corpus.bundled(),
+                   library=library, batch_size=40)
+    """
+)
+
+
+@pytest.mark.parametrize("delay", [0.4, 1.1, 2.3])
+def test_kill_9_during_an_import_leaves_library_and_index_consistent(
+    delay, locations, corpus, library
+):
+    bundled = indexed_ids(locations, corpus, library)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(locations.data_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # the import has started reading
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    stored = {p.id for _, p in library.stored_papers()}
+    assert stored, "the import should have stored a batch before the kill"
+    assert len(stored) % 40 == 0, "batches are stored all or nothing"
+    assert indexed_ids(locations, corpus, library) == bundled | stored
