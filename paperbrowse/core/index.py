@@ -31,6 +31,7 @@ import secrets
 import shutil
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -64,8 +65,8 @@ SUGGEST_BELOW = 3
 #: Words of a query that the spelling check may correct: not field names
 #: (``title:``), wildcards (``diff*``), fuzzy terms (``term~``) or numbers.
 _CORRECTABLE = re.compile(r"(?<![\w*?~])[^\W\d_]+(?![\w:*?~])")
-#: What a sortable column holds for a paper without a year (unsigned 32-bit max).
-_NO_YEAR = 2**32 - 1
+#: Years a facet lists; outside is the value Whoosh's column holds for "no year".
+_YEARS = range(1, 10_000)
 _OPERATOR_WORDS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 #: Fields searched by a query word without a ``field:`` prefix, and their boosts.
@@ -92,6 +93,13 @@ _GREEK = re.compile("[" + "".join(GREEK_NAMES) + "]", re.IGNORECASE)
 _BRITISH = re.compile(r"^(\w{3,}?)(is|ys)(ation|ations|e|ed|es|ing|er|ers)$")
 
 
+def _greek_name(match: re.Match[str]) -> str:
+    """The name of a matched Greek letter; ``µ`` (micro sign) and other
+    compatibility forms that match case-insensitively map through NFKC."""
+    letter = unicodedata.normalize("NFKC", match.group()).lower()
+    return GREEK_NAMES.get(letter, match.group())
+
+
 class GreekFilter(Filter):
     """Spell Greek letters out (``β`` → ``beta``, ``χ^2`` → ``chi^2``), so the
     letters, which would otherwise be one-character tokens, can be searched
@@ -100,7 +108,7 @@ class GreekFilter(Filter):
     def __call__(self, tokens):
         for t in tokens:
             if _GREEK.search(t.text):
-                t.text = _GREEK.sub(lambda m: GREEK_NAMES[m.group().lower()], t.text)
+                t.text = _GREEK.sub(_greek_name, t.text)
             yield t
 
 
@@ -220,14 +228,14 @@ def make_schema() -> Schema:
         organisation=TEXT(analyzer=analyzer, multitoken_query="and"),
         spell=TEXT(analyzer=make_spelling_analyzer(), phrase=False),
         org=ID(sortable=True),
-        year=NUMERIC(int, bits=32, signed=False, sortable=True),
-        date=NUMERIC(int, bits=32, signed=False, sortable=True),
-        upvotes=NUMERIC(int, bits=32, signed=False, sortable=True),
+        year=NUMERIC(int, bits=32, sortable=True),
+        date=NUMERIC(int, bits=32, sortable=True),
+        upvotes=NUMERIC(int, bits=32, sortable=True),
         source=KEYWORD(commas=True, lowercase=True),
         arxiv=ID,
         doi=ID,
         title_key=ID,
-        pos=NUMERIC(int, bits=32, signed=False, sortable=True),
+        pos=NUMERIC(int, bits=32, sortable=True),
         data=STORED,
     )
 
@@ -639,7 +647,10 @@ class PaperIndex:
         """
         check_query(text)
         with self._parser_lock:  # QueryParser keeps no state, but be safe across threads
-            parsed = self._parser.parse(text)
+            try:
+                parsed = self._parser.parse(text)
+            except Exception as exc:  # Whoosh's parser crashes on some odd inputs ('|~', '<0')
+                raise QueryError(text, 1, f"cannot be read as a query ({exc})") from None
         if parsed is query.NullQuery and text.strip():
             words = [t.text for t in self.analyzer(text)]
             if words:  # stop-word-only queries are fine; anything else is not understood
@@ -844,7 +855,7 @@ class PaperIndex:
             else:
                 orgs = wider
         return found, Facets(
-            years=tuple(sorted((int(y), n) for y, n in years.items() if 0 < int(y) < _NO_YEAR)),
+            years=tuple(sorted((int(y), n) for y, n in years.items() if int(y) in _YEARS)),
             organisations=tuple(
                 sorted(
                     ((_text(o), n) for o, n in orgs.items() if o),
