@@ -367,7 +367,7 @@ class IndexStore:
             ix = whoosh_index.open_dir(str(folder))
         except Exception as exc:  # whoosh raises several unrelated types on damage
             raise IndexUnavailable(f"index in {folder} cannot be opened: {exc}") from exc
-        return PaperIndex(ix, stamp)
+        return PaperIndex(ix, stamp, self)
 
     @contextlib.contextmanager
     def _build_lock(self):
@@ -408,6 +408,8 @@ class IndexStore:
         """
         with self._lock, self._build_lock():
             started = time.perf_counter()
+            live = self.read_current()
+            previous = live[0].name if live else ""
             name = f"gen-{int(time.time())}-{secrets.token_hex(3)}"
             folder = self.root / name
             folder.mkdir(parents=True)
@@ -438,8 +440,8 @@ class IndexStore:
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
-            self._remove_old_generations(keep=name)
-            return PaperIndex(ix, stamp)
+            self._remove_old_generations(keep=(name, previous))
+            return PaperIndex(ix, stamp, self)
 
     def catch_up(
         self,
@@ -511,9 +513,12 @@ class IndexStore:
             )
             return done
 
-    def _remove_old_generations(self, keep: str) -> None:
+    def _remove_old_generations(self, keep: tuple[str, ...]) -> None:
+        """Delete every generation but ``keep``: the new one and the one it
+        replaced, which another process (an open app) may still be reading;
+        that process moves to the new one at its next search."""
         for old in self.root.glob("gen-*"):
-            if old.name != keep:
+            if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
 
@@ -611,13 +616,20 @@ def query_terms(q: query.Query, reader) -> dict[str, frozenset[str]]:
 class PaperIndex:
     """A searchable, opened index generation.
 
+    Opened through an :class:`IndexStore`, it follows the store's live
+    generation: when another process rebuilds the index or adds papers to it,
+    the next search sees the new state (one ``stat`` of ``CURRENT`` per
+    search tells).
+
     Attributes:
         stamp: what the generation was built from.
     """
 
-    def __init__(self, ix, stamp: Stamp) -> None:
+    def __init__(self, ix, stamp: Stamp, store: IndexStore | None = None) -> None:
         self._ix = ix
         self.stamp = stamp
+        self._store = store
+        self._seen = self._current_version()
         self.analyzer = make_analyzer()
         self.words = WordAnalyzer(self.analyzer)
         parser = qparser.MultifieldParser(list(FIELD_BOOSTS), ix.schema, fieldboosts=FIELD_BOOSTS)
@@ -634,8 +646,40 @@ class PaperIndex:
         self._parser_lock = threading.Lock()
         self._spell_analyzer = make_spelling_analyzer()
 
+    def _current_version(self) -> tuple[int, int] | None:
+        if self._store is None:
+            return None
+        try:
+            info = self._store.current_file.stat()
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_ino)
+
+    def _follow(self) -> None:
+        """Switch to the store's live generation if it changed since last seen."""
+        version = self._current_version()
+        if version is None or version == self._seen:
+            return
+        current = self._store.read_current() if self._store else None
+        if current is None:
+            return
+        folder, stamp = current
+        if Path(self._ix.storage.folder) != folder:
+            try:
+                self._ix = whoosh_index.open_dir(str(folder))
+            except Exception:  # a half-removed generation: keep the one we have
+                return
+        self.stamp = stamp
+        self._seen = version
+
+    def _searcher(self):
+        """A Whoosh searcher over the latest committed state of the live generation."""
+        self._follow()
+        return self._ix.searcher()
+
     def doc_count(self) -> int:
         """Number of papers in the index."""
+        self._follow()
         return self._ix.doc_count()
 
     def parse(self, text: str) -> query.Query:
@@ -711,7 +755,7 @@ class PaperIndex:
         if blank and sort == "relevance":
             sort = "date"
         suggestion = None
-        with self._ix.searcher() as searcher:
+        with self._searcher() as searcher:
             found, counts = self._run(searcher, q, sort, limit, filters, facets)
             total = len(found) if found is not None else 0
             if forgiving and not blank and total < SUGGEST_BELOW:
@@ -903,7 +947,7 @@ class PaperIndex:
             no correction is found.
         """
         if searcher is None:
-            with self._ix.searcher() as own:
+            with self._searcher() as own:
                 return self.correct(text, own)
         reader = searcher.reader()
         corrector = searcher.corrector("spell")
@@ -968,7 +1012,7 @@ class PaperIndex:
         """
         started = time.perf_counter()
         filters = filters or Filters()
-        with self._ix.searcher() as searcher:
+        with self._searcher() as searcher:
             docnum = searcher.document_number(id=paper_id)
             if docnum is None:
                 raise KeyError(f"no paper with id {paper_id!r} in the index")
@@ -1008,14 +1052,14 @@ class PaperIndex:
 
     def get(self, paper_id: str) -> Paper | None:
         """Return the paper with this id, or ``None``."""
-        with self._ix.searcher() as searcher:
+        with self._searcher() as searcher:
             stored = searcher.document(id=paper_id)
         return Paper.from_dict(json.loads(stored["data"])) if stored else None
 
     @contextlib.contextmanager
     def lookup(self) -> Iterator[PaperLookup]:
         """Open a :class:`PaperLookup` on the index as it is now; closed on exit."""
-        searcher = self._ix.searcher()
+        searcher = self._searcher()
         try:
             yield PaperLookup(searcher)
         finally:
@@ -1023,7 +1067,7 @@ class PaperIndex:
 
     def all_papers(self) -> list[Paper]:
         """Every paper in the index, in input order."""
-        with self._ix.searcher() as searcher:
+        with self._searcher() as searcher:
             docs = [(d.get("data")) for d in searcher.all_stored_fields()]
         papers = [Paper.from_dict(json.loads(d)) for d in docs if d]
         return papers

@@ -288,3 +288,20 @@ def test_kill_9_during_an_import_leaves_library_and_index_consistent(
     assert stored, "the import should have stored a batch before the kill"
     assert len(stored) % 40 == 0, "batches are stored all or nothing"
     assert indexed_ids(locations, corpus, library) == bundled | stored
+
+
+def test_an_open_index_follows_imports_and_rebuilds_by_other_processes(
+    locations, corpus, library
+):
+    """An app keeps its PaperIndex open while `paperbrowse add` or `index --rebuild` run."""
+    app_index = open_index(locations, corpus, library=library).index
+    base = app_index.doc_count()
+    run([paper(1), paper(2)], locations, corpus, Library(locations.library_path))
+    assert app_index.search("quasar spectroscopy").total == 2
+    assert app_index.stamp.revision == library.revision()
+
+    for _ in range(2):  # rebuilds delete all but the two newest generations
+        open_index(locations, corpus, library=Library(locations.library_path), rebuild=True)
+    assert app_index.search("quasar spectroscopy").total == 2
+    assert app_index.doc_count() == base + 2
+    assert len(list(locations.index_root.glob("gen-*"))) == 2
