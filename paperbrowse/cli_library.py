@@ -11,9 +11,7 @@ error, an unknown paper or list, or a source that cannot be reached.
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -22,12 +20,9 @@ import click
 from paperbrowse.cli_context import Context, pass_context
 from paperbrowse.core.library import STATUSES, Bookmark
 from paperbrowse.core.models import Paper, papers
-from paperbrowse.core.sources.common import Record, SourceUnavailable, normalise_arxiv_id
+from paperbrowse.core.sources.common import SourceUnavailable, normalise_arxiv_id
+from paperbrowse.core.sources.request import SourceRequest
 
-#: Environment variables that point the network importers elsewhere (a local
-#: server replaying recorded responses, a mirror).
-ARXIV_URL_VARIABLE = "PAPERBROWSE_ARXIV_URL"
-HF_URL_VARIABLE = "PAPERBROWSE_HF_URL"
 #: Bad records listed on standard error before "... and N more".
 ERRORS_SHOWN = 20
 
@@ -53,25 +48,12 @@ def add() -> None:
     """
 
 
-def _run_import(
-    obj: Context,
-    what: str,
-    records: Callable[[Callable[[int], None]], Iterable[Record]],
-    *,
-    total: int | None = None,
-    unit: str = "records",
-    batch_size: int | None = None,
-) -> None:
+def _run_import(obj: Context, request: SourceRequest, batch_size: int | None = None) -> None:
     """Run one import with a Rich progress bar on standard error, then print the summary.
 
     Args:
         obj: the command context.
-        what: the progress bar's description ("arXiv", "refs.bib").
-        records: called with an ``advance(position)`` callback and returns the
-            record stream; sources measured in bytes call it with the bytes
-            read, the others are advanced by records read.
-        total: the size of the input in ``unit`` (``None``: unknown).
-        unit: ``"records"`` or ``"bytes"``.
+        request: what to import.
         batch_size: papers per transaction and index commit (default
             :data:`~paperbrowse.core.ingest.BATCH_SIZE`).
     """
@@ -92,11 +74,15 @@ def _run_import(
     err = Console(stderr=True)
     library = obj.library()
     obj.open_index()  # a first run builds the index here, with its own progress bar
+    try:
+        total, unit = request.size()
+    except SourceUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
     columns = [SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn()]
     columns.append(DownloadColumn() if unit == "bytes" else MofNCompleteColumn())
     columns += [TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task(f"Importing {what}", total=total, counts="")
+        task = progress.add_task(f"Importing {request.label}", total=total, counts="")
 
         def advance(position: int) -> None:
             progress.update(task, completed=position)
@@ -111,7 +97,7 @@ def _run_import(
 
         try:
             summary = import_records(
-                records(advance),
+                request.records(advance),
                 locations=obj.locations,
                 corpus=obj.corpus,
                 library=library,
@@ -131,8 +117,8 @@ def _run_import(
                 f"({done}); the batch being read was dropped whole.",
                 err=True,
             )
-            if unit == "bytes":
-                click.echo(f"Resume with --skip {done.committed}.", err=True)
+            if request.kind == "jsonl":
+                click.echo(f"Resume with --skip {request.skip + done.committed}.", err=True)
             sys.exit(130)
         except OSError as exc:
             progress.stop()
@@ -142,7 +128,7 @@ def _run_import(
     if len(summary.errors) > ERRORS_SHOWN:
         click.echo(f"… and {len(summary.errors) - ERRORS_SHOWN} more bad records", err=True)
     click.echo(
-        f"{what}: added {summary.added}, updated {summary.updated}, "
+        f"{request.label}: added {summary.added}, updated {summary.updated}, "
         f"skipped {summary.skipped}, errors {len(summary.errors)}"
     )
     if summary.errors:
@@ -171,24 +157,13 @@ def add_arxiv(
     The API is asked politely: one request every 3 seconds, with retries and
     back-off when it is busy.
     """
-    from paperbrowse.core.sources.arxiv import API_URL, ArxivClient
-
     if bool(ids) == bool(search_query):
         raise click.UsageError("give arXiv ids or --query, not both and not neither")
     bad = [i for i in ids if normalise_arxiv_id(i) is None]
     if bad:
         raise click.BadParameter(f"not an arXiv id: {bad[0]!r}", param_hint="IDS")
-    base_url = os.environ.get(ARXIV_URL_VARIABLE, API_URL)
-
-    def records(advance: Callable[[int], None]) -> Iterator[Record]:
-        with ArxivClient(base_url=base_url) as client:
-            if ids:
-                yield from client.fetch_ids(list(ids))
-            else:
-                yield from client.search(search_query, max_results=max_results)
-
-    total = len(ids) if ids else max_results
-    _run_import(obj, "arXiv", records, total=total)
+    request = SourceRequest("arxiv", ids=ids, query=search_query, max_results=max_results)
+    _run_import(obj, request)
 
 
 def _day(ctx, param, value: str | None) -> date:
@@ -211,15 +186,7 @@ def _day(ctx, param, value: str | None) -> date:
 @pass_context
 def add_hf(obj: Context, day: date) -> None:
     """Import a day of Hugging Face daily papers (upvotes, organisation, arXiv id)."""
-    from paperbrowse.core.sources.hf import API_URL, DailyPapersClient
-
-    base_url = os.environ.get(HF_URL_VARIABLE, API_URL)
-
-    def records(advance: Callable[[int], None]) -> Iterator[Record]:
-        with DailyPapersClient(base_url=base_url) as client:
-            yield from client.fetch_date(day)
-
-    _run_import(obj, f"Hugging Face daily papers {day}", records)
+    _run_import(obj, SourceRequest("hf", day=day))
 
 
 _existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -234,13 +201,7 @@ def add_bibtex(obj: Context, files: tuple[Path, ...]) -> None:
     LaTeX in the fields is turned into Unicode. A broken entry is reported with
     its line and key; the other entries are imported.
     """
-    from paperbrowse.core.sources.bibtex import read_bibtex
-
-    def records(advance: Callable[[int], None]) -> Iterator[Record]:
-        for path in files:
-            yield from read_bibtex(path)
-
-    _run_import(obj, ", ".join(p.name for p in files), records)
+    _run_import(obj, SourceRequest("bibtex", paths=files))
 
 
 @add.command("jsonl")
@@ -267,16 +228,7 @@ def add_jsonl(obj: Context, file: Path, skip: int, batch_size: int | None) -> No
     stored as they complete: an interrupted import keeps them, and --skip
     resumes after them.
     """
-    from paperbrowse.core.sources.jsonl import file_size, read_jsonl
-
-    def records(advance: Callable[[int], None]) -> Iterable[Record]:
-        return read_jsonl(file, progress=advance, skip=skip)
-
-    try:
-        total = file_size(file)
-    except SourceUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
-    _run_import(obj, file.name, records, total=total, unit="bytes", batch_size=batch_size)
+    _run_import(obj, SourceRequest("jsonl", paths=(file,), skip=skip), batch_size)
 
 
 @add.command("captures")
@@ -284,12 +236,7 @@ def add_jsonl(obj: Context, file: Path, skip: int, batch_size: int | None) -> No
 @pass_context
 def add_captures(obj: Context, paths: tuple[Path, ...]) -> None:
     """Import Hugging Face page captures (the bundled corpus's text format) from any path."""
-    from paperbrowse.core.sources.captures import read_captures
-
-    def records(advance: Callable[[int], None]) -> Iterable[Record]:
-        return read_captures(paths)
-
-    _run_import(obj, ", ".join(p.name for p in paths), records)
+    _run_import(obj, SourceRequest("captures", paths=paths))
 
 
 # ----------------------------------------------------------------- organise
