@@ -9,6 +9,7 @@ never waits on Whoosh.
 from __future__ import annotations
 
 import time
+import webbrowser
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from textual.worker import get_current_worker
 from paperbrowse.core import export as exporter
 from paperbrowse.core.history import QueryHistory
 from paperbrowse.core.index import SORTS, PaperIndex
-from paperbrowse.core.library import Library
+from paperbrowse.core.library import STATUSES, Bookmark, Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Hit, Paper, Results, papers
 from paperbrowse.core.service import Corpus, open_index
@@ -36,8 +37,27 @@ from paperbrowse.ui.messages import (
     SearchCompleted,
     SimilarCompleted,
 )
+from paperbrowse.ui.organise import (
+    STATUS_MARKS,
+    Narrowing,
+    bibtex_entry,
+    next_status,
+    page_url,
+    pdf_url,
+    plain_citation,
+    status_label,
+    tag_label,
+)
 from paperbrowse.ui.render import sparkline
-from paperbrowse.ui.screens import ExportScreen, FilterScreen, HelpScreen
+from paperbrowse.ui.screens import (
+    BookmarkFilterScreen,
+    ExportScreen,
+    FilterScreen,
+    HelpScreen,
+    ListsScreen,
+    NoteScreen,
+    TagsScreen,
+)
 from paperbrowse.ui.widgets import DetailPane, ResultList, SearchBar
 
 #: Seconds to wait after a keystroke before searching (typing bursts collapse).
@@ -73,6 +93,14 @@ class PaperBrowseApp(App[None]):
         Binding("m", "similar", "Similar", id="similar"),
         Binding("f", "filter", "Filter", id="filter"),
         Binding("x", "clear_filters", "Clear filter", show=False, id="clear_filters"),
+        Binding("t", "edit_tags", "Tags", show=False, id="edit_tags"),
+        Binding("n", "edit_note", "Note", show=False, id="edit_note"),
+        Binding("r", "cycle_status", "Status", show=False, id="cycle_status"),
+        Binding("l", "edit_lists", "Lists", show=False, id="edit_lists"),
+        Binding("o", "open_page", "Open page", show=False, id="open_page"),
+        Binding("O", "open_pdf", "Open PDF", show=False, id="open_pdf"),
+        Binding("c", "copy_bibtex", "Copy BibTeX", show=False, id="copy_bibtex"),
+        Binding("C", "copy_citation", "Copy citation", show=False, id="copy_citation"),
         Binding("ctrl+y", "accept_suggestion", "Accept correction", show=False, id="suggestion"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -98,7 +126,12 @@ class PaperBrowseApp(App[None]):
         self.library = library or Library(locations.ensure().library_path)
         self.index = index
         self.results: Results | None = None
-        self.bookmarked: frozenset[str] = self.library.ids()
+        #: The bookmarks by paper id, oldest first (refreshed on every listing).
+        self.marks: dict[str, Bookmark] = {}
+        self.bookmarked: frozenset[str] = frozenset()
+        self._reload_marks()
+        #: The list, tag or status the bookmarks view is narrowed to (None: all).
+        self.narrowing: Narrowing | None = None
         self.export_format = "md"
         self.filters = Filters()
         self.history = QueryHistory(locations.history_path)
@@ -143,6 +176,7 @@ class PaperBrowseApp(App[None]):
             opened = open_index(
                 self.locations,
                 self.corpus,
+                library=self.library,
                 progress=lambda done, total: self.post_message(IndexProgress(done, total)),
                 is_cancelled=lambda: worker.is_cancelled,
             )
@@ -231,7 +265,7 @@ class PaperBrowseApp(App[None]):
         results = message.results
         assert results is not None
         self.results = results
-        self.bookmarked = self.library.ids()
+        self._reload_marks()
         result_list = self.query_one(ResultList)
         keep = result_list.highlighted if message.more else None
         self._show_hits(list(results.hits))
@@ -244,8 +278,14 @@ class PaperBrowseApp(App[None]):
         status.remove_class("notice")
         self._update_facets()
         if self.view == "bookmarks":
-            count = len(self.bookmarked)
-            status.update(f"Bookmarks: [b]{papers(count)}[/]  [dim]· B or esc: back · e: export[/]")
+            keys = "f: narrow · x: all · e: export · B or esc: back"
+            if self.narrowing is None:
+                what = f"[b]{papers(len(self.bookmarked))}[/]"
+            else:
+                hits = self.query_one(ResultList).hits
+                count = sum(h.paper.id in self.bookmarked for h in hits)
+                what = f"[b]{escape(self.narrowing.describe(count))}[/] of {len(self.bookmarked)}"
+            status.update(f"Bookmarks: {what}  [dim]· {keys}[/]")
             return
         if self.results is None:
             status.update("")
@@ -272,6 +312,9 @@ class PaperBrowseApp(App[None]):
     def _update_facets(self) -> None:
         """The facet line: hits per year as a sparkline, top organisations, filters."""
         line = self.query_one("#facets", Static)
+        if self.view == "bookmarks":
+            line.update(self._bookmark_summary())
+            return
         r = self.results
         if self.view != "search" or r is None or r.facets is None:
             line.update("")
@@ -290,10 +333,52 @@ class PaperBrowseApp(App[None]):
         parts.append("[dim]f filter[/]")
         line.update(" · ".join(parts))
 
-    def _show_hits(self, hits: list[Hit]) -> None:
+    def _bookmark_summary(self) -> str:
+        """The bookmarks view's facet line: counts per list, tag and status."""
+        active = self.narrowing
+
+        def item(kind: str, value: str, label: str, count: int) -> str:
+            text = f"{escape(label)} {count}"
+            return f"[b reverse]{text}[/]" if active == Narrowing(kind, value) else text
+
+        all_text = f"All {len(self.marks)}"
+        parts = [f"[b]{all_text}[/]" if active is None else all_text]
+        # statuses (three at most) before lists and tags: a long line is cut at the end
+        counts = self._status_counts()
+        if any(counts.values()):
+            parts.append(
+                ", ".join(
+                    item("status", s, f"{STATUS_MARKS[s]} {s}", counts[s])
+                    for s in STATUSES
+                    if counts[s]
+                )
+            )
+        lists = self.library.lists()
+        if lists:
+            parts.append("Lists: " + ", ".join(item("list", n, n, c) for n, c in lists))
+        tags = self.library.tags()
+        if tags:
+            parts.append("Tags: " + ", ".join(item("tag", t, tag_label(t), c) for t, c in tags))
+        return " · ".join(parts)
+
+    def _status_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for bm in self.marks.values():
+            if bm.status:
+                counts[bm.status] += 1
+        return counts
+
+    def _reload_marks(self) -> None:
+        """Read the bookmarks (with their tags, status, lists, note) from the library."""
+        self.marks = {bm.paper.id: bm for bm in self.library.bookmarks()}
+        self.bookmarked = frozenset(self.marks)
+
+    def _show_hits(self, hits: list[Hit], highlight: int = 0) -> None:
         result_list = self.query_one(ResultList)
-        result_list.show_hits(hits, self.bookmarked)
+        result_list.show_hits(hits, self.bookmarked, self.marks, highlight)
         result_list.border_title = "Bookmarks" if self.view == "bookmarks" else "Results"
+        if self.view == "bookmarks" and self.narrowing is not None:
+            result_list.border_title = f"Bookmarks {self.narrowing.phrase}"
         self._show_detail(result_list.current_hit)
 
     # ----------------------------------------------------------------- detail
@@ -322,7 +407,13 @@ class PaperBrowseApp(App[None]):
         abstract = ()
         if self.index is not None and self.results is not None and self.view != "bookmarks":
             abstract = self.index.highlight(paper.abstract, self.results)
-        pane.show(paper, hit.title, abstract, bookmarked=paper.id in self.bookmarked)
+        pane.show(
+            paper,
+            hit.title,
+            abstract,
+            bookmarked=paper.id in self.bookmarked,
+            bookmark=self.marks.get(paper.id),
+        )
 
     @on(OptionList.OptionSelected, "#results")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -374,8 +465,10 @@ class PaperBrowseApp(App[None]):
             return
         self.remember_query()
         now_marked = self.library.toggle(hit.paper)
-        self.bookmarked = self.library.ids()
-        self.query_one(ResultList).refresh_mark(hit.paper.id, now_marked)
+        self._reload_marks()
+        self.query_one(ResultList).refresh_mark(
+            hit.paper.id, now_marked, self.marks.get(hit.paper.id)
+        )
         self._show_detail(hit)
         verb = "Bookmarked" if now_marked else "Removed bookmark:"
         self.notify(f"{verb} {hit.paper.title}", timeout=3)
@@ -390,24 +483,45 @@ class PaperBrowseApp(App[None]):
         if not self.is_mounted:
             return
         if view == "bookmarks":
-            self.bookmarked = self.library.ids()
-            marks = self.library.bookmarks()
-            hits = [
-                Hit(
-                    bm.paper,
-                    rank,
-                    0.0,
-                    ((bm.paper.title, False),),
-                    ((bm.paper.abstract[:300], False),) if bm.paper.abstract else (),
-                )
-                for rank, bm in enumerate(marks)
-            ]
-            self._show_hits(hits)
-            self._update_status()
+            self._show_bookmarks()
             self.query_one(ResultList).focus()
         elif view == "search":
             self.similar_to = None
             self.run_search(self.query_one(SearchBar).value, self.sort)
+
+    def _show_bookmarks(self, keep: str | None = None) -> None:
+        """List the bookmarks (narrowed by :attr:`narrowing`), oldest first.
+
+        Args:
+            keep: a paper id to keep highlighted if it is still listed; else
+                the highlight stays at the same row (the next paper, when the
+                highlighted one left the narrowed set). Without ``keep`` the
+                first bookmark is highlighted.
+        """
+        result_list = self.query_one(ResultList)
+        row = (result_list.highlighted or 0) if keep is not None else 0
+        self._reload_marks()
+        if self.narrowing is None:
+            marks = list(self.marks.values())
+        else:
+            try:
+                marks = self.library.bookmarks(**self.narrowing.query)
+            except ValueError:  # a tag or status that cannot exist: show everything
+                self.narrowing = None
+                marks = list(self.marks.values())
+        hits = [
+            Hit(
+                bm.paper,
+                rank,
+                0.0,
+                ((bm.paper.title, False),),
+                ((bm.paper.abstract[:300], False),) if bm.paper.abstract else (),
+            )
+            for rank, bm in enumerate(marks)
+        ]
+        ids = [bm.paper.id for bm in marks]
+        self._show_hits(hits, ids.index(keep) if keep in ids else row)
+        self._update_status()
 
     def action_cycle_sort(self) -> None:
         """Cycle the sort order: relevance → newest first → most upvoted."""
@@ -449,14 +563,18 @@ class PaperBrowseApp(App[None]):
             self.notify(f"Cannot find similar papers: {message.error}", severity="error")
             return
         self.results = message.results
-        self.bookmarked = self.library.ids()
+        self._reload_marks()
         self._show_hits(list(message.results.hits))
         self.query_one(ResultList).border_title = "Similar papers"
         self._update_status()
         self.screen.set_focus(self.query_one(ResultList))
 
     def action_filter(self) -> None:
-        """Narrow the results by year, organisation or bookmarks (the facets)."""
+        """Narrow the results by year, organisation or bookmarks (the facets);
+        in the bookmarks view, narrow the bookmarks to a list, tag or status."""
+        if self.view == "bookmarks":
+            self.action_narrow_bookmarks()
+            return
         r = self.results
         if self.view != "search" or r is None or r.facets is None:
             self.notify("Filters apply to search results.", severity="warning")
@@ -476,9 +594,45 @@ class PaperBrowseApp(App[None]):
         self.notify(f"Filter: {filters.describe()}" if filters else "No filter", timeout=2)
 
     def action_clear_filters(self) -> None:
-        """Remove every filter."""
+        """Remove every filter (in the bookmarks view: show all bookmarks again)."""
+        if self.view == "bookmarks":
+            if self.narrowing is not None:
+                self.narrow_bookmarks(None)
+            return
         if self.filters:
             self.set_filters(Filters())
+
+    def action_narrow_bookmarks(self) -> None:
+        """Pick a reading list, tag or status to narrow the bookmarks view to."""
+        if self.view != "bookmarks":
+            self.view = "bookmarks"
+
+        def chosen(choice: str | None) -> None:
+            if choice is not None:
+                self.narrow_bookmarks(Narrowing.parse(choice))
+
+        self._reload_marks()
+        self.push_screen(
+            BookmarkFilterScreen(
+                len(self.marks),
+                self.library.lists(),
+                self.library.tags(),
+                self._status_counts(),
+                self.narrowing,
+            ),
+            chosen,
+        )
+
+    def narrow_bookmarks(self, narrowing: Narrowing | None) -> None:
+        """Show only the bookmarks of ``narrowing`` (``None``: all of them)."""
+        self.narrowing = narrowing
+        if self.view == "bookmarks":
+            self._show_bookmarks()
+        else:
+            self.view = "bookmarks"
+        shown = len(self.query_one(ResultList).hits)
+        what = narrowing.describe(shown) if narrowing else f"all {papers(shown)}"
+        self.notify(f"Bookmarks: {what}", timeout=2)
 
     def action_accept_suggestion(self) -> None:
         """Replace the query with the offered spelling correction."""
@@ -489,6 +643,159 @@ class PaperBrowseApp(App[None]):
         bar = self.query_one(SearchBar)
         bar.value = r.suggestion
         bar.cursor_position = len(r.suggestion)
+
+    # ---------------------------------------------------------- organising
+    def _selected_paper(self) -> Paper | None:
+        """The highlighted paper (the user acts on it), or None with a warning."""
+        hit = self.query_one(ResultList).current_hit
+        if hit is None:
+            self.notify("No paper selected.", severity="warning")
+            return None
+        self.remember_query()
+        return hit.paper
+
+    def _library_changed(self, paper_id: str) -> None:
+        """Redraw what shows the organisation of ``paper_id`` after it changed."""
+        if self.view == "bookmarks":
+            self._show_bookmarks(keep=paper_id)
+            return
+        self._reload_marks()
+        result_list = self.query_one(ResultList)
+        result_list.refresh_mark(paper_id, paper_id in self.bookmarked, self.marks.get(paper_id))
+        self._show_detail(result_list.current_hit)
+
+    def action_edit_tags(self) -> None:
+        """Edit the tags of the selected paper (bookmarking it)."""
+        paper = self._selected_paper()
+        if paper is None:
+            return
+        current = self.library.bookmark(paper.id)
+
+        def done(tags: tuple[str, ...] | None) -> None:
+            if tags is None:
+                return
+            was_marked = paper.id in self.library
+            if not tags and not was_marked:
+                self.notify("No tags given: nothing changed.", timeout=3)
+                return
+            try:
+                stored = self.library.set_tags(paper, tags)
+            except ValueError as exc:
+                self.notify(str(exc), title="Tags not saved", severity="error")
+                return
+            self._library_changed(paper.id)
+            shown = " ".join(tag_label(t) for t in stored) or "none"
+            extra = " (bookmarked)" if not was_marked else ""
+            self.notify(f"Tags of “{paper.title}”: {shown}{extra}", timeout=3)
+
+        known = self.library.tags()
+        self.push_screen(TagsScreen(paper, current.tags if current else (), known), done)
+
+    def action_edit_note(self) -> None:
+        """Write the note on the selected paper (bookmarking it)."""
+        paper = self._selected_paper()
+        if paper is None:
+            return
+        old = self.library.note(paper.id)  # notes outlive bookmarks: offer it again
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            was_marked = paper.id in self.library
+            if text.strip() == old.strip() and (was_marked or not old):
+                self.notify("Note unchanged.", timeout=2)
+                return
+            self.library.set_note(paper, text)
+            if not was_marked and not text.strip():
+                # deleting an old note of an unbookmarked paper: do not bookmark it
+                self.library.remove(paper.id)
+            self._library_changed(paper.id)
+            verb = "saved" if text.strip() else "deleted"
+            extra = " (bookmarked)" if not was_marked and text.strip() else ""
+            self.notify(f"Note {verb}: “{paper.title}”{extra}", timeout=3)
+
+        self.push_screen(NoteScreen(paper, old), done)
+
+    def action_cycle_status(self) -> None:
+        """Cycle the reading status: to-read → reading → read → none (bookmarking)."""
+        paper = self._selected_paper()
+        if paper is None:
+            return
+        current = self.library.bookmark(paper.id)
+        new = next_status(current.status if current else None)
+        self.library.set_status(paper, new)
+        self._library_changed(paper.id)
+        extra = " (bookmarked)" if current is None else ""
+        what = f"Status: {status_label(new)}" if new else "Status cleared"
+        self.notify(f"{what} · “{paper.title}”{extra}", timeout=3)
+
+    def action_edit_lists(self) -> None:
+        """Put the selected paper on reading lists or take it off, create lists."""
+        paper = self._selected_paper()
+        if paper is None:
+            return
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self._library_changed(paper.id)
+
+        self.push_screen(ListsScreen(self.library, paper), done)
+
+    def action_open_page(self) -> None:
+        """Open the selected paper's page in the web browser."""
+        paper = self._selected_paper()
+        if paper is None:
+            return
+        url = page_url(paper)
+        if url is None:
+            self.notify("No link is known for this paper.", severity="warning")
+            return
+        self.notify(f"Opening {url}", timeout=3)
+        self.open_in_browser(url)
+
+    def action_open_pdf(self) -> None:
+        """Open the selected paper's PDF (arXiv papers) in the web browser."""
+        paper = self._selected_paper()
+        if paper is None:
+            return
+        url = pdf_url(paper)
+        if url is None:
+            self.notify("No PDF is known for this paper (not on arXiv).", severity="warning")
+            return
+        self.notify(f"Opening the PDF {url}", timeout=3)
+        self.open_in_browser(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def open_in_browser(self, url: str) -> None:
+        """Open ``url`` with :func:`webbrowser.open` off the UI thread (it may block)."""
+        try:
+            opened = webbrowser.open(url)
+            problem = "no web browser was found"
+        except Exception as exc:  # reported to the user, the app goes on
+            opened, problem = False, str(exc)
+        if not opened:
+            self.call_from_thread(
+                self.notify, f"Cannot open {url}: {problem}", severity="error", timeout=8
+            )
+
+    def action_copy_bibtex(self) -> None:
+        """Copy the BibTeX entry of the selected paper to the clipboard."""
+        paper = self._selected_paper()
+        if paper is None:
+            return
+        entry = bibtex_entry(paper, self.library.bookmarks())
+        self.copy_to_clipboard(entry)
+        key = entry.partition("{")[2].partition(",")[0]
+        self.notify(f"Copied BibTeX entry for “{paper.title}” ({key})", timeout=3)
+
+    def action_copy_citation(self) -> None:
+        """Copy a plain-text citation of the selected paper to the clipboard."""
+        paper = self._selected_paper()
+        if paper is None:
+            return
+        citation = plain_citation(paper)
+        self.copy_to_clipboard(citation)
+        self.notify(f"Copied citation: {citation}", timeout=3)
 
     def action_help(self) -> None:
         """Show every key binding and the query syntax."""
@@ -505,7 +812,14 @@ class PaperBrowseApp(App[None]):
             ("tab  shift+tab", "Move between search bar, results and detail pane"),
             ("b", "Bookmark / un-bookmark the selected paper"),
             ("B", "Show the bookmarks (the reading list); B or esc to go back"),
-            ("e", "Export the reading list (Markdown, BibTeX, CSV, JSON)"),
+            ("t", "Tags of the selected paper (comma separated)"),
+            ("n", "Note on the paper: ctrl+s saves, esc discards"),
+            ("r", "Cycle status: ○ to-read, ◐ reading, ● read, none"),
+            ("l", "Reading lists of the paper: add, remove, create"),
+            ("f  x (in the bookmarks)", "Narrow to a list, tag or status / show all"),
+            ("e", "Export the reading list (or the narrowed set)"),
+            ("o  O", "Open the paper's page / its PDF in the browser"),
+            ("c  C", "Copy the BibTeX entry / a plain-text citation"),
             ("s", "Cycle sort: relevance, newest first, most upvoted"),
             ("m", "Similar papers to the selected one; esc to go back"),
             ("f", "Filter by year, organisation or bookmarks (hit counts per value)"),
@@ -520,9 +834,18 @@ class PaperBrowseApp(App[None]):
         return rows
 
     def action_export(self) -> None:
-        """Ask for a file and format, then write the reading list there."""
-        count = len(self.library)
+        """Ask for a file and format, then write the reading list there.
+
+        In the bookmarks view narrowed to a list, tag or status, only that
+        set is exported (and the dialog says so).
+        """
+        narrowing = self.narrowing if self.view == "bookmarks" else None
+        query = narrowing.query if narrowing else {}
+        count = len(self.library.bookmarks(**query)) if narrowing else len(self.library)
         if count == 0:
+            if narrowing is not None:
+                self.notify(f"No bookmarks {narrowing.phrase} to export.", severity="warning")
+                return
             self.notify("No bookmarks to export yet: press b on a paper first.", severity="warning")
             return
 
@@ -532,7 +855,8 @@ class PaperBrowseApp(App[None]):
             path, fmt = choice
             self.export_format = fmt
             try:
-                written = exporter.export(self.library.bookmarks(), path, fmt)
+                marks = self.library.bookmarks(**query)
+                written = exporter.export(marks, path, fmt)
             except (OSError, ValueError) as exc:
                 self.notify(
                     f"Cannot write {path}: {getattr(exc, 'strerror', None) or exc}",
@@ -541,11 +865,17 @@ class PaperBrowseApp(App[None]):
                     timeout=10,
                 )
                 return
-            self.notify(
-                f"Wrote {papers(count)} to {written}", title="Reading list exported", timeout=8
-            )
+            what = narrowing.describe(len(marks)) if narrowing else papers(len(marks))
+            self.notify(f"Wrote {what} to {written}", title="Reading list exported", timeout=8)
 
-        self.push_screen(ExportScreen(count, Path.cwd(), self.export_format), done)
+        screen = ExportScreen(
+            count,
+            Path.cwd(),
+            self.export_format,
+            what=narrowing.describe(count) if narrowing else None,
+            stem=narrowing.file_stem if narrowing else "reading-list",
+        )
+        self.push_screen(screen, done)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -569,6 +899,27 @@ class PaperBrowseApp(App[None]):
             "Filter results", "By year, organisation, bookmarks (f)", self.action_filter
         )
         yield SystemCommand("Clear filter", "Show every hit again (x)", self.action_clear_filters)
+        yield SystemCommand("Edit tags", "Tags of the selected paper (t)", self.action_edit_tags)
+        yield SystemCommand("Edit note", "Note on the selected paper (n)", self.action_edit_note)
+        yield SystemCommand(
+            "Cycle reading status", "To-read, reading, read, none (r)", self.action_cycle_status
+        )
+        yield SystemCommand(
+            "Reading lists", "Put the selected paper on lists (l)", self.action_edit_lists
+        )
+        yield SystemCommand(
+            "Narrow bookmarks",
+            "To a list, tag or status (f in bookmarks)",
+            self.action_narrow_bookmarks,
+        )
+        yield SystemCommand("Open paper page", "In the browser (o)", self.action_open_page)
+        yield SystemCommand("Open PDF", "arXiv PDF in the browser (O)", self.action_open_pdf)
+        yield SystemCommand(
+            "Copy BibTeX entry", "Of the selected paper (c)", self.action_copy_bibtex
+        )
+        yield SystemCommand(
+            "Copy citation", "Authors (Year). Title. arXiv:ID (C)", self.action_copy_citation
+        )
         yield SystemCommand("Keys and query syntax", "Help (?)", self.action_help)
 
 

@@ -1,7 +1,9 @@
-"""Modal screens: key help, facet filters and reading-list export."""
+"""Modal screens: key help, facet filters, reading-list export, and organising
+the library (tags, note, reading lists, narrowing the bookmarks)."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 from rich.table import Table
@@ -10,11 +12,29 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
-from textual.widgets.option_list import Option
+from textual.suggester import Suggester
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Static,
+    TextArea,
+)
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from paperbrowse.core.export import FORMAT_LABELS, FORMATS
-from paperbrowse.core.models import Facets, Filters, papers
+from paperbrowse.core.library import STATUSES, Library, normalise_tag
+from paperbrowse.core.models import Facets, Filters, Paper, papers
+from paperbrowse.ui.organise import (
+    STATUS_MARKS,
+    STATUS_STYLES,
+    Narrowing,
+    split_tags,
+    tag_label,
+)
 from paperbrowse.ui.render import SPARKS
 
 QUERY_HELP = [
@@ -75,22 +95,37 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, count: int, default_dir: Path, fmt: str = "md") -> None:
+    def __init__(
+        self,
+        count: int,
+        default_dir: Path,
+        fmt: str = "md",
+        *,
+        what: str | None = None,
+        stem: str = "reading-list",
+    ) -> None:
+        """``what`` names a narrowed set (``3 papers on list Thesis``); ``stem``
+        is the default file name without extension."""
         super().__init__()
         self.count = count
         self.default_dir = default_dir
         self.fmt = fmt
+        self.what = what
+        self.stem = stem
 
     def compose(self) -> ComposeResult:
+        title = (
+            f"Export {self.what}"
+            if self.what
+            else f"Export the reading list ({papers(self.count)})"
+        )
         with Vertical(id="export-dialog"):
-            yield Label(f"Export the reading list ({papers(self.count)})", id="export-title")
+            yield Label(title, id="export-title")
             with RadioSet(id="export-format"):
                 for name in FORMATS:
                     yield RadioButton(FORMAT_LABELS[name], value=name == self.fmt, name=name)
             yield Label("File:")
-            yield Input(
-                str(self.default_dir / f"reading-list{FORMATS[self.fmt]}"), id="export-path"
-            )
+            yield Input(str(self.default_dir / f"{self.stem}{FORMATS[self.fmt]}"), id="export-path")
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-ok")
                 yield Button("Cancel", id="export-cancel")
@@ -194,6 +229,294 @@ class FilterScreen(ModalScreen[Filters | None]):
             return Filters(years=f.years, organisation=org, ids=f.ids)
         ids = None if f.ids is not None else self.bookmarked
         return Filters(years=f.years, organisation=f.organisation, ids=ids)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# ------------------------------------------------------------- organising
+def _short(title: str, limit: int = 60) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+class TagSuggester(Suggester):
+    """Completes the tag being typed (after the last comma) from the known tags."""
+
+    def __init__(self, known: list[str]) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self.known = known
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, comma, last = value.rpartition(",")
+        fragment = last.lstrip()
+        if not fragment:
+            return None
+        typed = {t.strip() for t in head.split(",")}
+        for tag in self.known:
+            if tag.startswith(fragment) and tag != fragment and tag not in typed:
+                return value + tag[len(fragment) :]
+        return None
+
+
+class TagsScreen(ModalScreen[tuple[str, ...] | None]):
+    """Edit the tags of a paper as one comma-separated line.
+
+    Enter checks every tag (see :func:`~paperbrowse.core.library.normalise_tag`)
+    and dismisses with them (normalised, de-duplicated, in the order typed);
+    esc dismisses with ``None``. The right arrow completes a known tag.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, paper: Paper, tags: tuple[str, ...], known: list[tuple[str, int]]) -> None:
+        super().__init__()
+        self.paper = paper
+        self.tags = tags
+        self.known = known
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="tags-dialog", classes="organise-dialog"):
+            yield Label(f"Tags for “{_short(self.paper.title)}”", classes="dialog-title")
+            yield Input(
+                ", ".join(self.tags),
+                placeholder="comma separated, e.g. diffusion, to cite",
+                suggester=TagSuggester([t for t, _ in self.known]),
+                id="tags-input",
+            )
+            yield Label("", id="tags-error")
+            if self.known:
+                used = " · ".join(f"{tag_label(t)} {n}" for t, n in self.known[:20])
+                yield Label(Text(f"Your tags: {used}", style="dim"), id="tags-known")
+            yield Label(
+                Text("enter saves · esc cancels · → completes a tag", style="dim"),
+                classes="dialog-keys",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#tags-input", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        tags: list[str] = []
+        for raw in split_tags(event.value):
+            try:
+                tag = normalise_tag(raw)
+            except ValueError as exc:
+                self.query_one("#tags-error", Label).update(Text(str(exc), style="bold red"))
+                return
+            if tag not in tags:
+                tags.append(tag)
+        self.dismiss(tuple(tags))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """Write the note on a paper: ctrl+s dismisses with the text, esc with ``None``."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Discard"),
+    ]
+
+    def __init__(self, paper: Paper, note: str) -> None:
+        super().__init__()
+        self.paper = paper
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-dialog", classes="organise-dialog"):
+            yield Label(f"Note on “{_short(self.paper.title)}”", classes="dialog-title")
+            yield TextArea(self.note, soft_wrap=True, id="note-text")
+            yield Label(
+                Text("ctrl+s saves · esc discards the changes", style="dim"),
+                classes="dialog-keys",
+            )
+
+    def on_mount(self) -> None:
+        area = self.query_one("#note-text", TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#note-text", TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ListsScreen(ModalScreen[bool]):
+    """Put the paper on reading lists or take it off, and create lists.
+
+    Each list shows a checkbox-like mark (``[x]`` when the paper is on it)
+    and its paper count; enter toggles. Typing a name in the input and
+    pressing enter creates that list (if new) and puts the paper on it.
+    Changes are written to the library at once; the screen dismisses with
+    True if anything changed.
+    """
+
+    BINDINGS = [Binding("escape", "close", "Close")]
+
+    def __init__(self, library: Library, paper: Paper) -> None:
+        super().__init__()
+        self.library = library
+        self.paper = paper
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="lists-dialog", classes="organise-dialog"):
+            yield Label(f"Reading lists for “{_short(self.paper.title)}”", classes="dialog-title")
+            yield OptionList(id="lists-options")
+            yield Input(placeholder="New list: type a name, enter adds the paper", id="lists-new")
+            yield Label(
+                Text("enter: add to / take off a list · tab: new list · esc: close", style="dim"),
+                classes="dialog-keys",
+            )
+
+    def on_mount(self) -> None:
+        self._fill()
+        options = self.query_one("#lists-options", OptionList)
+        if options.option_count and not options.get_option_at_index(0).disabled:
+            options.focus()
+        else:
+            self.query_one("#lists-new", Input).focus()
+
+    def _memberships(self) -> set[str]:
+        bookmark = self.library.bookmark(self.paper.id)
+        return {name.casefold() for name in bookmark.lists} if bookmark else set()
+
+    def _fill(self, highlight: str | None = None) -> None:
+        """(Re)build the options from the library, highlighting list ``highlight``."""
+        options = self.query_one("#lists-options", OptionList)
+        keep = options.highlighted
+        on = self._memberships()
+        lists = self.library.lists()
+        if not lists:
+            options.set_options([Option(Text("No reading lists yet", style="dim"), disabled=True)])
+            return
+        prompts = []
+        for name, count in lists:
+            mark = "[x]" if name.casefold() in on else "[ ]"
+            prompt = Text(f"{mark} ", style="bold green" if name.casefold() in on else "")
+            prompt.append(name, style="bold")
+            prompt.append(f"  {papers(count)}", style="dim")
+            prompts.append(Option(prompt, id=f"list:{name}"))
+        options.set_options(prompts)
+        if highlight is not None:
+            names = [name.casefold() for name, _ in lists]
+            if highlight.casefold() in names:
+                options.highlighted = names.index(highlight.casefold())
+        else:
+            options.highlighted = min(keep or 0, len(lists) - 1)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        name = (event.option.id or "").removeprefix("list:")
+        if not name:
+            return
+        if name.casefold() in self._memberships():
+            self.library.remove_from_list(name, self.paper.id)
+            self.notify(f"Taken off {name}", timeout=2)
+        else:
+            self.library.add_to_list(name, self.paper)
+            self.notify(f"Added to {name}", timeout=2)
+        self.changed = True
+        self._fill(name)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = " ".join(event.value.split())
+        if not name:
+            return
+        existed = name.casefold() in {n.casefold() for n, _ in self.library.lists()}
+        try:
+            self.library.add_to_list(name, self.paper)
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.changed = True
+        self.notify(f"Added to {name}" if existed else f"Created list {name}, added", timeout=2)
+        event.input.value = ""
+        self._fill(name)
+        self.query_one("#lists-options", OptionList).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(self.changed)
+
+
+class BookmarkFilterScreen(ModalScreen[str | None]):
+    """Narrow the bookmarks to one reading list, tag or reading status.
+
+    Each choice shows its number of bookmarks. Dismisses with the chosen
+    option id (``all``, ``list:NAME``, ``tag:TAG``, ``status:STATUS``; see
+    :meth:`Narrowing.parse`), or ``None`` when cancelled.
+    """
+
+    BINDINGS = [Binding("escape,f", "cancel", "Cancel")]
+
+    def __init__(
+        self,
+        total: int,
+        lists: list[tuple[str, int]],
+        tags: list[tuple[str, int]],
+        statuses: dict[str, int],
+        active: Narrowing | None,
+    ) -> None:
+        super().__init__()
+        self.total = total
+        self.lists = lists
+        self.tags = tags
+        self.statuses = statuses
+        self.active = active
+
+    def compose(self) -> ComposeResult:
+        active = self.active.option_id if self.active else "all"
+
+        def option(option_id: str, label: Text) -> Option:
+            mark = Text("● " if option_id == active else "  ", style="bold")
+            return Option(mark + label, id=option_id)
+
+        def counted(heading: str, name: str, count: int, style: str = "") -> Text:
+            text = Text(f"{heading:<8}", style="dim")
+            text.append(name, style=style or "bold")
+            text.append(f"  {count}", style="dim")
+            return text
+
+        options: list[Option | None] = [
+            option("all", Text(f"All bookmarks  {self.total}", style="bold"))
+        ]
+        if self.lists:
+            options.append(None)
+        for name, n in self.lists:
+            options.append(option(f"list:{name}", counted("List", name, n)))
+        if self.tags:
+            options.append(None)
+        for tag, n in self.tags:
+            options.append(option(f"tag:{tag}", counted("Tag", tag_label(tag), n)))
+        options.append(None)
+        for status in STATUSES:
+            label = f"{STATUS_MARKS[status]} {status}"
+            n = self.statuses.get(status, 0)
+            style = f"bold {STATUS_STYLES[status]}"
+            options.append(option(f"status:{status}", counted("Status", label, n, style)))
+        with Vertical(id="narrow-dialog"):
+            yield Label("Narrow the bookmarks (enter chooses, again to undo; esc closes)")
+            yield OptionList(*options, id="narrow-options")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#narrow-options", OptionList)
+        options.focus()
+        if self.active is not None:
+            # a list or tag that is gone leaves the highlight on "All"
+            with suppress(OptionDoesNotExist):
+                options.highlighted = options.get_option_index(self.active.option_id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        choice = event.option.id or "all"
+        if self.active is not None and choice == self.active.option_id:
+            choice = "all"  # choosing the active value again undoes it
+        self.dismiss(choice)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

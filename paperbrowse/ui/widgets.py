@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
@@ -9,7 +12,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import Hit, Paper, Segment
+from paperbrowse.ui.organise import STATUS_MARKS, STATUS_STYLES, status_label, tag_label
 from paperbrowse.ui.render import paper_meta, segments_text
 
 BOOKMARK_MARK = "★ "
@@ -85,16 +90,29 @@ def _trim(segments: tuple[Segment, ...], limit: int) -> tuple[Segment, ...]:
     return tuple(out)
 
 
-def hit_prompt(hit: Hit, bookmarked: bool, snippet_chars: int = 160) -> Text:
-    """The prompt of a hit: title, a meta line, and about ``snippet_chars`` of snippet."""
+def hit_prompt(
+    hit: Hit, bookmarked: bool, snippet_chars: int = 160, bookmark: Bookmark | None = None
+) -> Text:
+    """The prompt of a hit: title, a meta line, and about ``snippet_chars`` of snippet.
+
+    A bookmarked paper starts with :data:`BOOKMARK_MARK` and, given its
+    ``bookmark``, its reading-status mark; its tags follow the meta line, dim.
+    """
     text = Text()
     if bookmarked:
         text.append(BOOKMARK_MARK, style="bold yellow")
+        if bookmark is not None and bookmark.status:
+            text.append(
+                STATUS_MARKS[bookmark.status] + " ", style=f"bold {STATUS_STYLES[bookmark.status]}"
+            )
     text.append_text(segments_text(hit.title, style="bold", match_style="bold reverse"))
     meta = paper_meta(hit.paper)
-    if meta:
+    tags = " ".join(tag_label(t) for t in bookmark.tags) if bookmarked and bookmark else ""
+    if meta or tags:
         text.append("\n")
         text.append(meta, style="italic")
+        if tags:
+            text.append(("  " if meta else "") + tags, style="dim")
     if hit.snippet:
         text.append("\n")
         text.append_text(
@@ -128,23 +146,31 @@ class ResultList(OptionList):
         width = self.scrollable_content_region.width or 40
         return max(60, SNIPPET_LINES * (width - 3))
 
-    def show_hits(self, hits: list[Hit], bookmarked: frozenset[str]) -> None:
-        """Replace the options with ``hits`` and highlight the first one.
+    def show_hits(
+        self,
+        hits: list[Hit],
+        bookmarked: frozenset[str],
+        marks: Mapping[str, Bookmark] | None = None,
+        highlight: int = 0,
+    ) -> None:
+        """Replace the options with ``hits`` and highlight the one at ``highlight``.
 
-        A separator line follows each hit (separators are not options, so
-        option indexes stay equal to hit indexes).
+        ``marks`` (bookmarks by paper id) adds status marks and tags to the
+        bookmarked hits. A separator line follows each hit (separators are
+        not options, so option indexes stay equal to hit indexes).
         """
         self.hits = list(hits)
         chars = self.snippet_chars
+        marks = marks or {}
         options: list[Option | None] = []
         for hit in hits:
-            options.append(
-                Option(hit_prompt(hit, hit.paper.id in bookmarked, chars), id=hit.paper.id)
-            )
+            pid = hit.paper.id
+            prompt = hit_prompt(hit, pid in bookmarked, chars, marks.get(pid))
+            options.append(Option(prompt, id=pid))
             options.append(None)
         self.set_options(options[:-1])
         if hits:
-            self.highlighted = 0
+            self.highlighted = max(0, min(highlight, len(hits) - 1))
 
     @property
     def current_hit(self) -> Hit | None:
@@ -153,21 +179,27 @@ class ResultList(OptionList):
             return None
         return self.hits[self.highlighted]
 
-    def refresh_mark(self, paper_id: str, bookmarked: bool) -> None:
-        """Redraw one hit's prompt after its bookmark changed."""
+    def refresh_mark(
+        self, paper_id: str, bookmarked: bool, bookmark: Bookmark | None = None
+    ) -> None:
+        """Redraw one hit's prompt after its bookmark (status, tags) changed."""
         for hit in self.hits:
             if hit.paper.id == paper_id:
-                prompt = hit_prompt(hit, bookmarked, self.snippet_chars)
+                prompt = hit_prompt(hit, bookmarked, self.snippet_chars, bookmark)
                 self.replace_option_prompt(paper_id, prompt)
                 return
 
 
 class DetailPane(VerticalScroll):
-    """The selected paper: title, metadata and the abstract with matches highlighted."""
+    """The selected paper: title, metadata, the user's own organisation of it
+    (when bookmarked: date added, status, tags, lists and note) and the
+    abstract with matches highlighted."""
 
     def compose(self):
         yield Static(id="detail-title")
         yield Static(id="detail-meta")
+        yield Static(id="detail-library")
+        yield Static(id="detail-note")
         yield Static(id="detail-abstract")
 
     def show(
@@ -176,14 +208,21 @@ class DetailPane(VerticalScroll):
         title: tuple[Segment, ...] = (),
         abstract: tuple[Segment, ...] = (),
         bookmarked: bool = False,
+        bookmark: Bookmark | None = None,
     ) -> None:
         """Show ``paper`` (or an empty-state hint when ``None``)."""
         title_w = self.query_one("#detail-title", Static)
         meta_w = self.query_one("#detail-meta", Static)
+        library_w = self.query_one("#detail-library", Static)
+        note_w = self.query_one("#detail-note", Static)
         abstract_w = self.query_one("#detail-abstract", Static)
+        mine = bookmark if bookmarked else None
+        library_w.display = note_w.display = mine is not None
         if paper is None:
             title_w.update(Text("No paper selected", style="dim"))
             meta_w.update("")
+            library_w.update("")
+            note_w.update("")
             abstract_w.update("")
             return
         heading = Text()
@@ -191,18 +230,57 @@ class DetailPane(VerticalScroll):
             heading.append(BOOKMARK_MARK, style="bold yellow")
         heading.append_text(segments_text(title or ((paper.title, False),), style="bold"))
         title_w.update(heading)
-        rows = Table.grid(padding=(0, 2))
-        rows.add_column(style="bold", no_wrap=True)
-        rows.add_column(overflow="fold")
-        for label, value in self._meta_rows(paper, bookmarked):
-            rows.add_row(label, value)
-        meta_w.update(rows)
+        meta_w.update(self._grid(self._meta_rows(paper, bookmarked)))
+        if mine is not None:
+            library_w.update(self._grid(self._library_rows(mine)))
+            note_w.update(self._note(mine))
+        else:
+            library_w.update("")
+            note_w.update("")
         abstract_w.update(segments_text(abstract or ((paper.abstract or "(no abstract)", False),)))
         self.scroll_home(animate=False)
 
     @staticmethod
-    def _meta_rows(paper: Paper, bookmarked: bool) -> list[tuple[str, str]]:
-        rows = []
+    def _grid(rows: list[tuple[str, str | Text]]) -> Table:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for label, value in rows:
+            grid.add_row(label, value)
+        return grid
+
+    @staticmethod
+    def _library_rows(bookmark: Bookmark) -> list[tuple[str, str | Text]]:
+        """Date added, status, tags and lists, with the key that changes each."""
+
+        def unset(key: str) -> Text:
+            return Text(f"none ({key})", style="dim")
+
+        status = bookmark.status
+        return [
+            ("Bookmarked", local_date(bookmark.added_at)),
+            (
+                "Status",
+                Text(status_label(status), style=STATUS_STYLES[status]) if status else unset("r"),
+            ),
+            ("Tags", " ".join(tag_label(t) for t in bookmark.tags) or unset("t")),
+            ("Lists", ", ".join(bookmark.lists) or unset("l")),
+        ]
+
+    @staticmethod
+    def _note(bookmark: Bookmark) -> Text:
+        if not bookmark.note:
+            return Text("No note yet: n writes one", style="dim")
+        text = Text("Note", style="bold")
+        if bookmark.note_updated_at is not None:
+            text.append(f" · {local_date(bookmark.note_updated_at)}", style="dim")
+        text.append("\n")
+        text.append(bookmark.note)
+        return text
+
+    @staticmethod
+    def _meta_rows(paper: Paper, bookmarked: bool) -> list[tuple[str, str | Text]]:
+        rows: list[tuple[str, str | Text]] = []
         if paper.authors:
             rows.append(("Authors", ", ".join(paper.authors)))
         elif paper.author_count:
@@ -226,3 +304,8 @@ class DetailPane(VerticalScroll):
         rows.append(("Source", ", ".join(paper.sources) or "unknown"))
         rows.append(("Id", paper.id))
         return rows
+
+
+def local_date(moment: datetime) -> str:
+    """``12 Mar 2025``: the day of ``moment`` in the local time zone."""
+    return moment.astimezone().strftime("%d %b %Y")

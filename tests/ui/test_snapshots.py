@@ -1,7 +1,8 @@
 """Snapshot (SVG screenshot) tests of the paperbrowse app's main screens.
 
 Covers: the result list and detail pane for a fixed title query (100x30), the help
-screen (100x30), and the export dialog on a small 80x24 terminal.
+screen (100x30), the export dialog on a small 80x24 terminal, the facet filter, and the
+bookmarks view of an organised library (lists, tags, statuses, a note).
 
 The baselines live in ``tests/ui/__snapshots__/``. After an intended change to the
 look of the app, review the new screenshots and update them with
@@ -10,14 +11,16 @@ look of the app, review the new screenshots and update them with
 To keep the screenshots stable, every ``run_before`` waits until the results of its
 query have arrived, leaves no text caret blinking on screen (the focus is moved off
 the search bar, and the export path input does not blink), and clears notifications.
-Bookmarks are added through the library before the app starts, so no toast is shown.
+Bookmarks are added through the library before the app starts, so no toast is shown;
+tests that show a bookmark's date added use :func:`fixed_clock`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -55,6 +58,17 @@ async def show_query(pilot: Pilot, query: str) -> None:
     assert isinstance(app.focused, ResultList)
 
 
+@pytest.fixture
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Bookmarks and notes written during the test are dated 14 Mar 2025, shown in UTC."""
+    monkeypatch.setattr("paperbrowse.core.library._now", lambda: "2025-03-14T12:00:00+00:00")
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 def make_app(
     locations: Locations, corpus: Corpus, library: Library, index: PaperIndex
 ) -> PaperBrowseApp:
@@ -85,7 +99,9 @@ def test_help_screen(snap_compare, locations, corpus, library, index) -> None:
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
 
 
-def test_export_dialog_small_terminal(snap_compare, locations, corpus, library, index) -> None:
+def test_export_dialog_small_terminal(
+    snap_compare, locations, corpus, library, index, fixed_clock
+) -> None:
     """The export dialog at 80x24, with two bookmarked papers."""
     for hit in index.search(QUERY).hits[:2]:
         library.add(hit.paper)
@@ -115,3 +131,32 @@ def test_filter_screen(snap_compare, locations, corpus, library, index) -> None:
         app.clear_notifications()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_bookmarks_view_organised(
+    snap_compare, locations, corpus, library, index, fixed_clock
+) -> None:
+    """The bookmarks view: counts per list, tag and status; marks and tags in the rows;
+    the highlighted paper's date added, status, tags, lists and note."""
+    papers = [hit.paper for hit in index.search(QUERY).hits[:4]]
+    for paper in papers:
+        library.add(paper)
+    for paper in papers[:3]:
+        library.add_to_list("Thesis", paper)
+    library.add_to_list("Reading group", papers[0])
+    library.add_to_list("Reading group", papers[3])
+    library.set_tags(papers[0], ["diffusion", "text"])
+    library.set_tags(papers[2], ["diffusion"])
+    library.set_status(papers[0], "reading")
+    library.set_status(papers[1], "to-read")
+    library.set_status(papers[2], "read")
+    library.set_note(papers[0], "Compare with the discrete diffusion baselines in section 4.")
+    app = make_app(locations, corpus, library, index)
+
+    async def run_before(pilot: Pilot) -> None:
+        await show_query(pilot, QUERY)
+        await pilot.press("B")
+        await wait_until(pilot, lambda: app.view == "bookmarks", "the bookmarks view")
+        app.clear_notifications()
+
+    assert snap_compare(app, terminal_size=(110, 32), run_before=run_before)

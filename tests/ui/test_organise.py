@@ -1,0 +1,574 @@
+"""Drive the "organise your library" features of the app as a user, and check the screen
+and the library.
+
+Covers: tags (t), the note (n), the reading status (r), reading lists (l), the bookmarks
+view's counts and narrowing (B, f, x) with the export of the narrowed set (e), opening
+a paper's page and PDF (o, O) without blocking, copying BibTeX and a citation (c, C),
+and the help screen and command palette entries of these keys.
+
+The Pilot helpers come from ``test_app.py``. Papers with authors,
+links and arXiv ids are bookmarked through the library before the app starts (the
+bundled corpus has none), and then reached in the bookmarks view.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import bibtexparser
+import pytest
+from test_app import (  # the shared Pilot helpers
+    QUERY,
+    detail,
+    paste_query,
+    prompt_text,
+    rendered_text,
+    run,
+    run_command,
+    status,
+    toasts,
+    wait_for_results,
+    wait_for_toast,
+    wait_until,
+)
+from textual.pilot import Pilot
+from textual.widgets import Input, Label, OptionList, TextArea
+
+from paperbrowse.core.index import PaperIndex
+from paperbrowse.core.library import Library
+from paperbrowse.core.locations import Locations
+from paperbrowse.core.models import Paper, paper_id_for
+from paperbrowse.core.service import Corpus
+from paperbrowse.ui.app import PaperBrowseApp
+from paperbrowse.ui.screens import (
+    BookmarkFilterScreen,
+    ExportScreen,
+    HelpScreen,
+    ListsScreen,
+    NoteScreen,
+    TagsScreen,
+)
+from paperbrowse.ui.widgets import BOOKMARK_MARK, DetailPane, ResultList, SearchBar
+
+BYOL = Paper(
+    id=paper_id_for("Bootstrap your own latent", "2006.07733"),
+    title="Bootstrap your own latent: A new approach to self-supervised learning",
+    abstract="We introduce BYOL, a new approach to self-supervised image representation.",
+    authors=("Jean-Bastien Grill", "Florian Strub", "Florent Altché", "Corentin Tallec"),
+    published=date(2020, 6, 13),
+    arxiv_id="2006.07733",
+    url="https://huggingface.co/papers/2006.07733",
+)
+LDM = Paper(
+    id=paper_id_for("High-Resolution Image Synthesis with Latent Diffusion Models", "2112.10752"),
+    title="High-Resolution Image Synthesis with Latent Diffusion Models",
+    authors=("Robin Rombach", "Andreas Blattmann"),
+    published=date(2021, 12, 20),
+    arxiv_id="2112.10752",
+)
+NO_LINK = Paper(id=paper_id_for("A paper nobody links to"), title="A paper nobody links to")
+
+
+# ------------------------------------------------------------------- helpers
+@pytest.fixture
+def app(
+    locations: Locations, corpus: Corpus, library: Library, index: PaperIndex
+) -> PaperBrowseApp:
+    return PaperBrowseApp(locations, corpus, library=library, index=index)
+
+
+async def start_on(pilot: Pilot, query: str = QUERY, row: int = 0) -> Paper:
+    """Show the results of ``query``, move to the list and down to ``row``; its paper."""
+    app = pilot.app
+    assert isinstance(app, PaperBrowseApp)
+    await wait_for_results(pilot, "")
+    await paste_query(pilot, query)
+    await pilot.press("down", *["j"] * row)
+    hit = app.query_one(ResultList).current_hit
+    assert hit is not None
+    return hit.paper
+
+
+async def open_modal(pilot: Pilot, key: str, kind: type) -> object:
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind), kind.__name__)
+    return pilot.app.screen
+
+
+async def closed(pilot: Pilot) -> None:
+    await wait_until(pilot, lambda: len(pilot.app.screen_stack) == 1, "the dialog to close")
+
+
+def row_of(app: PaperBrowseApp, paper: Paper) -> str:
+    results = app.query_one(ResultList)
+    ids = [h.paper.id for h in results.hits]
+    return prompt_text(results, ids.index(paper.id))
+
+
+def facets(app: PaperBrowseApp) -> str:
+    return rendered_text(app.query_one("#facets"))
+
+
+# ---------------------------------------------------------------- 1. tags
+async def test_t_edits_the_tags_of_the_selected_paper(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        paper = await start_on(pilot, row=1)
+        assert paper.id not in app.library
+
+        dialog = await open_modal(pilot, "t", TagsScreen)
+        tags_input = dialog.query_one("#tags-input", Input)
+        assert dialog.focused is tags_input and tags_input.value == ""
+        await pilot.press(*"Diffusion, to  cite,diffusion")
+        await pilot.press("enter")
+        await closed(pilot)
+
+        # saved normalised and de-duplicated; tagging bookmarked the paper
+        assert app.library.bookmark(paper.id).tags == ("diffusion", "to cite")
+        assert row_of(app, paper).startswith(BOOKMARK_MARK + paper.title)
+        assert "#diffusion #to cite" in row_of(app, paper)
+        assert "#diffusion #to cite" in detail(app, "library")
+        assert detail(app, "title") == BOOKMARK_MARK + paper.title
+        await wait_for_toast(pilot, "#diffusion #to cite (bookmarked)")
+        assert isinstance(app.focused, ResultList)  # the focus comes back to the list
+
+        # the dialog is prefilled; a bad tag keeps it open with the reason
+        dialog = await open_modal(pilot, "t", TagsScreen)
+        tags_input = dialog.query_one("#tags-input", Input)
+        assert tags_input.value == "diffusion, to cite"
+        await pilot.press("end", *", a;b", "enter")
+        error = str(dialog.query_one("#tags-error", Label).render())
+        assert "cannot contain" in error
+        assert app.screen is dialog
+
+        # a known tag completes with the right arrow
+        tags_input.value = "to cite, dif"
+        tags_input.cursor_position = len(tags_input.value)
+        await wait_until(
+            pilot, lambda: tags_input._suggestion == "to cite, diffusion", "a tag suggestion"
+        )
+        await pilot.press("right", *", vae", "enter")
+        await closed(pilot)
+        assert app.library.bookmark(paper.id).tags == ("diffusion", "to cite", "vae")
+        assert "#vae" in row_of(app, paper)
+
+        # esc cancels
+        dialog = await open_modal(pilot, "t", TagsScreen)
+        dialog.query_one("#tags-input", Input).value = ""
+        await pilot.press("escape")
+        await closed(pilot)
+        assert app.library.bookmark(paper.id).tags == ("diffusion", "to cite", "vae")
+
+
+async def test_t_in_the_search_bar_types_a_t(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("t")
+        assert isinstance(app.focused, SearchBar) and app.query_one(SearchBar).value == "t"
+        assert len(app.screen_stack) == 1
+
+
+async def test_empty_tags_on_a_paper_that_is_not_bookmarked_change_nothing(
+    app: PaperBrowseApp,
+) -> None:
+    async with run(app) as pilot:
+        await start_on(pilot)
+        await open_modal(pilot, "t", TagsScreen)
+        await pilot.press("enter")
+        await closed(pilot)
+        assert len(app.library) == 0
+        await wait_for_toast(pilot, "nothing changed")
+
+
+# ---------------------------------------------------------------- 2. note
+async def test_n_writes_the_note_and_esc_discards(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        paper = await start_on(pilot)
+        assert not app.query_one("#detail-note").display  # not bookmarked: no library part
+
+        dialog = await open_modal(pilot, "n", NoteScreen)
+        area = dialog.query_one("#note-text", TextArea)
+        assert dialog.focused is area and area.text == ""
+        await pilot.press(*"Read section 3", "enter", *"for the loss")
+        await pilot.press("ctrl+s")
+        await closed(pilot)
+
+        assert app.library.note(paper.id) == "Read section 3\nfor the loss"
+        assert paper.id in app.library
+        shown = detail(app, "note")
+        assert shown.startswith("Note") and "Read section 3\nfor the loss" in shown
+        assert app.query_one("#detail-note").display
+        library_part = detail(app, "library")
+        for label in ("Bookmarked", "Status", "Tags", "Lists"):
+            assert label in library_part
+        await wait_for_toast(pilot, "Note saved")
+
+        # prefilled; changes discarded with esc, without a question
+        dialog = await open_modal(pilot, "n", NoteScreen)
+        area = dialog.query_one("#note-text", TextArea)
+        assert area.text == "Read section 3\nfor the loss"
+        await pilot.press(*" and more")
+        assert area.text.endswith("loss and more")  # the caret starts at the end
+        await pilot.press("escape")
+        await closed(pilot)
+        assert app.library.note(paper.id) == "Read section 3\nfor the loss"
+        assert isinstance(app.focused, ResultList)
+
+        # emptying it deletes the note, the bookmark stays
+        dialog = await open_modal(pilot, "n", NoteScreen)
+        dialog.query_one("#note-text", TextArea).text = ""
+        await pilot.press("ctrl+s")
+        await closed(pilot)
+        assert app.library.note(paper.id) == ""
+        assert paper.id in app.library
+        assert "No note yet" in detail(app, "note")
+
+
+# -------------------------------------------------------------- 3. status
+async def test_r_cycles_the_reading_status(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        paper = await start_on(pilot, row=2)
+        expected = [("to-read", "○"), ("reading", "◐"), ("read", "●")]
+        for value, mark in expected:
+            await pilot.press("r")
+            assert app.library.bookmark(paper.id).status == value
+            assert row_of(app, paper).startswith(f"{BOOKMARK_MARK}{mark} {paper.title}")
+            assert f"{mark} {value}" in detail(app, "library")
+            await wait_for_toast(pilot, f"Status: {mark} {value}")
+        await pilot.press("r")
+        assert app.library.bookmark(paper.id).status is None  # still bookmarked
+        assert row_of(app, paper).startswith(BOOKMARK_MARK + paper.title)
+        assert "none (r)" in detail(app, "library")
+        await wait_for_toast(pilot, "Status cleared")
+
+
+# --------------------------------------------------------------- 4. lists
+def list_labels(dialog: ListsScreen) -> list[str]:
+    options = dialog.query_one("#lists-options", OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_l_puts_the_paper_on_reading_lists(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        paper = await start_on(pilot)
+
+        # no lists yet: the name input has the focus
+        dialog = await open_modal(pilot, "l", ListsScreen)
+        assert isinstance(dialog, ListsScreen)
+        assert dialog.focused is dialog.query_one("#lists-new", Input)
+        await pilot.press(*"Thesis", "enter")
+        assert list_labels(dialog) == ["[x] Thesis  1 paper"]
+        assert dialog.focused is dialog.query_one("#lists-options", OptionList)
+        await pilot.press("tab", *"Reading group", "enter")
+        assert list_labels(dialog) == ["[x] Reading group  1 paper", "[x] Thesis  1 paper"]
+
+        # enter on a list takes the paper off it, and again puts it back
+        options = dialog.query_one("#lists-options", OptionList)
+        assert options.highlighted == 0
+        await pilot.press("down", "enter")
+        assert list_labels(dialog)[1] == "[ ] Thesis  0 papers"
+        await pilot.press("escape")
+        await closed(pilot)
+
+        assert app.library.bookmark(paper.id).lists == ("Reading group",)
+        assert dict(app.library.lists()) == {"Reading group": 1, "Thesis": 0}
+        assert "Reading group" in detail(app, "library")
+        assert isinstance(app.focused, ResultList)
+
+        # a second paper goes on both lists
+        await pilot.press("j")
+        second = app.query_one(ResultList).current_hit.paper
+        dialog = await open_modal(pilot, "l", ListsScreen)
+        assert list_labels(dialog) == ["[ ] Reading group  1 paper", "[ ] Thesis  0 papers"]
+        await pilot.press("enter", "down", "enter", "escape")
+        await closed(pilot)
+        assert app.library.bookmark(second.id).lists == ("Reading group", "Thesis")
+        assert dict(app.library.lists()) == {"Reading group": 2, "Thesis": 1}
+        assert "Reading group, Thesis" in detail(app, "library")
+
+
+# ---------------------------------------------------- 5. the bookmarks view
+@pytest.fixture
+def organised(library: Library, index: PaperIndex) -> list[Paper]:
+    """Four bookmarks: three on Thesis, one on Reading group, tags and statuses."""
+    hits = index.search(QUERY).hits
+    first, second, third, fourth = (h.paper for h in hits[:4])
+    for paper in (first, second, third, fourth):
+        library.add(paper)
+    for paper in (first, second, third):
+        library.add_to_list("Thesis", paper)
+    library.add_to_list("Reading group", fourth)
+    library.set_tags(first, ["diffusion"])
+    library.set_tags(third, ["diffusion", "vae"])
+    library.set_status(first, "to-read")
+    library.set_status(second, "to-read")
+    library.set_status(third, "read")
+    return [first, second, third, fourth]
+
+
+async def narrow(pilot: Pilot, option_id: str) -> None:
+    app = pilot.app
+    dialog = await open_modal(pilot, "f", BookmarkFilterScreen)
+    options = dialog.query_one("#narrow-options", OptionList)
+    options.highlighted = options.get_option_index(option_id)
+    await pilot.press("enter")
+    await closed(pilot)
+    assert isinstance(app, PaperBrowseApp)
+
+
+def shown_ids(app: PaperBrowseApp) -> list[str]:
+    return [h.paper.id for h in app.query_one(ResultList).hits]
+
+
+async def test_bookmarks_view_counts_and_narrows_to_a_list_tag_or_status(
+    app: PaperBrowseApp, organised: list[Paper], tmp_path
+) -> None:
+    first, second, third, fourth = organised
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        assert shown_ids(app) == [p.id for p in organised]
+        line = facets(app)
+        assert "All 4" in line
+        assert "Lists: Reading group 1, Thesis 3" in line
+        assert "Tags: #diffusion 2, #vae 1" in line
+        assert "All 4 · ○ to-read 2, ● read 1 · Lists" in line
+        assert "#diffusion" in row_of(app, first) and "#vae" in row_of(app, third)
+        assert row_of(app, third).startswith(f"{BOOKMARK_MARK}● ")
+
+        # the picker lists every list, tag and status with its count
+        dialog = await open_modal(pilot, "f", BookmarkFilterScreen)
+        options = dialog.query_one("#narrow-options", OptionList)
+        labels = {
+            options.get_option_at_index(i).id: str(options.get_option_at_index(i).prompt)
+            for i in range(options.option_count)
+        }
+        assert labels["all"].strip().startswith("● All bookmarks") and "4" in labels["all"]
+        assert "Thesis  3" in labels["list:Thesis"]
+        assert "#diffusion  2" in labels["tag:diffusion"]
+        assert "◐ reading  0" in labels["status:reading"]
+        await pilot.press("escape")
+        await closed(pilot)
+
+        await narrow(pilot, "list:Thesis")
+        assert shown_ids(app) == [first.id, second.id, third.id]
+        assert "3 papers on list Thesis of 4" in status(app)
+        assert app.query_one(ResultList).border_title == "Bookmarks on list Thesis"
+        await wait_for_toast(pilot, "Bookmarks: 3 papers on list Thesis")
+
+        # e exports the narrowed set, and the dialog says so
+        dialog = await open_modal(pilot, "e", ExportScreen)
+        title = str(dialog.query_one("#export-title", Label).render())
+        assert title == "Export 3 papers on list Thesis"
+        path = dialog.query_one("#export-path", Input)
+        assert path.value.endswith("thesis.md")
+        target = tmp_path / "thesis.md"
+        path.value = str(target)
+        await pilot.press("enter")
+        await wait_until(pilot, target.exists, "the export")
+        await wait_for_toast(pilot, f"Wrote 3 papers on list Thesis to {target}")
+        text = target.read_text(encoding="utf-8")
+        assert all(p.title in text for p in (first, second, third))
+        assert fourth.title not in text
+
+        await narrow(pilot, "tag:diffusion")
+        assert shown_ids(app) == [first.id, third.id]
+        assert "2 papers tagged #diffusion" in status(app)
+
+        # choosing the active value again shows every bookmark; so does x
+        await narrow(pilot, "tag:diffusion")
+        assert len(shown_ids(app)) == 4
+        await narrow(pilot, "status:to-read")
+        assert shown_ids(app) == [first.id, second.id]
+        await pilot.press("x")
+        assert len(shown_ids(app)) == 4
+        assert status(app).startswith("Bookmarks: 4 papers")
+
+
+async def test_a_status_change_in_a_narrowed_view_moves_the_paper_out(
+    app: PaperBrowseApp, organised: list[Paper]
+) -> None:
+    first, second, *_ = organised
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        await narrow(pilot, "status:to-read")
+        assert shown_ids(app) == [first.id, second.id]
+        await pilot.press("r")  # first: to-read -> reading
+        assert app.library.bookmark(first.id).status == "reading"
+        assert shown_ids(app) == [second.id]
+        assert detail(app, "title") == BOOKMARK_MARK + second.title  # the next one
+        assert "○ to-read 1, ◐ reading 1, ● read 1" in facets(app)
+        assert "1 paper with status to-read" in status(app)
+
+
+async def test_exporting_an_empty_narrowed_set_only_warns(
+    app: PaperBrowseApp, organised: list[Paper]
+) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        await narrow(pilot, "status:reading")
+        assert shown_ids(app) == []
+        await pilot.press("e")
+        await wait_for_toast(pilot, "No bookmarks with status reading to export")
+        assert len(app.screen_stack) == 1
+
+
+# ---------------------------------------------------------------- 6. links
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Record ``webbrowser.open`` calls as ``(url, called on the main thread)``."""
+    calls: list[tuple[str, bool]] = []
+
+    def fake_open(url: str, *args, **kwargs) -> bool:
+        calls.append((url, threading.current_thread() is threading.main_thread()))
+        return True
+
+    monkeypatch.setattr("webbrowser.open", fake_open)
+    return calls
+
+
+async def test_o_and_capital_o_open_the_page_and_the_pdf(
+    app: PaperBrowseApp, library: Library, opened: list[tuple[str, bool]]
+) -> None:
+    library.add(BYOL)
+    library.add(LDM)
+    library.add(NO_LINK)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        assert detail(app, "title") == BOOKMARK_MARK + BYOL.title
+
+        await pilot.press("o")
+        await wait_until(pilot, lambda: len(opened) == 1, "the browser")
+        assert opened[0] == (BYOL.url, False)  # off the UI thread
+        await wait_for_toast(pilot, f"Opening {BYOL.url}")
+        await pilot.press("O")
+        await wait_until(pilot, lambda: len(opened) == 2, "the browser")
+        assert opened[1][0] == "https://arxiv.org/pdf/2006.07733"
+
+        await pilot.press("j", "o")  # no url: the arXiv page
+        await wait_until(pilot, lambda: len(opened) == 3, "the browser")
+        assert opened[2][0] == "https://arxiv.org/abs/2112.10752"
+
+        await pilot.press("j", "o", "O")
+        await wait_for_toast(pilot, "No link is known")
+        await wait_for_toast(pilot, "No PDF is known")
+        await pilot.pause(0.1)
+        assert len(opened) == 3
+
+
+async def test_a_failing_browser_is_reported(
+    app: PaperBrowseApp, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: False)
+    library.add(BYOL)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B", "O")
+        await wait_for_toast(pilot, "Cannot open https://arxiv.org/pdf/2006.07733")
+        assert app.is_running
+
+
+# ------------------------------------------------------------- 7. copying
+async def test_c_copies_the_bibtex_entry_and_capital_c_a_citation(
+    app: PaperBrowseApp, library: Library
+) -> None:
+    library.add(BYOL)
+    library.set_tags(BYOL, ["ssl"])
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B", "c")
+        parsed = bibtexparser.parse_string(app.clipboard)
+        assert not parsed.failed_blocks
+        [entry] = parsed.entries
+        assert entry.key == "grill2020bootstrap"
+        assert entry["eprint"] == "2006.07733"
+        assert "Bootstrap your own latent" in entry["title"]
+        assert entry["keywords"] == "ssl"  # as the export writes it
+        await wait_for_toast(pilot, f"Copied BibTeX entry for “{BYOL.title}”")
+
+        await pilot.press("C")
+        assert app.clipboard == (
+            "Jean-Bastien Grill et al. (2020). Bootstrap your own latent: A new approach to "
+            "self-supervised learning. arXiv:2006.07733"
+        )
+        await wait_for_toast(pilot, "Copied citation")
+
+
+async def test_copied_keys_match_a_full_export(app: PaperBrowseApp, library: Library) -> None:
+    """Two bookmarks with the same base key: the second copies with its export suffix."""
+    twin = Paper(
+        id=paper_id_for("Bootstrap everything", "2101.00001"),
+        title="Bootstrap everything",
+        authors=("Anna Grill",),
+        published=date(2020, 1, 2),
+        arxiv_id="2101.00001",
+    )
+    library.add(BYOL)
+    library.add(twin)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B", "j", "c")
+        [entry] = bibtexparser.parse_string(app.clipboard).entries
+        assert entry.key == "grill2020bootstrapa"
+        await pilot.press("C")
+        assert app.clipboard == "Anna Grill (2020). Bootstrap everything. arXiv:2101.00001"
+
+
+async def test_copying_a_paper_that_is_not_bookmarked(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        paper = await start_on(pilot)
+        await pilot.press("c")
+        [entry] = bibtexparser.parse_string(app.clipboard).entries
+        assert paper.title in entry["title"]
+        assert len(app.library) == 0  # copying does not bookmark
+        await pilot.press("C")
+        assert paper.title in app.clipboard
+        assert any("Copied citation" in t for t in toasts(app))
+
+
+# ------------------------------------------------------ 8. help and palette
+async def test_help_and_palette_offer_the_new_keys(
+    app: PaperBrowseApp, organised: list[Paper]
+) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        keys = rendered_text(app.screen.query_one("#help-keys"))
+        for needle in ("Tags", "Note", "Cycle status", "Reading lists", "PDF", "BibTeX"):
+            assert needle in keys
+        await pilot.press("escape")
+        await closed(pilot)
+
+        # footer stays uncluttered: the new keys are not shown there
+        footer_keys = {b.key for _, b, _, _ in app.screen.active_bindings.values() if b.show}
+        assert not footer_keys & {"t", "n", "r", "l", "o", "O", "c", "C"}
+
+        paper = app.query_one(ResultList).current_hit.paper
+        await run_command(pilot, "Cycle reading status")
+        assert app.library.bookmark(paper.id).status == "to-read"
+        await run_command(pilot, "Narrow bookmarks")
+        await wait_until(pilot, lambda: isinstance(app.screen, BookmarkFilterScreen), "picker")
+        assert app.view == "bookmarks"
+        await pilot.press("escape")
+        await closed(pilot)
+        await run_command(pilot, "Edit note")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), "the note")
+        await pilot.press("escape")
+        await closed(pilot)
+
+
+async def test_the_detail_pane_keeps_the_focus_through_a_dialog(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        paper = await start_on(pilot)
+        await pilot.press("enter")  # read the paper in the detail pane
+        assert isinstance(app.focused, DetailPane)
+        await open_modal(pilot, "t", TagsScreen)
+        await pilot.press(*"later", "enter")
+        await closed(pilot)
+        assert isinstance(app.focused, DetailPane)
+        assert "#later" in detail(app, "library")
+        assert app.library.bookmark(paper.id).tags == ("later",)
