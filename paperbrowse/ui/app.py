@@ -26,10 +26,13 @@ from textual.worker import get_current_worker
 from paperbrowse.core import export as exporter
 from paperbrowse.core.history import QueryHistory
 from paperbrowse.core.index import SORTS, PaperIndex
+from paperbrowse.core.ingest import ImportInterrupted, import_records
 from paperbrowse.core.library import STATUSES, Bookmark, Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Hit, Paper, Results, papers
 from paperbrowse.core.service import Corpus, open_index
+from paperbrowse.core.sources.request import SourceRequest
+from paperbrowse.ui.importing import ImportFinished, ImportProgress, ImportScreen
 from paperbrowse.ui.messages import (
     IndexFailed,
     IndexProgress,
@@ -101,6 +104,7 @@ class PaperBrowseApp(App[None]):
         Binding("O", "open_pdf", "Open PDF", show=False, id="open_pdf"),
         Binding("c", "copy_bibtex", "Copy BibTeX", show=False, id="copy_bibtex"),
         Binding("C", "copy_citation", "Copy citation", show=False, id="copy_citation"),
+        Binding("i", "import_papers", "Import", show=False, id="import_papers"),
         Binding("ctrl+y", "accept_suggestion", "Accept correction", show=False, id="suggestion"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -152,9 +156,13 @@ class PaperBrowseApp(App[None]):
         with Horizontal(id="main"):
             yield ResultList(id="results")
             yield DetailPane(id="detail")
+        with Horizontal(id="importing"):
+            yield Label("", id="importing-label")
+            yield ProgressBar(id="importing-progress", show_eta=False, show_percentage=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#importing").display = False
         self.query_one("#results").border_title = "Results"
         self.query_one("#detail").border_title = "Paper"
         self.query_one(DetailPane).show(None)
@@ -797,6 +805,83 @@ class PaperBrowseApp(App[None]):
         self.copy_to_clipboard(citation)
         self.notify(f"Copied citation: {citation}", timeout=3)
 
+    # ----------------------------------------------------------------- import
+    def action_import_papers(self) -> None:
+        """Ask what to import (arXiv, HF daily, BibTeX, JSON Lines, captures), then import it."""
+        if self.index is None:
+            self.notify("The index is still being built.", severity="warning")
+            return
+
+        def chosen(request: SourceRequest | None) -> None:
+            if request is not None:
+                self.query_one("#importing-label", Label).update(
+                    f"Importing {escape(request.label)}…"
+                )
+                self.query_one("#importing-progress", ProgressBar).update(total=None)
+                self.query_one("#importing").display = True
+                self.run_import(request)
+
+        self.push_screen(ImportScreen(Path.cwd()), chosen)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def run_import(self, request: SourceRequest) -> None:
+        """Import off the UI thread; posts :class:`ImportProgress` and :class:`ImportFinished`.
+
+        Uses the same core call as ``paperbrowse add``; searches keep running
+        while it works (Whoosh readers never wait for the writer).
+        """
+        label = request.label
+        try:
+            summary = import_records(
+                request.records(),
+                locations=self.locations,
+                corpus=self.corpus,
+                library=self.library,
+                progress=lambda s: self.post_message(ImportProgress(label, s)),
+                on_wait=lambda: self.post_message(ImportProgress(label, None)),
+            )
+        except ImportInterrupted as stop:
+            self.post_message(ImportFinished(label, stop.summary, "interrupted"))
+            return
+        except Exception as exc:  # offline, unreadable file, full disk: the user sees why
+            self.post_message(ImportFinished(label, None, str(exc)))
+            return
+        self.post_message(ImportFinished(label, summary))
+
+    def on_import_progress(self, message: ImportProgress) -> None:
+        text = (
+            f"Importing {escape(message.label)}: {message.summary}"
+            if message.summary is not None
+            else "Another import is running in this data directory; waiting for it…"
+        )
+        self.query_one("#importing-label", Label).update(text)
+
+    def on_import_finished(self, message: ImportFinished) -> None:
+        self.query_one("#importing").display = False
+        summary = message.summary
+        if summary is None:
+            self.notify(
+                f"{message.label}: {message.error}",
+                title="Import failed",
+                severity="error",
+                timeout=15,
+            )
+            return
+        lines = [f"{message.label}: {summary}"]
+        lines += [f"• {error}" for error in summary.errors[:5]]
+        if len(summary.errors) > 5:
+            lines.append(f"… and {len(summary.errors) - 5} more (paperbrowse add lists them all)")
+        self.notify(
+            "\n".join(lines),
+            title="Import interrupted" if message.error else "Import finished",
+            severity="warning" if summary.errors or message.error else "information",
+            timeout=15,
+        )
+        if self.index is not None:
+            self.sub_title = papers(self.index.doc_count())
+        if self.view == "search":
+            self.run_search(self.query_one(SearchBar).value, self.sort)
+
     def action_help(self) -> None:
         """Show every key binding and the query syntax."""
         self.push_screen(HelpScreen(self.key_help()))
@@ -818,6 +903,7 @@ class PaperBrowseApp(App[None]):
             ("l", "Reading lists of the paper: add, remove, create"),
             ("f  x (in the bookmarks)", "Narrow to a list, tag or status / show all"),
             ("e", "Export the reading list (or the narrowed set)"),
+            ("i", "Import papers: arXiv, HF daily papers, BibTeX, JSON Lines, captures"),
             ("o  O", "Open the paper's page / its PDF in the browser"),
             ("c  C", "Copy the BibTeX entry / a plain-text citation"),
             ("s", "Cycle sort: relevance, newest first, most upvoted"),
@@ -919,6 +1005,11 @@ class PaperBrowseApp(App[None]):
         )
         yield SystemCommand(
             "Copy citation", "Authors (Year). Title. arXiv:ID (C)", self.action_copy_citation
+        )
+        yield SystemCommand(
+            "Import papers",
+            "From arXiv, HF daily papers, BibTeX, JSON Lines or captures (i)",
+            self.action_import_papers,
         )
         yield SystemCommand("Keys and query syntax", "Help (?)", self.action_help)
 

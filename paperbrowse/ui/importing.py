@@ -1,0 +1,119 @@
+"""Importing papers from the app: the dialog, and the messages of the import worker.
+
+The worker itself is :meth:`PaperBrowseApp.run_import`; it calls the same
+core function as ``paperbrowse add``
+(:func:`~paperbrowse.core.ingest.import_records`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet
+
+from paperbrowse.core.ingest import ImportSummary
+from paperbrowse.core.sources.request import KINDS, SourceRequest
+
+#: Radio button labels of the source kinds.
+KIND_LABELS = {
+    "arxiv": "arXiv",
+    "hf": "HF daily",
+    "bibtex": "BibTeX",
+    "jsonl": "JSON Lines",
+    "captures": "Captures",
+}
+PLACEHOLDERS = {
+    "arxiv": "2006.07733 2106.09685   or   cat:cs.LG AND ti:latent",
+    "hf": "2026-03-23 (empty: today)",
+    "bibtex": "refs.bib (paths separated by spaces)",
+    "jsonl": "arxiv-metadata-oai-snapshot.json",
+    "captures": "captures/page.txt",
+}
+
+
+class ImportScreen(ModalScreen[SourceRequest | None]):
+    """Ask what to import: a source kind and one line of ids, query, date or paths.
+
+    Dismisses with a :class:`SourceRequest`, or ``None`` when cancelled. Input
+    that cannot be used (a bad date, a missing file) is explained under the
+    field and the dialog stays open.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, cwd: Path, kind: str = "arxiv") -> None:
+        super().__init__()
+        self.cwd = cwd
+        self.kind = kind
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="import-dialog"):
+            yield Label("Import papers into your library", id="import-title")
+            with RadioSet(id="import-kind"):
+                for kind in KINDS:
+                    yield RadioButton(
+                        KIND_LABELS[kind], value=kind == self.kind, name=kind, id=f"kind-{kind}"
+                    )
+            yield Label(KINDS[self.kind], id="import-help")
+            yield Input(placeholder=PLACEHOLDERS[self.kind], id="import-text")
+            yield Label("", id="import-error")
+            with Horizontal(id="import-buttons"):
+                yield Button("Import", variant="primary", id="import-ok")
+                yield Button("Cancel", id="import-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#import-text", Input).focus()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.kind = event.pressed.name or "arxiv"
+        self.query_one("#import-help", Label).update(KINDS[self.kind])
+        self.query_one("#import-text", Input).placeholder = PLACEHOLDERS[self.kind]
+        self.query_one("#import-error", Label).update("")
+        self.query_one("#import-text", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "import-ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        text = self.query_one("#import-text", Input).value
+        try:
+            request = SourceRequest.from_text(self.kind, text, cwd=self.cwd)
+        except ValueError as exc:
+            self.query_one("#import-error", Label).update(f"[b red]{exc}[/]")
+            return
+        self.dismiss(request)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ImportProgress(Message):
+    """The running counts of an import (posted every 100 records and per batch);
+    ``summary`` is ``None`` while the import waits for another one to finish."""
+
+    def __init__(self, label: str, summary: ImportSummary | None) -> None:
+        super().__init__()
+        self.label = label
+        self.summary = summary
+
+
+class ImportFinished(Message):
+    """An import ended: ``summary`` when it ran, ``error`` when it could not."""
+
+    def __init__(self, label: str, summary: ImportSummary | None, error: str | None = None) -> None:
+        super().__init__()
+        self.label = label
+        self.summary = summary
+        self.error = error
