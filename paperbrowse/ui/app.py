@@ -44,6 +44,7 @@ from paperbrowse.ui.organise import (
     STATUS_MARKS,
     Narrowing,
     bibtex_entry,
+    graphical_browser_available,
     next_status,
     page_url,
     pdf_url,
@@ -773,8 +774,26 @@ class PaperBrowseApp(App[None]):
         self.notify(f"Opening the PDF {url}", timeout=3)
         self.open_in_browser(url)
 
-    @work(thread=True, group="browser", exit_on_error=False)
     def open_in_browser(self, url: str) -> None:
+        """Open ``url`` in a graphical browser, or copy it when there is none.
+
+        Without a display (an SSH session, a Linux console) Python's
+        :mod:`webbrowser` falls back to a text browser (lynx, w3m) in this very
+        terminal, on top of the app; the link goes to the clipboard instead
+        (OSC 52 reaches the user's own terminal, even over SSH).
+        """
+        if not graphical_browser_available():
+            self.copy_to_clipboard(url)
+            self.notify(
+                f"No graphical browser here (no DISPLAY): copied the link {url}",
+                title="Link copied",
+                timeout=8,
+            )
+            return
+        self._open_in_browser(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_browser(self, url: str) -> None:
         """Open ``url`` with :func:`webbrowser.open` off the UI thread (it may block)."""
         try:
             opened = webbrowser.open(url)

@@ -5,7 +5,10 @@ Pure helpers (no widgets), so the app, its screens and the tests share them.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -153,3 +156,16 @@ def plain_citation(paper: Paper) -> str:
     elif paper.url:
         parts.append(paper.url)
     return " ".join(parts)
+
+
+def graphical_browser_available(environ: Mapping[str, str] | None = None) -> bool:
+    """True if :func:`webbrowser.open` would start a graphical browser.
+
+    True on macOS and Windows, when ``$BROWSER`` names the user's choice, or
+    when an X11 or Wayland display is set; False otherwise (SSH, a console),
+    where :mod:`webbrowser` would run a text browser inside the terminal.
+    """
+    env = os.environ if environ is None else environ
+    if sys.platform in ("darwin", "win32") or env.get("BROWSER"):
+        return True
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))

@@ -426,6 +426,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
         return True
 
     monkeypatch.setattr("webbrowser.open", fake_open)
+    monkeypatch.setenv("DISPLAY", ":0")  # a graphical session
     return calls
 
 
@@ -463,12 +464,29 @@ async def test_a_failing_browser_is_reported(
     app: PaperBrowseApp, library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: False)
+    monkeypatch.setenv("DISPLAY", ":0")
     library.add(BYOL)
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         await pilot.press("down", "B", "O")
         await wait_for_toast(pilot, "Cannot open https://arxiv.org/pdf/2006.07733")
         assert app.is_running
+
+
+async def test_without_a_display_the_link_is_copied_not_opened(
+    app: PaperBrowseApp, library: Library, opened: list[tuple[str, bool]], monkeypatch
+) -> None:
+    """Over SSH webbrowser would run lynx inside our terminal: copy the link instead."""
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    library.add(BYOL)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B", "O")
+        await wait_for_toast(pilot, "copied the link https://arxiv.org/pdf/2006.07733")
+        assert app.clipboard == "https://arxiv.org/pdf/2006.07733"
+        assert opened == []
 
 
 # ------------------------------------------------------------- 7. copying
