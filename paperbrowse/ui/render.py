@@ -32,15 +32,25 @@ def paper_meta(paper: Paper) -> str:
 
 
 def bookmark_table(marks: Sequence[Bookmark]) -> Table:
-    """A table of bookmarks: date added, year, title, who."""
+    """A table of bookmarks: date added, id, year, title, status, tags and lists."""
     table = Table(title=f"Reading list: {papers(len(marks))}", title_justify="left", expand=True)
     table.add_column("Added", no_wrap=True, style="dim")
+    table.add_column("Id", no_wrap=True, style="dim")
     table.add_column("Year", no_wrap=True)
     table.add_column("Title", ratio=3)
-    table.add_column("Who", ratio=1, style="dim")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Tags · lists", ratio=1, style="cyan")
     for bm in marks:
         p = bm.paper
-        table.add_row(f"{bm.added_at:%Y-%m-%d}", str(p.year or ""), p.title, p.byline)
+        labels = " ".join([*(f"#{t}" for t in bm.tags), *(f"[{name}]" for name in bm.lists)])
+        table.add_row(
+            f"{bm.added_at:%Y-%m-%d}",
+            p.id,
+            str(p.year or ""),
+            p.title + (" ✎" if bm.note else ""),
+            bm.status or "",
+            labels,
+        )
     return table
 
 
