@@ -5,11 +5,13 @@ writes the text atomically (temporary file, then ``os.replace``), so an
 existing file is never left half-written. Every format but Markdown and
 BibTeX is read back by :func:`paperbrowse.core.sources.exported.read_export`
 (BibTeX by :mod:`paperbrowse.core.sources.bibtex`); dates are written to the
-day in all of them except BibTeX (year and month).
+day in all of them.
 
 *BibTeX* entries follow the BibTeX format as read by bibtexparser and biber:
 ``@misc`` for preprints, values LaTeX-encoded with pylatexenc (``Matérn`` →
-``Mat\\'ern``, ``%`` → ``\\%``), tags in ``keywords``, the note in ``annote``.
+``Mat\\'ern``, ``%`` → ``\\%``) so that they decode back to the same text
+(:func:`bibtex_text`), tags in ``keywords``, the note in ``annote``; the
+fields are listed at :func:`render_bibtex`.
 Citation keys are ``<first author's surname or organisation><year><first
 significant title word>`` (:func:`bibtex_key`). Keys are made unique in
 bookmark order (oldest first): the first paper with a given base key gets it
@@ -34,18 +36,25 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import bibtexparser
+from bibtexparser.middlewares import AddEnclosingMiddleware, RemoveEnclosingMiddleware
 from bibtexparser.model import Entry, Field
-from pylatexenc.latexencode import unicode_to_latex
+from pylatexenc.latexencode import (
+    RULE_CALLABLE,
+    UnicodeToLatexConversionRule,
+    UnicodeToLatexEncoder,
+)
 
 from paperbrowse import __version__
 from paperbrowse.core.library import Bookmark
-from paperbrowse.core.models import normalise_title, papers
+from paperbrowse.core.models import Paper, normalise_title, paper_id_for, papers
 
 #: Format name -> the file extension it is written with.
 FORMATS: dict[str, str] = {
@@ -224,44 +233,247 @@ def citation_keys(bookmarks: Sequence[Bookmark]) -> list[str]:
     return keys
 
 
-def _latex(value: str) -> str:
-    return unicode_to_latex(value, non_ascii_only=False, replacement_latex_protection="braces")
+#: Two ASCII characters that TeX, and pylatexenc in the importer, read as one
+#: (``--`` –, ``---`` —, two backquotes “, ``''`` ”, ``!``` ¡, ``?``` ¿).
+_LIGATURE_PAIRS = frozenset({"--", "``", "''", "!`", "?`"})
+#: Author names BibTeX would split or reorder unless the whole name is braced.
+_NAME_NEEDS_BRACES = re.compile(r"(?:^|\s)and(?:\s|$)|,|^\s*others\s*$", re.IGNORECASE)
+#: ASCII words and single spaces between them: nothing in them needs encoding.
+_PLAIN_RUN = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+_MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+@lru_cache(maxsize=1)
+def _pylatexenc_encoder() -> UnicodeToLatexEncoder:
+    return UnicodeToLatexEncoder(
+        non_ascii_only=False, replacement_latex_protection="braces", unknown_char_warning=False
+    )
+
+
+@lru_cache(maxsize=4096)
+def _kept_as_is(char: str) -> bool:
+    """True when pylatexenc's LaTeX for ``char`` does not read back as ``char``.
+
+    ``"`` (written ``''``, read back ``”``), ``‐`` (written ``-``), ``ﬁ``
+    (written ``fi``) … are written as they are instead: UTF-8 in a ``.bib``
+    file is read by bibtexparser, biber and (with ``inputenc``) LaTeX. White
+    space is left to pylatexenc: the importer collapses it anyway.
+    """
+    if char.isspace() or (char.isascii() and char.isalnum()):
+        return False
+    # deferred: the importer's decoder loads pylatexenc.latex2text, which export needs only here
+    from paperbrowse.core.sources.bibtex import latex_text
+
+    return latex_text(_pylatexenc_encoder().unicode_to_latex(char)) != char
+
+
+def _bibtex_rule(text: str, pos: int, *, macro_braces: bool) -> tuple[int, str] | None:
+    char = text[pos]
+    if text[pos : pos + 2] in _LIGATURE_PAIRS:
+        return 1, char + "{}"  # "-{}-" stays two hyphens, "'{}'" two apostrophes
+    if char == "@":
+        line_start = text.rfind("\n", 0, pos) + 1
+        if line_start and not text[line_start:pos].strip():
+            return 1, "{@}"  # bibtexparser takes an "@" opening a line for a new entry
+    if macro_braces and char in "{}":
+        return 1, "{\\textbraceleft}" if char == "{" else "{\\textbraceright}"
+    if _kept_as_is(char):
+        return 1, char
+    return None
+
+
+@lru_cache(maxsize=2)
+def _bibtex_encoder(macro_braces: bool) -> UnicodeToLatexEncoder:
+    def rule(text: str, pos: int) -> tuple[int, str] | None:
+        return _bibtex_rule(text, pos, macro_braces=macro_braces)
+
+    ours = UnicodeToLatexConversionRule(RULE_CALLABLE, rule, replacement_latex_protection="none")
+    return UnicodeToLatexEncoder(
+        conversion_rules=[ours, "defaults"],
+        non_ascii_only=False,
+        replacement_latex_protection="braces",
+        unknown_char_warning=False,
+    )
+
+
+def _balanced_braces(text: str) -> bool:
+    depth = 0
+    for char in text:
+        if char in "{}":
+            depth += 1 if char == "{" else -1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _composes(pair: str) -> bool:
+    """True for two characters NFC leaves alone one by one but merges (Hangul jamo …)."""
+    return not unicodedata.is_normalized("NFC", pair) and all(
+        unicodedata.is_normalized("NFC", char) for char in pair
+    )
+
+
+def _nfc_pieces(text: str) -> Iterator[tuple[str, bool]]:
+    """Split ``text`` into ``(piece, as_is)``: the ``as_is`` pieces are what NFC
+    normalisation would change (combining marks it would merge into the letter
+    before them or reorder, characters it would replace), the others the rest.
+
+    A base character NFC leaves alone stays with the text before it, so that
+    :func:`_bibtex_rule` still sees its neighbours (``-`` next to ``-``).
+    """
+    start = i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and (unicodedata.combining(text[j]) or _composes(text[j - 1 : j + 1])):
+            j += 1
+        if not unicodedata.is_normalized("NFC", text[i:j]):
+            cut = i + 1 if unicodedata.is_normalized("NFC", text[i]) else i
+            if start < cut:
+                yield text[start:cut], False
+            yield text[cut:j], True
+            start = j
+        i = j
+    if start < len(text):
+        yield text[start:], False
+
+
+def bibtex_text(value: str) -> str:
+    """``value`` as the LaTeX of a BibTeX field that reads back as ``value``.
+
+    pylatexenc's :func:`~pylatexenc.latexencode.unicode_to_latex` does the
+    encoding (``Matérn`` → ``Mat\\'ern``, ``%`` → ``\\%``, ``–`` →
+    ``{\\textendash}``, ``“`` → ``{\\textquotedblleft}``), with these
+    exceptions so that :func:`paperbrowse.core.sources.bibtex.latex_text`
+    decodes the result back to ``value`` (up to runs of white space, which
+    it collapses):
+
+    * ASCII pairs that TeX reads as one character are broken with ``{}``:
+      ``--`` → ``-{}-``, ``''`` → ``'{}'``, two backquotes, ``!``` and ``?```;
+    * characters whose LaTeX would come back different are kept as they are
+      (``"``, which pylatexenc writes ``''``; ``ﬁ``; ``‐``), and so is text
+      that NFC normalisation, which pylatexenc applies first, would change
+      (``a`` + U+0301 stays decomposed);
+    * braces are written ``\\{`` ``\\}`` when they pair up; otherwise as
+      ``{\\textbraceleft}`` ``{\\textbraceright}``, as BibTeX itself counts
+      ``\\{`` as a brace and would end the value at the wrong place;
+    * an ``@`` opening a line is written ``{@}``: bibtexparser would take it
+      for the start of a new entry.
+    """
+    encoder = _bibtex_encoder(not _balanced_braces(value))
+    if unicodedata.is_normalized("NFC", value):
+        return _encode(encoder, value)
+    # pylatexenc normalises to NFC first ("a" + U+0301 → "á", written \'a):
+    # what NFC would change is written as it is
+    return "".join(p if as_is else _encode(encoder, p) for p, as_is in _nfc_pieces(value))
+
+
+def _encode(encoder: UnicodeToLatexEncoder, text: str) -> str:
+    """``encoder.unicode_to_latex(text)``, faster: runs of ASCII words pass through.
+
+    The rest goes to pylatexenc in pieces that keep what :func:`_bibtex_rule`
+    looks at together: neighbouring punctuation, and a line's start.
+    """
+    out: list[str] = []
+    done = 0
+    for match in _PLAIN_RUN.finditer(text):
+        if done < match.start():
+            out.append(encoder.unicode_to_latex(text[done : match.start()]))
+        out.append(match.group())
+        done = match.end()
+    if done < len(text):
+        out.append(encoder.unicode_to_latex(text[done:]))
+    return "".join(out)
+
+
+def _bibtex_name(name: str) -> str:
+    latex = bibtex_text(name)
+    return "{" + latex + "}" if _NAME_NEEDS_BRACES.search(latex) else latex
+
+
+def _id_needs_writing(paper: Paper) -> bool:
+    """True when the importer would not make ``paper.id`` from the entry.
+
+    It makes ids from the title and the arXiv id, which in other files may be
+    given by an arxiv.org ``url`` or an arXiv ``doi``. A paper whose id was
+    made from an earlier title, or with such a link but no arXiv id, gets
+    ``paperbrowse-id``.
+    """
+    from paperbrowse.core.sources.bibtex import entry_arxiv_id  # deferred, as in _kept_as_is
+
+    found = paper.arxiv_id or entry_arxiv_id({"url": paper.url or "", "doi": paper.doi or ""})
+    return found != paper.arxiv_id or paper.id != paper_id_for(paper.title, found)
+
+
+def _bibtex_entry(bookmark: Bookmark, key: str) -> Entry:
+    p = bookmark.paper
+    fields = [Field("title", "{" + bibtex_text(p.title) + "}")]
+    if p.authors:
+        fields.append(Field("author", " and ".join(_bibtex_name(a) for a in p.authors)))
+    elif p.organisation:
+        # what classic styles sort and label by when there is no author
+        fields.append(Field("key", bibtex_text(p.organisation)))
+    if p.organisation:
+        fields.append(Field("institution", bibtex_text(p.organisation)))
+    if p.published:
+        fields += [
+            Field("year", str(p.published.year)),
+            Field("month", _MONTH_MACROS[p.published.month - 1]),  # written bare: a macro
+            Field("date", p.published.isoformat()),
+        ]
+    if p.arxiv_id:
+        fields += [Field("eprint", p.arxiv_id), Field("archivePrefix", "arXiv")]
+        if p.categories:
+            fields.append(Field("primaryClass", p.categories[0]))
+    if p.doi:
+        fields.append(Field("doi", p.doi))
+    if p.url:
+        fields.append(Field("url", p.url))
+    if p.abstract:
+        fields.append(Field("abstract", bibtex_text(p.abstract)))
+    if p.upvotes is not None:
+        fields.append(Field("note", f"{p.upvotes} upvotes on Hugging Face"))
+    if _id_needs_writing(p):
+        fields.append(Field("paperbrowse-id", p.id))
+    if bookmark.tags:
+        fields.append(Field("keywords", bibtex_text(", ".join(bookmark.tags))))
+    if bookmark.note:
+        fields.append(Field("annote", bibtex_text(bookmark.note)))
+    entry = Entry("misc", key, fields)
+    # AddEnclosingMiddleware(reuse_previous_enclosing=True) writes the month bare
+    entry.parser_metadata[RemoveEnclosingMiddleware.metadata_key()] = {"month": "no-enclosing"}
+    return entry
 
 
 def render_bibtex(bookmarks: Sequence[Bookmark]) -> str:
-    """BibTeX entries, one ``@misc`` per paper, keys from :func:`citation_keys`."""
-    entries = []
-    for bm, key in zip(bookmarks, citation_keys(bookmarks), strict=True):
-        p = bm.paper
-        fields = [Field("title", "{" + _latex(p.title) + "}")]
-        if p.authors:
-            fields.append(Field("author", " and ".join(_latex(a) for a in p.authors)))
-        elif p.organisation:
-            fields.append(Field("author", "{" + _latex(p.organisation) + "}"))
-        if p.year:
-            fields.append(Field("year", str(p.year)))
-        if p.published:
-            fields.append(Field("month", p.published.strftime("%b").lower()))
-        if p.arxiv_id:
-            fields += [Field("eprint", p.arxiv_id), Field("archiveprefix", "arXiv")]
-        if p.doi:
-            fields.append(Field("doi", p.doi))
-        if p.url:
-            fields.append(Field("url", p.url))
-        if p.abstract:
-            fields.append(Field("abstract", _latex(p.abstract)))
-        notes = []
-        if p.upvotes is not None:
-            notes.append(f"{p.upvotes} upvotes on Hugging Face")
-        if notes:
-            fields.append(Field("note", _latex("; ".join(notes))))
-        if bm.tags:
-            fields.append(Field("keywords", _latex(", ".join(bm.tags))))
-        if bm.note:
-            fields.append(Field("annote", _latex(bm.note)))
-        entries.append(Entry("misc", key, fields))
-    library = bibtexparser.Library(entries)
-    return bibtexparser.write_string(library)
+    """BibTeX entries, one ``@misc`` per paper, keys from :func:`citation_keys`.
+
+    Fields: ``title`` (braced whole, so styles keep its capitals); ``author``,
+    names joined by ``and``, a name containing ``and``, a comma or being
+    ``others`` braced whole (``{Barnes and Noble}``); for a paper with an
+    organisation but no authors, ``key`` (what classic styles sort and label
+    by) and, whenever known, ``institution``: the organisation; ``year``,
+    ``month`` (a macro: ``may``) and biblatex's ``date`` (``2023-05-17``,
+    the full date); ``eprint``, ``archivePrefix = {arXiv}`` and
+    ``primaryClass`` (the first category) for arXiv papers; ``doi``;
+    ``url``; ``abstract``; ``note`` (``N upvotes on Hugging Face``);
+    ``paperbrowse-id`` when the importer would not make the paper's id from
+    the title and arXiv id (rare: :func:`_id_needs_writing`); ``keywords``
+    (tags); ``annote`` (the bookmark's note). Text is encoded by
+    :func:`bibtex_text`. :func:`paperbrowse.core.sources.bibtex.read_bibtex`
+    reads back the id, title, abstract, authors, organisation, date, arXiv
+    id, first category, DOI, URL and upvotes as they were (white space
+    collapsed); not the organisation handle, the author count, the other
+    categories, tags or notes.
+    """
+    entries = [
+        _bibtex_entry(bm, key) for bm, key in zip(bookmarks, citation_keys(bookmarks), strict=True)
+    ]
+    unparse = [
+        AddEnclosingMiddleware(
+            reuse_previous_enclosing=True, enclose_integers=True, default_enclosing="{"
+        )
+    ]
+    return bibtexparser.write_string(bibtexparser.Library(entries), unparse_stack=unparse)
 
 
 CSV_COLUMNS = (

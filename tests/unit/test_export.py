@@ -78,8 +78,12 @@ def test_bibtex_parses_back_with_unique_keys(marks) -> None:
     ]
     grill = library.entries[-1]
     assert grill["author"] == "Jean-Bastien Grill and Florian Strub"
-    assert grill["eprint"] == "2006.07733" and grill["archiveprefix"] == "arXiv"
-    assert grill["year"] == "2020"
+    assert grill["eprint"] == "2006.07733" and grill["archivePrefix"] == "arXiv"
+    assert (grill["year"], grill["month"], grill["date"]) == ("2020", "jun", "2020-06-13")
+    assert "\tmonth = jun,\n" in text  # the month macro, not {jun}
+    adobe = library.entries[1]
+    assert "author" not in adobe.fields_dict
+    assert adobe["institution"] == "Adobe" and adobe["key"] == "Adobe"
 
 
 def test_bibtex_values_decode_back_to_the_unicode_text(marks) -> None:
@@ -230,6 +234,43 @@ def test_bibtex_keys_do_not_change_when_papers_are_added_after(organised) -> Non
     assert after[:3] == before == ["lineartime2023", "adobe2025both", "byolaudio"]
     assert after[3] == "byolaudioa" and after[-1] == "byolaudiob"
     assert len(set(after)) == len(after)
+
+
+def test_citation_keys_are_unique_when_a_suffixed_key_is_another_papers_base_key() -> None:
+    def smith(n: int, title: str) -> Bookmark:
+        paper = Paper(id=f"pb:{n}", title=title, authors=("Ada Smith",), published=date(2020, 1, 1))
+        return Bookmark(paper, ADDED)
+
+    marks = [
+        smith(1, "Attention"),
+        smith(2, "Attention"),
+        smith(3, "Attentiona"),
+        smith(4, "Attention"),
+    ]
+    keys = export.citation_keys(marks)
+    assert keys == [
+        "smith2020attention",
+        "smith2020attentiona",
+        "smith2020attentionaa",  # its base key was taken by the second paper
+        "smith2020attentionb",
+    ]
+    assert export.citation_keys(list(marks)) == keys  # the same papers, the same keys
+
+
+def test_citation_keys_are_plain_ascii_and_written_as_entry_keys(organised) -> None:
+    odd = [
+        Paper(id="pb:a", title="Kernels, “best” papers", authors=("José Müller-Šedivý",)),
+        Paper(id="pb:b", title="中文标题", authors=("王小明",), published=date(2021, 1, 2)),
+        Paper(id="pb:c", title="Of the and", authors=("Barnes and Noble", "X")),
+        Paper(id="pb:d", title="Org", organisation="Hugging Face", org_handle="huggingface"),
+    ]
+    marks = organised + [Bookmark(p, ADDED) for p in odd]
+    keys = export.citation_keys(marks)
+    assert all(re.fullmatch(r"[a-z0-9]+", key) for key in keys)
+    assert len(set(keys)) == len(keys)
+    assert keys[-4:] == ["mullersedivykernels", "paper2021", "noblepaper", "huggingfaceorg"]
+    entries = bibtexparser.parse_string(export.render_bibtex(marks)).entries
+    assert [e.key for e in entries] == keys
 
 
 def test_citation_key_suffixes_go_past_z() -> None:

@@ -1,4 +1,4 @@
-"""Export, then re-import: JSON, CSV, CSL-JSON and RIS give back the same papers."""
+"""Export, then re-import: JSON, CSV, CSL-JSON, RIS and BibTeX give back the same papers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from paperbrowse.core import export
 from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import Paper, paper_id_for
+from paperbrowse.core.sources.bibtex import read_bibtex
 from paperbrowse.core.sources.common import SourceError, SourceUnavailable
 from paperbrowse.core.sources.exported import (
     parse_csljson,
@@ -115,6 +116,24 @@ def test_export_then_import_gives_the_same_papers(
     assert [r for r in records if isinstance(r, SourceError)] == []
     assert [fields(r) for r in records] == [fields(bm.paper) for bm in bookmarks]
     assert all(r.sources == (path.name,) for r in records)
+
+
+def test_bibtex_export_then_import_gives_the_same_papers(
+    tmp_path: Path, bookmarks: list[Bookmark]
+) -> None:
+    path = export.export(bookmarks, tmp_path / "reading-list.bib")
+    records = list(read_bibtex(path))
+    assert [r for r in records if isinstance(r, SourceError)] == []
+    assert [fields(r) for r in records] == [fields(bm.paper) for bm in bookmarks]
+    extra = ("organisation", "upvotes")
+    assert [fields(r, extra) for r in records] == [fields(bm.paper, extra) for bm in bookmarks]
+    assert records[0].categories == ("cs.LG",)  # primaryClass: the first category only
+    assert all(r.sources == (path.name,) for r in records)
+    # ids the title and arXiv id would not give are written out: here the third
+    # paper's (made from an earlier title) and the last's (an arXiv link, no arXiv id)
+    text = path.read_text(encoding="utf-8")
+    assert text.count("paperbrowse-id = ") == 2
+    assert f"paperbrowse-id = {{{PAPERS[5].id}}}" in text
 
 
 @pytest.mark.parametrize("fmt", ["json", "csljson"])

@@ -8,6 +8,9 @@ Field values are LaTeX and are decoded to Unicode with pylatexenc's
 ``LatexNodes2Text`` (``Mat{\\'e}rn`` → ``Matérn``, ``{L}o{RA}`` → ``LoRA``,
 ``$\\beta$`` → ``β``); a bare ``%`` or ``&``, which BibTeX keeps as text, stays text.
 
+What :func:`paperbrowse.core.export.render_bibtex` writes reads back as it was
+(see that function for which fields), up to runs of white space.
+
 Fields read (names are case-insensitive):
 
 =============================  ===============================================
@@ -15,8 +18,9 @@ Fields read (names are case-insensitive):
 ``author``                     :attr:`Paper.authors`: split on ``and``;
                                ``Last, First`` and ``von Last, Jr, First`` become
                                ``First von Last Jr``; ``{Brace Protected}``
-                               names stay whole; ``and others`` is dropped and
-                               leaves ``author_count`` unknown
+                               names stay whole (``{Barnes and Noble}``,
+                               ``{Martin Luther King, Jr.}``); ``and others`` is
+                               dropped and leaves ``author_count`` unknown
 ``date``, ``year``, ``month``  :attr:`Paper.published`. biblatex ``date``
                                (``2020-06-13``, ``2020-06``) wins; else ``year``
                                with ``month`` (``jun``, ``June``, ``6``) and
@@ -24,7 +28,9 @@ Fields read (names are case-insensitive):
                                month without a day gives the 1st, and a year
                                alone gives 1 January of that year.
 ``abstract``                   :attr:`Paper.abstract`
-``doi``                        :attr:`Paper.doi` (normalised)
+``doi``                        :attr:`Paper.doi`, without ``doi:`` or resolver
+                               URL, in its own case (as the other importers of
+                               exports keep it)
 ``eprint``                     :attr:`Paper.arxiv_id` when ``archivePrefix`` /
                                ``eprinttype`` is arXiv (or absent and the value
                                is an arXiv id); else from an arxiv.org ``url``,
@@ -37,6 +43,12 @@ Fields read (names are case-insensitive):
 ``organization``
 ``note``                       :attr:`Paper.upvotes` from ``N upvotes on
                                Hugging Face`` (as paperbrowse exports it)
+``paperbrowse-id``             :attr:`Paper.id` (``pb:`` + 12 hex digits or
+                               ``arxiv:…``), which paperbrowse writes when the
+                               title and arXiv id would not give it back; the
+                               arXiv id of such an entry is its ``eprint`` only.
+                               Otherwise the id is made from the title and arXiv
+                               id
 =============================  ===============================================
 
 Records follow :mod:`~paperbrowse.core.sources.common`: a block that does not
@@ -49,7 +61,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -70,6 +82,7 @@ from paperbrowse.core.sources.common import (
 # bibtexparser logs every failed block; we report them as SourceErrors instead,
 # and Python's last-resort handler would print them over a terminal UI.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+logging.getLogger("pylatexenc").addHandler(logging.NullHandler())  # same for its warnings
 
 _MONTHS = {
     name: number
@@ -101,6 +114,8 @@ _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/(.+?)(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE)
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _ARXIV_JOURNAL = re.compile(r"arxiv:\s*(\S+)", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_OUR_ID = re.compile(r"(?:arxiv:\S+|pb:[0-9a-f]{12})")
 _UPVOTES = re.compile(r"(\d+) upvotes? on Hugging Face", re.IGNORECASE)
 
 
@@ -111,6 +126,8 @@ def _converter() -> LatexNodes2Text:
         MacroTextSpec("textasciicircum", simplify_repl="^"),
         MacroTextSpec("textasciitilde", simplify_repl="~"),
         MacroTextSpec("textquotedbl", simplify_repl='"'),
+        MacroTextSpec("textbraceleft", simplify_repl="{"),
+        MacroTextSpec("textbraceright", simplify_repl="}"),
         MacroTextSpec("TeX", simplify_repl="TeX"),
         MacroTextSpec("LaTeX", simplify_repl="LaTeX"),
         MacroTextSpec("BibTeX", simplify_repl="BibTeX"),
@@ -172,7 +189,8 @@ def latex_text(value: str) -> str:
 
     Braces vanish (``{L}o{RA}`` → ``LoRA``), accents and macros become
     characters (``Mat{\\'e}rn`` → ``Matérn``, ``\\&`` → ``&``), math is kept
-    as text (``$\\beta$-VAE`` → ``β-VAE``), ``--`` becomes ``–``; a bare
+    as text (``$\\beta$-VAE`` → ``β-VAE``), ``--`` becomes ``–`` (and
+    ``-{}-`` stays ``--``), ``\\textbraceleft`` ``{``; a bare
     ``%`` or ``&`` is kept (BibTeX values are not LaTeX comments), and white
     space, including ``~``, is collapsed to single spaces. Unknown macros are
     dropped, their braced arguments kept (pylatexenc's behaviour).
@@ -187,12 +205,15 @@ def latex_text(value: str) -> str:
 
 
 def _top_level_split(text: str, separator: re.Pattern[str]) -> list[str]:
-    """Split ``text`` at ``separator`` matches outside braces."""
+    """Split ``text`` at ``separator`` matches outside braces (``\\{``, ``\\,`` are text)."""
     depth_at: list[int] = []
     depth = 0
+    escaped = False
     for ch in text:
-        depth_at.append(depth)
-        depth += 1 if ch == "{" else -1 if ch == "}" else 0
+        depth_at.append(1 if escaped else depth)  # "\{", "\," are no braces or commas
+        if not escaped:
+            depth += 1 if ch == "{" else -1 if ch == "}" else 0
+        escaped = ch == "\\" and not escaped
     parts: list[str] = []
     start = 0
     for match in separator.finditer(text):
@@ -261,11 +282,26 @@ def _plain(value: str) -> str:
     return value.replace("{", "").replace("}", "").strip()
 
 
-def _arxiv_id(fields: dict[str, str]) -> str | None:
+def _doi(fields: dict[str, str]) -> str | None:
+    """The DOI without ``doi:`` or resolver URL, its case kept (so exports round-trip)."""
+    text = _plain(fields.get("doi", ""))
+    if not normalise_doi(text):
+        return None
+    return _DOI_PREFIX.sub("", text)
+
+
+def entry_arxiv_id(fields: Mapping[str, str], *, eprint_only: bool = False) -> str | None:
+    """The arXiv id of an entry, from its raw field values (names in lower case).
+
+    From ``eprint`` (see the module docstring); unless ``eprint_only``, else
+    from an arxiv.org ``url``, an arXiv ``doi`` or the ``journal``.
+    """
     eprint = _plain(fields.get("eprint", ""))
     archive = _plain(fields.get("archiveprefix", "") or fields.get("eprinttype", "")).lower()
     if eprint and archive in ("", "arxiv") and (found := normalise_arxiv_id(eprint)):
         return found
+    if eprint_only:
+        return None
     candidates = (
         _ARXIV_URL.search(_plain(fields.get("url", ""))),
         _ARXIV_DOI.match(_plain(fields.get("doi", ""))),
@@ -289,8 +325,12 @@ def _entry_record(entry: Entry, source: str) -> Record:
     if not title:
         return SourceError(source, location, f"@{entry.entry_type} entry without a title")
     authors, complete = split_authors(fields.get("author", ""))
-    arxiv_id = _arxiv_id(fields)
-    doi = normalise_doi(_plain(fields.get("doi", "")))
+    # paperbrowse's own id, written when the title and arXiv id do not give it back;
+    # such entries are paperbrowse's, whose arXiv id is the eprint or none
+    our_id = _plain(fields.get("paperbrowse-id", ""))
+    our_id = our_id if _OUR_ID.fullmatch(our_id) else ""
+    arxiv_id = entry_arxiv_id(fields, eprint_only=bool(our_id))
+    doi = _doi(fields)
     url = _plain(fields.get("url", "")) or None
     if url is None and arxiv_id:
         url = f"https://arxiv.org/abs/{arxiv_id}"
@@ -300,7 +340,7 @@ def _entry_record(entry: Entry, source: str) -> Record:
     upvotes = _UPVOTES.search(latex_text(fields.get("note", "")))
     primary = latex_text(fields.get("primaryclass", ""))
     return Paper(
-        id=paper_id_for(title, arxiv_id),
+        id=our_id or paper_id_for(title, arxiv_id),
         title=title,
         abstract=latex_text(fields.get("abstract", "")),
         authors=authors,
