@@ -465,9 +465,26 @@ def render_bibtex(bookmarks: Sequence[Bookmark]) -> str:
     collapsed); not the organisation handle, the author count, the other
     categories, tags or notes.
     """
-    entries = [
-        _bibtex_entry(bm, key) for bm, key in zip(bookmarks, citation_keys(bookmarks), strict=True)
-    ]
+    return _write_bibtex(
+        [
+            _bibtex_entry(bm, key)
+            for bm, key in zip(bookmarks, citation_keys(bookmarks), strict=True)
+        ]
+    )
+
+
+def render_bibtex_entry(bookmark: Bookmark, key: str | None = None) -> str:
+    """One BibTeX entry, as :func:`render_bibtex` writes it, with citation key ``key``.
+
+    Args:
+        bookmark: the paper (a paper not bookmarked: ``Bookmark(paper, now)``).
+        key: the citation key; by default :func:`bibtex_key` (the key the paper
+            has in an export where no other paper shares it).
+    """
+    return _write_bibtex([_bibtex_entry(bookmark, key or bibtex_key(bookmark))])
+
+
+def _write_bibtex(entries: list[Entry]) -> str:
     unparse = [
         AddEnclosingMiddleware(
             reuse_previous_enclosing=True, enclose_integers=True, default_enclosing="{"

@@ -125,11 +125,7 @@ def bibtex_entry(paper: Paper, marks: list[Bookmark]) -> str:
         bm, key = marks[at], exporter.citation_keys(marks)[at]
     else:
         bm, key = Bookmark(paper, datetime.now(UTC)), None
-    entry = exporter.render_bibtex([bm])
-    base = exporter.bibtex_key(bm)
-    if key and key != base:
-        entry = entry.replace("{" + base + ",", "{" + key + ",", 1)
-    return entry.strip() + "\n"
+    return exporter.render_bibtex_entry(bm, key).strip() + "\n"
 
 
 def _authors(paper: Paper) -> str:
