@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -66,9 +67,11 @@ async def test_import_bibtex_from_the_dialog(app, library, monkeypatch):
 
 async def test_import_from_the_palette_and_offline_error(app, monkeypatch):
     monkeypatch.setenv("PAPERBROWSE_ARXIV_URL", "http://127.0.0.1:9/api/query")
-    from paperbrowse.core.sources import http
+    from paperbrowse.core.sources import arxiv
 
-    monkeypatch.setattr(http.time, "sleep", lambda s: None)
+    # the retries' back-off (2 + 4 + 8 s) without the waiting
+    no_wait = functools.partial(arxiv.ArxivClient, sleep=lambda seconds: None)
+    monkeypatch.setattr(arxiv, "ArxivClient", no_wait)
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         await run_command(pilot, "Import papers")

@@ -8,6 +8,7 @@ path (click, httpx, feed parsing, import) is exercised without the internet.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -118,9 +119,11 @@ def test_add_arxiv_needs_ids_or_a_query(run):
 
 def test_add_arxiv_offline_says_so(run, monkeypatch):
     monkeypatch.setenv("PAPERBROWSE_ARXIV_URL", "http://127.0.0.1:9/api/query")
-    from paperbrowse.core.sources import http
+    from paperbrowse.core.sources import arxiv
 
-    monkeypatch.setattr(http.time, "sleep", lambda s: None)
+    # the retries' back-off (2 + 4 + 8 s) without the waiting
+    no_wait = functools.partial(arxiv.ArxivClient, sleep=lambda seconds: None)
+    monkeypatch.setattr(arxiv, "ArxivClient", no_wait)
     result = run("add", "arxiv", "2006.07733")
     assert result.exit_code == 2
     assert "arXiv" in result.output and "127.0.0.1:9" in result.output
