@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import heapq
 import itertools
 import json
 import math
@@ -37,7 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from whoosh import classify, qparser, query, sorting
+from whoosh import classify, qparser, query
 from whoosh import index as whoosh_index
 from whoosh.analysis import (
     CharsetFilter,
@@ -613,6 +614,67 @@ def query_terms(q: query.Query, reader) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in by_field.items()}
 
 
+@dataclass(frozen=True)
+class _Tables:
+    """Per-document values of one index state, read from Whoosh's columns once.
+
+    Sorting and facet counting in pure Python over these lists is what keeps
+    the newest-first listing and the facets fast: Whoosh's own sorted and
+    grouped searches compute a sort key through several column reads per
+    matching document and ignore ``limit`` when grouping.
+
+    Attributes:
+        key: ``(generation folder, reader generation)`` the tables describe.
+        year: year per document number (values outside :data:`_YEARS`: none).
+        org: organisation name per document number (``""``: none).
+        live: the documents not deleted, as a set.
+        by_date: live document numbers, newest first (then input order).
+        by_upvotes: live document numbers, most upvoted first (then newest).
+        rank: ``{sort: position per document number}`` for the two orders.
+    """
+
+    key: tuple
+    year: list
+    org: list
+    live: frozenset
+    by_date: list
+    by_upvotes: list
+    rank: dict
+
+    @classmethod
+    def read(cls, key: tuple, reader) -> _Tables:
+        count = reader.doc_count_all()
+        date = list(reader.column_reader("date")) if count else []
+        pos = list(reader.column_reader("pos")) if count else []
+        upvotes = list(reader.column_reader("upvotes")) if count else []
+        year = list(reader.column_reader("year")) if count else []
+        org = [_text(o) for o in reader.column_reader("org")] if count else []
+        if reader.has_deletions():
+            live = [d for d in range(count) if not reader.is_deleted(d)]
+        else:
+            live = list(range(count))
+        by_date = sorted(live, key=lambda d: (-date[d], pos[d]))
+        by_upvotes = sorted(live, key=lambda d: (-upvotes[d], -date[d], pos[d]))
+        rank = {}
+        for name, order in (("date", by_date), ("upvotes", by_upvotes)):
+            position = [0] * count
+            for i, d in enumerate(order):
+                position[d] = i
+            rank[name] = position
+        return cls(key, year, org, frozenset(live), by_date, by_upvotes, rank)
+
+    def order(self, sort: str) -> list:
+        return self.by_date if sort == "date" else self.by_upvotes
+
+
+@dataclass
+class _Found:
+    """What :meth:`PaperIndex._run` found: the total and one page of ``(docnum, score)``."""
+
+    total: int
+    page: list
+
+
 class PaperIndex:
     """A searchable, opened index generation.
 
@@ -630,6 +692,9 @@ class PaperIndex:
         self.stamp = stamp
         self._store = store
         self._seen = self._current_version()
+        self._pool_lock = threading.Lock()
+        self._idle = None  # the searcher kept open between searches
+        self._tables: _Tables | None = None
         self.analyzer = make_analyzer()
         self.words = WordAnalyzer(self.analyzer)
         parser = qparser.MultifieldParser(list(FIELD_BOOSTS), ix.schema, fieldboosts=FIELD_BOOSTS)
@@ -672,10 +737,35 @@ class PaperIndex:
         self.stamp = stamp
         self._seen = version
 
-    def _searcher(self):
-        """A Whoosh searcher over the latest committed state of the live generation."""
+    @contextlib.contextmanager
+    def _searcher(self) -> Iterator:
+        """A Whoosh searcher over the latest committed state of the live generation.
+
+        One searcher is kept open between searches and refreshed (re-opening
+        only the segments that changed), rather than opening every file of the
+        index for each keystroke; a second concurrent user gets its own.
+        """
         self._follow()
-        return self._ix.searcher()
+        ix = self._ix
+        with self._pool_lock:
+            idle, self._idle = self._idle, None
+        if idle is not None and idle._ix is ix:
+            searcher = idle.refresh()
+            if searcher is not idle:
+                idle.close()
+        else:
+            if idle is not None:
+                idle.close()
+            searcher = ix.searcher()
+        try:
+            yield searcher
+        finally:
+            with self._pool_lock:
+                keep = self._idle is None and searcher._ix is self._ix
+                if keep:
+                    self._idle = searcher
+            if not keep:
+                searcher.close()
 
     def doc_count(self) -> int:
         """Number of papers in the index."""
@@ -757,20 +847,20 @@ class PaperIndex:
         suggestion = None
         with self._searcher() as searcher:
             found, counts = self._run(searcher, q, sort, limit, filters, facets)
-            total = len(found) if found is not None else 0
+            total = found.total if found is not None else 0
             if forgiving and not blank and total < SUGGEST_BELOW:
                 corrected = self.correct(ran or text, searcher)
                 if corrected:
                     cq = self._parse_plain(corrected) if ran else self.parse(corrected)
                     c_found, c_counts = self._run(searcher, cq, sort, limit, filters, facets)
-                    c_total = len(c_found) if c_found is not None else 0
+                    c_total = c_found.total if c_found is not None else 0
                     if total == 0 and c_total:
                         notice = f"nothing matched {ran or text!r}; showing {corrected!r}"
                         ran, q, found, counts, total = corrected, cq, c_found, c_counts, c_total
                     elif c_total > total:
                         suggestion = corrected
             terms = {} if blank else query_terms(q, searcher.reader())
-            hits = self._hits(found, terms, sort, limit) if found is not None else []
+            hits = self._hits(searcher, found, terms, sort) if found is not None else []
             if forgiving and not blank and total < SUGGEST_BELOW:
                 relaxed = self._relax(searcher, ran or text, sort, limit, filters, facets)
                 if relaxed is not None and relaxed[1] > total:
@@ -826,7 +916,7 @@ class PaperIndex:
         if found is None:
             return None
         terms = query_terms(q, searcher.reader())
-        return self._hits(found, terms, sort, limit), len(found), terms, counts
+        return self._hits(searcher, found, terms, sort), found.total, terms, counts
 
     def _parse_plain(self, words: str) -> query.Query:
         """Parse words that carry no syntax (the output of :func:`plain_words`)."""
@@ -855,74 +945,111 @@ class PaperIndex:
             return None
         return parts[0] if len(parts) == 1 else query.And(parts)
 
+    def _tables_for(self, searcher) -> _Tables:
+        reader = searcher.reader()
+        key = (str(self._ix.storage.folder), reader.generation(), reader.doc_count_all())
+        tables = self._tables
+        if tables is None or tables.key != key:
+            tables = _Tables.read(key, reader)
+            self._tables = tables
+        return tables
+
     def _run(self, searcher, q, sort, limit, filters, want_facets):
-        """Search with filters; return ``(whoosh results or None, Facets or None)``."""
-        filter_q = self._filter_query(filters)
-        if q is query.NullQuery or filter_q is query.NullQuery:
+        """Search with filters; return ``(_Found or None, Facets or None)``.
+
+        The matching documents are collected once, unscored; the total, the
+        filters and the facet counts come from them and the per-document
+        tables. A page sorted by date or upvotes is cut from the table's
+        precomputed order; a relevance page is Whoosh's scored top ``limit``
+        (BM25F with its block-max skipping), restricted to the filtered set.
+        """
+        if q is query.NullQuery or (filters.ids is not None and not filters.ids):
             return None, (Facets() if want_facets else None)
-        sortedby = {
-            "date": sorting.MultiFacet(
-                [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("pos")]
-            ),
-            "upvotes": sorting.MultiFacet(
-                [
-                    sorting.FieldFacet("upvotes", reverse=True),
-                    sorting.FieldFacet("date", reverse=True),
-                ]
-            ),
-        }.get(sort)
-        groupedby = None
+        tables = self._tables_for(searcher)
+        everything = isinstance(q, query.Every)
+        matched = tables.live if everything else self._matching(searcher, q, tables)
+
+        years, org, ids = filters.years, filters.organisation, None
+        if filters.ids is not None:
+            ids = {searcher.document_number(id=i) for i in filters.ids} - {None}
+        year_of, org_of = tables.year, tables.org
+
+        def year_ok(d: int) -> bool:
+            return years is None or years[0] <= year_of[d] <= years[1]
+
+        chosen = matched
+        if years is not None or org is not None or ids is not None:
+            chosen = frozenset(
+                d
+                for d in (matched if ids is None else matched & ids)
+                if year_ok(d) and (org is None or org_of[d] == org)
+            )
+        counts = None
         if want_facets:
-            groupedby = {
-                "year": sorting.FieldFacet("year", maptype=sorting.Count),
-                "org": sorting.FieldFacet("org", maptype=sorting.Count),
-            }
-        found = searcher.search(
-            q, limit=limit, sortedby=sortedby, filter=filter_q, groupedby=groupedby
-        )
-        if not want_facets:
-            return found, None
-        years = found.groups("year")
-        orgs = found.groups("org")
-        # a facet's counts ignore its own filter, so its other values stay choosable
-        for name, skip in (("year", "years"), ("org", "organisation")):
-            if (filters.years if skip == "years" else filters.organisation) is None:
-                continue
-            wider = searcher.search(
-                q,
-                limit=1,
-                filter=self._filter_query(filters, skip=skip),
-                groupedby={name: sorting.FieldFacet(name, maptype=sorting.Count)},
-            ).groups(name)
-            if name == "year":
-                years = wider
-            else:
-                orgs = wider
-        return found, Facets(
-            years=tuple(sorted((int(y), n) for y, n in years.items() if int(y) in _YEARS)),
-            organisations=tuple(
-                sorted(
-                    ((_text(o), n) for o, n in orgs.items() if o),
-                    key=lambda item: (-item[1], item[0].casefold()),
-                )
-            ),
-        )
+            by_year: dict[int, int] = {}
+            by_org: dict[str, int] = {}
+            for d in matched if ids is None else matched & ids:
+                y_ok, o_ok = year_ok(d), org is None or org_of[d] == org
+                if o_ok and year_of[d] in _YEARS:
+                    by_year[year_of[d]] = by_year.get(year_of[d], 0) + 1
+                if y_ok and org_of[d]:
+                    by_org[org_of[d]] = by_org.get(org_of[d], 0) + 1
+            counts = Facets(
+                years=tuple(sorted(by_year.items())),
+                organisations=tuple(sorted(by_org.items(), key=lambda i: (-i[1], i[0].casefold()))),
+            )
+        total = len(chosen)
+        wanted = total if limit is None else min(limit, total)
+        if sort == "relevance" and not everything:
+            restrict = None if chosen is matched else set(chosen)
+            found = searcher.search(q, limit=wanted or 1, filter=restrict)
+            page = [(hit.docnum, float(hit.score or 0.0)) for hit in found][:wanted]
+        else:
+            page = [(d, 0.0) for d in self._first_in_order(tables, sort, chosen, wanted)]
+        return _Found(total, page), counts
+
+    @staticmethod
+    def _matching(searcher, q, tables: _Tables) -> frozenset:
+        """Document numbers matching ``q`` (deleted ones left out)."""
+        found = frozenset(searcher.docs_for_query(q))
+        if len(found) and len(tables.live) != len(tables.year):
+            found &= tables.live
+        return found
+
+    @staticmethod
+    def _first_in_order(tables: _Tables, sort: str, chosen, wanted: int) -> list:
+        """The first ``wanted`` of ``chosen`` in the table's ``sort`` order.
+
+        A large set is scanned in order (stopping after ``wanted``); a small
+        one is ranked directly (``wanted`` smallest positions), so both cost
+        little whatever the corpus size.
+        """
+        if wanted <= 0:
+            return []
+        order = tables.order(sort)
+        if len(chosen) * 16 >= len(order):
+            picked = []
+            for d in order:
+                if d in chosen:
+                    picked.append(d)
+                    if len(picked) == wanted:
+                        break
+            return picked
+        return heapq.nsmallest(wanted, chosen, key=tables.rank[sort].__getitem__)
 
     def _hits(
-        self, found, terms: dict[str, frozenset[str]], sort: str, limit: int | None
+        self, searcher, found: _Found, terms: dict[str, frozenset[str]], sort: str
     ) -> list[Hit]:
         title_terms = terms.get("title", frozenset())
         abstract_terms = terms.get("abstract", frozenset())
         hits = []
-        for rank, hit in enumerate(found):
-            if limit is not None and rank >= limit:
-                break  # Whoosh ignores ``limit`` when grouping (facets): cut the page here
-            paper = Paper.from_dict(json.loads(hit["data"]))
+        for rank, (docnum, score) in enumerate(found.page):
+            paper = Paper.from_dict(json.loads(searcher.stored_fields(docnum)["data"]))
             hits.append(
                 Hit(
                     paper=paper,
                     rank=rank,
-                    score=float(hit.score or 0.0) if sort == "relevance" else 0.0,
+                    score=score if sort == "relevance" else 0.0,
                     title=highlight(paper.title, title_terms, self.words),
                     snippet=snippet(paper.abstract, abstract_terms, self.words),
                 )
@@ -1028,9 +1155,12 @@ class PaperIndex:
             filter_q = self._filter_query(filters)
             if not key_terms or filter_q is query.NullQuery:
                 return Results(paper_id, (), 0, "relevance", {}, time.perf_counter() - started)
-            found = searcher.search(q, limit=limit, filter=filter_q, mask={docnum})
+            # one more than asked, then the paper itself is dropped (cheaper than a mask)
+            found = searcher.search(q, limit=None if limit is None else limit + 1, filter=filter_q)
+            page = [(h.docnum, float(h.score or 0.0)) for h in found if h.docnum != docnum]
+            page = page[:limit] if limit is not None else page
             terms = query_terms(q, searcher.reader())
-            hits = self._hits(found, terms, "relevance", limit)
+            hits = self._hits(searcher, _Found(len(page), page), terms, "relevance")
             total = len(hits)  # every paper shares some word: count what is shown
         return Results(
             paper_id,
@@ -1059,7 +1189,8 @@ class PaperIndex:
     @contextlib.contextmanager
     def lookup(self) -> Iterator[PaperLookup]:
         """Open a :class:`PaperLookup` on the index as it is now; closed on exit."""
-        searcher = self._searcher()
+        self._follow()
+        searcher = self._ix.searcher()  # the lookup's own, closed with it
         try:
             yield PaperLookup(searcher)
         finally:

@@ -1,0 +1,64 @@
+"""Sorted pages, totals and facets computed from the per-document tables agree with a
+brute-force computation over every paper (both strategies of the page cut)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from paperbrowse.core.models import Filters
+
+
+def brute(index, text: str, sort: str, filters: Filters):
+    every = {h.paper.id: h.paper for h in index.search(text, sort="date", limit=None).hits}
+    kept = [
+        p
+        for p in every.values()
+        if (filters.years is None or (p.year and filters.years[0] <= p.year <= filters.years[1]))
+        and (filters.organisation is None or p.organisation == filters.organisation)
+    ]
+    return kept
+
+
+@pytest.mark.parametrize("sort", ["date", "upvotes"])
+@pytest.mark.parametrize(
+    "text,filters",
+    [
+        ("", Filters()),  # everything: the ordered scan
+        ("diffusion", Filters()),
+        ("diffusion", Filters(years=(2023, 2024))),  # a small set: ranked directly
+        ("", Filters(organisation="Adobe")),
+    ],
+)
+def test_sorted_pages_follow_the_sort_keys(index, sort, text, filters):
+    results = index.search(text, sort=sort, limit=15, filters=filters, facets=True)
+    expected = brute(index, text, sort, filters)
+    assert results.total == len(expected)
+    papers = [h.paper for h in results.hits]
+    assert len(papers) == min(15, len(expected))
+    if sort == "date":
+        keys = [p.published.toordinal() if p.published else 0 for p in papers]
+    else:
+        keys = [p.upvotes or 0 for p in papers]
+    assert keys == sorted(keys, reverse=True)
+    all_keys = sorted(
+        (
+            (p.published.toordinal() if p.published else 0) if sort == "date" else (p.upvotes or 0)
+            for p in expected
+        ),
+        reverse=True,
+    )
+    assert keys == all_keys[: len(keys)], "the page holds the best of every match"
+
+
+def test_facets_count_every_match_and_ignore_their_own_filter(index):
+    every = index.search("diffusion", sort="date", limit=None).hits
+    years = Counter(h.paper.year for h in every if h.paper.year)
+    narrowed = index.search("diffusion", filters=Filters(years=(2025, 2025)), facets=True)
+    assert dict(narrowed.facets.years) == dict(years)  # the year facet ignores the year filter
+    orgs_2025 = Counter(
+        h.paper.organisation for h in every if h.paper.year == 2025 and h.paper.organisation
+    )
+    assert dict(narrowed.facets.organisations) == dict(orgs_2025)
+    assert narrowed.total == years[2025]
