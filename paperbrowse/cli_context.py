@@ -48,13 +48,19 @@ class Context:
                     progress.update(task, completed=done, total=total)
 
                 opened = open_index(
-                    self.locations, self.corpus, library=library, rebuild=True, progress=report
+                    self.locations, self.corpus, library=library, rebuild=rebuild, progress=report
                 )
         except (OSError, RuntimeError) as exc:
             raise click.ClickException(str(exc)) from exc
+        if opened.recovered:
+            err.print(
+                f"[yellow]warning:[/] {opened.recovered}; rebuilt it from the captures and "
+                "your imported papers (bookmarks are kept in the library, untouched)",
+                highlight=False,
+            )
         for problem in opened.capture_errors:
             err.print(f"[yellow]warning:[/] skipped a capture: {problem}", highlight=False)
-        if not quiet:
+        if not quiet and opened.built:
             stamp = opened.index.stamp
             err.print(
                 f"Indexed {stamp.docs} papers ({opened.entries} entries) "

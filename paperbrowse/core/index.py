@@ -355,10 +355,16 @@ class IndexStore:
         return bool(current and current[1].schema == SCHEMA_VERSION and current[1].corpus == corpus)
 
     def open(self) -> PaperIndex:
-        """Open the live generation.
+        """Open the live generation, checking that it can be read.
+
+        Whoosh opens an index lazily, so a truncated or damaged segment would
+        only fail at the first search; the check opens a reader and reads the
+        last stored document and the first term (a few milliseconds whatever
+        the size), so damage is found here and the caller can rebuild.
 
         Raises:
-            IndexUnavailable: no generation, or Whoosh cannot open it.
+            IndexUnavailable: no generation, or Whoosh cannot open or read it;
+                the message names the folder and the error.
         """
         current = self.read_current()
         if current is None:
@@ -366,8 +372,14 @@ class IndexStore:
         folder, stamp = current
         try:
             ix = whoosh_index.open_dir(str(folder))
+            with ix.reader() as reader:
+                count = reader.doc_count_all()
+                if count:
+                    reader.stored_fields(count - 1)
+                    next(iter(reader.all_terms()), None)
         except Exception as exc:  # whoosh raises several unrelated types on damage
-            raise IndexUnavailable(f"index in {folder} cannot be opened: {exc}") from exc
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise IndexUnavailable(f"the index in {folder} is damaged ({reason})") from exc
         return PaperIndex(ix, stamp, self)
 
     @contextlib.contextmanager

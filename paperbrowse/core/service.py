@@ -37,12 +37,16 @@ class OpenedIndex:
         built: True if it was (re)built by this call.
         capture_errors: captures that could not be read during the build.
         entries: entries read from the captures during a build (0 if opened).
+        recovered: why the live index could not be used and was rebuilt (a
+            damaged generation), else ``None``. Bookmarks and imported papers
+            live in the library, so a rebuild loses nothing.
     """
 
     index: PaperIndex
     built: bool
     capture_errors: list[CaptureError] = field(default_factory=list)
     entries: int = 0
+    recovered: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,13 +115,15 @@ def open_index(
     """
     store = IndexStore(locations.ensure().index_root)
     stamp = corpus.fingerprint()
+    recovered = None
     if not rebuild and store.is_current(stamp):
         try:
+            index = store.open()  # checks the generation can be read
             if library is not None:
                 store.catch_up(library, progress=progress)
-            return OpenedIndex(store.open(), built=False)
-        except IndexUnavailable:
-            pass  # damaged: fall through and rebuild from the captures
+            return OpenedIndex(index, built=False)
+        except IndexUnavailable as exc:
+            recovered = str(exc)  # damaged: rebuild from the captures and the library
     loaded = load_captures(corpus.files())
     papers = loaded.papers
     revision = 0
@@ -135,4 +141,10 @@ def open_index(
     index = store.build(
         papers, stamp, revision=revision, progress=progress, is_cancelled=is_cancelled
     )
-    return OpenedIndex(index, built=True, capture_errors=loaded.errors, entries=loaded.entries)
+    return OpenedIndex(
+        index,
+        built=True,
+        capture_errors=loaded.errors,
+        entries=loaded.entries,
+        recovered=recovered,
+    )

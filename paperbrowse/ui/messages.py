@@ -48,13 +48,17 @@ class IndexProgress(Message):
 
 
 class IndexReady(Message):
-    """The index is open (and was built first if ``built``)."""
+    """The index is open (and was built first if ``built``); ``recovered`` says
+    why a damaged index was rebuilt, if it was."""
 
-    def __init__(self, index: PaperIndex, built: bool, warnings: list[str]) -> None:
+    def __init__(
+        self, index: PaperIndex, built: bool, warnings: list[str], recovered: str | None = None
+    ) -> None:
         super().__init__()
         self.index = index
         self.built = built
         self.warnings = warnings
+        self.recovered = recovered
 
 
 class IndexFailed(Message):
