@@ -762,9 +762,9 @@ class PaperIndex:
         with self._pool_lock:
             idle, self._idle = self._idle, None
         if idle is not None and idle._ix is ix:
+            # reuses the unchanged segments' readers and closes the rest itself:
+            # the old searcher must not be closed (nor used) after this
             searcher = idle.refresh()
-            if searcher is not idle:
-                idle.close()
         else:
             if idle is not None:
                 idle.close()

@@ -305,3 +305,36 @@ def test_an_open_index_follows_imports_and_rebuilds_by_other_processes(
     assert app_index.search("quasar spectroscopy").total == 2
     assert app_index.doc_count() == base + 2
     assert len(list(locations.index_root.glob("gen-*"))) == 2
+
+
+def test_searches_keep_answering_while_an_import_writes(locations, corpus, library):
+    """A second process (here a thread) imports in batches; the open index is never
+    blocked by the writer and sees each committed batch."""
+    app_index = open_index(locations, corpus, library=library).index
+    done = threading.Event()
+
+    def records():
+        for n in range(300):
+            yield paper(n)
+            if n % 60 == 59:
+                time.sleep(0.2)
+
+    def importer() -> None:
+        try:
+            run(records(), locations, corpus, Library(locations.library_path), batch_size=60)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=importer)
+    thread.start()
+    seen, slowest = [], 0.0
+    while not done.is_set():
+        started = time.perf_counter()
+        seen.append(app_index.search("quasar spectroscopy", limit=5).total)
+        slowest = max(slowest, time.perf_counter() - started)
+        time.sleep(0.02)
+    thread.join()
+    assert seen == sorted(seen), "each search sees at least what the one before saw"
+    assert len(set(seen)) >= 3, f"batches became visible one by one: {sorted(set(seen))}"
+    assert app_index.search("quasar spectroscopy").total == 300
+    assert slowest < 5, "no search waited for the writer"
