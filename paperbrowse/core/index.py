@@ -559,8 +559,15 @@ class PaperLookup:
         self._searcher = searcher
 
     def refresh(self) -> None:
-        """See what was committed since the lookup was opened."""
-        self._searcher = self._searcher.refresh()
+        """See what was committed since the lookup was opened.
+
+        A new searcher, not ``Searcher.refresh()``: Whoosh 2.7 reuses the reader
+        of a segment that gained deletions since, so the replaced version of a
+        paper would still be found.
+        """
+        ix = self._searcher._ix
+        self._searcher.close()
+        self._searcher = ix.searcher()
 
     def close(self) -> None:
         self._searcher.close()
@@ -774,11 +781,11 @@ class PaperIndex:
         ix = self._ix
         with self._pool_lock:
             idle, self._idle = self._idle, None
-        if idle is not None and idle._ix is ix:
-            # reuses the unchanged segments' readers and closes the rest itself:
-            # the old searcher must not be closed (nor used) after this
-            searcher = idle.refresh()
+        if idle is not None and idle._ix is ix and idle.up_to_date():
+            searcher = idle
         else:
+            # not Searcher.refresh(): Whoosh 2.7 reuses the reader of a segment that
+            # gained deletions since, so a replaced paper would be listed twice
             if idle is not None:
                 idle.close()
             searcher = ix.searcher()
@@ -1223,11 +1230,11 @@ class PaperIndex:
     def lookup(self) -> Iterator[PaperLookup]:
         """Open a :class:`PaperLookup` on the index as it is now; closed on exit."""
         self._follow()
-        searcher = self._ix.searcher()  # the lookup's own, closed with it
+        found = PaperLookup(self._ix.searcher())  # its own searcher, closed with it
         try:
-            yield PaperLookup(searcher)
+            yield found
         finally:
-            searcher.close()
+            found.close()
 
     def all_papers(self) -> list[Paper]:
         """Every paper in the index, in input order."""

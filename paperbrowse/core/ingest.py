@@ -208,9 +208,14 @@ def import_records(
         opened = open_index(locations, corpus, library=library)
         store = IndexStore(locations.index_root)
         batch = _Batch()
-        stored = [ImportSummary()]  # the counts as of the last stored batch
+        summary.revision = library.revision()
+        stored = [replace(summary)]  # the counts as of the last stored batch
+        pending: list[ImportSummary | None] = [None]
 
         def flush(lookup: PaperLookup) -> None:
+            # what will have been stored once the transaction commits; a Ctrl-C
+            # between the commit and the next line is told apart by the revision
+            pending[0] = replace(summary, committed=summary.read, errors=list(summary.errors))
             if batch:
                 summary.revision = library.store_papers(batch.papers.values())
             # the library is the record: from here on the batch counts as imported
@@ -237,7 +242,10 @@ def import_records(
                         progress(summary)
                 flush(lookup)
         except KeyboardInterrupt as exc:
-            raise ImportInterrupted(stored[0]) from exc
+            done = stored[0]
+            if pending[0] is not None and library.revision() > done.revision:
+                done = pending[0]  # the batch's transaction committed before the interrupt
+            raise ImportInterrupted(done) from exc
         summary.revision = library.revision()
     return summary
 

@@ -338,3 +338,14 @@ def test_searches_keep_answering_while_an_import_writes(locations, corpus, libra
     assert len(set(seen)) >= 3, f"batches became visible one by one: {sorted(set(seen))}"
     assert app_index.search("quasar spectroscopy").total == 300
     assert slowest < 5, "no search waited for the writer"
+
+
+def test_an_open_index_never_lists_a_replaced_paper_twice(locations, corpus, library):
+    """Regression: Whoosh's Searcher.refresh() reused a segment reader that had
+    gained deletions, so the open app listed a merged paper and its old version."""
+    app_index = open_index(locations, corpus, library=library).index
+    app_index.search("")  # the app keeps this searcher open
+    summary = run(read_bibtex(FIXTURES / "refs.bib"), locations, corpus, library)
+    assert summary.updated >= 1  # a bundled paper was replaced by its merged record
+    ids = [h.paper.id for h in app_index.search("", limit=None).hits]
+    assert len(ids) == len(set(ids))
