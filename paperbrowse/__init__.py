@@ -1,10 +1,8 @@
 """paperbrowse: a keyboard-first terminal browser for research papers."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("paperbrowse")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "1.0.0"
+#: The release, as in ``pyproject.toml`` (a unit test checks they agree). A
+#: literal rather than ``importlib.metadata.version``: reading the installed
+#: metadata costs tens of milliseconds on every start of the app and the CLI.
+__version__ = "1.0.0"
 
 __all__ = ["__version__"]

@@ -4,14 +4,19 @@ Built from injected objects (:class:`PaperBrowseApp` takes the locations, the
 corpus, and optionally an opened index and a library), so tests run it over a
 data folder in ``tmp_path``. All index work happens in thread workers; the UI
 never waits on Whoosh.
+
+Start-up cost: only what the first screen needs is imported here. The modal
+screens (:mod:`paperbrowse.ui.screens`, :mod:`paperbrowse.ui.importing`), the
+exporter (BibTeX and LaTeX libraries), the importers and :mod:`webbrowser`
+are imported where they are first used.
 """
 
 from __future__ import annotations
 
 import time
-import webbrowser
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from textual import on, work
@@ -23,16 +28,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from paperbrowse.core import export as exporter
 from paperbrowse.core.history import QueryHistory
 from paperbrowse.core.index import SORTS, PaperIndex
-from paperbrowse.core.ingest import ImportInterrupted, import_records
 from paperbrowse.core.library import STATUSES, Bookmark, Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Hit, Paper, Results, papers
 from paperbrowse.core.service import Corpus, open_index
-from paperbrowse.core.sources.request import SourceRequest
-from paperbrowse.ui.importing import ImportFinished, ImportProgress, ImportScreen
 from paperbrowse.ui.messages import (
     IndexFailed,
     IndexProgress,
@@ -53,21 +54,23 @@ from paperbrowse.ui.organise import (
     tag_label,
 )
 from paperbrowse.ui.render import sparkline
-from paperbrowse.ui.screens import (
-    BookmarkFilterScreen,
-    ExportScreen,
-    FilterScreen,
-    HelpScreen,
-    ListsScreen,
-    NoteScreen,
-    TagsScreen,
-)
 from paperbrowse.ui.widgets import DetailPane, ResultList, SearchBar
 
+if TYPE_CHECKING:
+    from paperbrowse.core.sources.request import SourceRequest
+    from paperbrowse.ui.importing import ImportFinished, ImportProgress
+
 #: Seconds to wait after a keystroke before searching (typing bursts collapse).
+#: Only keystrokes in the search bar wait; the first listing, a sort or filter
+#: change and a switch of view search at once.
 DEBOUNCE_SECONDS = 0.12
-#: Hits fetched per page; the next page loads when the cursor nears the end.
-PAGE_SIZE = 100
+#: Hits fetched per page: a few screens of the result list (about ten hits are
+#: visible), so the first listing and every keystroke build few rows and
+#: highlight few hits. The next page loads when the cursor nears the end.
+PAGE_SIZE = 30
+#: The next page is fetched when the cursor comes this close to the last hit
+#: listed (about one screen ahead, so it is usually there before it is needed).
+PREFETCH_ROWS = 10
 
 SEARCH_PLACEHOLDER = (
     'latent diffusion · "exact phrase" · title:byol · year:[2020 TO 2023] · difusion~ · ? help'
@@ -114,7 +117,9 @@ class PaperBrowseApp(App[None]):
         Binding("down", "focus_results", "Results", show=False, id="focus_results"),
     ]
 
-    view: reactive[str] = reactive("search")
+    #: ``search``, ``bookmarks`` or ``similar``. Not watched at start (``init=False``):
+    #: the first listing is started once, when the index is open.
+    view: reactive[str] = reactive("search", init=False)
     sort: reactive[str] = reactive("relevance")
 
     def __init__(
@@ -142,6 +147,8 @@ class PaperBrowseApp(App[None]):
         self.history = QueryHistory(locations.history_path)
         self.similar_to: Paper | None = None
         self._loading_more = False
+        #: A query put in the search bar by the app (not typed): searched at once.
+        self._set_query: str | None = None
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -193,7 +200,12 @@ class PaperBrowseApp(App[None]):
             self.post_message(IndexFailed(str(exc)))
             return
         self.post_message(
-            IndexReady(opened.index, opened.built, [str(e) for e in opened.capture_errors])
+            IndexReady(
+                opened.index,
+                opened.built,
+                [str(e) for e in opened.capture_errors],
+                recovered=opened.recovered,
+            )
         )
 
     def on_index_progress(self, message: IndexProgress) -> None:
@@ -205,6 +217,14 @@ class PaperBrowseApp(App[None]):
         self.index = message.index
         self.query_one("#building").display = False
         self.query_one("#main").display = True
+        if message.recovered:
+            self.notify(
+                f"{message.recovered}. It was rebuilt from the captures and your imported "
+                "papers; bookmarks are untouched.",
+                title="Index repaired",
+                severity="warning",
+                timeout=15,
+            )
         for warning in message.warnings:
             self.notify(warning, title="Capture skipped", severity="warning", timeout=10)
         if message.built:
@@ -230,25 +250,47 @@ class PaperBrowseApp(App[None]):
         if bar.recalling and event.value not in bar.history:
             bar.forget_position()  # the user is editing a recalled query
         if self.view != "search":
-            self.view = "search"
-        self.run_search(event.value, self.sort)
+            # back to the search view without the view watcher's own search: the
+            # search of the query typed follows
+            self.set_reactive(PaperBrowseApp.view, "search")
+            self.similar_to = None
+        # typing is debounced; a value set at once (an accepted correction) is not
+        debounce = event.value != self._set_query
+        self._set_query = None
+        self.run_search(event.value, self.sort, debounce=debounce)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def run_search(self, text: str, sort: str, limit: int = PAGE_SIZE, more: bool = False) -> None:
-        """Search off the UI thread after a short debounce; posts :class:`SearchCompleted`.
+    def run_search(
+        self,
+        text: str,
+        sort: str,
+        limit: int = PAGE_SIZE,
+        more: bool = False,
+        *,
+        debounce: bool = False,
+    ) -> None:
+        """Search off the UI thread; posts :class:`SearchCompleted`.
+
+        Exclusive in its group: starting a search cancels the one before, which
+        then posts nothing (while debouncing it does not even search).
 
         Args:
             text: the query.
             sort: one of :data:`~paperbrowse.core.index.SORTS`.
             limit: number of hits to fetch.
-            more: True when fetching further pages of the same query (no
-                debounce, the cursor position is kept).
+            more: True when fetching further pages of the same query (the
+                cursor position is kept).
+            debounce: wait :data:`DEBOUNCE_SECONDS` first, so that a burst of
+                keystrokes runs one search. Only typing in the search bar
+                debounces; the first listing, sort and filter changes and view
+                switches search at once.
         """
         if self.index is None:
             return
-        if not more:
+        if debounce:
             time.sleep(DEBOUNCE_SECONDS)
-        if get_current_worker().is_cancelled:
+        worker = get_current_worker()
+        if worker.is_cancelled:
             return
         try:
             results = self.index.search(
@@ -257,6 +299,8 @@ class PaperBrowseApp(App[None]):
         except Exception as exc:  # never fail silently: the user sees what went wrong
             self.post_message(SearchCompleted(text, sort, None, f"search failed: {exc!r}"))
             return
+        if worker.is_cancelled:
+            return  # a newer search (or similar-papers list) has started: its results count
         self.post_message(SearchCompleted(text, sort, results, more=more))
 
     def on_search_completed(self, message: SearchCompleted) -> None:
@@ -276,10 +320,16 @@ class PaperBrowseApp(App[None]):
         self.results = results
         self._reload_marks()
         result_list = self.query_one(ResultList)
-        keep = result_list.highlighted if message.more else None
-        self._show_hits(list(results.hits))
-        if keep is not None and keep < len(results.hits):
-            result_list.highlighted = keep
+        more = results.total > len(results.hits)
+        # a further page is appended (options built for its hits only)
+        appended = message.more and result_list.extend_hits(
+            results.hits, self.bookmarked, self.marks, more=more
+        )
+        if not appended:
+            keep = result_list.highlighted if message.more else None
+            self._show_hits(list(results.hits), more=more)
+            if keep is not None and keep < len(results.hits):
+                result_list.highlighted = keep
         self._update_status()
 
     def _update_status(self) -> None:
@@ -382,9 +432,9 @@ class PaperBrowseApp(App[None]):
         self.marks = {bm.paper.id: bm for bm in self.library.bookmarks()}
         self.bookmarked = frozenset(self.marks)
 
-    def _show_hits(self, hits: list[Hit], highlight: int = 0) -> None:
+    def _show_hits(self, hits: list[Hit], highlight: int = 0, *, more: bool = False) -> None:
         result_list = self.query_one(ResultList)
-        result_list.show_hits(hits, self.bookmarked, self.marks, highlight)
+        result_list.show_hits(hits, self.bookmarked, self.marks, highlight, more=more)
         result_list.border_title = "Bookmarks" if self.view == "bookmarks" else "Results"
         if self.view == "bookmarks" and self.narrowing is not None:
             result_list.border_title = f"Bookmarks {self.narrowing.phrase}"
@@ -393,10 +443,12 @@ class PaperBrowseApp(App[None]):
     # ----------------------------------------------------------------- detail
     @on(OptionList.OptionHighlighted, "#results")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if not event.option_list.is_attached:
+            return  # the app is closing (quit as the first listing arrived): no screen left
         result_list = self.query_one(ResultList)
         self._show_detail(result_list.current_hit)
         r = self.results
-        near_end = event.option_index >= len(result_list.hits) - 5
+        near_end = event.option_index >= len(result_list.hits) - PREFETCH_ROWS
         if (
             self.view == "search"
             and r
@@ -489,8 +541,6 @@ class PaperBrowseApp(App[None]):
         self.view = "bookmarks" if self.view != "bookmarks" else "search"
 
     def watch_view(self, view: str) -> None:
-        if not self.is_mounted:
-            return
         if view == "bookmarks":
             self._show_bookmarks()
             self.query_one(ResultList).focus()
@@ -589,6 +639,8 @@ class PaperBrowseApp(App[None]):
             self.notify("Filters apply to search results.", severity="warning")
             return
 
+        from paperbrowse.ui.screens import FilterScreen
+
         def chosen(filters: Filters | None) -> None:
             if filters is not None:
                 self.set_filters(filters)
@@ -615,6 +667,8 @@ class PaperBrowseApp(App[None]):
         """Pick a reading list, tag or status to narrow the bookmarks view to."""
         if self.view != "bookmarks":
             self.view = "bookmarks"
+
+        from paperbrowse.ui.screens import BookmarkFilterScreen
 
         def chosen(choice: str | None) -> None:
             if choice is not None:
@@ -650,6 +704,7 @@ class PaperBrowseApp(App[None]):
             self.notify("No correction to accept.", severity="warning")
             return
         bar = self.query_one(SearchBar)
+        self._set_query = r.suggestion  # one action, not typing: no debounce
         bar.value = r.suggestion
         bar.cursor_position = len(r.suggestion)
 
@@ -678,6 +733,8 @@ class PaperBrowseApp(App[None]):
         paper = self._selected_paper()
         if paper is None:
             return
+        from paperbrowse.ui.screens import TagsScreen
+
         current = self.library.bookmark(paper.id)
 
         def done(tags: tuple[str, ...] | None) -> None:
@@ -705,6 +762,8 @@ class PaperBrowseApp(App[None]):
         paper = self._selected_paper()
         if paper is None:
             return
+        from paperbrowse.ui.screens import NoteScreen
+
         old = self.library.note(paper.id)  # notes outlive bookmarks: offer it again
 
         def done(text: str | None) -> None:
@@ -743,6 +802,8 @@ class PaperBrowseApp(App[None]):
         paper = self._selected_paper()
         if paper is None:
             return
+
+        from paperbrowse.ui.screens import ListsScreen
 
         def done(changed: bool | None) -> None:
             if changed:
@@ -795,6 +856,8 @@ class PaperBrowseApp(App[None]):
     @work(thread=True, group="browser", exit_on_error=False)
     def _open_in_browser(self, url: str) -> None:
         """Open ``url`` with :func:`webbrowser.open` off the UI thread (it may block)."""
+        import webbrowser
+
         try:
             opened = webbrowser.open(url)
             problem = "no web browser was found"
@@ -831,6 +894,8 @@ class PaperBrowseApp(App[None]):
             self.notify("The index is still being built.", severity="warning")
             return
 
+        from paperbrowse.ui.importing import ImportScreen
+
         def chosen(request: SourceRequest | None) -> None:
             if request is not None:
                 self.query_one("#importing-label", Label).update(
@@ -849,6 +914,9 @@ class PaperBrowseApp(App[None]):
         Uses the same core call as ``paperbrowse add``; searches keep running
         while it works (Whoosh readers never wait for the writer).
         """
+        from paperbrowse.core.ingest import ImportInterrupted, import_records
+        from paperbrowse.ui.importing import ImportFinished, ImportProgress
+
         label = request.label
         try:
             summary = import_records(
@@ -903,6 +971,8 @@ class PaperBrowseApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key binding and the query syntax."""
+        from paperbrowse.ui.screens import HelpScreen
+
         self.push_screen(HelpScreen(self.key_help()))
 
     def key_help(self) -> list[tuple[str, str]]:
@@ -957,6 +1027,8 @@ class PaperBrowseApp(App[None]):
         def done(choice: tuple[Path, str] | None) -> None:
             if choice is None:
                 return
+            from paperbrowse.core import export as exporter
+
             path, fmt = choice
             self.export_format = fmt
             try:
@@ -972,6 +1044,8 @@ class PaperBrowseApp(App[None]):
                 return
             what = narrowing.describe(len(marks)) if narrowing else papers(len(marks))
             self.notify(f"Wrote {what} to {written}", title="Reading list exported", timeout=8)
+
+        from paperbrowse.ui.screens import ExportScreen
 
         screen = ExportScreen(
             count,

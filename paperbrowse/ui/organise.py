@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from paperbrowse.core import export as exporter
 from paperbrowse.core.library import STATUSES, Bookmark
 from paperbrowse.core.models import Paper, papers
 
@@ -119,6 +118,10 @@ def bibtex_entry(paper: Paper, marks: list[Bookmark]) -> str:
     citation key it has in a full export of ``marks`` (the bookmarks, oldest
     first), so a copied entry and an exported file agree.
     """
+    # imported here: the exporter loads the BibTeX and LaTeX libraries, which
+    # the app's start does not need
+    from paperbrowse.core import export as exporter
+
     ids = [m.paper.id for m in marks]
     if paper.id in ids:
         at = ids.index(paper.id)

@@ -25,7 +25,6 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from paperbrowse.core.export import FORMAT_LABELS, FORMATS
 from paperbrowse.core.library import STATUSES, Library, normalise_tag
 from paperbrowse.core.models import Facets, Filters, Paper, papers
 from paperbrowse.ui.organise import (
@@ -119,6 +118,10 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
             if self.what
             else f"Export the reading list ({papers(self.count)})"
         )
+        # the exporter loads the BibTeX and LaTeX libraries: imported when this
+        # dialog opens, not when the app (or another screen) starts
+        from paperbrowse.core.export import FORMAT_LABELS, FORMATS
+
         with Vertical(id="export-dialog"):
             yield Label(title, id="export-title")
             with RadioSet(id="export-format"):
@@ -134,6 +137,8 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
         self.query_one("#export-path", Input).focus()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        from paperbrowse.core.export import FORMATS
+
         new = event.pressed.name or "md"
         path_input = self.query_one("#export-path", Input)
         value = path_input.value

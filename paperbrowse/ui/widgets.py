@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from rich.table import Table
@@ -126,7 +126,10 @@ def hit_prompt(
 class ResultList(OptionList):
     """The hits of the current query; each option's id is the paper id.
 
-    Keeps the hits it shows in :attr:`hits`, in order.
+    Keeps the hits it shows in :attr:`hits`, in order. It holds the pages of
+    hits fetched so far, never the whole result set: a further page is
+    appended with :meth:`extend_hits`, which builds options for the new hits
+    only.
     """
 
     BINDINGS = [
@@ -139,6 +142,8 @@ class ResultList(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.hits: list[Hit] = []
+        #: True if the last option carries a separator for hits still to come.
+        self._open_end = False
 
     @property
     def snippet_chars(self) -> int:
@@ -148,18 +153,71 @@ class ResultList(OptionList):
 
     def show_hits(
         self,
-        hits: list[Hit],
+        hits: Sequence[Hit],
         bookmarked: frozenset[str],
         marks: Mapping[str, Bookmark] | None = None,
         highlight: int = 0,
+        *,
+        more: bool = False,
     ) -> None:
         """Replace the options with ``hits`` and highlight the one at ``highlight``.
 
         ``marks`` (bookmarks by paper id) adds status marks and tags to the
         bookmarked hits. A separator line follows each hit (separators are
-        not options, so option indexes stay equal to hit indexes).
+        not options, so option indexes stay equal to hit indexes). ``more``
+        says further pages may be appended (:meth:`extend_hits`).
         """
         self.hits = list(hits)
+        self._open_end = more and bool(hits)
+        self.set_options(self._options_for(self.hits, bookmarked, marks, self._open_end))
+        if hits:
+            self.highlighted = max(0, min(highlight, len(hits) - 1))
+
+    def extend_hits(
+        self,
+        hits: Sequence[Hit],
+        bookmarked: frozenset[str],
+        marks: Mapping[str, Bookmark] | None = None,
+        *,
+        more: bool = False,
+    ) -> bool:
+        """Show ``hits``, a longer page of the query listed, by appending options.
+
+        Only the hits past those listed get new options; the highlight and
+        the scroll position stay. ``more`` as in :meth:`show_hits`.
+
+        Returns:
+            False, changing nothing, if ``hits`` does not start with the hits
+            listed (the index changed meanwhile): then call :meth:`show_hits`.
+        """
+        listed = len(self.hits)
+        if len(hits) < listed or any(
+            old.paper.id != new.paper.id for old, new in zip(self.hits, hits, strict=False)
+        ):
+            return False
+        tail = list(hits[listed:])
+        if not tail:
+            return True
+        options = self._options_for(tail, bookmarked, marks, more)
+        if self.hits and not self._open_end:
+            options.insert(0, None)  # a separator after the last hit listed
+        self.hits = [*self.hits, *tail]
+        self._open_end = more
+        self.add_options(options)
+        return True
+
+    def _options_for(
+        self,
+        hits: Sequence[Hit],
+        bookmarked: frozenset[str],
+        marks: Mapping[str, Bookmark] | None,
+        open_end: bool,
+    ) -> list[Option | None]:
+        """One option per hit and a separator after each but the last; after
+        the last too if ``open_end`` (more hits are to come): appending then
+        starts with an option, so :class:`OptionList` keeps the heights it
+        measured for the options listed instead of measuring them all again.
+        (The list leaves a last separator out of its height.)"""
         chars = self.snippet_chars
         marks = marks or {}
         options: list[Option | None] = []
@@ -168,9 +226,9 @@ class ResultList(OptionList):
             prompt = hit_prompt(hit, pid in bookmarked, chars, marks.get(pid))
             options.append(Option(prompt, id=pid))
             options.append(None)
-        self.set_options(options[:-1])
-        if hits:
-            self.highlighted = max(0, min(highlight, len(hits) - 1))
+        if options and not open_end:
+            options.pop()
+        return options
 
     @property
     def current_hit(self) -> Hit | None:

@@ -16,6 +16,7 @@ import io
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import bibtexparser
@@ -34,13 +35,15 @@ from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Results
 from paperbrowse.core.service import Corpus
-from paperbrowse.ui.app import PAGE_SIZE, PaperBrowseApp
+from paperbrowse.ui.app import PAGE_SIZE, PREFETCH_ROWS, PaperBrowseApp
 from paperbrowse.ui.screens import ExportScreen, FilterScreen, HelpScreen
 from paperbrowse.ui.widgets import BOOKMARK_MARK, DetailPane, ResultList, SearchBar
 
 SIZE = (120, 40)
 TOTAL_PAPERS = 379
 QUERY = "latent diffusion"
+#: A query whose hits fit in the first page (fewer than PAGE_SIZE).
+ONE_PAGE_QUERY = 'title:"latent diffusion"'
 
 
 # ------------------------------------------------------------------- helpers
@@ -193,6 +196,107 @@ async def test_start_lists_every_paper_newest_first(app: PaperBrowseApp, index: 
         assert not app.query_one("#building").display
 
 
+@dataclass(frozen=True)
+class SearchCall:
+    """One call of :meth:`PaperBrowseApp.run_search`, as recorded by :func:`record_searches`."""
+
+    text: str
+    sort: str
+    more: bool
+    debounce: bool
+
+
+def record_searches(app: PaperBrowseApp) -> list[SearchCall]:
+    """Record every search the app starts (then start it as the app asked)."""
+    calls: list[SearchCall] = []
+    start = app.run_search
+
+    def spy(text: str, sort: str, *args, **kwargs):
+        more = kwargs.get("more", args[1] if len(args) > 1 else False)
+        calls.append(SearchCall(text, sort, more, kwargs.get("debounce", False)))
+        return start(text, sort, *args, **kwargs)
+
+    app.run_search = spy  # type: ignore[method-assign]
+    return calls
+
+
+async def test_only_keystrokes_are_debounced(
+    locations: Locations, corpus: Corpus, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first listing at start, a sort change and a switch of view search at once.
+
+    The app opens the index itself, as ``paperbrowse`` does. The debounce is made
+    longer than :func:`wait_for_results` waits, so a debounced search would time out.
+    """
+    monkeypatch.setattr("paperbrowse.ui.app.DEBOUNCE_SECONDS", 10.0)
+    app = PaperBrowseApp(locations, corpus, library=library)
+    calls = record_searches(app)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        assert calls == [SearchCall("", "relevance", more=False, debounce=False)]
+
+        await pilot.press("down", "s", "s")  # from the list: s cycles the sort order
+        await wait_for_results(pilot, "", sort="upvotes")
+        shown = app.results
+        await pilot.press("B")
+        assert app.view == "bookmarks"
+        await pilot.press("B")  # back to the search: it runs again
+        await wait_until(pilot, lambda: app.results is not shown, "the search after B")
+        assert app.view == "search" and app.results is not None
+        assert app.results.query == "" and app.results.sort == "upvotes"
+
+        assert [(c.sort, c.debounce) for c in calls] == [
+            ("relevance", False),
+            ("date", False),
+            ("upvotes", False),
+            ("upvotes", False),
+        ]
+
+
+async def test_typing_in_the_bookmarks_view_searches_once(app: PaperBrowseApp) -> None:
+    """Typing leaves the bookmarks view for the search view with one (debounced)
+    search, that of the query typed: no search of the old query on the way."""
+    calls = record_searches(app)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        assert app.view == "bookmarks"
+        await pilot.press("slash")
+        await paste_query(pilot, QUERY)
+        assert app.view == "search"
+        assert app.query_one(ResultList).border_title == "Results"
+        assert [(c.text, c.debounce) for c in calls] == [("", False), (QUERY, True)]
+
+
+async def test_a_burst_of_keystrokes_runs_one_search(
+    app: PaperBrowseApp, index: PaperIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing is debounced: three quick keys start three searches, of which only the
+    last one reaches the index. (A long debounce makes sure the keys come within it.)"""
+    monkeypatch.setattr("paperbrowse.ui.app.DEBOUNCE_SECONDS", 1.0)
+    calls = record_searches(app)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        searched: list[str] = []
+        search = index.search
+
+        def counting_search(text: str, **kwargs) -> Results:
+            searched.append(text)
+            return search(text, **kwargs)
+
+        monkeypatch.setattr(index, "search", counting_search)
+        await pilot.press(*"lat")
+        await wait_for_results(pilot, "lat")
+        await app.workers.wait_for_complete()  # the searches cancelled while waiting
+        assert searched == ["lat"]
+        assert [(c.text, c.debounce) for c in calls] == [
+            ("", False),
+            ("l", True),
+            ("la", True),
+            ("lat", True),
+        ]
+
+
 # --------------------------------------------------------------- 2. search
 async def test_typing_a_query_shows_highlighted_hits(
     app: PaperBrowseApp, index: PaperIndex
@@ -205,7 +309,8 @@ async def test_typing_a_query_shows_highlighted_hits(
 
         assert status(app).startswith(f"{expected.total} hits")
         assert "sorted by relevance" in status(app)
-        assert [h.paper.id for h in results.hits] == [h.paper.id for h in expected.hits[:100]]
+        assert expected.total > PAGE_SIZE  # the first page is listed
+        assert [h.paper.id for h in results.hits] == [h.paper.id for h in expected.hits[:PAGE_SIZE]]
 
         top = results.hits[0]
         assert "latent" in top.paper.title.lower() and "diffusion" in top.paper.title.lower()
@@ -249,8 +354,8 @@ async def test_a_query_without_hits_empties_the_list(app: PaperBrowseApp) -> Non
 async def test_keyboard_navigation_moves_highlight_and_focus(app: PaperBrowseApp) -> None:
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
-        shown = await paste_query(pilot, QUERY)
-        assert shown.total < PAGE_SIZE, "the query should fit in one page for G to be exact"
+        shown = await paste_query(pilot, ONE_PAGE_QUERY)
+        assert 3 <= shown.total < PAGE_SIZE, "the query should fit in one page for G to be exact"
         results = app.query_one(ResultList)
         hits = results.hits
 
@@ -295,7 +400,7 @@ async def test_keyboard_navigation_moves_highlight_and_focus(app: PaperBrowseApp
         # "/" and esc go back to the search bar without typing into it
         await pilot.press("slash")
         assert isinstance(app.focused, SearchBar)
-        assert app.query_one(SearchBar).value == QUERY
+        assert app.query_one(SearchBar).value == ONE_PAGE_QUERY
         await pilot.press("enter")  # enter in the search bar goes to the results too
         assert app.focused is results
         await pilot.press("j", "enter")  # enter on a result: read it in the detail pane
@@ -303,7 +408,7 @@ async def test_keyboard_navigation_moves_highlight_and_focus(app: PaperBrowseApp
         assert detail(app, "title") == hits[1].paper.title
         await pilot.press("escape")
         assert isinstance(app.focused, SearchBar)
-        assert app.query_one(SearchBar).value == QUERY
+        assert app.query_one(SearchBar).value == ONE_PAGE_QUERY
 
 
 # ------------------------------------------------------------ 4. bookmarks
@@ -646,21 +751,50 @@ async def test_end_of_the_list_loads_the_next_page(app: PaperBrowseApp) -> None:
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         results = app.query_one(ResultList)
-        assert len(results.hits) == PAGE_SIZE
+        assert len(results.hits) == results.option_count == PAGE_SIZE
+        first_option = results.get_option_at_index(0)
         await pilot.press("down", "end")
         await wait_until(pilot, lambda: len(results.hits) == 2 * PAGE_SIZE, "the second page")
         assert results.highlighted == PAGE_SIZE - 1  # the cursor stays where it was
-        assert "first 200 listed" in status(app)
+        assert f"first {2 * PAGE_SIZE} listed" in status(app)
         assert detail(app, "title") == results.hits[PAGE_SIZE - 1].paper.title
+        # the page was appended: the options listed before were kept, not built again
+        assert results.option_count == 2 * PAGE_SIZE
+        assert results.get_option_at_index(0) is first_option
 
-        for expected in (3 * PAGE_SIZE, TOTAL_PAPERS):  # two more pages hold the rest
+        pages = 2
+        while len(results.hits) < TOTAL_PAPERS:  # end, page after page, loads the rest
             last = len(results.hits) - 1
+            expected = min(len(results.hits) + PAGE_SIZE, TOTAL_PAPERS)
             await pilot.press("end")
             await wait_until(pilot, lambda n=expected: len(results.hits) == n, f"{expected} hits")
             assert results.highlighted == last
-        assert len(results.hits) == TOTAL_PAPERS
+            assert results.option_count == expected
+            pages += 1
+        assert pages == -(-TOTAL_PAPERS // PAGE_SIZE)
         assert "listed" not in status(app)
         assert len({h.paper.id for h in results.hits}) == TOTAL_PAPERS
+        assert [h.paper.id for h in results.hits] == [
+            o.id for o in (results.get_option_at_index(i) for i in range(TOTAL_PAPERS))
+        ]
+        dates = [h.paper.published for h in results.hits if h.paper.published]
+        assert dates == sorted(dates, reverse=True)  # one ordered list, page after page
+
+
+async def test_the_next_page_loads_before_the_cursor_reaches_the_end(
+    app: PaperBrowseApp,
+) -> None:
+    """Moving down through the list fetches the next page ahead of the cursor."""
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        results = app.query_one(ResultList)
+        assert len(results.hits) == PAGE_SIZE
+        await pilot.press("down")
+        for _ in range(PAGE_SIZE - PREFETCH_ROWS):
+            await pilot.press("j")
+        assert results.highlighted == PAGE_SIZE - PREFETCH_ROWS < PAGE_SIZE - 1
+        await wait_until(pilot, lambda: len(results.hits) == 2 * PAGE_SIZE, "the second page")
+        assert results.highlighted == PAGE_SIZE - PREFETCH_ROWS
 
 
 # ------------------------------------------------------- 11. command palette
@@ -725,6 +859,7 @@ async def test_small_terminal_shows_every_pane(app: PaperBrowseApp) -> None:
 async def test_a_misspelled_query_shows_the_correction_and_ctrl_y_accepts_it(
     app: PaperBrowseApp, index: PaperIndex
 ) -> None:
+    calls = record_searches(app)
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         results = await paste_query(pilot, "difusion modle")
@@ -745,6 +880,8 @@ async def test_a_misspelled_query_shows_the_correction_and_ctrl_y_accepts_it(
         accepted = await wait_for_results(pilot, "smooth OR nowcasting")
         assert app.query_one(SearchBar).value == "smooth OR nowcasting"
         assert accepted.total > offered.total and accepted.suggestion is None
+        # accepting is one action, not typing: its search is not debounced
+        assert calls[-1] == SearchCall("smooth OR nowcasting", "relevance", False, debounce=False)
         await pilot.press("ctrl+y")
         await wait_for_toast(pilot, "No correction")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tomllib
 from pathlib import Path
 
 import bibtexparser
@@ -30,6 +31,15 @@ def run(locations: Locations):
 def test_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_version_agrees_with_pyproject() -> None:
+    """``paperbrowse.__version__`` is a literal (cheaper at start than reading the
+    installed metadata): it must name the release ``pyproject.toml`` declares."""
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    with pyproject.open("rb") as fh:
+        declared = tomllib.load(fh)["project"]["version"]
+    assert __version__ == declared
 
 
 def test_help_lists_commands() -> None:
