@@ -12,7 +12,7 @@ import click
 
 from paperbrowse.core.library import Library, LibraryError
 from paperbrowse.core.locations import Locations
-from paperbrowse.core.service import Corpus, OpenedIndex, needs_build, open_index
+from paperbrowse.core.service import Corpus, OpenedIndex, open_index
 
 
 class Context:
@@ -31,8 +31,8 @@ class Context:
         err = Console(stderr=True)
         try:
             library = self.library()
-            if not rebuild and not needs_build(self.locations, self.corpus):
-                return open_index(self.locations, self.corpus, library=library)
+            # one open_index call: the bar appears with the first progress report,
+            # that is only when a build happens
             with Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
@@ -42,10 +42,12 @@ class Context:
                 transient=True,
                 disable=quiet or not err.is_terminal,
             ) as progress:
-                task = progress.add_task("Building the search index", total=None)
+                tasks: list = []
 
                 def report(done: int, total: int) -> None:
-                    progress.update(task, completed=done, total=total)
+                    if not tasks:
+                        tasks.append(progress.add_task("Building the search index", total=total))
+                    progress.update(tasks[0], completed=done, total=total)
 
                 opened = open_index(
                     self.locations, self.corpus, library=library, rebuild=rebuild, progress=report

@@ -33,9 +33,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -53,6 +51,7 @@ from pylatexenc.latexencode import (
 )
 
 from paperbrowse import __version__
+from paperbrowse.core.atomic import write_text_atomic
 from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import Paper, normalise_title, paper_id_for, papers
 
@@ -807,25 +806,6 @@ def render(bookmarks: Sequence[Bookmark], fmt: str) -> str:
         ValueError: unknown format.
     """
     return RENDERERS[normalise_format(fmt)](bookmarks)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
-
-    Raises:
-        OSError: the folder does not exist or is not writable; ``path`` is untouched.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def export(bookmarks: Sequence[Bookmark], path: Path | str, fmt: str | None = None) -> Path:

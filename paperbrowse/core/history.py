@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from paperbrowse.core.index import write_json_atomic
+from paperbrowse.core.atomic import write_json_atomic
 
 #: Queries kept; the oldest go first.
 HISTORY_LIMIT = 200

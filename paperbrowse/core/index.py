@@ -26,7 +26,6 @@ import heapq
 import itertools
 import json
 import math
-import os
 import re
 import secrets
 import shutil
@@ -52,6 +51,7 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
+from paperbrowse.core.atomic import write_json_atomic
 from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
 from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results, normalise_title
 from paperbrowse.core.models import papers as _papers
@@ -304,20 +304,6 @@ def _paper_doc(paper: Paper, pos: int) -> dict:
     if key:
         doc["title_key"] = key
     return doc
-
-
-def write_json_atomic(path: Path, data: object) -> None:
-    """Write ``data`` as JSON to ``path`` via a temporary file and ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 class BuildCancelled(Exception):
