@@ -219,7 +219,6 @@ def test_bibtex_export_reimports_into_a_fresh_data_dir(run, tmp_path):
     run("tag", b, "mine")
     out = tmp_path / "mine.bib"
     run("export", "--tag", "mine", "-o", str(out))
-    exported = Library  # noqa: F841 (for readers: the records come from the library)
     fresh = tmp_path / "fresh"
     runner = CliRunner()
     result = runner.invoke(cli, ["--data-dir", str(fresh), "add", "bibtex", str(out)])
