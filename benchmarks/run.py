@@ -148,6 +148,8 @@ def child_build(engine: str, corpus: str, folder: str) -> None:
         peak = _status("VmHWM")
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # the largest indexing worker process, if the engine used any (Linux: kB)
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     print(
         json.dumps(
             {
@@ -155,6 +157,7 @@ def child_build(engine: str, corpus: str, folder: str) -> None:
                 "seconds": seconds,
                 "rss_before": rss_before,
                 "peak": peak,
+                "worker_peak": worker_peak,
                 "peak_source": peak_source,
             }
         )
@@ -388,6 +391,12 @@ def main() -> None:
     parser.add_argument("--docs", type=int, required=True, help="number of papers")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep the corpus and indexes in this folder")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep: reuse the corpus and indexes a previous run kept there "
+        "(same --docs and --seed; the build figures are the ones it measured)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--queries", type=int, default=50, help="timed queries per kind")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each start-up figure")
@@ -404,6 +413,8 @@ def main() -> None:
     if engines[0] != "paperbrowse":
         parser.error("paperbrowse must be among --engines")
     missing = [e for e in ENGINES if e not in engines]
+    if args.reuse and not args.keep:
+        parser.error("--reuse needs --keep DIR")
     if args.keep:
         work = args.keep.resolve()
         work.mkdir(parents=True, exist_ok=True)
@@ -448,7 +459,10 @@ def benchmark(args, engines: list[str], work: Path) -> dict:
     load_before = os.getloadavg()[0]
     corpus_path = work / "corpus.jsonl"
     started = time.perf_counter()
-    corpus_bytes = write_jsonl(corpus_path, args.docs, args.seed)
+    if args.reuse and corpus_path.exists():
+        corpus_bytes = corpus_path.stat().st_size
+    else:
+        corpus_bytes = write_jsonl(corpus_path, args.docs, args.seed)
     _log(
         f"corpus: {args.docs} papers, {corpus_bytes / 1e6:.1f} MB in "
         f"{time.perf_counter() - started:.1f} s"
@@ -460,9 +474,15 @@ def benchmark(args, engines: list[str], work: Path) -> dict:
     # ------------------------------------------------------------ builds
     builds = {}
     for e in engines:
+        saved = work / f"build-{e}.json"
+        if args.reuse and saved.exists() and folders[e].exists():
+            builds[e] = json.loads(saved.read_text())
+            _log(f"{e}: reusing the index built earlier in {folders[e]}")
+            continue
         if folders[e].exists():
             shutil.rmtree(folders[e])
         builds[e] = spawn("build", e, str(corpus_path), str(folders[e]))
+        saved.write_text(json.dumps(builds[e]))
     table.add(
         "build throughput (docs/s)",
         {e: b["docs"] / b["seconds"] for e, b in builds.items()},
@@ -474,6 +494,12 @@ def benchmark(args, engines: list[str], work: Path) -> dict:
         "build peak RSS over baseline (MB)",
         {e: max(0, b["peak"] - b["rss_before"]) / 1e6 for e, b in builds.items()},
     )
+    if builds["paperbrowse"].get("worker_peak"):
+        table.add(
+            "  peak RSS of one indexing worker (MB)",
+            {"paperbrowse": builds["paperbrowse"]["worker_peak"] / 1e6},
+            ratios=False,
+        )
     opened = {e: ENGINES[e](folders[e]) for e in engines}
     table.add("index size on disk (MB)", {e: opened[e].index_size() / 1e6 for e in engines}, ".2f")
 

@@ -81,7 +81,16 @@ def _run_import(obj: Context, request: SourceRequest, batch_size: int | None = N
     columns = [SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn()]
     columns.append(DownloadColumn() if unit == "bytes" else MofNCompleteColumn())
     columns += [TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+    # The input is read a batch at a time, then the batch is stored and indexed
+    # (most of the time): a 30 s speed window sees either a burst of reading or a
+    # pause, so the time left is estimated over 10 minutes instead.
+    with Progress(
+        *columns,
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+        speed_estimate_period=600,
+    ) as progress:
         task = progress.add_task(f"Importing {request.label}", total=total, counts="")
 
         def advance(position: int) -> None:

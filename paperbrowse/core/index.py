@@ -34,6 +34,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Protocol
 
@@ -53,9 +54,11 @@ from whoosh.support.charset import accent_map
 
 from paperbrowse.core.atomic import write_json_atomic
 from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
+from paperbrowse.core.matching import Postings, match_set, top_scored
 from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results, normalise_title
 from paperbrowse.core.models import papers as _papers
 from paperbrowse.core.query import QueryError, check_query, plain_words
+from paperbrowse.core.writing import open_writer
 
 #: Bump whenever the schema or analysis changes: existing indexes are rebuilt.
 SCHEMA_VERSION = 4
@@ -246,7 +249,7 @@ class PaperSource(Protocol):
 
     def revision(self) -> int: ...
 
-    def stored_count(self) -> int: ...
+    def stored_count(self, since: int = 0) -> int: ...
 
     def stored_papers(self, since: int = 0) -> Iterable[tuple[int, Paper]]: ...
 
@@ -414,7 +417,7 @@ class IndexStore:
             folder.mkdir(parents=True)
             try:
                 ix = whoosh_index.create_in(str(folder), make_schema())
-                writer = ix.writer(limitmb=128)
+                writer = open_writer(ix, len(papers))
                 try:
                     total = len(papers)
                     for pos, paper in enumerate(papers):
@@ -483,18 +486,22 @@ class IndexStore:
             revision = library.revision()
             if revision <= stamp.revision:
                 return 0
-            total = library.stored_count()
+            total = library.stored_count(since=stamp.revision)
             ix = whoosh_index.open_dir(str(folder))
-            writer = ix.writer(limitmb=128)
+            writer = open_writer(ix, total)
             done = 0
             try:
                 base = ix.doc_count_all()
-                for seen, paper in library.stored_papers(since=stamp.revision):
-                    writer.update_document(**_paper_doc(paper, base + done))
-                    revision = max(revision, seen)
-                    done += 1
-                    if progress and done % 250 == 0:
-                        progress(done, total)
+                with ix.searcher() as searcher:  # the state before this writer
+                    for seen, paper in library.stored_papers(since=stamp.revision):
+                        old = searcher.document_number(id=paper.id)
+                        if old is not None:  # replaced: the library holds a newer copy
+                            writer.delete_document(old)
+                        writer.add_document(**_paper_doc(paper, base + done))
+                        revision = max(revision, seen)
+                        done += 1
+                        if progress and done % 250 == 0:
+                            progress(done, total)
             except BaseException:
                 writer.cancel()
                 ix.close()
@@ -649,6 +656,8 @@ class _Tables:
         by_date: live document numbers, newest first (then input order).
         by_upvotes: live document numbers, most upvoted first (then newest).
         rank: ``{sort: position per document number}`` for the two orders.
+        cache: figures of the whole index derived once per state (the facet
+            counts of the unfiltered listing).
     """
 
     key: tuple
@@ -658,15 +667,16 @@ class _Tables:
     by_date: list
     by_upvotes: list
     rank: dict
+    cache: dict = dataclass_field(default_factory=dict, compare=False)
 
     @classmethod
     def read(cls, key: tuple, reader) -> _Tables:
         count = reader.doc_count_all()
-        date = list(reader.column_reader("date")) if count else []
-        pos = list(reader.column_reader("pos")) if count else []
-        upvotes = list(reader.column_reader("upvotes")) if count else []
-        year = list(reader.column_reader("year")) if count else []
-        org = [_text(o) for o in reader.column_reader("org")] if count else []
+        date = _column(reader, "date", 0)
+        pos = _column(reader, "pos", 0)
+        upvotes = _column(reader, "upvotes", 0)
+        year = _column(reader, "year", 0)
+        org = [_text(o) for o in _column(reader, "org", b"")]
         if reader.has_deletions():
             live = [d for d in range(count) if not reader.is_deleted(d)]
         else:
@@ -683,6 +693,25 @@ class _Tables:
 
     def order(self, sort: str) -> list:
         return self.by_date if sort == "date" else self.by_upvotes
+
+
+def _column(reader, name: str, default) -> list:
+    """The values of column ``name`` for every document number of ``reader``.
+
+    Read segment by segment: a segment written without any value for the
+    field (imported papers with no organisation) has no column file, and
+    Whoosh's multi-segment column reader then comes up short.
+    """
+    values: list = []
+    for leaf, _base in reader.leaf_readers():
+        count = leaf.doc_count_all()
+        if leaf.has_column(name):
+            got = list(leaf.column_reader(name))
+            values.extend(got[:count])
+            values.extend([default] * (count - len(got)))
+        else:
+            values.extend([default] * count)
+    return values
 
 
 @dataclass
@@ -985,7 +1014,8 @@ class PaperIndex:
             return None, (Facets() if want_facets else None)
         tables = self._tables_for(searcher)
         everything = isinstance(q, query.Every)
-        matched = tables.live if everything else self._matching(searcher, q, tables)
+        postings = Postings(searcher.reader())
+        matched = tables.live if everything else self._matching(searcher, q, tables, postings)
 
         years, org, ids = filters.years, filters.organisation, None
         if filters.ids is not None:
@@ -1003,7 +1033,10 @@ class PaperIndex:
                 if year_ok(d) and (org is None or org_of[d] == org)
             )
         counts = None
-        if want_facets:
+        unfiltered = years is None and org is None and ids is None
+        if want_facets and everything and unfiltered and "facets" in tables.cache:
+            counts = tables.cache["facets"]  # the whole index's: counted once per state
+        elif want_facets:
             by_year: dict[int, int] = {}
             by_org: dict[str, int] = {}
             for d in matched if ids is None else matched & ids:
@@ -1016,23 +1049,24 @@ class PaperIndex:
                 years=tuple(sorted(by_year.items())),
                 organisations=tuple(sorted(by_org.items(), key=lambda i: (-i[1], i[0].casefold()))),
             )
+            if everything and unfiltered:
+                tables.cache["facets"] = counts
         total = len(chosen)
         wanted = total if limit is None else min(limit, total)
         if sort == "relevance" and not everything:
-            restrict = None if chosen is matched else set(chosen)
-            found = searcher.search(q, limit=wanted or 1, filter=restrict)
-            page = [(hit.docnum, float(hit.score or 0.0)) for hit in found][:wanted]
+            page = top_scored(searcher, q, chosen, wanted, postings) if wanted else []
+            if page is None:  # a query shape top_scored leaves to Whoosh
+                restrict = None if chosen is matched else set(chosen)
+                found = searcher.search(q, limit=wanted or 1, filter=restrict)
+                page = [(hit.docnum, float(hit.score or 0.0)) for hit in found][:wanted]
         else:
             page = [(d, 0.0) for d in self._first_in_order(tables, sort, chosen, wanted)]
         return _Found(total, page), counts
 
     @staticmethod
-    def _matching(searcher, q, tables: _Tables) -> frozenset:
+    def _matching(searcher, q, tables: _Tables, postings: Postings | None = None) -> frozenset:
         """Document numbers matching ``q`` (deleted ones left out)."""
-        found = frozenset(searcher.docs_for_query(q))
-        if len(found) and len(tables.live) != len(tables.year):
-            found &= tables.live
-        return found
+        return frozenset(match_set(searcher, q, tables.live, postings))
 
     @staticmethod
     def _first_in_order(tables: _Tables, sort: str, chosen, wanted: int) -> list:

@@ -642,10 +642,13 @@ class Library:
             row = db.execute("SELECT paper FROM papers WHERE paper_id = ?", (paper_id,)).fetchone()
         return Paper.from_dict(json.loads(row[0])) if row else None
 
-    def stored_count(self) -> int:
-        """Number of stored papers."""
+    def stored_count(self, since: int = 0) -> int:
+        """Number of stored papers; with ``since``, of those written after that
+        library revision (what :meth:`stored_papers` with ``since`` yields)."""
         with self._connect() as db:
-            return db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+            return db.execute(
+                "SELECT COUNT(*) FROM papers WHERE revision > ?", (since,)
+            ).fetchone()[0]
 
     def revision(self) -> int:
         """The library revision: 0 for a new library, +1 per :meth:`store_papers` that changed rows.

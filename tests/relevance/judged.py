@@ -280,9 +280,7 @@ def evaluate(index: PaperIndex, queries: Sequence[JudgedQuery]) -> Report:
     outcomes = []
     for q in queries:
         try:
-            results = index.search(
-                q.text, sort="relevance", limit=DIAGNOSTIC_DEPTH, forgiving=True
-            )
+            results = index.search(q.text, sort="relevance", limit=DIAGNOSTIC_DEPTH, forgiving=True)
         except QueryError as exc:
             outcomes.append(
                 QueryOutcome(q, dict.fromkeys(q.relevant), 0, (), error=str(exc) or "query error")

@@ -290,9 +290,7 @@ def test_kill_9_during_an_import_leaves_library_and_index_consistent(
     assert indexed_ids(locations, corpus, library) == bundled | stored
 
 
-def test_an_open_index_follows_imports_and_rebuilds_by_other_processes(
-    locations, corpus, library
-):
+def test_an_open_index_follows_imports_and_rebuilds_by_other_processes(locations, corpus, library):
     """An app keeps its PaperIndex open while `paperbrowse add` or `index --rebuild` run."""
     app_index = open_index(locations, corpus, library=library).index
     base = app_index.doc_count()

@@ -1,0 +1,248 @@
+"""The set of documents a query matches, unscored, with set operations in C.
+
+A search needs every matching document once, unscored, for the total, the
+filters and the facet counts. Whoosh's ``Searcher.docs_for_query`` walks the
+query's matcher tree one posting at a time in Python: a union of four field
+postings for a one-word query means several method calls per posting. Here a
+term's postings are decoded a block at a time (Whoosh stores a block of up to
+128 document numbers as a pickled array of deltas; ``itertools.accumulate``
+undoes the deltas in C) and the query tree becomes operations on Python sets
+(union, intersection, difference, also in C). Phrases and any query kind not
+listed in :func:`match_set` are left to Whoosh's matcher, for that part of the
+tree only.
+"""
+
+from __future__ import annotations
+
+import heapq
+import operator
+from itertools import accumulate
+
+from whoosh import query
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.query.ranges import NumericRange
+from whoosh.query.terms import MultiTerm
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25F
+
+from paperbrowse.core.codec import BYTE_TO_LENGTH
+
+
+class Postings:
+    """Decoded postings of the terms of one search, each decoded once.
+
+    ``docs(field, text)`` gives the document numbers (over every segment of
+    ``reader``, deleted ones included) whose ``field`` holds the term;
+    ``weights(field, text)`` the term frequency of each, in the same order.
+    """
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self._seen: dict[tuple, tuple[list[int], list[float]]] = {}
+
+    def docs(self, fieldname: str, text) -> list[int]:
+        return self._get(fieldname, text)[0]
+
+    def weights(self, fieldname: str, text) -> list[float]:
+        return self._get(fieldname, text)[1]
+
+    def _get(self, fieldname: str, text) -> tuple[list[int], list[float]]:
+        key = (fieldname, text)
+        got = self._seen.get(key)
+        if got is None:
+            got = self._seen[key] = _decode(self.reader, fieldname, text)
+        return got
+
+
+def _decode(reader, fieldname: str, text) -> tuple[list[int], list[float]]:
+    ids: list[int] = []
+    weights: list[float] = []
+    for leaf, base in reader.leaf_readers():
+        try:
+            m = leaf.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        if not isinstance(m, W3LeafMatcher):  # another codec: the generic way
+            while m.is_active():
+                ids.append(m.id() + base)
+                weights.append(m.weight())
+                m.next()
+            continue
+        while m.is_active():  # one posting block per turn
+            if m._data is None:
+                m._read_data()
+            block = accumulate(m._data[0], initial=base)
+            next(block)  # the base itself
+            ids.extend(block)
+            w = m._data[1]
+            if w is None or isinstance(w, float):  # every weight 1.0 / the same
+                weights.extend([1.0 if w is None else w] * m._blocklength)
+            else:
+                weights.extend(w)
+            m._next_block()
+    return ids, weights
+
+
+def term_docs(reader, fieldname: str, text) -> list[int]:
+    """Document numbers (deleted ones included) whose ``fieldname`` holds the
+    term ``text`` (str, or bytes as stored), over every segment of ``reader``.
+
+    Whoosh keeps a block of up to 128 postings as a pickled tuple of delta-
+    encoded document numbers, weights and values (positions); a block is
+    unpickled whole and its deltas undone with ``itertools.accumulate``.
+    """
+    return _decode(reader, fieldname, text)[0]
+
+
+def match_set(searcher, q: query.Query, live, postings: Postings | None = None) -> set[int]:
+    """Every document number matching ``q`` (a Whoosh query), as a set.
+
+    Args:
+        searcher: a Whoosh ``Searcher``.
+        q: the parsed query.
+        live: the documents not deleted (a set); the result holds no others.
+        postings: decoded postings to reuse (and fill) across calls for the
+            same search.
+
+    Scores are not computed; boosts are irrelevant here. Term, And, Or,
+    AndNot, AndMaybe, Require, Not, DisjunctionMax, Every, NullQuery,
+    numeric ranges and every multi-term query (prefix, wildcard, fuzzy,
+    variations, term range) are set operations; anything else (phrases,
+    spans) is Whoosh's ``docs_for_query`` on that subquery.
+    """
+    postings = postings or Postings(searcher.reader())
+    found = _eval(searcher, postings, q, live)
+    return found & live if len(found) else found
+
+
+def _eval(searcher, postings: Postings, q, live) -> set[int]:
+    reader = postings.reader
+    if isinstance(q, query.Term):
+        return set(postings.docs(q.fieldname, q.text))
+    if isinstance(q, query.Every):
+        return set(live)
+    if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
+        return set()
+    if isinstance(q, query.Not):
+        return set(live) - _eval(searcher, postings, q.query, live)
+    if isinstance(q, query.And):
+        positive = [c for c in q.subqueries if not isinstance(c, query.Not)]
+        negative = [c.query for c in q.subqueries if isinstance(c, query.Not)]
+        if positive:
+            sets = sorted((_eval(searcher, postings, c, live) for c in positive), key=len)
+            found = sets[0].intersection(*sets[1:])
+        else:
+            found = set(live)
+        for c in negative:
+            if not found:
+                break
+            found -= _eval(searcher, postings, c, live)
+        return found
+    if isinstance(q, (query.Or, query.DisjunctionMax)) and not getattr(q, "minmatch", 0):
+        found: set[int] = set()
+        for c in q.subqueries:
+            found |= _eval(searcher, postings, c, live)
+        return found
+    if isinstance(q, query.AndNot):
+        return _eval(searcher, postings, q.a, live) - _eval(searcher, postings, q.b, live)
+    if isinstance(q, query.AndMaybe):
+        return _eval(searcher, postings, q.a, live)
+    if isinstance(q, query.Require):
+        return _eval(searcher, postings, q.a, live) & _eval(searcher, postings, q.b, live)
+    if isinstance(q, NumericRange):
+        return _eval(searcher, postings, q._compile_query(reader), live)
+    if isinstance(q, MultiTerm):
+        field = q.field()
+        if field not in reader.schema:
+            return set()
+        found = set()
+        for btext in q._btexts(reader):
+            found.update(postings.docs(field, btext))
+        return found
+    return set(searcher.docs_for_query(q))
+
+
+def _scored_leaves(q, boost: float = 1.0) -> list[tuple[str, object, float]] | None:
+    """The ``(field, text, boost)`` of every term of a tree of Term, And and
+    Or (sums, as Whoosh scores them), boosts multiplied down the tree; ``None``
+    for any other shape."""
+    boost *= q.boost
+    if isinstance(q, query.Term):
+        return [(q.fieldname, q.text, boost)]
+    plain_or = isinstance(q, query.Or) and not q.minmatch and q.scale is None
+    if (isinstance(q, query.And) or plain_or) and type(q) in (query.And, query.Or):
+        leaves = []
+        for c in q.subqueries:
+            got = _scored_leaves(c, boost)
+            if got is None:
+                return None
+            leaves.extend(got)
+        return leaves
+    return None
+
+
+def top_scored(
+    searcher, q: query.Query, candidates, k: int, postings: Postings
+) -> list[tuple[int, float]] | None:
+    """The ``k`` best of ``candidates`` for ``q`` by Whoosh's BM25F, best first.
+
+    For a query of terms joined by AND and OR (what the search bar's words
+    parse to) a matching document's Whoosh score is the sum, over the terms it
+    holds, of ``boost × bm25(idf, tf, field length)``; that sum is computed
+    here from the decoded postings, in one pass over each term's postings,
+    instead of Whoosh's matcher tree (several Python calls per posting).
+    Ties go to the lower document number, as in Whoosh.
+
+    Args:
+        searcher: a Whoosh ``Searcher`` using BM25F (Whoosh's default).
+        q: the parsed query.
+        candidates: the document numbers that match ``q`` and pass the filters
+            (a set); only these are scored.
+        k: how many to return.
+        postings: the search's decoded postings.
+
+    Returns:
+        ``[(docnum, score), ...]``, or ``None`` when the query has another
+        shape or a segment was written without
+        :class:`~paperbrowse.core.codec.PaperCodec` (the caller then asks Whoosh).
+    """
+    weighting = searcher.weighting
+    if not isinstance(weighting, BM25F) or weighting._field_B or k <= 0:
+        return None
+    leaves = _scored_leaves(q)
+    if leaves is None:
+        return None
+    reader = postings.reader
+    lengths: dict[str, bytes] = {}
+    for field, _, _ in leaves:
+        if field not in lengths:
+            parts = []
+            for leaf, _base in reader.leaf_readers():
+                perdoc = getattr(leaf, "_perdoc", None)
+                if not hasattr(perdoc, "length_bytes"):
+                    return None
+                raw = perdoc.length_bytes(field)
+                # no length column: no document of the segment has the field
+                parts.append(bytes(leaf.doc_count_all()) if raw is None else raw)
+            lengths[field] = b"".join(parts)
+    B, K1 = weighting.B, weighting.K1
+    scores: dict[int, float] = {}
+    get = scores.get
+    table = BYTE_TO_LENGTH
+    for field, text, boost in leaves:
+        ids = postings.docs(field, text)
+        if not ids:
+            continue
+        weights = postings.weights(field, text)
+        idf = searcher.idf(field, text)
+        avgfl = searcher.avg_field_length(field) or 1
+        fl = lengths[field]
+        k1b = K1 * (1 - B)
+        per = K1 * B / avgfl
+        top = idf * (K1 + 1)
+        for d, tf in zip(ids, weights, strict=True):
+            if d in candidates:
+                scores[d] = get(d, 0.0) + boost * (top * tf / (tf + k1b + per * table[fl[d]]))
+    # (score, -docnum) pairs compare in C: highest score, then lowest docnum
+    best = heapq.nlargest(k, zip(scores.values(), map(operator.neg, scores), strict=True))
+    return [(-negative, score) for score, negative in best]

@@ -1,0 +1,257 @@
+"""Index writers: one process for small jobs, several for large ones.
+
+Whoosh analyses and writes postings in pure Python, one core at a time. For a
+large build or import, :func:`open_writer` returns a :class:`ParallelWriter`:
+worker processes each analyse a share of the documents and write a segment of
+their own, and the parent adds those segments to the index in one commit of
+the table of contents, as Whoosh's own ``MpWriter`` with ``multisegment=True``
+does. Whoosh's ``MpWriter`` is not used itself: its ``cancel`` leaves the
+workers waiting forever (the parent never exits), a killed parent leaves them
+behind, and it uses the platform's default start method (``fork`` from a
+threaded app). Here the workers are forked from a process with one thread and
+started from a ``forkserver`` otherwise (the app, which has threads; the
+program's main module must then be import-safe, as the ``paperbrowse``
+command is), stop when cancelled, and exit by themselves when the parent
+process dies.
+
+Memory: each worker keeps at most ``limitmb`` megabytes of postings in memory
+before it spills a sorted run to disk (Whoosh's ``PostingPool``), and the
+parent holds at most ``2 × procs`` batches of :data:`BATCH` documents in
+flight, so a build's memory does not grow with the number of documents.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import threading
+
+from whoosh import index as whoosh_index
+from whoosh.writing import IndexingError, SegmentWriter
+
+from paperbrowse.core.codec import PaperCodec
+
+#: Writes of at least this many documents use worker processes (below it,
+#: starting the workers costs more than they save).
+PARALLEL_FROM = 5_000
+#: Documents sent to a worker at a time.
+BATCH = 200
+#: Megabytes of postings a writer keeps in memory before spilling to disk.
+LIMIT_MB = 128
+#: Seconds a worker waits for a batch before checking that its parent lives.
+_POLL = 1.0
+#: Seconds the parent waits for a worker's segment after its last batch.
+_FINISH_TIMEOUT = 3600.0
+
+
+def worker_count() -> int:
+    """Worker processes a parallel write uses: one per core, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def open_writer(ix, docs: int):
+    """A writer for adding about ``docs`` documents to the Whoosh index ``ix``.
+
+    Returns Whoosh's ``SegmentWriter`` (one process) below
+    :data:`PARALLEL_FROM` documents or on one core, else a
+    :class:`ParallelWriter`. Both hold the index's write lock, write with
+    :class:`~paperbrowse.core.codec.PaperCodec` and offer ``add_document``,
+    ``delete_document``, ``commit`` and ``cancel``.
+
+    Raises:
+        whoosh.index.LockError: another writer holds the index's lock.
+    """
+    procs = worker_count()
+    if docs >= PARALLEL_FROM and procs > 1:
+        return ParallelWriter(ix, procs=procs)
+    return ix.writer(limitmb=LIMIT_MB, codec=PaperCodec())
+
+
+def _context():
+    """``fork`` from a process with one thread (fast; nothing re-imported), else
+    ``forkserver`` (forking a threaded process, such as the app, can copy a lock
+    another thread holds), else ``spawn``."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _parent_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's (the pid was reused)
+        return False
+    return True
+
+
+def _work(folder: str, indexname: str, jobs, results, parent: int) -> None:
+    """A worker process: add the documents of each batch taken from ``jobs``
+    to a segment of its own; on ``None``, write the segment and put it on
+    ``results`` (an exception is put there instead if anything fails)."""
+    try:
+        ix = whoosh_index.open_dir(folder, indexname=indexname)
+        writer = SegmentWriter(ix, _lk=False, limitmb=LIMIT_MB, codec=PaperCodec())
+        while True:
+            try:
+                batch = jobs.get(timeout=_POLL)
+            except queue.Empty:
+                if not _parent_alive(parent):
+                    os._exit(1)  # the parent was killed: its generation is abandoned
+                continue
+            if batch is None:
+                break
+            for fields in batch:
+                writer.add_document(**fields)
+        segment = writer._finalize_segment() if writer._added else None
+        if segment is None:
+            writer._close_segment()
+        results.put(("segment", segment))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        results.put(("error", exc))
+
+
+class ParallelWriter:
+    """Adds documents to a Whoosh index with ``procs`` worker processes.
+
+    The parent keeps a Whoosh ``SegmentWriter`` for the index's lock, for
+    deletions (``delete_document`` applies to the segments that existed when
+    the writer opened) and for the commit; added documents go, in batches of
+    :data:`BATCH`, to the workers, each of which writes one new segment.
+
+    Args:
+        ix: an open Whoosh ``FileIndex``.
+        procs: worker processes (2 or more).
+
+    Raises:
+        whoosh.index.LockError: another writer holds the index's lock.
+    """
+
+    def __init__(self, ix, procs: int) -> None:
+        self._writer = ix.writer(limitmb=LIMIT_MB, codec=PaperCodec())
+        ctx = _context()
+        self._jobs = ctx.Queue(2 * procs)
+        self._results = ctx.Queue()
+        self._buffer: list[dict] = []
+        self._workers = [
+            ctx.Process(
+                target=_work,
+                args=(ix.storage.folder, ix.indexname, self._jobs, self._results, os.getpid()),
+                daemon=True,
+                name=f"paperbrowse-index-{n}",
+            )
+            for n in range(procs)
+        ]
+        try:
+            for worker in self._workers:
+                worker.start()
+        except BaseException:
+            self.cancel()
+            raise
+        self.is_closed = False
+
+    def add_document(self, **fields) -> None:
+        """Queue one document (Whoosh field values, as for ``SegmentWriter``)."""
+        self._buffer.append(fields)
+        if len(self._buffer) >= BATCH:
+            self._send()
+
+    def delete_document(self, docnum: int, delete: bool = True) -> None:
+        """Delete a document of the index as it was when the writer opened."""
+        self._writer.delete_document(docnum, delete)
+
+    def _send(self) -> None:
+        batch, self._buffer = self._buffer, []
+        while True:
+            try:
+                self._jobs.put(batch, timeout=_POLL)
+                return
+            except queue.Full:
+                self._check_workers()
+
+    def _check_workers(self) -> None:
+        """Raise if a worker failed: killed (non-zero exit code) or, while
+        batches still wait to be sent, every worker gone (a worker that fails
+        puts its exception on the result queue and ends)."""
+        failed = [w for w in self._workers if w.exitcode not in (None, 0)]
+        if failed:
+            raise IndexingError(f"an indexing process stopped (exit code {failed[0].exitcode})")
+        if all(w.exitcode is not None for w in self._workers):
+            try:
+                kind, value = self._results.get(timeout=_POLL)
+            except queue.Empty:
+                kind, value = None, None
+            if kind == "error":
+                raise value
+            raise IndexingError("the indexing processes stopped before the last batch")
+
+    def commit(self) -> None:
+        """Wait for the workers' segments and make them part of the index,
+        with Whoosh's merge policy applied to the segments already there.
+
+        Raises:
+            OSError: a worker could not write its segment (a full disk); the
+                index is left as it was.
+            IndexingError: a worker stopped without a segment.
+        """
+        if self._buffer:
+            self._send()
+        for _ in self._workers:
+            self._jobs.put(None)
+        segments = []
+        try:
+            for _ in self._workers:
+                kind, value = self._next_result()
+                if kind == "error":
+                    raise value
+                if value is not None:
+                    segments.append(value)
+            for worker in self._workers:
+                worker.join()
+            writer = self._writer
+            final = writer._merge_segments(None, None, None)
+            if writer._added:  # the merge policy merged small segments in this writer
+                final.append(writer._finalize_segment())
+            else:
+                writer._close_segment()
+            writer._commit_toc(final + segments)
+            writer._finish()
+        except BaseException:
+            self.cancel()
+            raise
+        self.is_closed = True
+
+    def _next_result(self):
+        """The next worker's ``(kind, value)``; a worker that ended normally
+        has put its result before it ended, so only a killed one is an error."""
+        waited = 0.0
+        while True:
+            try:
+                return self._results.get(timeout=_POLL)
+            except queue.Empty:
+                waited += _POLL
+                failed = [w for w in self._workers if w.exitcode not in (None, 0)]
+                if failed:
+                    raise IndexingError(
+                        f"an indexing process stopped (exit code {failed[0].exitcode})"
+                    ) from None
+                if waited > _FINISH_TIMEOUT:
+                    raise IndexingError("the indexing processes did not finish") from None
+
+    def cancel(self) -> None:
+        """Stop the workers and release the index unchanged (their partial
+        segment files are removed with the unfinished generation, or by
+        Whoosh's clean-up at the next commit)."""
+        for worker in getattr(self, "_workers", []):
+            if worker.is_alive():
+                worker.terminate()
+        for worker in getattr(self, "_workers", []):
+            if worker.pid is not None:
+                worker.join(timeout=10)
+        writer = getattr(self, "_writer", None)
+        if writer is not None and not writer.is_closed:
+            writer.cancel()
+        self.is_closed = True

@@ -1,0 +1,191 @@
+"""The parallel index writer: same index as one process, clean cancel, no
+orphaned workers, imports that replace papers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from paperbrowse.core import writing
+from paperbrowse.core.codec import PaperCodec
+from paperbrowse.core.index import BuildCancelled, IndexStore, PaperIndex
+from paperbrowse.core.library import Library
+from paperbrowse.core.sources.captures import bundled_corpus_dir, corpus_files, load_captures
+
+QUERIES = ["diffusion", "latent diffusion", '"language model"', "video~", "year:2024", ""]
+
+
+@pytest.fixture(scope="module")
+def papers():
+    return load_captures(corpus_files(bundled_corpus_dir())).papers
+
+
+@pytest.fixture
+def parallel(monkeypatch):
+    """Make every write parallel, whatever its size."""
+    monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writing, "BATCH", 16)
+
+
+def answers(index: PaperIndex) -> dict[str, tuple]:
+    out = {}
+    for text in QUERIES:
+        results = index.search(text, limit=None, facets=True)
+        out[text] = (results.total, {h.paper.id for h in results.hits}, results.facets)
+    return out
+
+
+def segments(index: PaperIndex) -> int:
+    return len(index._ix._segments())
+
+
+def test_a_parallel_build_finds_what_one_process_finds(tmp_path: Path, papers, monkeypatch):
+    single = IndexStore(tmp_path / "single").build(papers, "c")
+    assert segments(single) == 1
+    monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writing, "BATCH", 16)
+    many = IndexStore(tmp_path / "many").build(papers, "c")
+    assert segments(many) == writing.worker_count() >= 2
+    assert many.doc_count() == single.doc_count() == len(papers)
+    assert answers(many) == answers(single)
+    # relevance is the same too: BM25F statistics are index-wide
+    for text in ("latent diffusion", "video generation"):
+        first = [h.paper.id for h in single.search(text, limit=5).hits]
+        assert [h.paper.id for h in many.search(text, limit=5).hits] == first
+    assert not multiprocessing.active_children()
+
+
+def test_segments_are_written_and_read_with_the_paper_codec(tmp_path: Path, papers, parallel):
+    index = IndexStore(tmp_path).build(papers, "c")
+    assert all(isinstance(s.codec(), PaperCodec) for s in index._ix._segments())
+    with index._ix.searcher() as searcher:
+        reader = searcher.reader()
+        leaf, base = next(iter(reader.leaf_readers()))
+        lengths = leaf._perdoc.length_bytes("title")
+        assert len(lengths) == leaf.doc_count_all()
+        assert leaf.doc_field_length(0, "title") > 0
+
+
+def test_a_build_from_a_threaded_process_uses_the_forkserver(tmp_path: Path, papers, parallel):
+    """The app builds in a worker thread: forking it could copy a held lock."""
+    started = threading.Event()
+    stop = threading.Event()
+    other = threading.Thread(target=lambda: (started.set(), stop.wait()), daemon=True)
+    other.start()
+    started.wait()
+    try:
+        assert writing._context().get_start_method() in ("forkserver", "spawn")
+        with ThreadPoolExecutor(1) as pool:
+            index = pool.submit(IndexStore(tmp_path).build, papers, "c").result(timeout=300)
+    finally:
+        stop.set()
+    assert index.doc_count() == len(papers) and segments(index) >= 2
+
+
+def test_cancelling_a_parallel_build_stops_its_workers(tmp_path: Path, papers, parallel):
+    store = IndexStore(tmp_path)
+    live = store.build(papers[:50], "old")
+    calls = iter(range(10**6))
+    with pytest.raises(BuildCancelled):
+        store.build(papers, "new", is_cancelled=lambda: next(calls) > 200)
+    assert not multiprocessing.active_children()
+    assert [p.name for p in tmp_path.glob("gen-*")] == [store.read_current()[0].name]
+    assert store.open().doc_count() == live.doc_count() == 50
+
+
+def test_a_parallel_catch_up_adds_and_replaces(tmp_path: Path, papers, parallel):
+    store = IndexStore(tmp_path / "index")
+    store.build(papers[:100], "c")
+    library = Library(tmp_path / "library.db")
+    library.store_papers(papers[100:200])
+    assert store.catch_up(library) == 100
+    index = store.open()
+    assert index.doc_count() == 200
+    renamed = [replace(p, title=f"Quasar spectroscopy {n}") for n, p in enumerate(papers[150:170])]
+    library.store_papers(renamed)
+    assert store.catch_up(library) == 20
+    index = store.open()
+    assert index.doc_count() == 200  # replaced, not added twice
+    found = index.search("quasar spectroscopy", limit=None)
+    assert {h.paper.id for h in found.hits} == {p.id for p in renamed}
+    assert not multiprocessing.active_children()
+
+
+WORKER_SCRIPT = """
+import sys, time
+from paperbrowse.core import writing
+from whoosh import index
+from paperbrowse.core.index import make_schema
+ix = index.create_in(sys.argv[1], make_schema())
+writer = writing.ParallelWriter(ix, procs=2)
+writer.add_document(id="a", title="first")
+print(" ".join(str(w.pid) for w in writer._workers), flush=True)
+time.sleep(600)
+"""
+
+
+def test_workers_exit_when_their_parent_is_killed(tmp_path: Path):
+    parent = subprocess.Popen(
+        [sys.executable, "-c", WORKER_SCRIPT, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(p) for p in pids)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in pids)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is gone for our purpose (its parent died; init reaps it)
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_papers_without_an_organisation_in_a_segment_of_their_own(tmp_path: Path, papers):
+    """A segment with no organisation at all has no column file for it: the
+    facets and the listing must still cover every paper (they crashed)."""
+    store = IndexStore(tmp_path / "index")
+    store.build(papers, "c")
+    library = Library(tmp_path / "library.db")
+    bare = [
+        replace(
+            p, id=f"bare-{n}", title=f"Quasar spectroscopy {n}", organisation=None, org_handle=None
+        )
+        for n, p in enumerate(papers[:30])
+    ]
+    library.store_papers(bare)
+    store.catch_up(library)
+    index = store.open()
+    assert segments(index) >= 2
+    listing = index.search("", limit=None, facets=True)
+    assert listing.total == len(papers) + 30
+    orgs = dict(listing.facets.organisations)
+    assert sum(orgs.values()) == sum(1 for p in papers if p.organisation)
+    quasars = index.search("quasar", limit=None, facets=True)
+    assert quasars.total == 30 and quasars.facets.organisations == ()
