@@ -189,3 +189,22 @@ def test_papers_without_an_organisation_in_a_segment_of_their_own(tmp_path: Path
     assert sum(orgs.values()) == sum(1 for p in papers if p.organisation)
     quasars = index.search("quasar", limit=None, facets=True)
     assert quasars.total == 30 and quasars.facets.organisations == ()
+
+
+def test_small_segments_are_merged_and_large_ones_left_alone(tmp_path: Path, papers, monkeypatch):
+    """Whoosh's own policy re-indexed large segments in the importing process
+    (a million-paper import stalled at 110,000)."""
+    monkeypatch.setattr(writing, "SMALL_SEGMENT", 50)
+    store = IndexStore(tmp_path / "index")
+    store.build(papers[:200], "c")
+    library = Library(tmp_path / "library.db")
+    counts = []
+    for n in range(12):
+        library.store_papers(papers[200 + 5 * n : 205 + 5 * n])
+        store.catch_up(library)
+        counts.append(segments(store.open()))
+    assert max(counts) <= 1 + writing.MAX_SMALL + 1 and counts[-1] < counts[writing.MAX_SMALL]
+    index = store.open()
+    assert index.doc_count() == 260
+    assert 200 in [s.doc_count_all() for s in index._ix._segments()]  # never rewritten
+    assert index.search("", limit=None).total == 260
