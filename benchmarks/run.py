@@ -404,6 +404,9 @@ def main() -> None:
         "--engines", default=None, help="comma-separated subset of paperbrowse,fts5,tantivy"
     )
     parser.add_argument("--no-app", action="store_true", help="skip the app figures")
+    parser.add_argument(
+        "--no-similar", action="store_true", help="skip similar papers (seconds each at 100k)"
+    )
     args = parser.parse_args()
 
     engines = available()
@@ -523,14 +526,15 @@ def benchmark(args, engines: list[str], work: Path) -> dict:
                     {e: percentile(t, p) for e, t in times.items()},
                     target=TARGET_MS if app and p == 95 else None,
                 )
-    rng = random.Random(args.seed * 31 + 5)
-    ids = [p.id for p in rng.sample(sample, min(len(sample), args.queries + 3))]
-    times = {
-        e: time_calls([lambda i=i, e=e: opened[e].similar(i) for i in ids], warmup=3)
-        for e in engines
-    }
-    for p in (50, 95):
-        table.add(f"similar papers p{p} (ms)", {e: percentile(t, p) for e, t in times.items()})
+    if not args.no_similar:
+        rng = random.Random(args.seed * 31 + 5)
+        ids = [p.id for p in rng.sample(sample, min(len(sample), args.queries + 3))]
+        times = {
+            e: time_calls([lambda i=i, e=e: opened[e].similar(i) for i in ids], warmup=3)
+            for e in engines
+        }
+        for p in (50, 95):
+            table.add(f"similar papers p{p} (ms)", {e: percentile(t, p) for e, t in times.items()})
 
     # ------------------------------------------------------------- start-up
     if not args.no_app:
