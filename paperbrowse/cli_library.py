@@ -11,7 +11,9 @@ error, an unknown paper or list, or a source that cannot be reached.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -104,6 +106,13 @@ def _run_import(obj: Context, request: SourceRequest, batch_size: int | None = N
         def waiting() -> None:
             err.print("Another import is running in this data directory; waiting for it…")
 
+        interrupted = threading.Event()
+
+        def on_sigint(signum, frame) -> None:
+            interrupted.set()  # seen even if the KeyboardInterrupt gets lost
+            signal.default_int_handler(signum, frame)
+
+        previous_handler = signal.signal(signal.SIGINT, on_sigint)
         try:
             summary = import_records(
                 request.records(advance),
@@ -113,6 +122,7 @@ def _run_import(obj: Context, request: SourceRequest, batch_size: int | None = N
                 batch_size=batch_size or BATCH_SIZE,
                 progress=report,
                 on_wait=waiting,
+                interrupted=interrupted.is_set,
             )
         except SourceUnavailable as exc:
             progress.stop()
@@ -132,6 +142,8 @@ def _run_import(obj: Context, request: SourceRequest, batch_size: int | None = N
         except OSError as exc:
             progress.stop()
             raise click.ClickException(f"cannot write {obj.locations.data_dir}: {exc}") from exc
+        finally:
+            signal.signal(signal.SIGINT, previous_handler)
     for error in summary.errors[:ERRORS_SHOWN]:
         click.echo(f"error: {error}", err=True)
     if len(summary.errors) > ERRORS_SHOWN:

@@ -177,6 +177,7 @@ def import_records(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportSummary], None] | None = None,
     on_wait: Callable[[], None] | None = None,
+    interrupted: Callable[[], bool] | None = None,
 ) -> ImportSummary:
     """Import a record stream into the library and the index.
 
@@ -191,6 +192,11 @@ def import_records(
         progress: called with the running summary after every record that is
             a multiple of 100 and after every batch.
         on_wait: see :func:`import_lock`.
+        interrupted: polled after every record; true stops the import as
+            Ctrl-C does. The CLI passes "a SIGINT arrived": Python drops a
+            ``KeyboardInterrupt`` raised while a generator is being finalised
+            ("Exception ignored in …", which Whoosh's writer does at commit),
+            and the import would otherwise carry on.
 
     Returns:
         The counts; :attr:`ImportSummary.errors` lists the bad records.
@@ -240,6 +246,8 @@ def import_records(
                             continue
                     if progress and summary.read % 100 == 0:
                         progress(summary)
+                    if interrupted and interrupted():
+                        raise KeyboardInterrupt
                 flush(lookup)
         except KeyboardInterrupt as exc:
             done = stored[0]

@@ -347,3 +347,19 @@ def test_an_open_index_never_lists_a_replaced_paper_twice(locations, corpus, lib
     assert summary.updated >= 1  # a bundled paper was replaced by its merged record
     ids = [h.paper.id for h in app_index.search("", limit=None).hits]
     assert len(ids) == len(set(ids))
+
+
+def test_an_interrupt_seen_only_as_a_flag_still_stops_the_import(locations, corpus, library):
+    """Python drops a KeyboardInterrupt raised while a generator is finalised;
+    the CLI's SIGINT flag stops the import anyway."""
+    flag = {"set": False}
+
+    def records():
+        for n in range(40):
+            if n == 25:
+                flag["set"] = True  # the signal arrived; its exception was lost
+            yield paper(n)
+
+    with pytest.raises(ImportInterrupted) as stop:
+        run(records(), locations, corpus, library, batch_size=10, interrupted=lambda: flag["set"])
+    assert stop.value.summary.committed == 20 and library.stored_count() == 20
