@@ -55,6 +55,9 @@ class Postings:
 
 
 def _decode(reader, fieldname: str, text) -> tuple[list[int], list[float]]:
+    """Whoosh keeps a block of up to 128 postings as a pickled tuple of delta-
+    encoded document numbers, weights and values (positions); a block is
+    unpickled whole and its deltas undone with ``itertools.accumulate``."""
     ids: list[int] = []
     weights: list[float] = []
     for leaf, base in reader.leaf_readers():
@@ -81,17 +84,6 @@ def _decode(reader, fieldname: str, text) -> tuple[list[int], list[float]]:
                 weights.extend(w)
             m._next_block()
     return ids, weights
-
-
-def term_docs(reader, fieldname: str, text) -> list[int]:
-    """Document numbers (deleted ones included) whose ``fieldname`` holds the
-    term ``text`` (str, or bytes as stored), over every segment of ``reader``.
-
-    Whoosh keeps a block of up to 128 postings as a pickled tuple of delta-
-    encoded document numbers, weights and values (positions); a block is
-    unpickled whole and its deltas undone with ``itertools.accumulate``.
-    """
-    return _decode(reader, fieldname, text)[0]
 
 
 def match_set(searcher, q: query.Query, live, postings: Postings | None = None) -> set[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from paperbrowse.core.index import PaperIndex
-from paperbrowse.core.matching import Postings, match_set, term_docs, top_scored
+from paperbrowse.core.matching import Postings, match_set, top_scored
 
 QUERIES = [
     "diffusion",
@@ -48,14 +48,14 @@ def test_deleted_documents_are_left_out(index: PaperIndex) -> None:
         assert match_set(searcher, q, live) == everything - set(sorted(everything)[:5])
 
 
-def test_term_docs_decodes_every_block(index: PaperIndex) -> None:
+def test_postings_decode_every_block(index: PaperIndex) -> None:
     with index._searcher() as searcher:
         reader = searcher.reader()
         for field, text in [("abstract", "model"), ("title", "diffus"), ("spell", "the")]:
             expected = list(reader.postings(field, text).all_ids())
             assert len(expected) > 128 or field == "title"  # several blocks
-            assert term_docs(reader, field, text) == expected
-        assert term_docs(reader, "abstract", "zzzznotaword") == []
+            assert Postings(reader).docs(field, text) == expected
+        assert Postings(reader).docs("abstract", "zzzznotaword") == []
 
 
 SCORED = ["diffusion", "latent diffusion", "latent OR video", "title:agent", "video generation"]
