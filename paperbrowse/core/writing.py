@@ -246,6 +246,8 @@ class ParallelWriter:
                     segments.append(value)
             for worker in self._workers:
                 worker.join()
+            self._jobs.close()
+            self._results.close()
             writer = self._writer
             final = writer._merge_segments(merge_small, None, None)
             if writer._added:  # the merge policy merged small segments in this writer
@@ -286,6 +288,13 @@ class ParallelWriter:
         for worker in getattr(self, "_workers", []):
             if worker.pid is not None:
                 worker.join(timeout=10)
+        for channel in (getattr(self, "_jobs", None), getattr(self, "_results", None)):
+            if channel is not None:
+                # Batches no worker will read: without this, the queue's feeder
+                # thread, blocked on a full pipe, is joined at interpreter exit
+                # and the process never ends (CI hung after the tests passed).
+                channel.cancel_join_thread()
+                channel.close()
         writer = getattr(self, "_writer", None)
         if writer is not None and not writer.is_closed:
             writer.cancel()

@@ -121,6 +121,34 @@ def test_a_parallel_catch_up_adds_and_replaces(tmp_path: Path, papers, parallel)
     assert not multiprocessing.active_children()
 
 
+CANCEL_SCRIPT = """
+import sys, time
+from paperbrowse.core import writing
+from whoosh import index
+from paperbrowse.core.index import make_schema
+writing._work = lambda *args: time.sleep(600)  # workers that never read a batch
+ix = index.create_in(sys.argv[1], make_schema())
+writer = writing.ParallelWriter(ix, procs=2)
+for n in range(writing.BATCH):
+    writer.add_document(id=str(n), title="word " * 2000)  # > a pipe's 64 KiB per batch
+time.sleep(1)  # the queue's feeder thread is now blocked on the full pipe
+writer.cancel()
+print("cancelled", flush=True)
+"""
+
+
+def test_the_process_ends_after_cancelling_with_batches_unread(tmp_path: Path):
+    # A multiprocessing queue joins its feeder thread at interpreter exit; with
+    # a batch stuck in a full pipe that join never returned, so a cancelled
+    # import (and CI's test run) never ended.
+    done = subprocess.run(
+        [sys.executable, "-c", CANCEL_SCRIPT, str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.stdout.strip() == "cancelled", done.stderr
+    assert done.returncode == 0, done.stderr
+
+
 WORKER_SCRIPT = """
 import sys, time
 from paperbrowse.core import writing
