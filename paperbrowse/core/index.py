@@ -29,9 +29,11 @@ import math
 import re
 import secrets
 import shutil
+import sys
 import threading
 import time
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
@@ -681,8 +683,11 @@ class _Tables:
             live = [d for d in range(count) if not reader.is_deleted(d)]
         else:
             live = list(range(count))
-        by_date = sorted(live, key=lambda d: (-date[d], pos[d]))
-        by_upvotes = sorted(live, key=lambda d: (-upvotes[d], -date[d], pos[d]))
+        # stable sorts with C-level keys, least significant key first:
+        # newest first, then input order; most upvoted, then that order
+        by_pos = sorted(live, key=pos.__getitem__)
+        by_date = sorted(by_pos, key=date.__getitem__, reverse=True)
+        by_upvotes = sorted(by_date, key=upvotes.__getitem__, reverse=True)
         rank = {}
         for name, order in (("date", by_date), ("upvotes", by_upvotes)):
             position = [0] * count
@@ -706,11 +711,38 @@ def _column(reader, name: str, default) -> list:
     for leaf, _base in reader.leaf_readers():
         count = leaf.doc_count_all()
         if leaf.has_column(name):
-            got = list(leaf.column_reader(name))
+            got = _numbers(leaf, name)
+            if got is None:
+                got = list(leaf.column_reader(name))
             values.extend(got[:count])
             values.extend([default] * (count - len(got)))
         else:
             values.extend([default] * count)
+    return values
+
+
+def _numbers(leaf, name: str) -> list | None:
+    """A NUMERIC integer column of one segment decoded in bulk: its values
+    are Whoosh's "sortable" integers, big-endian, one fixed-size slot per
+    document up to the last one with a value. ``None`` for any other column
+    (read value by value instead); Whoosh's reader costs several Python calls
+    per document, about 20 s a million papers for the four sort columns."""
+    fieldobj = leaf.schema[name]
+    if not isinstance(fieldobj, NUMERIC) or fieldobj.numtype is not int or fieldobj.decimal_places:
+        return None
+    raw = leaf.column_reader(name, translate=False)
+    try:
+        dbfile, base, stored = raw._dbfile, raw._basepos, raw._count
+        typecode, default = raw._typecode, raw._default
+    except AttributeError:  # not Whoosh 2.7's NumericColumn.Reader
+        return None
+    numbers = array(typecode)
+    numbers.frombytes(dbfile.get(base, stored * numbers.itemsize))
+    if sys.byteorder == "little":
+        numbers.byteswap()
+    shift = (1 << (fieldobj.bits - 1)) if fieldobj.signed else 0
+    values = [x - shift for x in numbers] if shift else numbers.tolist()
+    values.extend([default - shift] * (leaf.doc_count_all() - stored))
     return values
 
 

@@ -3,8 +3,10 @@ orphaned workers, imports that replace papers."""
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -17,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from paperbrowse.core import writing
-from paperbrowse.core.codec import PaperCodec
-from paperbrowse.core.index import BuildCancelled, IndexStore, PaperIndex
+from paperbrowse.core.codec import MappedFile, MappedStorage, MemoryReader, PaperCodec
+from paperbrowse.core.index import BuildCancelled, IndexStore, PaperIndex, _numbers
 from paperbrowse.core.library import Library
 from paperbrowse.core.sources.captures import bundled_corpus_dir, corpus_files, load_captures
 
@@ -74,6 +76,46 @@ def test_segments_are_written_and_read_with_the_paper_codec(tmp_path: Path, pape
         lengths = leaf._perdoc.length_bytes("title")
         assert len(lengths) == leaf.doc_count_all()
         assert leaf.doc_field_length(0, "title") > 0
+
+
+def test_segment_files_are_read_in_place_not_copied(tmp_path: Path, papers):
+    # Whoosh's BufferFile copied every file of a compound segment into a
+    # BytesIO at open: 1.5 s and 500 MB per reader at 100,000 papers.
+    index = IndexStore(tmp_path).build(papers, "c")
+    with index._ix.searcher() as searcher:
+        leaf, _ = next(iter(searcher.reader().leaf_readers()))
+        assert isinstance(leaf._terms._postfile, MappedFile)
+        assert isinstance(leaf._terms._tindex.dbfile, MappedFile)
+        assert isinstance(leaf._perdoc._storage, MappedStorage)
+    assert answers(index) == answers(IndexStore(tmp_path / "again").build(papers, "c"))
+
+
+def test_a_memory_reader_reads_as_a_bytes_file_does():
+    data = pickle.dumps({"a": [1, 2, 3]}) + b"line one\nline two\nend"
+    mine, theirs = MemoryReader(memoryview(data)), io.BytesIO(data)
+    assert pickle.load(mine) == pickle.load(theirs)
+    assert mine.tell() == theirs.tell()
+    assert mine.readline() == theirs.readline() == b"line one\n"
+    assert mine.read(4) == theirs.read(4)
+    assert mine.seek(-3, 2) == theirs.seek(-3, 2)
+    assert mine.read() == theirs.read() == b"end"
+    assert mine.read(10) == theirs.read(10) == b""
+    mine.seek(2)
+    buf = bytearray(5)
+    assert mine.readinto(buf) == 5 and bytes(buf) == data[2:7]
+
+
+def test_numeric_columns_read_in_bulk_equal_whooshs_values(tmp_path: Path, papers):
+    # the last papers have no year: the column stops short of the segment's end
+    dated = sorted(papers, key=lambda p: p.published is None)
+    undated = [replace(p, published=None) for p in dated[-5:]]
+    index = IndexStore(tmp_path).build(dated[:-5] + undated, "c")
+    with index._ix.searcher() as searcher:
+        for leaf, _ in searcher.reader().leaf_readers():
+            for name in ("year", "date", "upvotes", "pos"):
+                assert _numbers(leaf, name) == list(leaf.column_reader(name)), name
+            assert _numbers(leaf, "org") is None  # not numeric: read value by value
+            assert _numbers(leaf, "year")[-1] == list(leaf.column_reader("year"))[-1]
 
 
 def test_a_build_from_a_threaded_process_uses_the_forkserver(tmp_path: Path, papers, parallel):
