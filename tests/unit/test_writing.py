@@ -185,7 +185,9 @@ def test_the_process_ends_after_cancelling_with_batches_unread(tmp_path: Path):
     # import (and CI's test run) never ended.
     done = subprocess.run(
         [sys.executable, "-c", CANCEL_SCRIPT, str(tmp_path)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.stdout.strip() == "cancelled", done.stderr
     assert done.returncode == 0, done.stderr
