@@ -34,6 +34,7 @@ import threading
 import time
 import unicodedata
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
@@ -1069,14 +1070,16 @@ class PaperIndex:
         if want_facets and everything and unfiltered and "facets" in tables.cache:
             counts = tables.cache["facets"]  # the whole index's: counted once per state
         elif want_facets:
-            by_year: dict[int, int] = {}
-            by_org: dict[str, int] = {}
-            for d in matched if ids is None else matched & ids:
-                y_ok, o_ok = year_ok(d), org is None or org_of[d] == org
-                if o_ok and year_of[d] in _YEARS:
-                    by_year[year_of[d]] = by_year.get(year_of[d], 0) + 1
-                if y_ok and org_of[d]:
-                    by_org[org_of[d]] = by_org.get(org_of[d], 0) + 1
+            # a facet counts the papers passing the other facet's filter;
+            # Counter over map() counts in C
+            base = matched if ids is None else matched & ids
+            year_pool = base if org is None else [d for d in base if org_of[d] == org]
+            org_pool = base if years is None else [d for d in base if year_ok(d)]
+            by_year = {
+                y: n for y, n in Counter(map(year_of.__getitem__, year_pool)).items() if y in _YEARS
+            }
+            by_org = Counter(map(org_of.__getitem__, org_pool))
+            by_org.pop("", None)
             counts = Facets(
                 years=tuple(sorted(by_year.items())),
                 organisations=tuple(sorted(by_org.items(), key=lambda i: (-i[1], i[0].casefold()))),

@@ -154,13 +154,17 @@ def _eval(searcher, postings: Postings, q, live) -> set[int]:
     return set(searcher.docs_for_query(q))
 
 
-def _scored_leaves(q, boost: float = 1.0) -> list[tuple[str, object, float]] | None:
+def _scored_leaves(q, boost: float = 1.0) -> list[tuple[str | None, object, float]] | None:
     """The ``(field, text, boost)`` of every term of a tree of Term, And and
-    Or (sums, as Whoosh scores them), boosts multiplied down the tree; ``None``
-    for any other shape."""
+    Or (sums, as Whoosh scores them), boosts multiplied down the tree; a
+    numeric range (``year:[2020 TO 2022]``), which Whoosh scores as a constant
+    ``boost`` for every document in it, is ``(None, range query, boost)``.
+    ``None`` for any other shape."""
     boost *= q.boost
     if isinstance(q, query.Term):
         return [(q.fieldname, q.text, boost)]
+    if isinstance(q, NumericRange) and q.constantscore:
+        return [(None, q, boost)]
     plain_or = isinstance(q, query.Or) and not q.minmatch and q.scale is None
     if (isinstance(q, query.And) or plain_or) and type(q) in (query.And, query.Or):
         leaves = []
@@ -205,9 +209,11 @@ def top_scored(
     if leaves is None:
         return None
     reader = postings.reader
+    if len(leaves) == 1 and leaves[0][0] is None:  # a range alone: every candidate ties
+        return [(d, leaves[0][2]) for d in heapq.nsmallest(k, candidates)]
     lengths: dict[str, bytes] = {}
     for field, _, _ in leaves:
-        if field not in lengths:
+        if field is not None and field not in lengths:
             parts = []
             for leaf, _base in reader.leaf_readers():
                 perdoc = getattr(leaf, "_perdoc", None)
@@ -222,6 +228,10 @@ def top_scored(
     get = scores.get
     table = BYTE_TO_LENGTH
     for field, text, boost in leaves:
+        if field is None:  # a numeric range: a constant for the candidates in it
+            for d in _eval(searcher, postings, text, candidates) & candidates:
+                scores[d] = get(d, 0.0) + boost
+            continue
         ids = postings.docs(field, text)
         if not ids:
             continue

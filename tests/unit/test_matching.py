@@ -58,7 +58,17 @@ def test_postings_decode_every_block(index: PaperIndex) -> None:
         assert Postings(reader).docs("abstract", "zzzznotaword") == []
 
 
-SCORED = ["diffusion", "latent diffusion", "latent OR video", "title:agent", "video generation"]
+SCORED = [
+    "diffusion",
+    "latent diffusion",
+    "latent OR video",
+    "title:agent",
+    "video generation",
+    "year:[2023 TO 2024]",
+    "year:[2023 TO 2024] diffusion",
+    "date:>20240601 OR agent",
+    "upvotes:>=5",
+]
 
 
 @pytest.mark.parametrize("text", SCORED)
