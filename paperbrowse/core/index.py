@@ -53,11 +53,12 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.query.terms import FuzzyTerm
 from whoosh.support.charset import accent_map
 
 from paperbrowse.core.atomic import write_json_atomic
 from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
-from paperbrowse.core.matching import Postings, match_set, top_scored
+from paperbrowse.core.matching import Postings, Vocabulary, match_set, top_scored
 from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results, normalise_title
 from paperbrowse.core.models import papers as _papers
 from paperbrowse.core.query import QueryError, check_query, plain_words
@@ -622,17 +623,27 @@ def _positive_leaves(q: query.Query) -> Iterable[query.Query]:
         yield from _positive_leaves(child)
 
 
-def query_terms(q: query.Query, reader) -> dict[str, frozenset[str]]:
+def query_terms(
+    q: query.Query, reader, vocabulary: Vocabulary | None = None
+) -> dict[str, frozenset[str]]:
     """Analysed terms of ``q`` that exist in the index, per text field.
 
     Wildcard, prefix and fuzzy terms are expanded to the indexed words they
-    match. (Whoosh's own ``Query.existing_terms`` cannot be used: in 2.7 it
+    match (fuzzy words through ``vocabulary``, as the search expanded them).
+    (Whoosh's own ``Query.existing_terms`` cannot be used: in 2.7 it
     reuses its ``fieldname`` argument as a loop variable and drops the terms
     of every field after the first.)
     """
     by_field: dict[str, set[str]] = {}
     for leaf in _positive_leaves(q):
-        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+        if isinstance(leaf, FuzzyTerm) and vocabulary is not None:
+            words = vocabulary.within(
+                reader, leaf.fieldname, leaf.text, leaf.maxdist, leaf.prefixlength
+            )
+            expanded = [(leaf.fieldname, w) for w in words]
+        else:
+            expanded = leaf.expanded_terms(reader, phrases=True)
+        for fieldname, text in expanded:
             if fieldname not in FIELD_BOOSTS:
                 continue
             if isinstance(text, bytes):
@@ -939,7 +950,8 @@ class PaperIndex:
                         ran, q, found, counts, total = corrected, cq, c_found, c_counts, c_total
                     elif c_total > total:
                         suggestion = corrected
-            terms = {} if blank else query_terms(q, searcher.reader())
+            vocabulary = self._vocabulary(self._tables_for(searcher))
+            terms = {} if blank else query_terms(q, searcher.reader(), vocabulary)
             hits = self._hits(searcher, found, terms, sort) if found is not None else []
             if forgiving and not blank and total < SUGGEST_BELOW:
                 relaxed = self._relax(searcher, ran or text, sort, limit, filters, facets)
@@ -995,7 +1007,7 @@ class PaperIndex:
         found, counts = self._run(searcher, q, sort, limit, filters, facets)
         if found is None:
             return None
-        terms = query_terms(q, searcher.reader())
+        terms = query_terms(q, searcher.reader(), self._vocabulary(self._tables_for(searcher)))
         return self._hits(searcher, found, terms, sort), found.total, terms, counts
 
     def _parse_plain(self, words: str) -> query.Query:
@@ -1047,7 +1059,7 @@ class PaperIndex:
             return None, (Facets() if want_facets else None)
         tables = self._tables_for(searcher)
         everything = isinstance(q, query.Every)
-        postings = Postings(searcher.reader())
+        postings = Postings(searcher.reader(), self._vocabulary(tables))
         matched = tables.live if everything else self._matching(searcher, q, tables, postings)
 
         years, org, ids = filters.years, filters.organisation, None
@@ -1099,6 +1111,11 @@ class PaperIndex:
         return _Found(total, page), counts
 
     @staticmethod
+    def _vocabulary(tables: _Tables) -> Vocabulary:
+        """The index state's term lists for fuzzy words and spelling."""
+        return tables.cache.setdefault("vocabulary", Vocabulary())
+
+    @staticmethod
     def _matching(searcher, q, tables: _Tables, postings: Postings | None = None) -> frozenset:
         """Document numbers matching ``q`` (deleted ones left out)."""
         return frozenset(match_set(searcher, q, tables.live, postings))
@@ -1148,9 +1165,9 @@ class PaperIndex:
 
         The "did you mean" of the search bar. Each word of the query that is
         not in the index's vocabulary (the ``spell`` field: unstemmed words of
-        titles and abstracts) is replaced by the best of Whoosh's spelling
-        suggestions (indexed words within edit distance 1 for words of up to
-        4 letters, else 2, sharing the first letter): the one with the highest
+        titles and abstracts) is replaced by the best of the indexed words
+        within edit distance 1 for words of up to 4 letters, else 2, sharing
+        the first letter (:class:`~paperbrowse.core.matching.Vocabulary`): the one with the highest
         ``log(document frequency) - 3 × edit distance``, where swapping two
         letters counts as one edit. (Whoosh ranks its suggestions by frequency
         alone, so ``speach`` became ``space`` rather than ``speech``.) Operators, field names,
@@ -1164,7 +1181,7 @@ class PaperIndex:
             with self._searcher() as own:
                 return self.correct(text, own)
         reader = searcher.reader()
-        corrector = searcher.corrector("spell")
+        vocabulary = self._vocabulary(self._tables_for(searcher))
         spell = self._spell_analyzer
         changed = False
 
@@ -1177,7 +1194,9 @@ class PaperIndex:
             if len(folded) < 3 or ("spell", folded) in reader:
                 return word
             maxdist = 1 if len(folded) <= 4 else 2
-            candidates = corrector.suggest(folded, limit=12, maxdist=maxdist, prefix=1)
+            candidates = [
+                w.decode() for w in vocabulary.within(reader, "spell", folded, maxdist, prefix=1)
+            ]
             if not candidates:
                 return word
             changed = True
