@@ -38,9 +38,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperbrowse.core.models import Paper
+from paperbrowse.ui.app import PAGE_SIZE
 
-#: Hits fetched per query: the app's page size.
-LIMIT = 100
+#: Hits fetched per query, every engine: the app's page size (it fetches
+#: more as the result list scrolls).
+LIMIT = PAGE_SIZE
 #: Per-field BM25 weights, as paperbrowse's FIELD_BOOSTS.
 WEIGHTS = {"title": 3.0, "abstract": 1.0, "authors": 2.0}
 #: Key terms of a paper for similar-papers (paperbrowse uses 20).

@@ -22,9 +22,12 @@ bigger; for throughput below 1 means slower):
   few warm-up queries: one-term, two-term, phrase (``"w1 w2"``), fuzzy
   (``word~`` with a typo in the word), field (``title:word``), range
   (``year:[A TO B]``), and the app's default listing (empty query, newest
-  first). The first block is the app's call (``forgiving=True, facets=True``;
-  the others also count hits per year); the "core" block is plain
-  ``search(text, sort=..., limit=100)``;
+  first). Decoded postings are kept between queries, as in the app (typing
+  re-runs a query with the same leading words). The first block is the
+  app's call (``forgiving=True, facets=True``; the others also count hits
+  per year); the "core" block is plain
+  ``search(text, sort=..., limit=LIMIT)``, ``LIMIT`` being the app's page
+  size (30 hits; the app fetches more as its list scrolls), for every engine;
 * similar papers (ms);
 * app start with a warm index, in a fresh process: process start to the first
   result list (Textual Pilot, headless), median of ``--repeat``; and, for all

@@ -58,7 +58,7 @@ from whoosh.support.charset import accent_map
 
 from paperbrowse.core.atomic import write_json_atomic
 from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
-from paperbrowse.core.matching import Postings, Vocabulary, match_set, top_scored
+from paperbrowse.core.matching import DecodedCache, Postings, Vocabulary, match_set, top_scored
 from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results, normalise_title
 from paperbrowse.core.models import papers as _papers
 from paperbrowse.core.query import QueryError, check_query, plain_words
@@ -937,13 +937,17 @@ class PaperIndex:
             sort = "date"
         suggestion = None
         with self._searcher() as searcher:
-            found, counts = self._run(searcher, q, sort, limit, filters, facets)
+            # one decoding of each term's postings for every run of this search
+            postings = self._postings(searcher)
+            found, counts = self._run(searcher, q, sort, limit, filters, facets, postings)
             total = found.total if found is not None else 0
             if forgiving and not blank and total < SUGGEST_BELOW:
                 corrected = self.correct(ran or text, searcher)
                 if corrected:
                     cq = self._parse_plain(corrected) if ran else self.parse(corrected)
-                    c_found, c_counts = self._run(searcher, cq, sort, limit, filters, facets)
+                    c_found, c_counts = self._run(
+                        searcher, cq, sort, limit, filters, facets, postings
+                    )
                     c_total = c_found.total if c_found is not None else 0
                     if total == 0 and c_total:
                         notice = f"nothing matched {ran or text!r}; showing {corrected!r}"
@@ -954,7 +958,7 @@ class PaperIndex:
             terms = {} if blank else query_terms(q, searcher.reader(), vocabulary)
             hits = self._hits(searcher, found, terms, sort) if found is not None else []
             if forgiving and not blank and total < SUGGEST_BELOW:
-                relaxed = self._relax(searcher, ran or text, sort, limit, filters, facets)
+                relaxed = self._relax(searcher, ran or text, sort, limit, filters, facets, postings)
                 if relaxed is not None and relaxed[1] > total:
                     or_hits, or_total, or_terms, or_counts = relaxed
                     shown = {h.paper.id for h in hits}
@@ -988,7 +992,7 @@ class PaperIndex:
             facets=counts,
         )
 
-    def _relax(self, searcher, text: str, sort, limit, filters, facets):
+    def _relax(self, searcher, text: str, sort, limit, filters, facets, postings=None):
         """Run ``text`` with OR between its words, most matching words first.
 
         The forgiving search's answer to a query whose words do not all occur
@@ -1004,7 +1008,7 @@ class PaperIndex:
             return None
         with self._parser_lock:
             q = self._or_parser.parse(text)
-        found, counts = self._run(searcher, q, sort, limit, filters, facets)
+        found, counts = self._run(searcher, q, sort, limit, filters, facets, postings)
         if found is None:
             return None
         terms = query_terms(q, searcher.reader(), self._vocabulary(self._tables_for(searcher)))
@@ -1046,7 +1050,7 @@ class PaperIndex:
             self._tables = tables
         return tables
 
-    def _run(self, searcher, q, sort, limit, filters, want_facets):
+    def _run(self, searcher, q, sort, limit, filters, want_facets, postings=None):
         """Search with filters; return ``(_Found or None, Facets or None)``.
 
         The matching documents are collected once, unscored; the total, the
@@ -1059,7 +1063,8 @@ class PaperIndex:
             return None, (Facets() if want_facets else None)
         tables = self._tables_for(searcher)
         everything = isinstance(q, query.Every)
-        postings = Postings(searcher.reader(), self._vocabulary(tables))
+        if postings is None:
+            postings = self._postings(searcher)
         matched = tables.live if everything else self._matching(searcher, q, tables, postings)
 
         years, org, ids = filters.years, filters.organisation, None
@@ -1109,6 +1114,14 @@ class PaperIndex:
         else:
             page = [(d, 0.0) for d in self._first_in_order(tables, sort, chosen, wanted)]
         return _Found(total, page), counts
+
+    def _postings(self, searcher) -> Postings:
+        """A search's decoded postings, drawing on those kept for the index state."""
+        tables = self._tables_for(searcher)
+        kept = tables.cache.get("postings")
+        if kept is None:
+            kept = tables.cache.setdefault("postings", DecodedCache())
+        return Postings(searcher.reader(), self._vocabulary(tables), kept)
 
     @staticmethod
     def _vocabulary(tables: _Tables) -> Vocabulary:

@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import heapq
 import operator
+import threading
+from array import array
 from collections import OrderedDict
+from collections.abc import Callable
 from itertools import accumulate
+from pickle import loads
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
 from whoosh.query.ranges import NumericRange
 from whoosh.query.terms import FuzzyTerm, MultiTerm
 from whoosh.reading import TermNotFound
@@ -77,6 +82,50 @@ class Vocabulary:
         return sorted(encoded[index] for _, _, index in close)
 
 
+class DecodedCache:
+    """Decoded postings kept between the searches of one index state.
+
+    Typing a query re-runs it at every keystroke with the same leading words
+    (``diffusion m``, ``diffusion mo``, ...), and a researcher's queries share
+    their field's common words; decoding a common word's postings is most of
+    a search's time. The document numbers and term frequencies of recently
+    used terms are kept here as arrays (8 bytes a posting), least recently
+    used dropped first beyond :attr:`limit` postings. Positions are not kept.
+    Safe to share between threads.
+    """
+
+    #: Postings kept: 4 million, 32 MB.
+    LIMIT = 4_000_000
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self.limit = limit
+        self._items: OrderedDict[tuple, tuple[array, array]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[array, array] | None:
+        """``(ids, weights)`` of ``(field, text)`` if kept."""
+        with self._lock:
+            got = self._items.get(key)
+            if got is not None:
+                self._items.move_to_end(key)
+            return got
+
+    def put(self, key: tuple, ids: list[int], weights: list[float]) -> None:
+        """Keep the decoded postings of ``(field, text)``."""
+        if len(ids) > self.limit // 4:
+            return  # one term would push out everything else
+        kept = (array("i", ids), array("f", weights))
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = kept
+            self._size += len(ids)
+            while self._size > self.limit:
+                _, (old, _) = self._items.popitem(last=False)
+                self._size -= len(old)
+
+
 class Postings:
     """Decoded postings of the terms of one search, each decoded once.
 
@@ -87,11 +136,15 @@ class Postings:
     ``vocabulary``, which outlives the search).
     """
 
-    def __init__(self, reader, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(
+        self, reader, vocabulary: Vocabulary | None = None, kept: DecodedCache | None = None
+    ) -> None:
         self.reader = reader
         self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
+        self.kept = kept
         self._seen: dict[tuple, tuple[list[int], list[float]]] = {}
         self._expanded: dict[object, list] = {}
+        self._positions: dict[tuple, Callable[[int], list[int]]] = {}
 
     def expand(self, q: MultiTerm) -> list:
         """The indexed terms (encoded) a prefix, wildcard, fuzzy or other
@@ -115,20 +168,57 @@ class Postings:
     def weights(self, fieldname: str, text) -> list[float]:
         return self._get(fieldname, text)[1]
 
-    def _get(self, fieldname: str, text) -> tuple[list[int], list[float]]:
+    def positions(self, fieldname: str, text):
+        """A function ``docnum -> [position, ...]`` (word positions counted
+        from 0) for the documents holding the term, or ``None`` when the
+        field does not record positions."""
+        key = (fieldname, text)
+        got = self._positions.get(key)
+        if got is None:
+            ids, _, values = self._get(fieldname, text, values=True)
+            fmt = self.reader.schema[fieldname].format
+            if values is None or not fmt.supports("positions"):
+                return None
+            index = dict(zip(ids, range(len(ids)), strict=True))
+            if type(fmt) is Positions:
+                # Whoosh's encoding: a 4-byte count, then a protocol-2 pickle
+                # of the position deltas without its closing STOP opcode
+                def got(d, values=values, index=index):
+                    return list(accumulate(loads(values[index[d]][4:] + b".")))
+            else:
+
+                def got(d, values=values, index=index, decode=fmt.decode_positions):
+                    return decode(values[index[d]])
+
+            self._positions[key] = got
+        return got
+
+    def _get(self, fieldname: str, text, values: bool = False) -> tuple:
+        """``(ids, weights, values)``; ``values`` is ``False`` (not decoded)
+        when taken from the shared cache, unless ``values`` is asked for."""
         key = (fieldname, text)
         got = self._seen.get(key)
-        if got is None:
-            got = self._seen[key] = _decode(self.reader, fieldname, text)
+        if got is None or (values and got[2] is False):
+            kept = self.kept.get(key) if self.kept is not None and not values else None
+            if kept is not None:
+                got = (kept[0], kept[1], False)
+            else:
+                got = _decode(self.reader, fieldname, text)
+                if self.kept is not None:
+                    self.kept.put(key, got[0], got[1])
+            self._seen[key] = got
         return got
 
 
-def _decode(reader, fieldname: str, text) -> tuple[list[int], list[float]]:
+def _decode(reader, fieldname: str, text) -> tuple[list[int], list[float], list | None]:
     """Whoosh keeps a block of up to 128 postings as a pickled tuple of delta-
     encoded document numbers, weights and values (positions); a block is
-    unpickled whole and its deltas undone with ``itertools.accumulate``."""
+    unpickled whole and its deltas undone with ``itertools.accumulate``. The
+    values (encoded positions, one ``bytes`` per posting) are kept for phrase
+    checks; ``None`` if a segment stores none."""
     ids: list[int] = []
     weights: list[float] = []
+    values: list | None = []
     for leaf, base in reader.leaf_readers():
         try:
             m = leaf.postings(fieldname, text)
@@ -138,6 +228,8 @@ def _decode(reader, fieldname: str, text) -> tuple[list[int], list[float]]:
             while m.is_active():
                 ids.append(m.id() + base)
                 weights.append(m.weight())
+                if values is not None:
+                    values.append(m.value())
                 m.next()
             continue
         while m.is_active():  # one posting block per turn
@@ -146,13 +238,19 @@ def _decode(reader, fieldname: str, text) -> tuple[list[int], list[float]]:
             block = accumulate(m._data[0], initial=base)
             next(block)  # the base itself
             ids.extend(block)
+            if values is not None:
+                v = m._data[2]
+                if isinstance(v, tuple):
+                    values.extend(v)
+                else:  # fixed-size or no values: no positions
+                    values = None
             w = m._data[1]
             if w is None or isinstance(w, float):  # every weight 1.0 / the same
                 weights.extend([1.0 if w is None else w] * m._blocklength)
             else:
                 weights.extend(w)
             m._next_block()
-    return ids, weights
+    return ids, weights, values
 
 
 def match_set(searcher, q: query.Query, live, postings: Postings | None = None) -> set[int]:
@@ -210,6 +308,10 @@ def _eval(searcher, postings: Postings, q, live) -> set[int]:
         return _eval(searcher, postings, q.a, live)
     if isinstance(q, query.Require):
         return _eval(searcher, postings, q.a, live) & _eval(searcher, postings, q.b, live)
+    if isinstance(q, query.Phrase):
+        found = _phrase(postings, q)
+        if found is not None:
+            return found
     if isinstance(q, NumericRange):
         return _eval(searcher, postings, q._compile_query(reader), live)
     if isinstance(q, MultiTerm):
@@ -220,22 +322,69 @@ def _eval(searcher, postings: Postings, q, live) -> set[int]:
     return set(searcher.docs_for_query(q))
 
 
+_NEXT = (1).__add__
+
+
+def _phrase(postings: Postings, q: query.Phrase) -> set[int] | None:
+    """The documents holding the words of phrase ``q`` in order, each within
+    ``q.slop`` words after the previous one (Whoosh's ``SpanNear2`` with
+    ``mindist=1``, what its ``Phrase`` runs; slop 1: adjacent words), deleted
+    ones included; ``None`` when the field records no positions.
+
+    The documents holding every word come from the decoded postings (a set
+    intersection in C); positions are decoded only for those.
+    """
+    reader = postings.reader
+    field, words = q.fieldname, q.words
+    if field not in reader.schema or not words:
+        return set()
+    if any((field, w) not in reader for w in words):
+        return set()
+    docs = set(postings.docs(field, words[0])).intersection(
+        *(postings.docs(field, w) for w in words[1:])
+    )
+    if not docs:
+        return set()
+    positions = [postings.positions(field, w) for w in words]
+    if any(p is None for p in positions):
+        return None
+    slop = q.slop
+    first, rest = positions[0], positions[1:]
+    found = set()
+    for d in docs:
+        ends = first(d)
+        for word_positions in rest:
+            if slop == 1:  # the next word right after: shift and intersect, in C
+                ends = set(map(_NEXT, ends)).intersection(word_positions(d))
+            else:
+                ends = [p for p in word_positions(d) if any(1 <= p - e <= slop for e in ends)]
+            if not ends:
+                break
+        else:
+            found.add(d)
+    return found
+
+
 def _scored_leaves(
     q, postings: Postings, boost: float = 1.0
-) -> list[tuple[str | None, object, float]] | None:
-    """The ``(field, text, boost)`` of every term of a tree of Term, And and
-    Or (sums, as Whoosh scores them), boosts multiplied down the tree. A
-    fuzzy word is the Or of the indexed words it stands for, as in Whoosh; a
-    numeric range (``year:[2020 TO 2022]``), which Whoosh scores as a constant
-    ``boost`` for every document in it, is ``(None, range query, boost)``.
-    ``None`` for any other shape."""
+) -> list[tuple[str | None, object, float, object]] | None:
+    """The ``(field, text, boost, within)`` of every term of a tree of Term,
+    Phrase, And and Or (sums, as Whoosh scores them), boosts multiplied down
+    the tree; ``within`` is ``None`` or a phrase: the term then scores only
+    in documents holding the phrase (Whoosh scores a phrase as the sum of its
+    words' scores). A fuzzy word is the Or of the indexed words it stands
+    for, as in Whoosh; a numeric range (``year:[2020 TO 2022]``), which
+    Whoosh scores as a constant ``boost`` for every document in it, is
+    ``(None, range query, boost, None)``. ``None`` for any other shape."""
     boost *= q.boost
     if isinstance(q, query.Term):
-        return [(q.fieldname, q.text, boost)]
+        return [(q.fieldname, q.text, boost, None)]
     if isinstance(q, FuzzyTerm):
-        return [(q.fieldname, btext, boost) for btext in postings.expand(q)]
+        return [(q.fieldname, btext, boost, None) for btext in postings.expand(q)]
+    if isinstance(q, query.Phrase):
+        return [(q.fieldname, word, boost, q) for word in q.words]
     if isinstance(q, NumericRange) and q.constantscore:
-        return [(None, q, boost)]
+        return [(None, q, boost, None)]
     plain_or = isinstance(q, query.Or) and not q.minmatch and q.scale is None
     if (isinstance(q, query.And) or plain_or) and type(q) in (query.And, query.Or):
         leaves = []
@@ -253,11 +402,13 @@ def top_scored(
 ) -> list[tuple[int, float]] | None:
     """The ``k`` best of ``candidates`` for ``q`` by Whoosh's BM25F, best first.
 
-    For a query of terms joined by AND and OR (what the search bar's words
-    parse to) a matching document's Whoosh score is the sum, over the terms it
-    holds, of ``boost × bm25(idf, tf, field length)``; that sum is computed
-    here from the decoded postings, in one pass over each term's postings,
-    instead of Whoosh's matcher tree (several Python calls per posting).
+    For a query of terms, phrases, fuzzy words and numeric ranges joined by
+    AND and OR (what the search bar's input parses to) a matching document's
+    Whoosh score is the sum, over the terms it holds, of ``boost × bm25(idf,
+    tf, field length)`` (a phrase's words count where the phrase occurs; a
+    range adds a constant); that sum is computed here from the decoded
+    postings, in one pass over each term's postings, instead of Whoosh's
+    matcher tree (several Python calls per posting).
     Ties go to the lower document number, as in Whoosh.
 
     Args:
@@ -285,7 +436,7 @@ def top_scored(
     if len(leaves) == 1 and leaves[0][0] is None:  # a range alone: every candidate ties
         return [(d, leaves[0][2]) for d in heapq.nsmallest(k, candidates)]
     lengths: dict[str, bytes] = {}
-    for field, _, _ in leaves:
+    for field, _, _, _ in leaves:
         if field is not None and field not in lengths:
             parts = []
             for leaf, _base in reader.leaf_readers():
@@ -300,11 +451,18 @@ def top_scored(
     scores: dict[int, float] = {}
     get = scores.get
     table = BYTE_TO_LENGTH
-    for field, text, boost in leaves:
+    phrases: dict[int, set[int]] = {}
+    for field, text, boost, within in leaves:
         if field is None:  # a numeric range: a constant for the candidates in it
             for d in _eval(searcher, postings, text, candidates) & candidates:
                 scores[d] = get(d, 0.0) + boost
             continue
+        allowed = candidates
+        if within is not None:
+            allowed = phrases.get(id(within))
+            if allowed is None:
+                allowed = phrases[id(within)] = _eval(searcher, postings, within, candidates)
+                allowed &= candidates
         ids = postings.docs(field, text)
         if not ids:
             continue
@@ -316,7 +474,7 @@ def top_scored(
         per = K1 * B / avgfl
         top = idf * (K1 + 1)
         for d, tf in zip(ids, weights, strict=True):
-            if d in candidates:
+            if d in allowed:
                 scores[d] = get(d, 0.0) + boost * (top * tf / (tf + k1b + per * table[fl[d]]))
     # (score, -docnum) pairs compare in C: highest score, then lowest docnum
     best = heapq.nlargest(k, zip(scores.values(), map(operator.neg, scores), strict=True))
