@@ -145,6 +145,8 @@ class Postings:
         self._seen: dict[tuple, tuple[list[int], list[float]]] = {}
         self._expanded: dict[object, list] = {}
         self._positions: dict[tuple, Callable[[int], list[int]]] = {}
+        #: documents of each phrase of the search (``None``: left to Whoosh)
+        self.phrases: dict[query.Phrase, set[int] | None] = {}
 
     def expand(self, q: MultiTerm) -> list:
         """The indexed terms (encoded) a prefix, wildcard, fuzzy or other
@@ -309,9 +311,11 @@ def _eval(searcher, postings: Postings, q, live) -> set[int]:
     if isinstance(q, query.Require):
         return _eval(searcher, postings, q.a, live) & _eval(searcher, postings, q.b, live)
     if isinstance(q, query.Phrase):
-        found = _phrase(postings, q)
+        if q not in postings.phrases:  # matched once a search, scored from it too
+            postings.phrases[q] = _phrase(postings, q)
+        found = postings.phrases[q]
         if found is not None:
-            return found
+            return set(found)
     if isinstance(q, NumericRange):
         return _eval(searcher, postings, q._compile_query(reader), live)
     if isinstance(q, MultiTerm):
