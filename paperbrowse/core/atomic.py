@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_text_atomic(path: Path | str, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
+def write_bytes_atomic(path: Path | str, parts: Iterable[bytes]) -> None:
+    """Write ``parts``, one after the other, to ``path`` through a temporary
+    file in the same folder.
 
     The temporary file is flushed to disk (``fsync``) and renamed over ``path``
     (``os.replace``), so readers see the old file or the new one, never a mix.
@@ -21,14 +23,20 @@ def write_text_atomic(path: Path | str, text: str) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with open(tmp, "wb") as fh:
+            for part in parts:
+                fh.write(part)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_text_atomic(path: Path | str, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` as :func:`write_bytes_atomic` does."""
+    write_bytes_atomic(path, [text.encode("utf-8")])
 
 
 def write_json_atomic(path: Path | str, data: object) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from paperbrowse.core.index import SCHEMA_VERSION, BuildCancelled, IndexStore, PaperIndex
+from paperbrowse.core.index import SCHEMA_VERSION, BuildCancelled, IndexStore, PaperIndex, _Tables
 from paperbrowse.core.locations import Locations
+from paperbrowse.core.models import Filters
 from paperbrowse.core.query import QueryError
 from paperbrowse.core.service import Corpus, needs_build, open_index
 from paperbrowse.core.sources.captures import bundled_corpus_dir, load_captures
@@ -245,3 +246,67 @@ def test_open_without_index_says_where(tmp_path: Path) -> None:
 
     with pytest.raises(IndexUnavailable, match=str(tmp_path)):
         IndexStore(tmp_path / "index").open()
+
+
+def _figures(index: PaperIndex) -> list:
+    out = []
+    for text, sort, filters in [
+        ("", "date", None),
+        ("", "upvotes", None),
+        ("diffusion", "relevance", None),
+        ("model", "date", Filters(years=(2024, 2025))),
+    ]:
+        r = index.search(text, sort=sort, limit=15, facets=True, filters=filters)
+        out.append((r.total, [h.paper.id for h in r.hits], r.facets))
+    return out
+
+
+def test_a_build_saves_the_tables_the_next_open_reads(tmp_path: Path, monkeypatch) -> None:
+    papers = load_captures(sorted(bundled_corpus_dir().glob("*.txt"))).papers
+    store = IndexStore(tmp_path)
+    built = store.build(papers, "c")
+    expected = _figures(built)
+    folder = store.read_current()[0]
+    assert [p.name for p in folder.glob("tables-*.bin")] == ["tables-1.bin"]
+
+    def no_columns(*args):
+        raise AssertionError("the saved tables were not used")
+
+    monkeypatch.setattr(_Tables, "read", no_columns)
+    assert _figures(store.open()) == expected
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+def test_damaged_tables_are_recomputed_and_saved_again(tmp_path: Path, damage: str) -> None:
+    papers = load_captures(sorted(bundled_corpus_dir().glob("*.txt"))).papers
+    store = IndexStore(tmp_path)
+    expected = _figures(store.build(papers, "c"))
+    saved = next(store.read_current()[0].glob("tables-*.bin"))
+    data = saved.read_bytes()
+    if damage == "truncate":
+        saved.write_bytes(data[: len(data) - 7])
+    elif damage == "flip":
+        saved.write_bytes(data[:-5] + bytes([data[-5] ^ 0xFF]) + data[-4:])
+    else:
+        saved.write_bytes(b"not tables at all")
+    assert _figures(store.open()) == expected
+    assert saved.read_bytes() == data  # saved again by the search that recomputed them
+
+
+def test_a_catch_up_saves_the_new_state_and_drops_the_old_tables(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from paperbrowse.core.library import Library
+
+    papers = load_captures(sorted(bundled_corpus_dir().glob("*.txt"))).papers
+    store = IndexStore(tmp_path / "index")
+    store.build(papers[:100], "c")
+    library = Library(tmp_path / "library.db")
+    library.store_papers([replace(p, upvotes=10_000 + n) for n, p in enumerate(papers[100:110])])
+    assert store.catch_up(library) == 10
+    folder = store.read_current()[0]
+    assert [p.name for p in folder.glob("tables-*.bin")] == ["tables-2.bin"]
+    index = store.open()
+    top = index.search("", sort="upvotes", limit=3)
+    assert [h.paper.id for h in top.hits] == [p.id for p in reversed(papers[107:110])]
+    assert index.search("", facets=True).total == 110
