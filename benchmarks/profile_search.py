@@ -10,7 +10,7 @@ Usage (from the repository root)::
 ``DIR/paperbrowse``). Each query runs once untimed, then ``--repeat`` times under
 cProfile; prints the wall time per call and the functions with the most
 cumulative and own time. ``--app`` makes the app's call (``forgiving=True,
-facets=True``) instead of the plain ``search(text, limit=100)``; ``--sort``
+facets=True``) instead of the plain ``search(text, limit=30)`` (the app's page); ``--sort``
 chooses the order (an empty query is always newest first). ``--similar N``
 profiles similar-papers for the first N papers of the newest-first listing.
 """
@@ -52,7 +52,7 @@ def main() -> None:
     for text in args.query:
 
         def search(text: str = text) -> None:
-            index.search(text, sort=args.sort, limit=100, forgiving=args.app, facets=args.app)
+            index.search(text, sort=args.sort, limit=30, forgiving=args.app, facets=args.app)
 
         calls.append((f"search({text!r})", search))
     if args.similar:
