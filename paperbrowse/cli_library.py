@@ -98,7 +98,17 @@ def _run_import(obj: Context, request: SourceRequest, batch_size: int | None = N
         def advance(position: int) -> None:
             progress.update(task, completed=position)
 
+        restart = request.skip > 0
+
         def report(summary) -> None:
+            nonlocal restart
+            if restart:
+                # the skipped records were passed over at reading speed: time
+                # what is left by the import's own pace (the first report
+                # comes once records after the skipped ones are read)
+                restart = False
+                done = next(t.completed for t in progress.tasks if t.id == task)
+                progress.reset(task, completed=done)
             progress.update(task, counts=str(summary))
             if unit == "records":
                 progress.update(task, completed=summary.read)
