@@ -469,12 +469,12 @@ def top_scored(
             if allowed is None:
                 found = _eval(searcher, postings, within, candidates) & candidates
                 allowed = phrases[id(within)] = _mask(found, count)
-        ids = _numbers(postings.docs(field, text), np.int32)
+        ids = _as_numpy(postings.docs(field, text), np.int32)
         if not len(ids):
             continue
         chosen = allowed[ids]
         ids = ids[chosen]
-        tf = _numbers(postings.weights(field, text), np.float32)[chosen].astype(np.float64)
+        tf = _as_numpy(postings.weights(field, text), np.float32)[chosen].astype(np.float64)
         idf = searcher.idf(field, text)
         avgfl = searcher.avg_field_length(field) or 1
         length = _LENGTHS[np.frombuffer(lengths[field], dtype=np.uint8)[ids]]
@@ -499,7 +499,7 @@ def top_scored(
 _LENGTHS = np.array(BYTE_TO_LENGTH, dtype=np.float64)
 
 
-def _numbers(values, dtype) -> np.ndarray:
+def _as_numpy(values, dtype) -> np.ndarray:
     """Decoded postings (a ``list`` or an ``array.array``) as a NumPy array."""
     if isinstance(values, array):
         return np.frombuffer(values, dtype=np.int32 if values.typecode == "i" else np.float32)
