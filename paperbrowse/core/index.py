@@ -1029,11 +1029,12 @@ class PaperIndex:
         *,
         sort: str = "relevance",
         limit: int | None = 500,
+        offset: int = 0,
         filters: Filters | None = None,
         forgiving: bool = False,
         facets: bool = False,
     ) -> Results:
-        """Run a query and return the best ``limit`` hits with highlights.
+        """Run a query and return ``limit`` hits from ``offset`` on, with highlights.
 
         Args:
             text: query in Whoosh's query language; empty or blank lists
@@ -1042,6 +1043,8 @@ class PaperIndex:
                 ``upvotes`` (most first). Ties fall back to input order.
             limit: maximum number of hits returned (``None`` for all);
                 :attr:`Results.total` always counts every match.
+            offset: hits to skip, for a page further down the result list
+                (the hits returned have ranks ``offset``, ``offset + 1``...).
             filters: year range, organisation and paper-id restrictions.
             forgiving: the search bar's mode. A malformed query runs as its
                 plain words instead of raising; a query that finds nothing
@@ -1054,10 +1057,14 @@ class PaperIndex:
 
         Raises:
             QueryError: the query is not well formed (only when not ``forgiving``).
-            ValueError: unknown ``sort``.
+            ValueError: unknown ``sort``, or a negative ``offset``.
         """
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
+        if offset < 0:
+            raise ValueError(f"offset must be 0 or more, not {offset}")
+        requested = limit
+        limit = None if limit is None else offset + limit
         started = time.perf_counter()
         filters = filters or Filters()
         blank = not text.strip()
@@ -1119,6 +1126,8 @@ class PaperIndex:
                         f: terms.get(f, frozenset()) | or_terms.get(f, frozenset())
                         for f in set(terms) | set(or_terms)
                     }
+        if offset or requested != limit:
+            hits = [replace(h, rank=offset + n) for n, h in enumerate(hits[offset:])]
         return Results(
             text,
             tuple(hits),
@@ -1126,6 +1135,7 @@ class PaperIndex:
             sort,
             terms,
             time.perf_counter() - started,
+            offset=offset,
             ran=ran,
             notice=notice,
             suggestion=suggestion,

@@ -280,6 +280,7 @@ class Results:
             more; ``None`` otherwise.
         filters: the filters applied.
         facets: hit counts per year and organisation, when asked for.
+        offset: the rank of the first hit of :attr:`hits` (0: the first page).
     """
 
     query: str
@@ -293,6 +294,7 @@ class Results:
     suggestion: str | None = None
     filters: Filters = field(default_factory=Filters)
     facets: Facets | None = None
+    offset: int = 0
 
     def __len__(self) -> int:
         return len(self.hits)

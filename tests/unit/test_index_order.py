@@ -62,3 +62,35 @@ def test_facets_count_every_match_and_ignore_their_own_filter(index):
     )
     assert dict(narrowed.facets.organisations) == dict(orgs_2025)
     assert narrowed.total == years[2025]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date", "upvotes"])
+@pytest.mark.parametrize(
+    "text,forgiving",
+    [
+        ("", False),
+        ("diffusion", False),
+        ("latent OR video", False),
+        # no paper has every word: the forgiving search lists those with most of them
+        ("how to make diffusion sampling faster", True),
+    ],
+)
+def test_pages_from_an_offset_continue_the_first_page(index, sort, text, forgiving):
+    whole = index.search(text, sort=sort, limit=40, forgiving=forgiving)
+    assert len(whole.hits) == 40  # enough hits for several pages
+    pages = [
+        index.search(text, sort=sort, limit=15, offset=offset, forgiving=forgiving)
+        for offset in (0, 15, 30)
+    ]
+    assert [p.offset for p in pages] == [0, 15, 30]
+    assert all(p.total == whole.total for p in pages)
+    listed = [h for p in pages for h in p.hits][:40]
+    assert [h.paper.id for h in listed] == [h.paper.id for h in whole.hits]
+    assert [h.rank for h in listed] == list(range(40))
+    beyond = index.search(text, sort=sort, limit=15, offset=whole.total, forgiving=forgiving)
+    assert beyond.hits == () and beyond.total == whole.total
+
+
+def test_a_negative_offset_is_refused(index):
+    with pytest.raises(ValueError, match="offset"):
+        index.search("diffusion", offset=-1)
