@@ -19,7 +19,7 @@ Span = tuple[int, int]
 #: A word, as highlighted: the parts the index analyzer splits tokens into
 #: (``WF-VAE`` → ``WF``, ``VAE``; ``latent.github.io`` → ``latent``, ...).
 WORD_PATTERN = re.compile(r"\w+", re.UNICODE)
-_COMPOUND = re.compile(r"\w+(?:[-.'’/]\w+)+", re.UNICODE)
+_COMPOUND = re.compile(r"(?<!\w)\w++(?:[-.'’/]\w++)+", re.UNICODE)  # one try per word
 
 
 class WordAnalyzer:
@@ -40,6 +40,7 @@ class WordAnalyzer:
         self.analyzer = analyzer
         self.max_words = max_words
         self._memo: dict[str, frozenset[str]] = {}
+        self._joined: dict[str, frozenset[str]] = {}
 
     def terms(self, word: str) -> frozenset[str]:
         """The indexed terms of one word: none for a stop word, several for a
@@ -54,6 +55,20 @@ class WordAnalyzer:
         self._memo[word] = terms
         return terms
 
+    def joined(self, compound: str) -> frozenset[str]:
+        """The terms of a hyphenated or dotted name that none of its parts has:
+        its joined form (``WF-VAE`` → ``wfvae``); empty for most names."""
+        try:
+            return self._joined[compound]
+        except KeyError:
+            pass
+        parts = frozenset().union(*(self.terms(p) for p in WORD_PATTERN.findall(compound)))
+        extra = self.terms(compound) - parts
+        if len(self._joined) >= self.max_words:
+            self._joined.clear()
+        self._joined[compound] = extra
+        return extra
+
     def __call__(self, text: str) -> Iterable[tuple[int, int, frozenset[str]]]:
         """Yield ``(start, end, terms)`` for each word of ``text``."""
         for m in WORD_PATTERN.finditer(text):
@@ -65,9 +80,9 @@ def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> li
 
     A word is a run of letters and digits; a hyphenated or dotted name
     (``WF-VAE``) is marked whole when its joined form (``wfvae``) matched.
-    Only the distinct words of ``text`` are analysed (one C-level ``findall``
-    and memoised lookups); the offsets of the few matching words are then found
-    with one regular expression.
+    One pass over the words and one over the compound names, each word's
+    terms looked up in the memo of ``analyzer``; overlapping spans (a
+    compound and its parts) are merged.
 
     Args:
         text: the text to scan.
@@ -76,19 +91,20 @@ def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> li
     """
     if not words or not text:
         return []
-    surface = {
-        w for w in set(WORD_PATTERN.findall(text)) if not analyzer.terms(w).isdisjoint(words)
-    }
+    terms, joined = analyzer.terms, analyzer.joined
+    spans = [m.span() for m in WORD_PATTERN.finditer(text) if not terms(m[0]).isdisjoint(words)]
     # a hyphenated or dotted name matched by its joined form (wfvae → WF-VAE)
-    for chunk in set(_COMPOUND.findall(text)):
-        parts = set().union(*(analyzer.terms(p) for p in WORD_PATTERN.findall(chunk)))
-        if not (analyzer.terms(chunk) - parts).isdisjoint(words):
-            surface.add(chunk)
-    if not surface:
-        return []
-    alternatives = "|".join(re.escape(w) for w in sorted(surface, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
-    return [m.span() for m in pattern.finditer(text)]
+    compounds = [m.span() for m in _COMPOUND.finditer(text) if not joined(m[0]).isdisjoint(words)]
+    if not compounds:
+        return spans
+    merged: list[Span] = []
+    for start, end in sorted(spans + compounds):
+        if merged and start < merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def segments(
