@@ -22,26 +22,21 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import heapq
 import itertools
 import json
 import math
 import re
 import secrets
 import shutil
-import sys
 import threading
 import time
 import unicodedata
-import zlib
-from array import array
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from whoosh import classify, qparser, query
 from whoosh import index as whoosh_index
 from whoosh.analysis import (
@@ -57,16 +52,18 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query.terms import FuzzyTerm
 from whoosh.support.charset import accent_map
 
-from paperbrowse.core.atomic import write_bytes_atomic, write_json_atomic
+from paperbrowse.core.atomic import write_json_atomic
+from paperbrowse.core.codec import CompactPositions
 from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
 from paperbrowse.core.matching import DecodedCache, Postings, Vocabulary, match_set, top_scored
 from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results, normalise_title
 from paperbrowse.core.models import papers as _papers
 from paperbrowse.core.query import QueryError, check_query, plain_words
+from paperbrowse.core.tables import Tables, save_tables
 from paperbrowse.core.writing import open_writer
 
 #: Bump whenever the schema or analysis changes: existing indexes are rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: A query finding fewer hits than this gets a spelling check ("did you mean").
 SUGGEST_BELOW = 3
@@ -74,8 +71,6 @@ SUGGEST_BELOW = 3
 #: Words of a query that the spelling check may correct: not field names
 #: (``title:``), wildcards (``diff*``), fuzzy terms (``term~``) or numbers.
 _CORRECTABLE = re.compile(r"(?<![\w*?~])[^\W\d_]+(?![\w:*?~])")
-#: Years a facet lists; outside is the value Whoosh's column holds for "no year".
-_YEARS = range(1, 10_000)
 _OPERATOR_WORDS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 #: Fields searched by a query word without a ``field:`` prefix, and their boosts.
@@ -229,12 +224,18 @@ def make_schema() -> Schema:
     whole :class:`Paper` as JSON, stored only).
     """
     analyzer = make_analyzer()
+
+    def text() -> TEXT:
+        field = TEXT(analyzer=analyzer, multitoken_query="and")
+        field.format = CompactPositions(field_boost=field.format.field_boost)
+        return field
+
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=analyzer, multitoken_query="and"),
-        abstract=TEXT(analyzer=analyzer, multitoken_query="and"),
-        authors=TEXT(analyzer=analyzer, multitoken_query="and"),
-        organisation=TEXT(analyzer=analyzer, multitoken_query="and"),
+        title=text(),
+        abstract=text(),
+        authors=text(),
+        organisation=text(),
         spell=TEXT(analyzer=make_spelling_analyzer(), phrase=False),
         org=ID(sortable=True),
         year=NUMERIC(int, bits=32, sortable=True),
@@ -435,7 +436,7 @@ class IndexStore:
                 except BaseException:
                     writer.cancel()
                     raise
-                _save_tables(ix, folder)
+                save_tables(ix, folder)
                 stamp = Stamp(
                     schema=SCHEMA_VERSION,
                     corpus=corpus,
@@ -515,7 +516,7 @@ class IndexStore:
             try:
                 writer.commit()
                 docs = ix.doc_count()  # reads the table of contents just committed
-                _save_tables(ix, folder)
+                save_tables(ix, folder)
             finally:
                 ix.close()
             if progress:
@@ -656,249 +657,6 @@ def query_terms(
     return {k: frozenset(v) for k, v in by_field.items()}
 
 
-@dataclass(frozen=True)
-class _Tables:
-    """Per-document values of one index state, read from Whoosh's columns once.
-
-    Sorting and facet counting in pure Python over these lists is what keeps
-    the newest-first listing and the facets fast: Whoosh's own sorted and
-    grouped searches compute a sort key through several column reads per
-    matching document and ignore ``limit`` when grouping.
-
-    The writer saves them next to the index after each commit
-    (:meth:`save`, ``tables-<generation>.bin``), so that opening the index
-    reads arrays instead of decoding every document's columns and sorting
-    them (about 1.5 s a million papers); an index without the file (written
-    by an older version, or the save failed) computes them at the first
-    search and saves them then.
-
-    Attributes:
-        key: ``(generation folder, reader generation, documents)`` described.
-        year: year per document number (values outside :data:`_YEARS`: none).
-        org: organisation name per document number (``""``: none).
-        live: the documents not deleted, as a set.
-        by_date: live document numbers, newest first (then input order).
-        by_upvotes: live document numbers, most upvoted first (then newest).
-        rank: ``{sort: position per document number}`` for the two orders.
-        cache: figures of the whole index derived once per state (the facet
-            counts of the unfiltered listing, term lists, decoded postings).
-    """
-
-    key: tuple
-    year: Sequence[int]
-    org: Sequence[str]
-    live: frozenset
-    by_date: Sequence[int]
-    by_upvotes: Sequence[int]
-    rank: dict
-    cache: dict = dataclass_field(default_factory=dict, compare=False)
-
-    #: First line of a saved tables file; the format's version is in it.
-    MAGIC = b"paperbrowse tables 1\n"
-    _ARRAYS = ("year", "org", "by_date", "by_upvotes", "rank_date", "rank_upvotes")
-
-    @classmethod
-    def read(cls, key: tuple, reader) -> _Tables:
-        count = reader.doc_count_all()
-        date = _column(reader, "date", 0)
-        pos = _column(reader, "pos", 0)
-        upvotes = _column(reader, "upvotes", 0)
-        year = _column(reader, "year", 0)
-        org = [_text(o) for o in _column(reader, "org", b"")]
-        if reader.has_deletions():
-            live = [d for d in range(count) if not reader.is_deleted(d)]
-        else:
-            live = list(range(count))
-        # stable sorts with C-level keys, least significant key first:
-        # newest first, then input order; most upvoted, then that order
-        by_pos = sorted(live, key=pos.__getitem__)
-        by_date = sorted(by_pos, key=date.__getitem__, reverse=True)
-        by_upvotes = sorted(by_date, key=upvotes.__getitem__, reverse=True)
-        rank = {}
-        for name, order in (("date", by_date), ("upvotes", by_upvotes)):
-            position = [0] * count
-            for i, d in enumerate(order):
-                position[d] = i
-            rank[name] = position
-        return cls(key, year, org, frozenset(live), by_date, by_upvotes, rank)
-
-    def order(self, sort: str) -> Sequence[int]:
-        return self.by_date if sort == "date" else self.by_upvotes
-
-    def facets(self) -> Facets:
-        """The facet counts of the whole index (every live paper)."""
-        cached = self.cache.get("facets")
-        if cached is None:
-            cached = self.cache["facets"] = _facets(self, self.live, self.live)
-        return cached
-
-    @staticmethod
-    def path(folder: Path, generation: int) -> Path:
-        return folder / f"tables-{generation}.bin"
-
-    def save(self, folder: Path) -> None:
-        """Write the tables to ``folder`` (the generation's Whoosh folder),
-        atomically, and remove the files of older generations there.
-
-        Raises:
-            OSError: the file cannot be written (the index itself is unaffected).
-        """
-        _, generation, count = self.key
-        names = sorted({o for o in self.org if o})
-        code = {name: n for n, name in enumerate(names, 1)}
-        columns = {
-            "year": self.year,
-            "org": [code.get(o, 0) for o in self.org],
-            "by_date": self.by_date,
-            "by_upvotes": self.by_upvotes,
-            "rank_date": self.rank["date"],
-            "rank_upvotes": self.rank["upvotes"],
-        }
-        arrays = [array("i", columns[name]) for name in self._ARRAYS]
-        facets = self.facets()
-        body = [a.tobytes() for a in arrays]
-        checksum = 0
-        for part in body:
-            checksum = zlib.crc32(part, checksum)
-        header = {
-            "generation": generation,
-            "crc32": checksum,
-            "docs": count,
-            "live": len(self.live),
-            "byteorder": sys.byteorder,
-            "itemsize": arrays[0].itemsize,
-            "lengths": [len(a) for a in arrays],
-            "orgs": names,
-            "facets": {"years": facets.years, "organisations": facets.organisations},
-        }
-        head = json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n"
-        write_bytes_atomic(self.path(folder, generation), [self.MAGIC, head, *body])
-        for other in folder.glob("tables-*.bin"):
-            stem = other.stem.removeprefix("tables-")
-            if stem.isdigit() and int(stem) < generation:
-                other.unlink(missing_ok=True)
-
-    @classmethod
-    def load(cls, key: tuple, folder: Path) -> _Tables | None:
-        """The tables saved for ``key`` in ``folder``; ``None`` if there are
-        none, or the file does not describe exactly that index state."""
-        _, generation, count = key
-        try:
-            data = cls.path(folder, generation).read_bytes()
-            if not data.startswith(cls.MAGIC):
-                return None
-            end = data.index(b"\n", len(cls.MAGIC))
-            header = json.loads(data[len(cls.MAGIC) : end])
-            if (
-                header["generation"] != generation
-                or header["docs"] != count
-                or header["byteorder"] != sys.byteorder
-                or header["itemsize"] != array("i").itemsize
-            ):
-                return None
-            if zlib.crc32(memoryview(data)[end + 1 :]) != header["crc32"]:
-                return None  # damaged
-            arrays, offset = {}, end + 1
-            for name, length in zip(cls._ARRAYS, header["lengths"], strict=True):
-                values = array("i")
-                values.frombytes(data[offset : offset + length * values.itemsize])
-                if len(values) != length:
-                    return None  # truncated
-                arrays[name] = values
-                offset += length * values.itemsize
-            names = ["", *header["orgs"]]
-            org = list(map(names.__getitem__, arrays["org"]))
-            live = frozenset(arrays["by_date"])
-            if len(live) != header["live"] or len(arrays["year"]) != count:
-                return None
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            return None
-        tables = cls(
-            key,
-            arrays["year"],
-            org,
-            live,
-            arrays["by_date"],
-            arrays["by_upvotes"],
-            {"date": arrays["rank_date"], "upvotes": arrays["rank_upvotes"]},
-        )
-        facets = header["facets"]
-        tables.cache["facets"] = Facets(
-            years=tuple((y, n) for y, n in facets["years"]),
-            organisations=tuple((o, n) for o, n in facets["organisations"]),
-        )
-        return tables
-
-
-def _facets(tables: _Tables, year_pool: Iterable[int], org_pool: Iterable[int]) -> Facets:
-    """Facet counts: papers per year over ``year_pool``, per organisation over
-    ``org_pool`` (document numbers); Counter over map() counts in C."""
-    year_of, org_of = tables.year, tables.org
-    by_year = {y: n for y, n in Counter(map(year_of.__getitem__, year_pool)).items() if y in _YEARS}
-    by_org = Counter(map(org_of.__getitem__, org_pool))
-    by_org.pop("", None)
-    return Facets(
-        years=tuple(sorted(by_year.items())),
-        organisations=tuple(sorted(by_org.items(), key=lambda i: (-i[1], i[0].casefold()))),
-    )
-
-
-def _save_tables(ix, folder: Path) -> None:
-    """After a commit: compute and save the tables of the index's new state
-    (best effort: without them the first search computes them)."""
-    with ix.reader() as reader:
-        key = (str(folder), reader.generation(), reader.doc_count_all())
-        tables = _Tables.read(key, reader)
-    with contextlib.suppress(OSError):
-        tables.save(folder)
-
-
-def _column(reader, name: str, default) -> list:
-    """The values of column ``name`` for every document number of ``reader``.
-
-    Read segment by segment: a segment written without any value for the
-    field (imported papers with no organisation) has no column file, and
-    Whoosh's multi-segment column reader then comes up short.
-    """
-    values: list = []
-    for leaf, _base in reader.leaf_readers():
-        count = leaf.doc_count_all()
-        if leaf.has_column(name):
-            got = _numbers(leaf, name)
-            if got is None:
-                got = list(leaf.column_reader(name))
-            values.extend(got[:count])
-            values.extend([default] * (count - len(got)))
-        else:
-            values.extend([default] * count)
-    return values
-
-
-def _numbers(leaf, name: str) -> list | None:
-    """A NUMERIC integer column of one segment decoded in bulk: its values
-    are Whoosh's "sortable" integers, big-endian, one fixed-size slot per
-    document up to the last one with a value. ``None`` for any other column
-    (read value by value instead); Whoosh's reader costs several Python calls
-    per document, about 20 s a million papers for the four sort columns."""
-    fieldobj = leaf.schema[name]
-    if not isinstance(fieldobj, NUMERIC) or fieldobj.numtype is not int or fieldobj.decimal_places:
-        return None
-    raw = leaf.column_reader(name, translate=False)
-    try:
-        dbfile, base, stored = raw._dbfile, raw._basepos, raw._count
-        typecode, default = raw._typecode, raw._default
-    except AttributeError:  # not Whoosh 2.7's NumericColumn.Reader
-        return None
-    numbers = array(typecode)
-    numbers.frombytes(dbfile.get(base, stored * numbers.itemsize))
-    if sys.byteorder == "little":
-        numbers.byteswap()
-    shift = (1 << (fieldobj.bits - 1)) if fieldobj.signed else 0
-    values = [x - shift for x in numbers] if shift else numbers.tolist()
-    values.extend([default - shift] * (leaf.doc_count_all() - stored))
-    return values
-
-
 @dataclass
 class _Found:
     """What :meth:`PaperIndex._run` found: the total and one page of ``(docnum, score)``."""
@@ -926,7 +684,7 @@ class PaperIndex:
         self._seen = self._current_version()
         self._pool_lock = threading.Lock()
         self._idle = None  # the searcher kept open between searches
-        self._tables: _Tables | None = None
+        self._tables: Tables | None = None
         self.analyzer = make_analyzer()
         self.words = WordAnalyzer(self.analyzer)
         parser = qparser.MultifieldParser(list(FIELD_BOOSTS), ix.schema, fieldboosts=FIELD_BOOSTS)
@@ -1172,35 +930,15 @@ class PaperIndex:
         with self._parser_lock:
             return self._parser.parse(words)
 
-    @staticmethod
-    def _filter_query(filters: Filters, skip: str | None = None) -> query.Query | None:
-        """The Whoosh filter of ``filters`` (``None``: no filter; NullQuery: nothing).
-
-        ``skip`` leaves out one facet's own filter (``"years"`` or ``"organisation"``).
-        """
-        parts: list[query.Query] = []
-        if filters.years and skip != "years":
-            first, last = filters.years
-            parts.append(query.NumericRange("year", first, last))
-        if filters.organisation and skip != "organisation":
-            parts.append(query.Term("org", filters.organisation))
-        if filters.ids is not None:
-            if not filters.ids:
-                return query.NullQuery
-            parts.append(query.Or([query.Term("id", i) for i in sorted(filters.ids)]))
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else query.And(parts)
-
-    def _tables_for(self, searcher) -> _Tables:
+    def _tables_for(self, searcher) -> Tables:
         reader = searcher.reader()
         key = (str(self._ix.storage.folder), reader.generation(), reader.doc_count_all())
         tables = self._tables
         if tables is None or tables.key != key:
             folder = Path(self._ix.storage.folder)
-            tables = _Tables.load(key, folder)
+            tables = Tables.load(key, folder)
             if tables is None:  # not saved by the writer: compute, save for next time
-                tables = _Tables.read(key, reader)
+                tables = Tables.read(key, reader)
                 with contextlib.suppress(OSError):
                     tables.save(folder)
             self._tables = tables
@@ -1209,11 +947,12 @@ class PaperIndex:
     def _run(self, searcher, q, sort, limit, filters, want_facets, postings=None):
         """Search with filters; return ``(_Found or None, Facets or None)``.
 
-        The matching documents are collected once, unscored; the total, the
-        filters and the facet counts come from them and the per-document
-        tables. A page sorted by date or upvotes is cut from the table's
-        precomputed order; a relevance page is Whoosh's scored top ``limit``
-        (BM25F with its block-max skipping), restricted to the filtered set.
+        The matching documents are found once, unscored, as a mask over the
+        document numbers (:func:`~paperbrowse.core.matching.match_set`); the
+        total, the filters and the facet counts come from it and the
+        per-document tables. A page sorted by date or upvotes is cut from the
+        table's precomputed order; a relevance page is the BM25F top
+        ``limit`` of the filtered set (:func:`~paperbrowse.core.matching.top_scored`).
         """
         if q is query.NullQuery or (filters.ids is not None and not filters.ids):
             return None, (Facets() if want_facets else None)
@@ -1221,83 +960,56 @@ class PaperIndex:
         everything = isinstance(q, query.Every)
         if postings is None:
             postings = self._postings(searcher)
-        matched = tables.live if everything else self._matching(searcher, q, tables, postings)
+        matched = tables.live if everything else match_set(searcher, q, tables.live, postings)
 
         years, org, ids = filters.years, filters.organisation, None
         if filters.ids is not None:
-            ids = {searcher.document_number(id=i) for i in filters.ids} - {None}
-        year_of, org_of = tables.year, tables.org
-
-        def year_ok(d: int) -> bool:
-            return years is None or years[0] <= year_of[d] <= years[1]
-
-        chosen = matched
-        if years is not None or org is not None or ids is not None:
-            chosen = frozenset(
-                d
-                for d in (matched if ids is None else matched & ids)
-                if year_ok(d) and (org is None or org_of[d] == org)
-            )
+            found = [searcher.document_number(id=i) for i in sorted(filters.ids)]
+            ids = postings.mask(np.array([d for d in found if d is not None], dtype=np.int64))
+        in_years = in_org = None
+        if years is not None:
+            in_years = (tables.year >= years[0]) & (tables.year <= years[1])
+        if org is not None:
+            code = tables.org_code(org)
+            in_org = tables.org == code if code is not None else np.zeros(tables.count, bool)
+        base = matched if ids is None else matched & ids
+        chosen = base
+        for restriction in (in_years, in_org):
+            if restriction is not None:
+                chosen = chosen & restriction
         counts = None
         unfiltered = years is None and org is None and ids is None
         if want_facets and everything and unfiltered:
             counts = tables.facets()  # the whole index's: counted once per state
         elif want_facets:
             # a facet counts the papers passing the other facet's filter
-            base = matched if ids is None else matched & ids
-            year_pool = base if org is None else [d for d in base if org_of[d] == org]
-            org_pool = base if years is None else [d for d in base if year_ok(d)]
-            counts = _facets(tables, year_pool, org_pool)
-        total = len(chosen)
+            year_pool = base if in_org is None else base & in_org
+            org_pool = base if in_years is None else base & in_years
+            counts = tables.count_facets(year_pool, org_pool)
+        total = len(tables.by_date) if chosen is tables.live else int(np.count_nonzero(chosen))
         wanted = total if limit is None else min(limit, total)
         if sort == "relevance" and not everything:
             page = top_scored(searcher, q, chosen, wanted, postings) if wanted else []
             if page is None:  # a query shape top_scored leaves to Whoosh
-                restrict = None if chosen is matched else set(chosen)
+                restrict = None if chosen is matched else set(np.flatnonzero(chosen).tolist())
                 found = searcher.search(q, limit=wanted or 1, filter=restrict)
                 page = [(hit.docnum, float(hit.score or 0.0)) for hit in found][:wanted]
         else:
-            page = [(d, 0.0) for d in self._first_in_order(tables, sort, chosen, wanted)]
+            page = [(int(d), 0.0) for d in tables.first_in_order(sort, chosen, total, wanted)]
         return _Found(total, page), counts
 
     def _postings(self, searcher) -> Postings:
-        """A search's decoded postings, drawing on those kept for the index state."""
+        """A search's postings, drawing on those kept for the index state."""
         tables = self._tables_for(searcher)
         kept = tables.cache.get("postings")
         if kept is None:
             kept = tables.cache.setdefault("postings", DecodedCache())
-        return Postings(searcher.reader(), self._vocabulary(tables), kept)
+        return Postings(searcher.reader(), self._vocabulary(tables), kept, tables.columns)
 
     @staticmethod
-    def _vocabulary(tables: _Tables) -> Vocabulary:
+    def _vocabulary(tables: Tables) -> Vocabulary:
         """The index state's term lists for fuzzy words and spelling."""
         return tables.cache.setdefault("vocabulary", Vocabulary())
-
-    @staticmethod
-    def _matching(searcher, q, tables: _Tables, postings: Postings | None = None) -> frozenset:
-        """Document numbers matching ``q`` (deleted ones left out)."""
-        return frozenset(match_set(searcher, q, tables.live, postings))
-
-    @staticmethod
-    def _first_in_order(tables: _Tables, sort: str, chosen, wanted: int) -> list:
-        """The first ``wanted`` of ``chosen`` in the table's ``sort`` order.
-
-        A large set is scanned in order (stopping after ``wanted``); a small
-        one is ranked directly (``wanted`` smallest positions), so both cost
-        little whatever the corpus size.
-        """
-        if wanted <= 0:
-            return []
-        order = tables.order(sort)
-        if len(chosen) * 16 >= len(order):
-            picked = []
-            for d in order:
-                if d in chosen:
-                    picked.append(d)
-                    if len(picked) == wanted:
-                        break
-            return picked
-        return heapq.nsmallest(wanted, chosen, key=tables.rank[sort].__getitem__)
 
     def _hits(
         self, searcher, found: _Found, terms: dict[str, frozenset[str]], sort: str
@@ -1424,12 +1136,12 @@ class PaperIndex:
                     for term, weight in key_terms
                 ]
             )
-            filter_q = self._filter_query(filters)
-            if not key_terms or filter_q is query.NullQuery:
+            if not key_terms:
                 return Results(paper_id, (), 0, "relevance", {}, time.perf_counter() - started)
             # one more than asked, then the paper itself is dropped (cheaper than a mask)
-            found = searcher.search(q, limit=None if limit is None else limit + 1, filter=filter_q)
-            page = [(h.docnum, float(h.score or 0.0)) for h in found if h.docnum != docnum]
+            wanted = None if limit is None else limit + 1
+            found, _ = self._run(searcher, q, "relevance", wanted, filters, False)
+            page = [] if found is None else [(d, s) for d, s in found.page if d != docnum]
             page = page[:limit] if limit is not None else page
             terms = query_terms(q, searcher.reader())
             hits = self._hits(searcher, _Found(len(page), page), terms, "relevance")
@@ -1495,11 +1207,6 @@ def edit_distance(a: str, b: str) -> int:
                 row[j] = min(row[j], prev2[j - 2] + 1)
         prev2, prev = prev, row
     return prev[len(b)]
-
-
-def _text(value: object) -> str:
-    """A facet key as text (Whoosh gives ``bytes`` for some column types)."""
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 def is_disk_full(exc: BaseException) -> bool:

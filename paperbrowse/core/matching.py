@@ -1,39 +1,38 @@
-"""The set of documents a query matches, unscored, with set operations in C.
+"""Matching, phrase checks and BM25F top-k over array postings, with NumPy.
 
 A search needs every matching document once, unscored, for the total, the
-filters and the facet counts. Whoosh's ``Searcher.docs_for_query`` walks the
-query's matcher tree one posting at a time in Python: a union of four field
-postings for a one-word query means several method calls per posting. Here a
-term's postings are decoded a block at a time (Whoosh stores a block of up to
-128 document numbers as a pickled array of deltas; ``itertools.accumulate``
-undoes the deltas in C) and the query tree becomes operations on Python sets
-(union, intersection, difference, also in C). Phrases and any query kind not
-listed in :func:`match_set` are left to Whoosh's matcher, for that part of the
-tree only.
+filters and the facet counts, then the best page of them by BM25F. Whoosh
+does both by walking the query's matcher tree one posting at a time in
+Python. Here a term's postings are NumPy arrays over the memory-mapped
+segment (:func:`~paperbrowse.core.codec.read_term_arrays`; no decoding), the
+query tree becomes operations on boolean masks with one entry per document
+number (``&``, ``|``, ``~``: a few microseconds per 100,000 documents),
+phrases are checked on the positions of the documents holding every word
+with sorted-array searches, and the BM25F scores of the candidates are sums
+over each term's postings at once. Any query kind not listed in
+:func:`match_set` is left to Whoosh's matcher, for that part of the tree only.
+
+Masks are ``numpy.ndarray`` of ``bool`` with one entry per document number of
+the reader (``reader.doc_count_all()``, deleted documents included).
 """
 
 from __future__ import annotations
 
-import heapq
 import threading
-from array import array
 from collections import OrderedDict
-from collections.abc import Callable
-from itertools import accumulate
-from pickle import loads
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh import query
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.formats import Positions
 from whoosh.query.ranges import NumericRange
 from whoosh.query.terms import FuzzyTerm, MultiTerm
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
-from paperbrowse.core.codec import BYTE_TO_LENGTH
+from paperbrowse.core.codec import BYTE_TO_LENGTH, ArrayCodec, read_term_arrays
 
 
 class Vocabulary:
@@ -56,6 +55,7 @@ class Vocabulary:
 
     def __init__(self) -> None:
         self._lists: OrderedDict[tuple[str, str], tuple[list[str], list[bytes]]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def within(
         self, reader, fieldname: str, text: str, maxdist: int, prefix: int = 0
@@ -67,86 +67,126 @@ class Vocabulary:
             return []
         start = text[:prefix]
         key = (fieldname, start)
-        listed = self._lists.get(key)
+        with self._lock:
+            listed = self._lists.get(key)
+            if listed is not None:
+                self._lists.move_to_end(key)
         if listed is None:
             fieldobj = reader.schema[fieldname]
             encoded = list(reader.expand_prefix(fieldname, start))
             listed = ([fieldobj.from_bytes(b) for b in encoded], encoded)
-            self._lists[key] = listed
-            if len(self._lists) > self.KEEP:
-                self._lists.popitem(last=False)
-        else:
-            self._lists.move_to_end(key)
+            with self._lock:
+                self._lists[key] = listed
+                if len(self._lists) > self.KEEP:
+                    self._lists.popitem(last=False)
         words, encoded = listed
         close = process.extract(text, words, scorer=OSA.distance, score_cutoff=maxdist, limit=None)
         return sorted(encoded[index] for _, _, index in close)
 
 
-class DecodedCache:
-    """Decoded postings kept between the searches of one index state.
+class TermPostings(NamedTuple):
+    """The postings of one term over every segment of a reader.
 
-    Typing a query re-runs it at every keystroke with the same leading words
-    (``diffusion m``, ``diffusion mo``, ...), and a researcher's queries share
-    their field's common words; decoding a common word's postings is most of
-    a search's time. The document numbers and term frequencies of recently
-    used terms are kept here as arrays (8 bytes a posting), least recently
-    used dropped first beyond :attr:`limit` postings. Positions are not kept.
-    Safe to share between threads.
+    Attributes:
+        ids: document numbers, ascending, deleted ones included (``int32``, n).
+        weights: term frequency of each (``float32``, n).
+        positions: word positions of each posting, concatenated in ``ids``
+            order (``uint32``; ``counts[i]`` of them for posting ``i``), or
+            ``None`` when the field records no positions.
+        counts: positions per posting (``int32``, n), or ``None``.
     """
 
-    #: Postings kept: 4 million, 32 MB.
-    LIMIT = 4_000_000
+    ids: np.ndarray
+    weights: np.ndarray
+    positions: np.ndarray | None = None
+    counts: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        """Postings plus positions held (what :class:`DecodedCache` counts)."""
+        return len(self.ids) + (0 if self.positions is None else len(self.positions))
+
+
+_NONE = TermPostings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+class DecodedCache:
+    """Term postings kept between the searches of one index state.
+
+    With one segment a term's arrays are views of the memory map and cost
+    nothing to get again; with several (an index grown by imports) they are
+    concatenated copies, and typing re-runs the query with the same leading
+    words at every keystroke. The postings of recently used terms are kept
+    here, least recently used dropped first beyond :attr:`limit` postings
+    and positions (about 8 bytes each). Safe to share between threads.
+    """
+
+    #: Postings and positions kept: 8 million, about 64 MB.
+    LIMIT = 8_000_000
 
     def __init__(self, limit: int = LIMIT) -> None:
         self.limit = limit
-        self._items: OrderedDict[tuple, tuple[array, array]] = OrderedDict()
+        self._items: OrderedDict[tuple, TermPostings] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> tuple[array, array] | None:
-        """``(ids, weights)`` of ``(field, text)`` if kept."""
+    def get(self, key: tuple) -> TermPostings | None:
+        """The postings of ``(field, text)`` if kept."""
         with self._lock:
             got = self._items.get(key)
             if got is not None:
                 self._items.move_to_end(key)
             return got
 
-    def put(self, key: tuple, ids: list[int], weights: list[float]) -> None:
-        """Keep the decoded postings of ``(field, text)``."""
-        if len(ids) > self.limit // 4:
+    def put(self, key: tuple, postings: TermPostings) -> None:
+        """Keep the postings of ``(field, text)`` (not one over a quarter of the limit)."""
+        size = postings.size
+        if size > self.limit // 4:
             return  # one term would push out everything else
-        kept = (array("i", ids), array("f", weights))
         with self._lock:
             if key in self._items:
                 return
-            self._items[key] = kept
-            self._size += len(ids)
+            self._items[key] = postings
+            self._size += size
             while self._size > self.limit:
-                _, (old, _) = self._items.popitem(last=False)
-                self._size -= len(old)
+                _, old = self._items.popitem(last=False)
+                self._size -= old.size
 
 
 class Postings:
-    """Decoded postings of the terms of one search, each decoded once.
+    """The postings of the terms of one search, each read once.
 
-    ``docs(field, text)`` gives the document numbers (over every segment of
-    ``reader``, deleted ones included) whose ``field`` holds the term;
-    ``weights(field, text)`` the term frequency of each, in the same order;
-    ``expand(q)`` the terms of a multi-term query (fuzzy words through
-    ``vocabulary``, which outlives the search).
+    ``term(field, text)`` gives a :class:`TermPostings`; ``docs`` and
+    ``weights`` its arrays; ``expand(q)`` the terms of a multi-term query
+    (fuzzy words through ``vocabulary``, which outlives the search).
+
+    Args:
+        reader: a Whoosh reader (its segments' document numbers are offset
+            by each segment's base).
+        vocabulary: the index state's term lists, for fuzzy words.
+        kept: postings kept between searches of the index state.
+        columns: per-document values of numeric fields
+            (``{"year": int array, ...}``, one per document number; a
+            missing value is :data:`MISSING`), with which numeric ranges are
+            answered instead of Whoosh's trie terms.
     """
 
     def __init__(
-        self, reader, vocabulary: Vocabulary | None = None, kept: DecodedCache | None = None
+        self,
+        reader,
+        vocabulary: Vocabulary | None = None,
+        kept: DecodedCache | None = None,
+        columns: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.reader = reader
+        self.count = reader.doc_count_all()
         self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
         self.kept = kept
-        self._seen: dict[tuple, tuple[list[int], list[float]]] = {}
+        self.columns = columns or {}
+        self._seen: dict[tuple, TermPostings] = {}
         self._expanded: dict[object, list] = {}
-        self._positions: dict[tuple, Callable[[int], list[int]]] = {}
-        #: documents of each phrase of the search (``None``: left to Whoosh)
-        self.phrases: dict[query.Phrase, set[int] | None] = {}
+        #: documents of each phrase of the search, as a mask
+        self.phrases: dict[query.Phrase, np.ndarray] = {}
 
     def expand(self, q: MultiTerm) -> list:
         """The indexed terms (encoded) a prefix, wildcard, fuzzy or other
@@ -164,148 +204,151 @@ class Postings:
             self._expanded[q] = got
         return got
 
-    def docs(self, fieldname: str, text) -> list[int]:
-        return self._get(fieldname, text)[0]
-
-    def weights(self, fieldname: str, text) -> list[float]:
-        return self._get(fieldname, text)[1]
-
-    def positions(self, fieldname: str, text):
-        """A function ``docnum -> [position, ...]`` (word positions counted
-        from 0) for the documents holding the term, or ``None`` when the
-        field does not record positions."""
-        key = (fieldname, text)
-        got = self._positions.get(key)
-        if got is None:
-            ids, _, values = self._get(fieldname, text, values=True)
-            fmt = self.reader.schema[fieldname].format
-            if values is None or not fmt.supports("positions"):
-                return None
-            index = dict(zip(ids, range(len(ids)), strict=True))
-            if type(fmt) is Positions:
-                # Whoosh's encoding: a 4-byte count, then a protocol-2 pickle
-                # of the position deltas without its closing STOP opcode
-                def got(d, values=values, index=index):
-                    return list(accumulate(loads(values[index[d]][4:] + b".")))
-            else:
-
-                def got(d, values=values, index=index, decode=fmt.decode_positions):
-                    return decode(values[index[d]])
-
-            self._positions[key] = got
-        return got
-
-    def _get(self, fieldname: str, text, values: bool = False) -> tuple:
-        """``(ids, weights, values)``; ``values`` is ``False`` (not decoded)
-        when taken from the shared cache, unless ``values`` is asked for."""
+    def term(self, fieldname: str, text) -> TermPostings:
+        """The postings of ``(fieldname, text)``; ``text`` as typed or encoded."""
+        if not isinstance(text, bytes):
+            if fieldname not in self.reader.schema:
+                return _NONE
+            text = self.reader.schema[fieldname].to_bytes(text)
         key = (fieldname, text)
         got = self._seen.get(key)
-        if got is None or (values and got[2] is False):
-            kept = self.kept.get(key) if self.kept is not None and not values else None
-            if kept is not None:
-                got = (kept[0], kept[1], False)
-            else:
-                got = _decode(self.reader, fieldname, text)
+        if got is None:
+            got = self.kept.get(key) if self.kept is not None else None
+            if got is None:
+                got = _read(self.reader, fieldname, text)
                 if self.kept is not None:
-                    self.kept.put(key, got[0], got[1])
+                    self.kept.put(key, got)
             self._seen[key] = got
         return got
 
+    def docs(self, fieldname: str, text) -> np.ndarray:
+        return self.term(fieldname, text).ids
 
-def _decode(reader, fieldname: str, text) -> tuple[list[int], list[float], list | None]:
-    """Whoosh keeps a block of up to 128 postings as a pickled tuple of delta-
-    encoded document numbers, weights and values (positions); a block is
-    unpickled whole and its deltas undone with ``itertools.accumulate``. The
-    values (encoded positions, one ``bytes`` per posting) are kept for phrase
-    checks; ``None`` if a segment stores none."""
+    def weights(self, fieldname: str, text) -> np.ndarray:
+        return self.term(fieldname, text).weights
+
+    def mask(self, ids: np.ndarray) -> np.ndarray:
+        """A mask true at the document numbers ``ids``."""
+        found = np.zeros(self.count, dtype=bool)
+        found[ids] = True
+        return found
+
+
+#: A numeric column's value for "no value" (Whoosh's default, 2**31 - 1 for a
+#: signed 32-bit field).
+MISSING = 2**31 - 1
+
+
+def _read(reader, fieldname: str, text: bytes) -> TermPostings:
+    """The postings of ``(fieldname, text)`` over every segment of ``reader``."""
+    parts: list[tuple[int, TermPostings]] = []
+    for leaf, base in reader.leaf_readers():
+        terms = getattr(leaf, "_terms", None)
+        if isinstance(getattr(leaf, "_codec", None), ArrayCodec) and terms is not None:
+            try:
+                terminfo = terms.term_info(fieldname, text)
+            except TermNotFound:
+                continue
+            arrays = read_term_arrays(terms._postfile, terminfo)
+            counts = None
+            if arrays.positions is not None:
+                counts = arrays.weights.astype(np.int32)
+            parts.append((base, TermPostings(arrays.ids, arrays.weights, arrays.positions, counts)))
+        else:
+            got = _read_generic(leaf, fieldname, text)
+            if got is not None:
+                parts.append((base, got))
+    if not parts:
+        return _NONE
+    if len(parts) == 1:
+        base, only = parts[0]
+        ids = only.ids.astype(np.int32)  # a copy: views of the map are read-only uint32
+        if base:
+            ids += base
+        return only._replace(ids=ids)
+    ids = np.concatenate([p.ids.astype(np.int32) + base for base, p in parts])
+    weights = np.concatenate([p.weights for _, p in parts])
+    if all(p.positions is not None for _, p in parts):
+        positions = np.concatenate([p.positions for _, p in parts])
+        counts = np.concatenate([p.counts for _, p in parts])
+        return TermPostings(ids, weights, positions, counts)
+    return TermPostings(ids, weights)
+
+
+def _read_generic(leaf, fieldname: str, btext: bytes) -> TermPostings | None:
+    """A segment of another codec (Whoosh's own): through its matcher."""
+    try:
+        m = leaf.postings(fieldname, btext)
+    except TermNotFound:
+        return None
+    fmt = leaf.schema[fieldname].format
+    with_positions = fmt.supports("positions")
     ids: list[int] = []
     weights: list[float] = []
-    values: list | None = []
-    for leaf, base in reader.leaf_readers():
-        try:
-            m = leaf.postings(fieldname, text)
-        except TermNotFound:
-            continue
-        if not isinstance(m, W3LeafMatcher):  # another codec: the generic way
-            while m.is_active():
-                ids.append(m.id() + base)
-                weights.append(m.weight())
-                if values is not None:
-                    values.append(m.value())
-                m.next()
-            continue
-        while m.is_active():  # one posting block per turn
-            if m._data is None:
-                m._read_data()
-            block = accumulate(m._data[0], initial=base)
-            next(block)  # the base itself
-            ids.extend(block)
-            if values is not None:
-                v = m._data[2]
-                if isinstance(v, tuple):
-                    values.extend(v)
-                else:  # fixed-size or no values: no positions
-                    values = None
-            w = m._data[1]
-            if w is None or isinstance(w, float):  # every weight 1.0 / the same
-                weights.extend([1.0 if w is None else w] * m._blocklength)
-            else:
-                weights.extend(w)
-            m._next_block()
-    return ids, weights, values
+    positions: list[int] = []
+    counts: list[int] = []
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        if with_positions:
+            got = m.value_as("positions")
+            positions.extend(got)
+            counts.append(len(got))
+        m.next()
+    return TermPostings(
+        np.asarray(ids, dtype=np.int32),
+        np.asarray(weights, dtype=np.float32),
+        np.asarray(positions, dtype=np.uint32) if with_positions else None,
+        np.asarray(counts, dtype=np.int32) if with_positions else None,
+    )
 
 
-def match_set(searcher, q: query.Query, live, postings: Postings | None = None) -> set[int]:
-    """Every document number matching ``q`` (a Whoosh query), as a set.
+def match_set(searcher, q: query.Query, live: np.ndarray, postings: Postings) -> np.ndarray:
+    """Every document matching ``q`` (a Whoosh query), as a mask.
 
     Args:
         searcher: a Whoosh ``Searcher``.
         q: the parsed query.
-        live: the documents not deleted (a set); the result holds no others.
-        postings: decoded postings to reuse (and fill) across calls for the
-            same search.
+        live: the documents not deleted (a mask); the result holds no others.
+        postings: the search's postings (read once, reused across calls).
 
     Scores are not computed; boosts are irrelevant here. Term, And, Or,
     AndNot, AndMaybe, Require, Not, DisjunctionMax, Every, NullQuery,
-    numeric ranges and every multi-term query (prefix, wildcard, fuzzy,
-    variations, term range) are set operations; anything else (phrases,
-    spans) is Whoosh's ``docs_for_query`` on that subquery.
+    Phrase, numeric ranges and every multi-term query (prefix, wildcard,
+    fuzzy, variations, term range) are mask operations; anything else
+    (spans) is Whoosh's ``docs_for_query`` on that subquery.
     """
-    postings = postings or Postings(searcher.reader())
-    found = _eval(searcher, postings, q, live)
-    return found & live if len(found) else found
+    return _eval(searcher, postings, q, live) & live
 
 
-def _eval(searcher, postings: Postings, q, live) -> set[int]:
-    reader = postings.reader
+def _eval(searcher, postings: Postings, q, live: np.ndarray) -> np.ndarray:
     if isinstance(q, query.Term):
-        return set(postings.docs(q.fieldname, q.text))
+        return postings.mask(postings.docs(q.fieldname, q.text))
     if isinstance(q, query.Every):
-        return set(live)
+        return live.copy()
     if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
-        return set()
+        return np.zeros(postings.count, dtype=bool)
     if isinstance(q, query.Not):
-        return set(live) - _eval(searcher, postings, q.query, live)
+        return live & ~_eval(searcher, postings, q.query, live)
     if isinstance(q, query.And):
         positive = [c for c in q.subqueries if not isinstance(c, query.Not)]
         negative = [c.query for c in q.subqueries if isinstance(c, query.Not)]
-        if positive:
-            sets = sorted((_eval(searcher, postings, c, live) for c in positive), key=len)
-            found = sets[0].intersection(*sets[1:])
-        else:
-            found = set(live)
+        found = None
+        for c in positive:
+            got = _eval(searcher, postings, c, live)
+            found = got if found is None else np.logical_and(found, got, out=found)
+        if found is None:
+            found = live.copy()
         for c in negative:
-            if not found:
-                break
-            found -= _eval(searcher, postings, c, live)
+            found &= ~_eval(searcher, postings, c, live)
         return found
     if isinstance(q, (query.Or, query.DisjunctionMax)) and not getattr(q, "minmatch", 0):
-        found: set[int] = set()
+        found = np.zeros(postings.count, dtype=bool)
         for c in q.subqueries:
             found |= _eval(searcher, postings, c, live)
         return found
     if isinstance(q, query.AndNot):
-        return _eval(searcher, postings, q.a, live) - _eval(searcher, postings, q.b, live)
+        return _eval(searcher, postings, q.a, live) & ~_eval(searcher, postings, q.b, live)
     if isinstance(q, query.AndMaybe):
         return _eval(searcher, postings, q.a, live)
     if isinstance(q, query.Require):
@@ -315,58 +358,80 @@ def _eval(searcher, postings: Postings, q, live) -> set[int]:
             postings.phrases[q] = _phrase(postings, q)
         found = postings.phrases[q]
         if found is not None:
-            return set(found)
+            return found.copy()
     if isinstance(q, NumericRange):
-        return _eval(searcher, postings, q._compile_query(reader), live)
+        column = postings.columns.get(q.fieldname)
+        if column is not None and len(column) == postings.count:
+            return _in_range(column, q)
+        return _eval(searcher, postings, q._compile_query(postings.reader), live)
     if isinstance(q, MultiTerm):
-        found = set()
+        found = np.zeros(postings.count, dtype=bool)
         for btext in postings.expand(q):
-            found.update(postings.docs(q.field(), btext))
+            found[postings.docs(q.field(), btext)] = True
         return found
-    return set(searcher.docs_for_query(q))
+    return postings.mask(np.fromiter(searcher.docs_for_query(q), dtype=np.int64))
 
 
-_NEXT = (1).__add__
+def _in_range(column: np.ndarray, q: NumericRange) -> np.ndarray:
+    """The documents whose value in ``column`` is within ``q``'s bounds (a
+    missing value never is), as Whoosh's range over the field's terms."""
+    found = column != MISSING
+    if q.start is not None:
+        found &= (column > q.start) if q.startexcl else (column >= q.start)
+    if q.end is not None:
+        found &= (column < q.end) if q.endexcl else (column <= q.end)
+    return found
 
 
-def _phrase(postings: Postings, q: query.Phrase) -> set[int] | None:
+def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
     """The documents holding the words of phrase ``q`` in order, each within
     ``q.slop`` words after the previous one (Whoosh's ``SpanNear2`` with
     ``mindist=1``, what its ``Phrase`` runs; slop 1: adjacent words), deleted
-    ones included; ``None`` when the field records no positions.
+    ones included, as a mask; ``None`` when the field records no positions.
 
-    The documents holding every word come from the decoded postings (a set
-    intersection in C); positions are decoded only for those.
+    The documents holding every word come from the postings (a mask
+    intersection); positions are then compared only in those, as sorted
+    ``document << 32 | position`` keys: the keys of each next word that
+    follow one of the previous word's keys by 1 to ``slop``.
     """
     reader = postings.reader
     field, words = q.fieldname, q.words
     if field not in reader.schema or not words:
-        return set()
-    if any((field, w) not in reader for w in words):
-        return set()
-    docs = set(postings.docs(field, words[0])).intersection(
-        *(postings.docs(field, w) for w in words[1:])
-    )
-    if not docs:
-        return set()
-    positions = [postings.positions(field, w) for w in words]
-    if any(p is None for p in positions):
+        return np.zeros(postings.count, dtype=bool)
+    terms = [postings.term(field, w) for w in words]
+    if any(not len(t.ids) for t in terms):
+        return np.zeros(postings.count, dtype=bool)
+    docs = postings.mask(terms[0].ids)
+    for t in terms[1:]:
+        docs &= postings.mask(t.ids)
+    if not docs.any():
+        return docs
+    if any(t.positions is None for t in terms):
         return None
     slop = q.slop
-    first, rest = positions[0], positions[1:]
-    found = set()
-    for d in docs:
-        ends = first(d)
-        for word_positions in rest:
-            if slop == 1:  # the next word right after: shift and intersect, in C
-                ends = set(map(_NEXT, ends)).intersection(word_positions(d))
-            else:
-                ends = [p for p in word_positions(d) if any(1 <= p - e <= slop for e in ends)]
-            if not ends:
-                break
+    ends = _keys(terms[0], docs)
+    for t in terms[1:]:
+        keys = _keys(t, docs)
+        if slop == 1:
+            at = np.searchsorted(ends, keys - 1)
+            at[at == len(ends)] = 0
+            ends = keys[ends[at] == keys - 1] if len(ends) else keys[:0]
         else:
-            found.add(d)
-    return found
+            # the nearest earlier key of the previous word, within slop
+            at = np.searchsorted(ends, keys, side="left") - 1
+            ok = at >= 0
+            gap = keys - ends[np.maximum(at, 0)]
+            ends = keys[ok & (gap >= 1) & (gap <= slop)]
+        if not len(ends):
+            return np.zeros(postings.count, dtype=bool)
+    return postings.mask((ends >> 32).astype(np.int64))
+
+
+def _keys(t: TermPostings, docs: np.ndarray) -> np.ndarray:
+    """Sorted ``document << 32 | position`` keys of ``t``'s positions in ``docs``."""
+    doc_of = np.repeat(t.ids, t.counts)
+    inside = docs[doc_of]
+    return (doc_of[inside].astype(np.int64) << 32) | t.positions[inside].astype(np.int64)
 
 
 def _scored_leaves(
@@ -401,8 +466,22 @@ def _scored_leaves(
     return None
 
 
+def _field_lengths(reader, field: str) -> np.ndarray | None:
+    """The encoded length byte of ``field`` per document number (``uint8``),
+    or ``None`` when a segment's reader cannot give them whole."""
+    parts = []
+    for leaf, _base in reader.leaf_readers():
+        perdoc = getattr(leaf, "_perdoc", None)
+        if not hasattr(perdoc, "length_bytes"):
+            return None
+        raw = perdoc.length_bytes(field)
+        # no length column: no document of the segment has the field
+        parts.append(bytes(leaf.doc_count_all()) if raw is None else raw)
+    return np.frombuffer(b"".join(parts), dtype=np.uint8)
+
+
 def top_scored(
-    searcher, q: query.Query, candidates, k: int, postings: Postings
+    searcher, q: query.Query, candidates: np.ndarray, k: int, postings: Postings
 ) -> list[tuple[int, float]] | None:
     """The ``k`` best of ``candidates`` for ``q`` by Whoosh's BM25F, best first.
 
@@ -410,23 +489,23 @@ def top_scored(
     AND and OR (what the search bar's input parses to) a matching document's
     Whoosh score is the sum, over the terms it holds, of ``boost × bm25(idf,
     tf, field length)`` (a phrase's words count where the phrase occurs; a
-    range adds a constant); that sum is computed here from the decoded
-    postings, with NumPy over each term's postings at once, instead of
-    Whoosh's matcher tree (several Python calls per posting).
-    Ties go to the lower document number, as in Whoosh.
+    range adds a constant); that sum is computed here with NumPy over each
+    term's postings at once, instead of Whoosh's matcher tree (several
+    Python calls per posting). Ties go to the lower document number, as in
+    Whoosh.
 
     Args:
         searcher: a Whoosh ``Searcher`` using BM25F (Whoosh's default).
         q: the parsed query.
-        candidates: the document numbers that match ``q`` and pass the filters
-            (a set); only these are scored.
+        candidates: a mask of the documents that match ``q`` and pass the
+            filters; only these are scored.
         k: how many to return.
-        postings: the search's decoded postings.
+        postings: the search's postings.
 
     Returns:
         ``[(docnum, score), ...]``, or ``None`` when the query has another
-        shape or a segment was written without
-        :class:`~paperbrowse.core.codec.PaperCodec` (the caller then asks Whoosh).
+        shape or a segment's reader cannot give its field lengths whole (the
+        caller then asks Whoosh).
     """
     weighting = searcher.weighting
     if not isinstance(weighting, BM25F) or weighting._field_B or k <= 0:
@@ -438,46 +517,41 @@ def top_scored(
         return []
     reader = postings.reader
     if len(leaves) == 1 and leaves[0][0] is None:  # a range alone: every candidate ties
-        return [(d, leaves[0][2]) for d in heapq.nsmallest(k, candidates)]
-    lengths: dict[str, bytes] = {}
+        return [(int(d), leaves[0][2]) for d in np.flatnonzero(candidates)[:k]]
+    lengths: dict[str, np.ndarray] = {}
     for field, _, _, _ in leaves:
         if field is not None and field not in lengths:
-            parts = []
-            for leaf, _base in reader.leaf_readers():
-                perdoc = getattr(leaf, "_perdoc", None)
-                if not hasattr(perdoc, "length_bytes"):
-                    return None
-                raw = perdoc.length_bytes(field)
-                # no length column: no document of the segment has the field
-                parts.append(bytes(leaf.doc_count_all()) if raw is None else raw)
-            lengths[field] = b"".join(parts)
+            got = _field_lengths(reader, field)
+            if got is None:
+                return None
+            lengths[field] = got
     B, K1 = weighting.B, weighting.K1
-    count = reader.doc_count_all()
-    scores = np.zeros(count)
-    touched = np.zeros(count, dtype=bool)
-    in_candidates = _mask(candidates, count)
+    live = np.ones(postings.count, dtype=bool)
+    scores = np.zeros(postings.count)
+    touched = np.zeros(postings.count, dtype=bool)
     phrases: dict[int, np.ndarray] = {}
     for field, text, boost, within in leaves:
         if field is None:  # a numeric range: a constant for the candidates in it
-            inside = _ids(_eval(searcher, postings, text, candidates) & candidates)
+            inside = _eval(searcher, postings, text, live) & candidates
             scores[inside] += boost
-            touched[inside] = True
+            touched |= inside
             continue
-        allowed = in_candidates
+        allowed = candidates
         if within is not None:
             allowed = phrases.get(id(within))
             if allowed is None:
-                found = _eval(searcher, postings, within, candidates) & candidates
-                allowed = phrases[id(within)] = _mask(found, count)
-        ids = _as_numpy(postings.docs(field, text), np.int32)
+                allowed = phrases[id(within)] = _eval(searcher, postings, within, live) & candidates
+        term = postings.term(field, text)
+        if not len(term.ids):
+            continue
+        chosen = allowed[term.ids]
+        ids = term.ids[chosen]
         if not len(ids):
             continue
-        chosen = allowed[ids]
-        ids = ids[chosen]
-        tf = _as_numpy(postings.weights(field, text), np.float32)[chosen].astype(np.float64)
+        tf = term.weights[chosen].astype(np.float64)
         idf = searcher.idf(field, text)
         avgfl = searcher.avg_field_length(field) or 1
-        length = _LENGTHS[np.frombuffer(lengths[field], dtype=np.uint8)[ids]]
+        length = _LENGTHS[lengths[field][ids]]
         k1b = K1 * (1 - B)
         per = K1 * B / avgfl
         top = idf * (K1 + 1)
@@ -497,21 +571,3 @@ def top_scored(
 
 #: ``BYTE_TO_LENGTH`` as an array, for looking up many encoded lengths at once.
 _LENGTHS = np.array(BYTE_TO_LENGTH, dtype=np.float64)
-
-
-def _as_numpy(values, dtype) -> np.ndarray:
-    """Decoded postings (a ``list`` or an ``array.array``) as a NumPy array."""
-    if isinstance(values, array):
-        return np.frombuffer(values, dtype=np.int32 if values.typecode == "i" else np.float32)
-    return np.asarray(values, dtype=dtype)
-
-
-def _ids(docs: set[int]) -> np.ndarray:
-    return np.fromiter(docs, dtype=np.int64, count=len(docs))
-
-
-def _mask(docs: set[int], count: int) -> np.ndarray:
-    """A boolean array over the ``count`` documents, true for ``docs``."""
-    mask = np.zeros(count, dtype=bool)
-    mask[_ids(docs)] = True
-    return mask

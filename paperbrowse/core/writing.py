@@ -30,7 +30,7 @@ import threading
 from whoosh import index as whoosh_index
 from whoosh.writing import IndexingError, SegmentWriter
 
-from paperbrowse.core.codec import PaperCodec
+from paperbrowse.core.codec import ArrayCodec
 
 #: Writes of at least this many documents use worker processes (below it,
 #: starting the workers costs more than they save).
@@ -89,7 +89,7 @@ def open_writer(ix, docs: int):
     Returns Whoosh's ``SegmentWriter`` (one process) below
     :data:`PARALLEL_FROM` documents or on one core, else a
     :class:`ParallelWriter`. Both hold the index's write lock, write with
-    :class:`~paperbrowse.core.codec.PaperCodec` and offer ``add_document``,
+    :class:`~paperbrowse.core.codec.ArrayCodec` and offer ``add_document``,
     ``delete_document``, ``commit`` and ``cancel``.
 
     Raises:
@@ -98,7 +98,7 @@ def open_writer(ix, docs: int):
     procs = worker_count()
     if docs >= PARALLEL_FROM and procs > 1:
         return ParallelWriter(ix, procs=procs)
-    writer = ix.writer(limitmb=LIMIT_MB, codec=PaperCodec())
+    writer = ix.writer(limitmb=LIMIT_MB, codec=ArrayCodec())
     writer.mergetype = merge_small
     return writer
 
@@ -129,7 +129,7 @@ def _work(folder: str, indexname: str, jobs, results, parent: int) -> None:
     ``results`` (an exception is put there instead if anything fails)."""
     try:
         ix = whoosh_index.open_dir(folder, indexname=indexname)
-        writer = SegmentWriter(ix, _lk=False, limitmb=LIMIT_MB, codec=PaperCodec())
+        writer = SegmentWriter(ix, _lk=False, limitmb=LIMIT_MB, codec=ArrayCodec())
         while True:
             try:
                 batch = jobs.get(timeout=_POLL)
@@ -166,7 +166,7 @@ class ParallelWriter:
     """
 
     def __init__(self, ix, procs: int) -> None:
-        self._writer = ix.writer(limitmb=LIMIT_MB, codec=PaperCodec())
+        self._writer = ix.writer(limitmb=LIMIT_MB, codec=ArrayCodec())
         ctx = _context()
         self._jobs = ctx.Queue(2 * procs)
         self._results = ctx.Queue()

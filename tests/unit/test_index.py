@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from paperbrowse.core.index import SCHEMA_VERSION, BuildCancelled, IndexStore, PaperIndex, _Tables
+from paperbrowse.core.index import SCHEMA_VERSION, BuildCancelled, IndexStore, PaperIndex
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters
 from paperbrowse.core.query import QueryError
 from paperbrowse.core.service import Corpus, needs_build, open_index
 from paperbrowse.core.sources.captures import bundled_corpus_dir, load_captures
+from paperbrowse.core.tables import Tables
 
 
 def titles(index: PaperIndex, text: str, **kwargs) -> list[str]:
@@ -272,7 +273,7 @@ def test_a_build_saves_the_tables_the_next_open_reads(tmp_path: Path, monkeypatc
     def no_columns(*args):
         raise AssertionError("the saved tables were not used")
 
-    monkeypatch.setattr(_Tables, "read", no_columns)
+    monkeypatch.setattr(Tables, "read", no_columns)
     assert _figures(store.open()) == expected
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from whoosh import query
 from whoosh.query.terms import FuzzyTerm
 
 from paperbrowse.core.index import PaperIndex
-from paperbrowse.core.matching import DecodedCache, Postings, Vocabulary, match_set, top_scored
+from paperbrowse.core.matching import (
+    DecodedCache,
+    Postings,
+    TermPostings,
+    Vocabulary,
+    match_set,
+    top_scored,
+)
 
 QUERIES = [
     "diffusion",
@@ -36,31 +44,63 @@ QUERIES = [
 ]
 
 
+def docs(mask: np.ndarray) -> set[int]:
+    return set(np.flatnonzero(mask).tolist())
+
+
+def everything(searcher) -> np.ndarray:
+    return np.ones(searcher.reader().doc_count_all(), dtype=bool)
+
+
+def postings_of(index: PaperIndex, searcher) -> Postings:
+    """The postings of a search as the index makes them (numeric columns included)."""
+    return index._postings(searcher)
+
+
+@pytest.mark.parametrize("columns", [True, False], ids=["columns", "trie-terms"])
 @pytest.mark.parametrize("text", QUERIES)
-def test_the_matching_set_is_whooshs(index: PaperIndex, text: str) -> None:
+def test_the_matching_set_is_whooshs(index: PaperIndex, text: str, columns: bool) -> None:
     q = index.parse(text)
     with index._searcher() as searcher:
-        live = set(range(searcher.reader().doc_count_all()))
+        postings = postings_of(index, searcher) if columns else Postings(searcher.reader())
         expected = set(searcher.docs_for_query(q))
-        assert match_set(searcher, q, live) == expected
+        assert docs(match_set(searcher, q, everything(searcher), postings)) == expected
 
 
 def test_deleted_documents_are_left_out(index: PaperIndex) -> None:
     q = index.parse("diffusion")
     with index._searcher() as searcher:
-        everything = set(searcher.docs_for_query(q))
-        live = set(range(searcher.reader().doc_count_all())) - set(sorted(everything)[:5])
-        assert match_set(searcher, q, live) == everything - set(sorted(everything)[:5])
+        found = sorted(searcher.docs_for_query(q))
+        live = everything(searcher)
+        live[found[:5]] = False
+        got = match_set(searcher, q, live, Postings(searcher.reader()))
+        assert docs(got) == set(found[5:])
 
 
-def test_postings_decode_every_block(index: PaperIndex) -> None:
+def test_postings_are_whooshs(index: PaperIndex) -> None:
     with index._searcher() as searcher:
         reader = searcher.reader()
+        postings = Postings(reader)
         for field, text in [("abstract", "model"), ("title", "diffus"), ("spell", "the")]:
-            expected = list(reader.postings(field, text).all_ids())
-            assert len(expected) > 128 or field == "title"  # several blocks
-            assert Postings(reader).docs(field, text) == expected
-        assert Postings(reader).docs("abstract", "zzzznotaword") == []
+            m = reader.postings(field, text)
+            ids, weights, positions = [], [], []
+            while m.is_active():
+                ids.append(m.id())
+                weights.append(m.weight())
+                if field != "spell":
+                    positions.extend(m.value_as("positions"))
+                m.next()
+            assert len(ids) > 128 or field == "title"
+            got = postings.term(field, text)
+            assert got.ids.tolist() == ids
+            assert got.weights.tolist() == weights
+            if field == "spell":
+                assert got.positions is None
+            else:
+                assert got.positions.tolist() == positions
+                assert got.counts.sum() == len(positions)
+        assert postings.docs("abstract", "zzzznotaword").tolist() == []
+        assert postings.docs("nosuchfield", "model").tolist() == []
 
 
 SCORED = [
@@ -85,9 +125,8 @@ SCORED = [
 def test_the_scored_top_is_whooshs(index: PaperIndex, text: str) -> None:
     q = index.parse(text)
     with index._searcher() as searcher:
-        postings = Postings(searcher.reader())
-        live = set(range(searcher.reader().doc_count_all()))
-        candidates = match_set(searcher, q, live, postings)
+        postings = postings_of(index, searcher)
+        candidates = match_set(searcher, q, everything(searcher), postings)
         ours = top_scored(searcher, q, candidates, 20, postings)
         theirs = [(h.docnum, h.score) for h in searcher.search(q, limit=20)]
     assert ours is not None and len(ours) == len(theirs) > 0
@@ -99,9 +138,10 @@ def test_the_scored_top_respects_the_candidates(index: PaperIndex) -> None:
     q = index.parse("diffusion")
     with index._searcher() as searcher:
         postings = Postings(searcher.reader())
-        live = set(range(searcher.reader().doc_count_all()))
-        allowed = set(sorted(match_set(searcher, q, live, postings))[::3])
-        ours = top_scored(searcher, q, allowed, 10, postings)
+        matched = np.flatnonzero(match_set(searcher, q, everything(searcher), postings))
+        allowed = set(matched[::3].tolist())
+        mask = postings.mask(matched[::3])
+        ours = top_scored(searcher, q, mask, 10, postings)
         theirs = [h.docnum for h in searcher.search(q, limit=10, filter=allowed)]
     assert [d for d, _ in ours] == theirs
 
@@ -111,7 +151,7 @@ def test_other_query_shapes_are_left_to_whoosh(index: PaperIndex, text: str) -> 
     q = index.parse(text)
     with index._searcher() as searcher:
         postings = Postings(searcher.reader())
-        assert top_scored(searcher, q, {0, 1}, 10, postings) is None
+        assert top_scored(searcher, q, postings.mask(np.array([0, 1])), 10, postings) is None
 
 
 @pytest.mark.parametrize("text", ["vidoe~", "difusion~", "difusion~ model"])
@@ -121,8 +161,7 @@ def test_a_fuzzy_word_scores_as_the_indexed_words_it_stands_for(index: PaperInde
     q = index.parse(text)
     with index._searcher() as searcher:
         postings = Postings(searcher.reader())
-        live = set(range(searcher.reader().doc_count_all()))
-        candidates = match_set(searcher, q, live, postings)
+        candidates = match_set(searcher, q, everything(searcher), postings)
         ours = top_scored(searcher, q, candidates, 20, postings)
 
         def spelled_out(node):
@@ -153,18 +192,22 @@ def test_a_fuzzy_word_counts_a_swap_of_two_letters_as_one_edit(index: PaperIndex
         assert vocabulary._lists[("title", "v")] is first
 
 
+def _term(n: int, weight: float = 1.0) -> TermPostings:
+    return TermPostings(np.arange(n, dtype=np.int32), np.full(n, weight, dtype=np.float32))
+
+
 def test_kept_postings_are_dropped_least_recently_used_first() -> None:
     kept = DecodedCache(limit=100)
-    kept.put(("abstract", "a"), list(range(20)), [1.0] * 20)
-    kept.put(("abstract", "b"), list(range(20)), [2.0] * 20)
-    kept.put(("abstract", "huge"), list(range(60)), [1.0] * 60)  # over a quarter: not kept
+    kept.put(("abstract", "a"), _term(20))
+    kept.put(("abstract", "b"), _term(20, 2.0))
+    kept.put(("abstract", "huge"), _term(60))  # over a quarter: not kept
     assert kept.get(("abstract", "huge")) is None
     assert kept.get(("abstract", "a")) is not None  # now the most recent
     for n in range(4):
-        kept.put(("title", str(n)), list(range(20)), [1.0] * 20)
+        kept.put(("title", str(n)), _term(20))
     assert kept.get(("abstract", "b")) is None  # dropped first
-    ids, weights = kept.get(("abstract", "a"))
-    assert list(ids) == list(range(20)) and list(weights) == [1.0] * 20
+    ids, weights, _, _ = kept.get(("abstract", "a"))
+    assert ids.tolist() == list(range(20)) and weights.tolist() == [1.0] * 20
 
 
 @pytest.mark.parametrize("first", ["language", "model language", "agent"])

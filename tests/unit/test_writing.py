@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 from paperbrowse.core import writing
-from paperbrowse.core.codec import MappedFile, MappedStorage, MemoryReader, PaperCodec
-from paperbrowse.core.index import BuildCancelled, IndexStore, PaperIndex, _numbers
+from paperbrowse.core.codec import ArrayCodec, MappedFile, MappedStorage, MemoryReader
+from paperbrowse.core.index import BuildCancelled, IndexStore, PaperIndex
 from paperbrowse.core.library import Library
 from paperbrowse.core.sources.captures import bundled_corpus_dir, corpus_files, load_captures
+from paperbrowse.core.tables import _numbers
 
 QUERIES = ["diffusion", "latent diffusion", '"language model"', "video~", "year:2024", ""]
 
@@ -69,7 +70,7 @@ def test_a_parallel_build_finds_what_one_process_finds(tmp_path: Path, papers, m
 
 def test_segments_are_written_and_read_with_the_paper_codec(tmp_path: Path, papers, parallel):
     index = IndexStore(tmp_path).build(papers, "c")
-    assert all(isinstance(s.codec(), PaperCodec) for s in index._ix._segments())
+    assert all(isinstance(s.codec(), ArrayCodec) for s in index._ix._segments())
     with index._ix.searcher() as searcher:
         reader = searcher.reader()
         leaf, base = next(iter(reader.leaf_readers()))
