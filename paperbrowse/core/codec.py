@@ -40,16 +40,20 @@ from __future__ import annotations
 
 import struct
 import sys
+import weakref
 from array import array
 from bisect import bisect_left
 from typing import NamedTuple
 
 import numpy as np
+from whoosh.analysis import RegexTokenizer
 from whoosh.codec.base import PostingsWriter
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     W3Codec,
+    W3FieldWriter,
     W3PerDocReader,
+    W3TermInfo,
     W3TermsReader,
     _lenfield,
 )
@@ -58,7 +62,7 @@ from whoosh.filedb.filestore import OverlayStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.formats import Frequency, Positions
 from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.system import pack_uint
+from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length
 
 #: ``byte_to_length`` for every byte: Whoosh stores lengths as one byte, exact
@@ -205,12 +209,133 @@ class CachedLengthsReader(W3PerDocReader):
 _LITTLE = sys.byteorder == "little"
 
 
+class TokenMemo:
+    """Index-mode analysis by an analyzer whose filters act on each token
+    alone, memoised per token.
+
+    Whoosh runs every token of every document through the analyzer's chain
+    of generators (a ``Token`` object passed through eight filters here:
+    about 10 µs a token, most of a build). The tokens of papers repeat
+    (a Zipf vocabulary), so each distinct token is analysed once and its
+    terms, with their positions relative to the token, reused.
+
+    Valid for a ``CompositeAnalyzer`` that starts with a ``RegexTokenizer``
+    (not ``gaps``) and whose filters only look at one token at a time, each
+    renumbering positions from the token's first (``IntraWordFilter``, stop
+    words dropped and positions compacted, stemming): the positions of a
+    document's terms are then the token's own, offset by the number of
+    positions the tokens before it took. Tested against the analyzer itself
+    in ``tests/unit/test_codec.py``.
+
+    Args:
+        analyzer: the field's analyzer.
+        limit: distinct tokens memoised (the memo is emptied when full).
+    """
+
+    def __init__(self, analyzer, limit: int = 200_000) -> None:
+        self.analyzer = analyzer
+        self.limit = limit
+        self._memo: dict[str, tuple[int, tuple[tuple[int, str], ...]]] = {}
+        self._finditer = analyzer.items[0].expression.finditer
+
+    @staticmethod
+    def usable(analyzer) -> bool:
+        """True if ``analyzer`` starts with a matching (not gaps) ``RegexTokenizer``."""
+        items = getattr(analyzer, "items", None)
+        return bool(items) and isinstance(items[0], RegexTokenizer) and not items[0].gaps
+
+    def _token(self, token: str) -> tuple[int, tuple[tuple[int, str], ...]]:
+        terms = tuple((t.pos, t.text) for t in self.analyzer(token, mode="index", positions=True))
+        span = max(p for p, _ in terms) + 1 if terms else 0
+        got = (span, terms)
+        if len(self._memo) >= self.limit:
+            self._memo.clear()
+        self._memo[token] = got
+        return got
+
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """``{term: [position, ...]}`` of ``text``, as the analyzer numbers them."""
+        memo, analyse = self._memo, self._token
+        found: dict[str, list[int]] = {}
+        base = 0
+        for m in self._finditer(text):
+            token = m[0]
+            got = memo.get(token)
+            if got is None:
+                got = analyse(token)
+            span, terms = got
+            for pos, term in terms:
+                at = found.get(term)
+                if at is None:
+                    found[term] = [base + pos]
+                else:
+                    at.append(base + pos)
+            base += span
+        return found
+
+
+#: One :class:`TokenMemo` per analyzer object (by id: Whoosh's analyzers are
+#: unhashable), dropped with the analyzer.
+_MEMOS: dict[int, TokenMemo] = {}
+
+
+def token_memo(analyzer) -> TokenMemo:
+    """The :class:`TokenMemo` of ``analyzer`` (made at the first call)."""
+    memo = _MEMOS.get(id(analyzer))
+    if memo is None or memo.analyzer is not analyzer:
+        memo = _MEMOS[id(analyzer)] = TokenMemo(analyzer)
+        weakref.finalize(analyzer, _MEMOS.pop, id(analyzer), None)
+    return memo
+
+
+class MemoFrequency(Frequency):
+    """Whoosh's ``Frequency`` format (frequency and weight of each posting),
+    analysing documents through a :class:`TokenMemo` when ``token_local``
+    (the analyzer's filters act on single tokens)."""
+
+    def __init__(self, field_boost=1.0, token_local: bool = False, **options) -> None:
+        super().__init__(field_boost=field_boost, **options)
+        self.token_local = token_local
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not (
+            getattr(self, "token_local", False)
+            and kwargs.get("mode") == "index"
+            and isinstance(value, str)
+            and TokenMemo.usable(analyzer)
+        ):
+            return super().word_values(value, analyzer, **kwargs)
+        fb = self.field_boost
+        found = token_memo(analyzer).positions(value)
+        return ((w, len(p), len(p) * fb, pack_uint(len(p))) for w, p in found.items())
+
+
 class CompactPositions(Positions):
     """Whoosh's ``Positions`` format (frequency, weight and word positions of
     each posting) with positions encoded as little-endian 32-bit unsigned
     integers, 4 bytes each, instead of a 4-byte count and a pickle of the
     deltas: :class:`ArrayPostingsWriter` then stores a term's positions as one
-    array, and a phrase search reads them with ``numpy.frombuffer``."""
+    array, and a phrase search reads them with ``numpy.frombuffer``.
+
+    With ``token_local`` (the analyzer's filters act on single tokens),
+    documents are analysed through a :class:`TokenMemo`."""
+
+    def __init__(self, field_boost=1.0, token_local: bool = False, **options) -> None:
+        super().__init__(field_boost=field_boost, **options)
+        self.token_local = token_local
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not (
+            getattr(self, "token_local", False)
+            and kwargs.get("mode") == "index"
+            and isinstance(value, str)
+            and TokenMemo.usable(analyzer)
+        ):
+            return super().word_values(value, analyzer, **kwargs)
+        fb = self.field_boost
+        encode = self.encode
+        found = token_memo(analyzer).positions(value)
+        return ((w, len(p), len(p) * fb, encode(p)) for w, p in found.items())
 
     def encode(self, poslist) -> bytes:
         packed = array("I", poslist)
@@ -285,7 +410,7 @@ class ArrayPostingsWriter(PostingsWriter):
         self._format = format_
         self._terminfo = terminfo
         self._ids = array("I")
-        self._weights: list[float] = []
+        self._weights = array("f")
         self._values: list[bytes] = []
         self._minlength = None
         self._maxlength = 0
@@ -293,7 +418,7 @@ class ArrayPostingsWriter(PostingsWriter):
     def add_posting(self, id_, weight, vbytes, length=None) -> None:
         self._ids.append(id_)
         self._weights.append(weight)
-        self._values.append(vbytes)
+        self._values.append(vbytes or b"")
         if length:
             if self._minlength is None or length < self._minlength:
                 self._minlength = length
@@ -301,81 +426,127 @@ class ArrayPostingsWriter(PostingsWriter):
                 self._maxlength = length
 
     def finish_postings(self):
-        ids, weights, values = self._ids, self._weights, self._values
-        n = len(ids)
-        if not n:
-            raise ValueError("a term without postings")
-        low, high = min(weights), max(weights)
-        integral = all(w == int(w) for w in weights) if low >= 0 else False
-        if low == high == 1.0:
-            wcode, wbytes = W_ONE, b""
-        elif integral and high < 256:
-            wcode, wbytes = W_U1, bytes(int(w) for w in weights)
-        elif integral and high < 65536:
-            packed = array("H", [int(w) for w in weights])
-            if not _LITTLE:
-                packed.byteswap()
-            wcode, wbytes = W_U2, packed.tobytes()
-        else:
-            packed = array("f", weights)
-            if not _LITTLE:
-                packed.byteswap()
-            wcode, wbytes = W_F4, packed.tobytes()
-        vcode, vsize, lengths, blob = self._values_code(weights, values, integral)
-        if not _LITTLE:
-            ids.byteswap()
-        body = [
-            _HEADER.pack(MAGIC, n, wcode, vcode, 0, vsize),
-            ids.tobytes(),
-            wbytes,
-            bytes(_aligned(len(wbytes)) - len(wbytes)),
-            lengths,
-            blob,
-        ]
-        postfile = self._postfile
-        start = postfile.tell()
-        for part in body:
-            if part:
-                postfile.write(part)
-        terminfo = self._terminfo
-        terminfo._weight = float(sum(weights))
-        terminfo._df = n
-        terminfo._minlength = self._minlength
-        terminfo._maxlength = self._maxlength
-        terminfo._maxweight = float(high)
-        if not _LITTLE:
-            ids.byteswap()
-        terminfo._minid = ids[0]
-        terminfo._maxid = ids[-1]
-        terminfo.set_extent(start, postfile.tell() - start)
+        values = self._values
+        terminfo = write_term(
+            self._postfile,
+            self._format,
+            self._terminfo,
+            self._ids,
+            self._weights,
+            array("I", map(len, values)),
+            b"".join(values),
+            self._minlength,
+            self._maxlength,
+        )
         self._terminfo = None
         self._written = True
         return terminfo
 
-    def _values_code(self, weights, values, integral: bool) -> tuple[int, int, bytes, bytes]:
-        """``(value code, value size, lengths bytes, values blob)`` of a term."""
-        sizes = list(map(len, values))
-        if not any(sizes):
-            return V_NONE, 0, b"", b""
-        fmt = self._format
-        if (
-            integral
-            and isinstance(fmt, CompactPositions)
-            and all(size == 4 * w for size, w in zip(sizes, weights, strict=True))
-        ):
-            return V_POSITIONS, 0, b"", b"".join(values)
-        if (
-            integral
-            and type(fmt) is Frequency
-            and all(v == pack_uint(int(w)) for v, w in zip(values, weights, strict=True))
-        ):
-            return V_FREQUENCY, 0, b"", b""
-        if min(sizes) == max(sizes):
-            return V_FIXED, sizes[0], b"", b"".join(values)
-        packed = array("I", sizes)
+
+def write_term(
+    postfile,
+    fmt,
+    terminfo,
+    ids: array,
+    weights: array,
+    sizes: array,
+    blob: bytes,
+    minlength: int | None,
+    maxlength: int,
+):
+    """Write one term's postings record (see :class:`ArrayPostingsWriter`) at
+    the end of ``postfile`` and fill in ``terminfo`` (a ``W3TermInfo``).
+
+    Args:
+        postfile: the segment's postings file (Whoosh ``StructFile``).
+        fmt: the field's Whoosh format.
+        terminfo: the term's ``W3TermInfo``, returned with its statistics set.
+        ids: segment document numbers, ascending (``array("I")``, n).
+        weights: the postings' weights (``array("f")``, n).
+        sizes: the byte size of each posting's value (``array("I")``, n).
+        blob: the postings' values concatenated.
+        minlength, maxlength: shortest (``None``: none) and longest field
+            length of the documents, in tokens.
+
+    Raises:
+        ValueError: no postings.
+    """
+    n = len(ids)
+    if not n:
+        raise ValueError("a term without postings")
+    low, high = min(weights), max(weights)
+    if n > 64:
+        w = np.frombuffer(weights, dtype=np.float32)
+        integral = low >= 0 and bool((w == np.floor(w)).all())
+    else:
+        integral = low >= 0 and all(x == int(x) for x in weights)
+    if low == high == 1.0:
+        wcode, wbytes = W_ONE, b""
+    elif integral and high < 256:
+        wcode, wbytes = W_U1, bytes(map(int, weights))
+    elif integral and high < 65536:
+        packed = array("H", map(int, weights))
         if not _LITTLE:
             packed.byteswap()
-        return V_SIZED, 0, packed.tobytes(), b"".join(values)
+        wcode, wbytes = W_U2, packed.tobytes()
+    else:
+        packed = array("f", weights)
+        if not _LITTLE:
+            packed.byteswap()
+        wcode, wbytes = W_F4, packed.tobytes()
+    vcode, vsize, lengths, blob = _values_code(fmt, weights, sizes, blob, integral)
+    raw_ids = ids
+    if not _LITTLE:
+        raw_ids = array("I", ids)
+        raw_ids.byteswap()
+    start = postfile.tell()
+    for part in (
+        _HEADER.pack(MAGIC, n, wcode, vcode, 0, vsize),
+        raw_ids.tobytes(),
+        wbytes,
+        bytes(_aligned(len(wbytes)) - len(wbytes)),
+        lengths,
+        blob,
+    ):
+        if part:
+            postfile.write(part)
+    terminfo._weight = float(sum(weights))
+    terminfo._df = n
+    terminfo._minlength = minlength
+    terminfo._maxlength = maxlength
+    terminfo._maxweight = float(high)
+    terminfo._minid = ids[0]
+    terminfo._maxid = ids[-1]
+    terminfo.set_extent(start, postfile.tell() - start)
+    return terminfo
+
+
+def _values_code(fmt, weights, sizes, blob: bytes, integral: bool) -> tuple[int, int, bytes, bytes]:
+    """``(value code, value size, lengths bytes, values blob)`` of a term."""
+    if not blob:
+        return V_NONE, 0, b"", b""
+    if integral and isinstance(fmt, CompactPositions) and len(blob) == 4 * sum(weights):
+        if len(sizes) > 64:
+            exact = bool(
+                (np.frombuffer(sizes, np.uint32) == 4 * np.frombuffer(weights, np.float32)).all()
+            )
+        else:
+            exact = all(size == 4 * w for size, w in zip(sizes, weights, strict=True))
+        if exact:
+            return V_POSITIONS, 0, b"", blob
+    if (
+        integral
+        and isinstance(fmt, Frequency)
+        and len(blob) == 4 * len(weights)
+        and blob == b"".join(map(pack_uint, map(int, weights)))
+    ):
+        return V_FREQUENCY, 0, b"", b""
+    if min(sizes) == max(sizes):
+        return V_FIXED, sizes[0], b"", blob
+    packed = array("I", sizes)
+    if not _LITTLE:
+        packed.byteswap()
+    return V_SIZED, 0, packed.tobytes(), blob
 
 
 class TermArrays(NamedTuple):
@@ -486,10 +657,103 @@ class ArrayMatcher(ListMatcher):
         )
 
 
+class ArrayFieldWriter(W3FieldWriter):
+    """Whoosh's ``W3FieldWriter`` (term dictionary and postings file of a
+    segment) that also writes whole terms at once (:meth:`write_terms`,
+    what :class:`~paperbrowse.core.segments.MemoryPool` calls)."""
+
+    def write_terms(self, schema, keys, starts, doc, weight, size, blob, voff, lengths) -> None:
+        """Write the records of ``keys`` (sorted ``(fieldname, btext)`` of
+        Whoosh ``schema``'s fields).
+
+        The postings of term ``n`` are ``starts[n]:starts[n + 1]`` of ``doc``
+        (``uint32`` document numbers), ``weight`` (``float32``) and ``size``
+        (value sizes in bytes), posting ``i``'s value is
+        ``blob[voff[i]:voff[i + 1]]``, and ``lengths`` is ``(shortest,
+        longest)`` field length per term, in tokens (0: none)."""
+        first = starts[:-1]
+        sums = np.add.reduceat(weight.astype(np.float64), first)
+        highs = np.maximum.reduceat(weight, first)
+        lows = np.minimum.reduceat(weight, first)
+        integral = ~np.logical_or.reduceat(weight != np.floor(weight), first) & (lows >= 0)
+        as_positions = np.logical_and.reduceat(size == 4 * weight, first)
+        sizes_lo = np.minimum.reduceat(size, first)
+        sizes_hi = np.maximum.reduceat(size, first)
+        four = size == 4
+        if four.any():  # Frequency's value: pack_uint(frequency), big-endian
+            at = voff[:-1][four]
+            b = blob.astype(np.int64)
+            words = np.full(len(doc), -1, dtype=np.int64)
+            words[four] = (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]
+            as_frequency = np.logical_and.reduceat(words == weight, first)
+        else:
+            as_frequency = np.zeros(len(keys), dtype=bool)
+        shortest, longest = lengths
+        doc_bytes = doc.astype("<u4")
+        postfile, tindex = self._postfile, self._tindex
+        field = None
+        for n, (fieldname, btext) in enumerate(keys):
+            if fieldname != field:
+                if field is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                field = fieldname
+                fmt = self._format
+                positions_format = isinstance(fmt, CompactPositions)
+                frequency_format = isinstance(fmt, Frequency)
+            s, e = int(starts[n]), int(starts[n + 1])
+            low, high = float(lows[n]), float(highs[n])
+            whole = bool(integral[n])
+            if low == high == 1.0:
+                wcode, wbytes = W_ONE, b""
+            elif whole and high < 256:
+                wcode, wbytes = W_U1, weight[s:e].astype(np.uint8).tobytes()
+            elif whole and high < 65536:
+                wcode, wbytes = W_U2, weight[s:e].astype("<u2").tobytes()
+            else:
+                wcode, wbytes = W_F4, weight[s:e].astype("<f4").tobytes()
+            v0, v1 = int(voff[s]), int(voff[e])
+            vsize, sizes, values = 0, b"", b""
+            if v1 == v0:
+                vcode = V_NONE
+            elif whole and positions_format and as_positions[n]:
+                vcode, values = V_POSITIONS, blob[v0:v1].tobytes()
+            elif whole and frequency_format and as_frequency[n]:
+                vcode = V_FREQUENCY
+            elif sizes_lo[n] == sizes_hi[n]:
+                vcode, vsize, values = V_FIXED, int(sizes_lo[n]), blob[v0:v1].tobytes()
+            else:
+                vcode, values = V_SIZED, blob[v0:v1].tobytes()
+                sizes = size[s:e].astype("<u4").tobytes()
+            start = postfile.tell()
+            postfile.write(_HEADER.pack(MAGIC, e - s, wcode, vcode, 0, vsize))
+            postfile.write(doc_bytes[s:e].tobytes())
+            if wbytes:
+                postfile.write(wbytes + bytes(_aligned(len(wbytes)) - len(wbytes)))
+            if sizes:
+                postfile.write(sizes)
+            if values:
+                postfile.write(values)
+            info = W3TermInfo()
+            info._weight = float(sums[n])
+            info._df = e - s
+            info._minlength = int(shortest[n]) or None
+            info._maxlength = int(longest[n])
+            info._maxweight = high
+            info._minid, info._maxid = int(doc[s]), int(doc[e - 1])
+            info.set_extent(start, postfile.tell() - start)
+            tindex.add(pack_ushort(self._fieldid) + btext, info.to_bytes())
+        if field is not None:
+            self.finish_field()
+
+
 class ArrayCodec(PaperCodec):
     """Paperbrowse's codec since schema 5: :class:`PaperCodec`'s readers, with
     postings written by :class:`ArrayPostingsWriter` and read by
     :func:`read_term_arrays` (searches) or :class:`ArrayMatcher` (Whoosh)."""
+
+    def field_writer(self, storage, segment):
+        return ArrayFieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         if byteids:  # term vectors (not in paperbrowse's schema): Whoosh's blocks

@@ -53,7 +53,7 @@ from whoosh.query.terms import FuzzyTerm
 from whoosh.support.charset import accent_map
 
 from paperbrowse.core.atomic import write_json_atomic
-from paperbrowse.core.codec import CompactPositions
+from paperbrowse.core.codec import CompactPositions, MemoFrequency
 from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
 from paperbrowse.core.matching import DecodedCache, Postings, Vocabulary, match_set, top_scored
 from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results, normalise_title
@@ -227,8 +227,11 @@ def make_schema() -> Schema:
 
     def text() -> TEXT:
         field = TEXT(analyzer=analyzer, multitoken_query="and")
-        field.format = CompactPositions(field_boost=field.format.field_boost)
+        field.format = CompactPositions(field_boost=field.format.field_boost, token_local=True)
         return field
+
+    spell = TEXT(analyzer=make_spelling_analyzer(), phrase=False)
+    spell.format = MemoFrequency(field_boost=spell.format.field_boost, token_local=True)
 
     return Schema(
         id=ID(stored=True, unique=True),
@@ -236,7 +239,7 @@ def make_schema() -> Schema:
         abstract=text(),
         authors=text(),
         organisation=text(),
-        spell=TEXT(analyzer=make_spelling_analyzer(), phrase=False),
+        spell=spell,
         org=ID(sortable=True),
         year=NUMERIC(int, bits=32, sortable=True),
         date=NUMERIC(int, bits=32, sortable=True),

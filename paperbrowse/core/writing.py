@@ -14,10 +14,11 @@ program's main module must then be import-safe, as the ``paperbrowse``
 command is), stop when cancelled, and exit by themselves when the parent
 process dies.
 
-Memory: each worker keeps at most ``limitmb`` megabytes of postings in memory
-before it spills a sorted run to disk (Whoosh's ``PostingPool``), and the
-parent holds at most ``2 × procs`` batches of :data:`BATCH` documents in
-flight, so a build's memory does not grow with the number of documents.
+Memory: each worker keeps at most :data:`LIMIT_MB` megabytes of postings in
+memory (:class:`~paperbrowse.core.segments.MemoryPool`'s estimate) before it
+writes them as a segment and starts another, and the parent holds at most
+``2 × procs`` batches of :data:`BATCH` documents in flight, so a build's
+memory does not grow with the number of documents.
 """
 
 from __future__ import annotations
@@ -28,17 +29,19 @@ import queue
 import threading
 
 from whoosh import index as whoosh_index
-from whoosh.writing import IndexingError, SegmentWriter
+from whoosh.writing import IndexingError
 
 from paperbrowse.core.codec import ArrayCodec
+from paperbrowse.core.segments import ArraySegmentWriter
 
 #: Writes of at least this many documents use worker processes (below it,
 #: starting the workers costs more than they save).
 PARALLEL_FROM = 5_000
 #: Documents sent to a worker at a time.
 BATCH = 200
-#: Megabytes of postings a writer keeps in memory before spilling to disk.
-LIMIT_MB = 128
+#: Megabytes of postings a worker keeps in memory before it writes them as a
+#: segment and starts another (:class:`~paperbrowse.core.segments.MemoryPool`).
+LIMIT_MB = 192
 #: Seconds a worker waits for a batch before checking that its parent lives.
 _POLL = 1.0
 #: Seconds the parent waits for a worker's segment after its last batch.
@@ -98,7 +101,7 @@ def open_writer(ix, docs: int):
     procs = worker_count()
     if docs >= PARALLEL_FROM and procs > 1:
         return ParallelWriter(ix, procs=procs)
-    writer = ix.writer(limitmb=LIMIT_MB, codec=ArrayCodec())
+    writer = ArraySegmentWriter(ix, limitmb=LIMIT_MB, codec=ArrayCodec())
     writer.mergetype = merge_small
     return writer
 
@@ -125,11 +128,13 @@ def _parent_alive(pid: int) -> bool:
 
 def _work(folder: str, indexname: str, jobs, results, parent: int) -> None:
     """A worker process: add the documents of each batch taken from ``jobs``
-    to a segment of its own; on ``None``, write the segment and put it on
+    to segments of its own (a new one each time the postings in memory pass
+    :data:`LIMIT_MB`); on ``None``, write the last and put the list on
     ``results`` (an exception is put there instead if anything fails)."""
     try:
         ix = whoosh_index.open_dir(folder, indexname=indexname)
-        writer = SegmentWriter(ix, _lk=False, limitmb=LIMIT_MB, codec=ArrayCodec())
+        written = []
+        writer = ArraySegmentWriter(ix, _lk=False, limitmb=LIMIT_MB, codec=ArrayCodec())
         while True:
             try:
                 batch = jobs.get(timeout=_POLL)
@@ -141,10 +146,14 @@ def _work(folder: str, indexname: str, jobs, results, parent: int) -> None:
                 break
             for fields in batch:
                 writer.add_document(**fields)
-        segment = writer._finalize_segment() if writer._added else None
-        if segment is None:
+            if writer.pool.memory > LIMIT_MB * 2**20:
+                written.append(writer._finalize_segment())
+                writer = ArraySegmentWriter(ix, _lk=False, limitmb=LIMIT_MB, codec=ArrayCodec())
+        if writer._added:
+            written.append(writer._finalize_segment())
+        else:
             writer._close_segment()
-        results.put(("segment", segment))
+        results.put(("segments", written))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
         results.put(("error", exc))
 
@@ -166,7 +175,7 @@ class ParallelWriter:
     """
 
     def __init__(self, ix, procs: int) -> None:
-        self._writer = ix.writer(limitmb=LIMIT_MB, codec=ArrayCodec())
+        self._writer = ArraySegmentWriter(ix, limitmb=LIMIT_MB, codec=ArrayCodec())
         ctx = _context()
         self._jobs = ctx.Queue(2 * procs)
         self._results = ctx.Queue()
@@ -242,8 +251,7 @@ class ParallelWriter:
                 kind, value = self._next_result()
                 if kind == "error":
                     raise value
-                if value is not None:
-                    segments.append(value)
+                segments.extend(value)
             for worker in self._workers:
                 worker.join()
             self._jobs.close()

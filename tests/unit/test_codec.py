@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from paperbrowse.core.codec import (
@@ -18,6 +20,7 @@ from paperbrowse.core.codec import (
     read_term_arrays,
 )
 from paperbrowse.core.index import _paper_doc, make_schema
+from paperbrowse.core.segments import ArraySegmentWriter
 from paperbrowse.core.sources.captures import bundled_corpus_dir, load_captures
 
 
@@ -26,10 +29,10 @@ def papers():
     return load_captures(sorted(bundled_corpus_dir().glob("*.txt"))).papers
 
 
-def _write(folder: Path, papers, codec, schema=None):
+def _write(folder: Path, papers, codec, schema=None, writer_class=None):
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), schema or make_schema())
-    writer = ix.writer(codec=codec)
+    writer = writer_class(ix, codec=codec) if writer_class else ix.writer(codec=codec)
     for pos, paper in enumerate(papers):
         writer.add_document(**_paper_doc(paper, pos))
     writer.commit()
@@ -45,8 +48,10 @@ def _postings(reader, field, btext):
     return out
 
 
-def test_every_term_holds_what_whooshs_blocks_hold(tmp_path: Path, papers) -> None:
-    ours = _write(tmp_path / "array", papers, ArrayCodec())
+@pytest.mark.parametrize("pool", ["memory pool", "whoosh's pool"])
+def test_every_term_holds_what_whooshs_blocks_hold(tmp_path: Path, papers, pool) -> None:
+    writer_class = ArraySegmentWriter if pool == "memory pool" else None
+    ours = _write(tmp_path / "array", papers, ArrayCodec(), writer_class=writer_class)
     theirs = _write(tmp_path / "w3", papers, PaperCodec())
     with ours.reader() as a, theirs.reader() as b:
         assert list(a.all_terms()) == list(b.all_terms())
@@ -133,3 +138,69 @@ def test_the_record_format_is_flat_arrays() -> None:
     assert positions.tolist() == [0, 7, 2, 1, 5, 9]
     assert info.doc_frequency() == 3 and info.weight() == 6.0 and info.max_weight() == 3.0
     assert (info.min_id(), info.max_id()) == (3, 70_000)
+
+
+def _whooshs_word_values(fieldobj, value):
+    """The field's postings as Whoosh's own formats compute them (no memo)."""
+    fmt = fieldobj.format
+    base = next(c for c in type(fmt).__mro__[1:] if c.__module__ == "whoosh.formats")
+    plain = base.__new__(base)
+    plain.__dict__.update(fmt.__dict__)
+    return sorted(
+        (w, f, wt, plain.decode_positions(v) if hasattr(plain, "decode_positions") else v)
+        for w, f, wt, v in base.word_values(plain, value, fieldobj.analyzer, mode="index")
+    )
+
+
+def _memo_word_values(fieldobj, value):
+    fmt = fieldobj.format
+    return sorted(
+        (w, f, wt, fmt.decode_positions(v) if hasattr(fmt, "decode_positions") else v)
+        for w, f, wt, v in fmt.word_values(value, fieldobj.analyzer, mode="index")
+    )
+
+
+def test_memoised_analysis_equals_the_analyzers(papers) -> None:
+    schema = make_schema()
+    fields = ["title", "abstract", "authors", "organisation", "spell"]
+    for paper in papers:
+        doc = _paper_doc(paper, 0)
+        for name in fields:
+            value = doc[name]
+            if value:
+                assert _memo_word_values(schema[name], value) == _whooshs_word_values(
+                    schema[name], value
+                ), (name, value[:80])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "WF-VAE",
+                "CycleDiffusion",
+                "the",
+                "β-VAE",
+                "Matérn",
+                "x2",
+                "e.g.",
+                "a-b-c",
+                "—",
+                "state-of-the-art",
+                "GPT-4o",
+                "'quoted'",
+                "3.5",
+                "Factorisation",
+                "of",
+                "and",
+            ]
+        )
+        | st.text(max_size=12),
+        max_size=30,
+    ).map(" ".join)
+)
+def test_memoised_analysis_equals_the_analyzers_on_any_text(text: str) -> None:
+    schema = make_schema()
+    for name in ("abstract", "spell"):
+        assert _memo_word_values(schema[name], text) == _whooshs_word_values(schema[name], text)

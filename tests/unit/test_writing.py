@@ -68,6 +68,22 @@ def test_a_parallel_build_finds_what_one_process_finds(tmp_path: Path, papers, m
     assert not multiprocessing.active_children()
 
 
+def test_a_worker_starts_a_new_segment_when_its_postings_pass_the_memory_limit(
+    tmp_path: Path, papers, monkeypatch
+):
+    single = IndexStore(tmp_path / "single").build(papers, "c")
+    monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writing, "BATCH", 16)
+    monkeypatch.setattr(writing, "LIMIT_MB", 0.25)  # a few dozen papers a segment
+    many = IndexStore(tmp_path / "many").build(papers, "c")
+    assert segments(many) > 2 * writing.worker_count()
+    assert many.doc_count() == len(papers)
+    assert answers(many) == answers(single)
+    for text in ("latent diffusion", '"video generation"'):
+        first = [(h.paper.id, round(h.score, 9)) for h in single.search(text, limit=5).hits]
+        assert [(h.paper.id, round(h.score, 9)) for h in many.search(text, limit=5).hits] == first
+
+
 def test_segments_are_written_and_read_with_the_paper_codec(tmp_path: Path, papers, parallel):
     index = IndexStore(tmp_path).build(papers, "c")
     assert all(isinstance(s.codec(), ArrayCodec) for s in index._ix._segments())
