@@ -94,11 +94,13 @@ class MemoryPool:
         """``(keys in order, posting order, term starts in it, term ids in key order)``."""
         keys = sorted(self._ids)
         ids = np.fromiter((self._ids[k] for k in keys), dtype=np.int64, count=len(keys))
-        rank = np.empty(len(keys), dtype=np.int64)
-        rank[ids] = np.arange(len(keys))
-        term = np.frombuffer(self._term, dtype=np.uint32)
-        order = np.argsort(rank[term], kind="stable")  # stable: documents stay ascending
-        counts = np.bincount(rank[term], minlength=len(keys))
+        rank = np.empty(len(keys), dtype=np.int32)
+        rank[ids] = np.arange(len(keys), dtype=np.int32)
+        by_term = rank[np.frombuffer(self._term, dtype=np.uint32)]
+        # stable: a term's postings stay in document order
+        order = np.argsort(by_term, kind="stable").astype(np.int32)
+        counts = np.bincount(by_term, minlength=len(keys))
+        del by_term
         starts = np.concatenate(([0], np.cumsum(counts)))
         return keys, order, starts, ids
 
@@ -133,9 +135,32 @@ class MemoryPool:
         size = size[order]
         voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
         if len(blob):
-            blob = blob[np.repeat(offsets - voff[:-1], size) + np.arange(voff[-1])]
+            blob = _gather(blob, offsets, size, voff)
         lengths = _length_bounds(perdoc, keys, doc, starts)
         fieldwriter.write_terms(schema, keys, starts, doc, weight, size, blob, voff, lengths)
+
+
+#: Postings whose values are gathered at a time (bounds the index arrays: 8 bytes a word).
+GATHER_CHUNK = 1 << 20
+
+
+def _gather(blob: np.ndarray, offsets: np.ndarray, size: np.ndarray, voff: np.ndarray):
+    """The values of postings ``i`` (``blob[offsets[i]:offsets[i] + size[i]]``)
+    laid end to end (posting ``i`` at ``voff[i]``), as ``uint8``.
+
+    Gathered in 4-byte words when every value is whole words (positions,
+    frequencies), a chunk of :data:`GATHER_CHUNK` postings at a time, so the
+    index arrays stay a small multiple of one chunk's values."""
+    unit = 4 if not (offsets % 4).any() and not (size % 4).any() else 1
+    source = blob.view(np.uint32) if unit == 4 else blob
+    out = np.empty(int(voff[-1]) // unit, dtype=source.dtype)
+    words, starts, ends = size // unit, offsets // unit, voff // unit
+    for i in range(0, len(size), GATHER_CHUNK):
+        j = min(i + GATHER_CHUNK, len(size))
+        lo, hi = int(ends[i]), int(ends[j])
+        index = np.repeat(starts[i:j] - ends[i:j], words[i:j]) + np.arange(lo, hi)
+        out[lo:hi] = source[index]
+    return out.view(np.uint8)
 
 
 def _length_bounds(perdoc, keys, doc, starts) -> tuple[np.ndarray, np.ndarray]:

@@ -204,3 +204,18 @@ def test_memoised_analysis_equals_the_analyzers_on_any_text(text: str) -> None:
     schema = make_schema()
     for name in ("abstract", "spell"):
         assert _memo_word_values(schema[name], text) == _whooshs_word_values(schema[name], text)
+
+
+@pytest.mark.parametrize("sizes", [[4, 0, 8, 4], [3, 0, 5, 1]], ids=["words", "bytes"])
+def test_values_are_gathered_in_posting_order(sizes, monkeypatch) -> None:
+    from paperbrowse.core import segments
+
+    monkeypatch.setattr(segments, "GATHER_CHUNK", 2)  # several chunks
+    values = [bytes(range(10 * n, 10 * n + s)) for n, s in enumerate(sizes)]
+    blob = np.frombuffer(b"".join(values), dtype=np.uint8)
+    size = np.array(sizes, dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(size)))[:-1]
+    order = np.array([2, 0, 3, 1])
+    voff = np.concatenate(([0], np.cumsum(size[order])))
+    got = segments._gather(blob, offsets[order], size[order], voff)
+    assert got.tobytes() == b"".join(values[i] for i in order)
