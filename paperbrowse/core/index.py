@@ -56,7 +56,14 @@ from paperbrowse.core.atomic import write_json_atomic
 from paperbrowse.core.codec import CompactPositions, MemoFrequency
 from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
 from paperbrowse.core.matching import DecodedCache, Postings, Vocabulary, match_set, top_scored
-from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results, normalise_title
+from paperbrowse.core.models import (
+    Facets,
+    Filters,
+    Hit,
+    Paper,
+    Results,
+    normalise_title,
+)
 from paperbrowse.core.models import papers as _papers
 from paperbrowse.core.query import QueryError, check_query, plain_words
 from paperbrowse.core.tables import Tables, save_tables
@@ -502,9 +509,10 @@ class IndexStore:
             done = 0
             try:
                 base = ix.doc_count_all()
-                with ix.searcher() as searcher:  # the state before this writer
+                with ix.reader() as reader:  # the state before this writer
+                    leaves = list(reader.leaf_readers())
                     for seen, paper in library.stored_papers(since=stamp.revision):
-                        old = searcher.document_number(id=paper.id)
+                        old = _live_docnum(leaves, "id", paper.id)
                         if old is not None:  # replaced: the library holds a newer copy
                             writer.delete_document(old)
                         writer.add_document(**_paper_doc(paper, base + done))
@@ -539,6 +547,22 @@ class IndexStore:
                 shutil.rmtree(old, ignore_errors=True)
 
 
+def _live_docnum(leaves, field: str, value: str) -> int | None:
+    """The document number of the first live document whose ``field`` (an
+    ``ID`` field) holds ``value``, or ``None``: a term lookup per segment
+    (``leaves`` as ``reader.leaf_readers()`` gives them), without Whoosh's
+    query and matcher objects."""
+    btext = value.encode("utf-8")
+    for leaf, base in leaves:
+        terms = getattr(leaf, "_terms", None)
+        if terms is None or (field, btext) not in terms:
+            continue
+        for docnum in leaf.postings(field, btext).all_ids():
+            if not leaf.is_deleted(docnum):
+                return base + docnum
+    return None
+
+
 class PrefixedFuzzyPlugin(qparser.FuzzyTermPlugin):
     """``word~`` keeps the first letter: Whoosh's default (no prefix) walks every
     term of every searched field for each fuzzy word, the slowest query there
@@ -550,70 +574,6 @@ class PrefixedFuzzyPlugin(qparser.FuzzyTermPlugin):
         if not match.group("prefix"):
             node.prefixlength = 1
         return node
-
-
-class PaperLookup:
-    """Finds the indexed record of a paper, for de-duplication on import.
-
-    Obtained from :meth:`PaperIndex.lookup`; each :meth:`find` costs a few
-    term lookups (no scoring), so it suits streams of millions of records.
-    """
-
-    def __init__(self, searcher) -> None:
-        self._searcher = searcher
-
-    def refresh(self) -> None:
-        """See what was committed since the lookup was opened.
-
-        A new searcher, not ``Searcher.refresh()``: Whoosh 2.7 reuses the reader
-        of a segment that gained deletions since, so the replaced version of a
-        paper would still be found.
-        """
-        ix = self._searcher._ix
-        self._searcher.close()
-        self._searcher = ix.searcher()
-
-    def close(self) -> None:
-        self._searcher.close()
-
-    def _by(self, field: str, value: str | None) -> Paper | None:
-        if not value:
-            return None
-        stored = self._searcher.document(**{field: value})
-        return Paper.from_dict(json.loads(stored["data"])) if stored else None
-
-    def find(self, paper: Paper) -> Paper | None:
-        """The indexed paper that is the same work as ``paper``, or ``None``.
-
-        Tried in order: the same id, the same arXiv id, the same DOI, then the
-        same normalised title (:func:`~paperbrowse.core.models.normalise_title`).
-        A DOI or title match is refused when both records carry arXiv ids
-        that differ, and a title match when both carry DOIs that differ: two
-        works can share a title ("Attention is all you need" has imitators).
-        """
-        for field, value in (
-            ("id", paper.id),
-            ("arxiv", paper.arxiv_id),
-            ("doi", paper.doi.lower() if paper.doi else None),
-            ("title_key", normalise_title(paper.title)),
-        ):
-            found = self._by(field, value)
-            if found is not None and same_work(found, paper, field):
-                return found
-        return None
-
-
-def same_work(a: Paper, b: Paper, matched_on: str = "title_key") -> bool:
-    """True unless identifiers of ``a`` and ``b`` contradict a match on ``matched_on``.
-
-    ``matched_on`` is ``"id"``, ``"arxiv"``, ``"doi"`` or ``"title_key"``.
-    """
-    if matched_on in ("id", "arxiv"):
-        return True
-    if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
-        return False
-    doi_differs = bool(a.doi and b.doi and a.doi.lower() != b.doi.lower())
-    return not (matched_on == "title_key" and doi_differs)
 
 
 def _positive_leaves(q: query.Query) -> Iterable[query.Query]:
@@ -1172,16 +1132,6 @@ class PaperIndex:
         with self._searcher() as searcher:
             stored = searcher.document(id=paper_id)
         return Paper.from_dict(json.loads(stored["data"])) if stored else None
-
-    @contextlib.contextmanager
-    def lookup(self) -> Iterator[PaperLookup]:
-        """Open a :class:`PaperLookup` on the index as it is now; closed on exit."""
-        self._follow()
-        found = PaperLookup(self._ix.searcher())  # its own searcher, closed with it
-        try:
-            yield found
-        finally:
-            found.close()
 
     def all_papers(self) -> list[Paper]:
         """Every paper in the index, in input order."""

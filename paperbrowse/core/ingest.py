@@ -4,11 +4,13 @@ Every importer in :mod:`paperbrowse.core.sources` yields the same record
 stream (:data:`~paperbrowse.core.sources.common.Record`); :func:`import_records`
 takes such a stream and:
 
-1. de-duplicates each paper against the index (bundled corpus and earlier
-   imports) and against the records before it, by id, arXiv id, DOI, then
-   normalised title (:meth:`PaperLookup.find`), keeping the existing paper's
-   id and title and merging the rest (:meth:`Paper.merged_with`: the
-   longer abstract, missing fields filled, the larger upvote count);
+1. de-duplicates each paper against what the index holds (the corpus's
+   papers and earlier imports) and against the records before it, by id,
+   arXiv id, DOI, then normalised title (:meth:`Library.find_stored`: a few
+   SQLite index lookups, whatever the library's size; the corpus's papers
+   are looked up in memory), keeping the existing paper's id and title and
+   merging the rest (:meth:`Paper.merged_with`: the longer abstract,
+   missing fields filled, the larger upvote count);
 2. stores the new and changed papers in the library, one SQLite transaction
    per batch (:meth:`Library.store_papers`);
 3. adds them to the live index incrementally, one Whoosh commit per batch
@@ -30,11 +32,12 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from paperbrowse.core.index import IndexStore, PaperLookup, same_work
+from paperbrowse.core.index import IndexStore
 from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
-from paperbrowse.core.models import Paper, normalise_title
+from paperbrowse.core.models import Paper, normalise_title, same_work
 from paperbrowse.core.service import Corpus, open_index
+from paperbrowse.core.sources.captures import load_captures
 from paperbrowse.core.sources.common import Record, SourceError
 
 #: Records de-duplicated and stored per transaction and per index commit.
@@ -168,6 +171,27 @@ class _Batch:
         self._keys.clear()
 
 
+class _Known:
+    """What the index holds, to de-duplicate against: the library's stored
+    papers (found through its key indexes) and the corpus's papers (in
+    memory), the library's copy of a paper first (an import may have
+    extended a corpus paper)."""
+
+    def __init__(self, library: Library, corpus: Corpus) -> None:
+        self.library = library
+        self.corpus = _Batch()
+        for paper in load_captures(corpus.files()).papers:
+            self.corpus.put(paper)
+
+    def find(self, paper: Paper) -> Paper | None:
+        found = self.library.find_stored(paper)
+        if found is None:
+            found = self.corpus.find(paper)
+            if found is not None and self.library.stored_paper(found.id) is not None:
+                found = None  # the library's copy differs: it was looked up first
+        return found
+
+
 def import_records(
     records: Iterable[Record],
     *,
@@ -211,14 +235,14 @@ def import_records(
     """
     summary = ImportSummary()
     with import_lock(locations, on_wait):
-        opened = open_index(locations, corpus, library=library)
+        open_index(locations, corpus, library=library)  # built, or caught up, first
         store = IndexStore(locations.index_root)
         batch = _Batch()
         summary.revision = library.revision()
         stored = [replace(summary)]  # the counts as of the last stored batch
         pending: list[ImportSummary | None] = [None]
 
-        def flush(lookup: PaperLookup) -> None:
+        def flush() -> None:
             # what will have been stored once the transaction commits; a Ctrl-C
             # between the commit and the next line is told apart by the revision
             pending[0] = replace(summary, committed=summary.read, errors=list(summary.errors))
@@ -230,25 +254,24 @@ def import_records(
             if batch:
                 batch.clear()
                 store.catch_up(library)
-                lookup.refresh()
             if progress:
                 progress(summary)
 
+        known = _Known(library, corpus)
         try:
-            with opened.index.lookup() as lookup:
-                for record in records:
-                    if isinstance(record, SourceError):
-                        summary.errors.append(record)
-                    else:
-                        _take(record, batch, lookup, summary)
-                        if len(batch) >= batch_size:
-                            flush(lookup)
-                            continue
-                    if progress and summary.read % 100 == 0:
-                        progress(summary)
-                    if interrupted and interrupted():
-                        raise KeyboardInterrupt
-                flush(lookup)
+            for record in records:
+                if isinstance(record, SourceError):
+                    summary.errors.append(record)
+                else:
+                    _take(record, batch, known, summary)
+                    if len(batch) >= batch_size:
+                        flush()
+                        continue
+                if progress and summary.read % 100 == 0:
+                    progress(summary)
+                if interrupted and interrupted():
+                    raise KeyboardInterrupt
+            flush()
         except KeyboardInterrupt as exc:
             done = stored[0]
             if pending[0] is not None and library.revision() > done.revision:
@@ -258,11 +281,11 @@ def import_records(
     return summary
 
 
-def _take(paper: Paper, batch: _Batch, lookup: PaperLookup, summary: ImportSummary) -> None:
+def _take(paper: Paper, batch: _Batch, known: _Known, summary: ImportSummary) -> None:
     """Count ``paper`` as added, updated or skipped, and queue what changes."""
     existing = batch.find(paper)
     if existing is None:
-        existing = lookup.find(paper)
+        existing = known.find(paper)
     if existing is None:
         batch.put(paper)
         summary.added += 1

@@ -37,10 +37,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from paperbrowse.core.models import Paper
+from paperbrowse.core.models import Paper, normalise_title, same_work
 
 #: Version of the database layout, kept in ``PRAGMA user_version``.
-LIBRARY_SCHEMA_VERSION = 2
+LIBRARY_SCHEMA_VERSION = 3
 
 #: The reading statuses a bookmark may have (besides ``None``: no status).
 STATUSES: tuple[str, ...] = ("to-read", "reading", "read")
@@ -81,7 +81,37 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         " revision INTEGER NOT NULL)",
         "INSERT INTO library_state(id, revision) VALUES (1, 0)",
     ),
+    3: (
+        # the keys an import de-duplicates by (see Library.find_stored) and the
+        # revision that first wrote the row (see Library.known_at)
+        "ALTER TABLE papers ADD COLUMN arxiv_id TEXT",
+        "ALTER TABLE papers ADD COLUMN doi_key TEXT",
+        "ALTER TABLE papers ADD COLUMN title_key TEXT",
+        "ALTER TABLE papers ADD COLUMN created INTEGER NOT NULL DEFAULT 0",
+        "UPDATE papers SET arxiv_id = json_extract(paper, '$.arxiv_id'),"
+        " doi_key = pb_doi_key(json_extract(paper, '$.doi')),"
+        " title_key = pb_title_key(json_extract(paper, '$.title')), created = revision",
+        "CREATE INDEX papers_arxiv ON papers(arxiv_id) WHERE arxiv_id IS NOT NULL",
+        "CREATE INDEX papers_doi ON papers(doi_key) WHERE doi_key IS NOT NULL",
+        "CREATE INDEX papers_title ON papers(title_key) WHERE title_key IS NOT NULL",
+    ),
 }
+
+
+def _doi_key(doi: str | None) -> str | None:
+    """A DOI as de-duplication compares it: lower case; ``None`` if empty."""
+    return doi.lower() if doi else None
+
+
+def _title_key(title: str | None) -> str | None:
+    """:func:`~paperbrowse.core.models.normalise_title`; ``None`` if empty."""
+    return normalise_title(title) or None if title else None
+
+
+def _keys(paper: Paper) -> tuple[str | None, str | None, str | None]:
+    """``(arxiv_id, doi_key, title_key)`` of a stored paper's row."""
+    return paper.arxiv_id or None, _doi_key(paper.doi), _title_key(paper.title)
+
 
 _BATCH = 500
 
@@ -226,6 +256,8 @@ class Library:
             isolation_level=None,
             check_same_thread=check_same_thread,
         )
+        db.create_function("pb_doi_key", 1, _doi_key, deterministic=True)
+        db.create_function("pb_title_key", 1, _title_key, deterministic=True)
         try:
             yield db
         finally:
@@ -584,17 +616,19 @@ class Library:
         now = _now()
         with self._connect() as db:
             db.execute(
-                "CREATE TEMP TABLE incoming (paper_id TEXT PRIMARY KEY, paper TEXT NOT NULL)"
+                "CREATE TEMP TABLE incoming (paper_id TEXT PRIMARY KEY, paper TEXT NOT NULL,"
+                " arxiv_id TEXT, doi_key TEXT, title_key TEXT)"
             )
+            insert = "INSERT OR REPLACE INTO temp.incoming VALUES (?, ?, ?, ?, ?)"
             with self._transaction(db, "DEFERRED"):  # writes the temp database only
-                batch: list[tuple[str, str]] = []
+                batch: list[tuple] = []
                 for paper in papers:
                     payload = _paper_json(paper)  # TypeError for a non-Paper
-                    batch.append((paper.id, payload))
+                    batch.append((paper.id, payload, *_keys(paper)))
                     if len(batch) >= _BATCH:
-                        db.executemany("INSERT OR REPLACE INTO temp.incoming VALUES (?, ?)", batch)
+                        db.executemany(insert, batch)
                         batch.clear()
-                db.executemany("INSERT OR REPLACE INTO temp.incoming VALUES (?, ?)", batch)
+                db.executemany(insert, batch)
             changed = (
                 " FROM temp.incoming i LEFT JOIN main.papers p ON p.paper_id = i.paper_id"
                 " WHERE p.paper IS NULL OR p.paper != i.paper"
@@ -607,11 +641,15 @@ class Library:
                     return current
                 revision = current + 1
                 db.execute(
-                    "INSERT INTO main.papers(paper_id, paper, revision, updated_at)"
-                    " SELECT i.paper_id, i.paper, ?, ?" + changed + " ON CONFLICT(paper_id)"
+                    "INSERT INTO main.papers(paper_id, paper, revision, updated_at,"
+                    " arxiv_id, doi_key, title_key, created)"
+                    " SELECT i.paper_id, i.paper, ?, ?, i.arxiv_id, i.doi_key, i.title_key, ?"
+                    + changed
+                    + " ON CONFLICT(paper_id)"
                     " DO UPDATE SET paper = excluded.paper, revision = excluded.revision,"
-                    " updated_at = excluded.updated_at",
-                    (revision, now),
+                    " updated_at = excluded.updated_at, arxiv_id = excluded.arxiv_id,"
+                    " doi_key = excluded.doi_key, title_key = excluded.title_key",
+                    (revision, now, revision),
                 )
                 db.execute("UPDATE library_state SET revision = ? WHERE id = 1", (revision,))
                 return revision
@@ -641,6 +679,55 @@ class Library:
         with self._connect() as db:
             row = db.execute("SELECT paper FROM papers WHERE paper_id = ?", (paper_id,)).fetchone()
         return Paper.from_dict(json.loads(row[0])) if row else None
+
+    def find_stored(self, paper: Paper) -> Paper | None:
+        """The stored paper that is the same work as ``paper``, or ``None``.
+
+        Tried in order, through the table's indexes: the same id, the same
+        arXiv id, the same DOI (case ignored), then the same normalised title
+        (:func:`~paperbrowse.core.models.normalise_title`); a candidate whose
+        identifiers contradict the match is passed over
+        (:func:`~paperbrowse.core.models.same_work`). A few index lookups,
+        whatever the library's size.
+        """
+        arxiv_id, doi_key, title_key = _keys(paper)
+        with self._connect() as db:
+            for column, field, value in (
+                ("paper_id", "id", paper.id),
+                ("arxiv_id", "arxiv", arxiv_id),
+                ("doi_key", "doi", doi_key),
+                ("title_key", "title_key", title_key),
+            ):
+                if not value:
+                    continue
+                rows = db.execute(
+                    f"SELECT paper FROM papers WHERE {column} = ? ORDER BY created, paper_id",
+                    (value,),
+                )
+                for (payload,) in rows:
+                    found = Paper.from_dict(json.loads(payload))
+                    if same_work(found, paper, field):
+                        return found
+        return None
+
+    def known_at(self, revision: int, paper_ids: Iterable[str]) -> set[str]:
+        """The ids among ``paper_ids`` of papers already stored at ``revision``
+        (first written at or before it): those an index holding ``revision``
+        holds too."""
+        ids = list(paper_ids)
+        known: set[str] = set()
+        with self._connect() as db:
+            for start in range(0, len(ids), _BATCH):
+                chunk = ids[start : start + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                known.update(
+                    row[0]
+                    for row in db.execute(
+                        f"SELECT paper_id FROM papers WHERE created <= ? AND paper_id IN ({marks})",
+                        (revision, *chunk),
+                    )
+                )
+        return known
 
     def stored_count(self, since: int = 0) -> int:
         """Number of stored papers; with ``since``, of those written after that

@@ -298,3 +298,16 @@ class Results:
 
     def __len__(self) -> int:
         return len(self.hits)
+
+
+def same_work(a: Paper, b: Paper, matched_on: str = "title_key") -> bool:
+    """True unless identifiers of ``a`` and ``b`` contradict a match on ``matched_on``.
+
+    ``matched_on`` is ``"id"``, ``"arxiv"``, ``"doi"`` or ``"title_key"``.
+    """
+    if matched_on in ("id", "arxiv"):
+        return True
+    if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
+        return False
+    doi_differs = bool(a.doi and b.doi and a.doi.lower() != b.doi.lower())
+    return not (matched_on == "title_key" and doi_differs)

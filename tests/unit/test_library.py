@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,7 +164,7 @@ def test_version_1_library_upgrades_keeping_bookmarks_and_times(tmp_path: Path) 
     )
     library = Library(path)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2 == LIBRARY_SCHEMA_VERSION
+        assert db.execute("PRAGMA user_version").fetchone()[0] == LIBRARY_SCHEMA_VERSION
     marks = library.bookmarks()
     assert [(b.paper, b.added_at) for b in marks] == [
         (paper(2), datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)),
@@ -174,6 +175,54 @@ def test_version_1_library_upgrades_keeping_bookmarks_and_times(tmp_path: Path) 
     # the new tables work on the migrated file, and reopening does not migrate again
     assert library.add_tag(paper(1), "kept") is True
     assert Library(path).bookmark(paper(1).id).tags == ("kept",)
+
+
+def test_version_2_stored_papers_gain_their_keys(tmp_path: Path) -> None:
+    import sqlite3
+
+    from paperbrowse.core.library import _MIGRATIONS
+
+    path = tmp_path / "library.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    for version in (1, 2):
+        for statement in _MIGRATIONS[version]:
+            db.execute(statement)
+    stored = replace(
+        paper(7), title="Attention Is All You Need", arxiv_id="1706.03762", doi="10.X/AB"
+    )
+    db.execute(
+        "INSERT INTO papers(paper_id, paper, revision, updated_at) VALUES (?, ?, 4, 'then')",
+        (stored.id, json.dumps(stored.to_dict())),
+    )
+    db.execute("PRAGMA user_version=2")
+    db.close()
+    library = Library(path)
+    assert library.stored_paper(stored.id) == stored
+    for probe in (
+        Paper(id="x:1", title="other", abstract="", arxiv_id="1706.03762"),
+        Paper(id="x:2", title="other", abstract="", doi="10.x/ab"),
+        Paper(id="x:3", title="attention is all you need!", abstract=""),
+    ):
+        assert library.find_stored(probe) == stored
+    assert library.known_at(4, [stored.id, "x:9"]) == {stored.id}
+    assert library.known_at(3, [stored.id]) == set()
+
+
+def test_find_stored_follows_the_order_and_refuses_contradicting_ids(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    a = replace(paper(1), title="Same Title", arxiv_id="2001.00001")
+    b = replace(paper(2), title="Unrelated", doi="10.1/b")
+    library.store_papers([a, b])
+    assert library.find_stored(replace(paper(9), arxiv_id="2001.00001")) == a
+    assert library.find_stored(replace(paper(9), doi="10.1/B")) == b
+    # same title, another arXiv id: another work
+    assert library.find_stored(replace(paper(9), title="same title", arxiv_id="1999.9")) is None
+    assert library.find_stored(replace(paper(9), title="same title")) == a
+    assert library.find_stored(paper(9)) is None
+    assert library.find_stored(paper(2)) == b  # by id
+    revision = library.revision()
+    library.store_papers([replace(b, abstract="longer abstract"), paper(3)])
+    assert library.known_at(revision, [b.id, paper(3).id]) == {b.id}
 
 
 def test_concurrent_opens_migrate_once(tmp_path: Path) -> None:
@@ -192,7 +241,9 @@ def test_newer_schema_is_refused_naming_the_file(tmp_path: Path) -> None:
     Library(path)
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA user_version=99")
-    with pytest.raises(LibraryError, match=r"my-library\.sqlite3.*schema 99 > 2"):
+    with pytest.raises(
+        LibraryError, match=rf"my-library\.sqlite3.*schema 99 > {LIBRARY_SCHEMA_VERSION}"
+    ):
         Library(path)
 
 
