@@ -82,15 +82,13 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "INSERT INTO library_state(id, revision) VALUES (1, 0)",
     ),
     3: (
-        # the keys an import de-duplicates by (see Library.find_stored) and the
-        # revision that first wrote the row (see Library.known_at)
+        # the keys an import de-duplicates by (see Library.find_stored)
         "ALTER TABLE papers ADD COLUMN arxiv_id TEXT",
         "ALTER TABLE papers ADD COLUMN doi_key TEXT",
         "ALTER TABLE papers ADD COLUMN title_key TEXT",
-        "ALTER TABLE papers ADD COLUMN created INTEGER NOT NULL DEFAULT 0",
         "UPDATE papers SET arxiv_id = json_extract(paper, '$.arxiv_id'),"
         " doi_key = pb_doi_key(json_extract(paper, '$.doi')),"
-        " title_key = pb_title_key(json_extract(paper, '$.title')), created = revision",
+        " title_key = pb_title_key(json_extract(paper, '$.title'))",
         "CREATE INDEX papers_arxiv ON papers(arxiv_id) WHERE arxiv_id IS NOT NULL",
         "CREATE INDEX papers_doi ON papers(doi_key) WHERE doi_key IS NOT NULL",
         "CREATE INDEX papers_title ON papers(title_key) WHERE title_key IS NOT NULL",
@@ -642,14 +640,14 @@ class Library:
                 revision = current + 1
                 db.execute(
                     "INSERT INTO main.papers(paper_id, paper, revision, updated_at,"
-                    " arxiv_id, doi_key, title_key, created)"
-                    " SELECT i.paper_id, i.paper, ?, ?, i.arxiv_id, i.doi_key, i.title_key, ?"
+                    " arxiv_id, doi_key, title_key)"
+                    " SELECT i.paper_id, i.paper, ?, ?, i.arxiv_id, i.doi_key, i.title_key"
                     + changed
                     + " ON CONFLICT(paper_id)"
                     " DO UPDATE SET paper = excluded.paper, revision = excluded.revision,"
                     " updated_at = excluded.updated_at, arxiv_id = excluded.arxiv_id,"
                     " doi_key = excluded.doi_key, title_key = excluded.title_key",
-                    (revision, now, revision),
+                    (revision, now),
                 )
                 db.execute("UPDATE library_state SET revision = ? WHERE id = 1", (revision,))
                 return revision
@@ -701,7 +699,7 @@ class Library:
                 if not value:
                     continue
                 rows = db.execute(
-                    f"SELECT paper FROM papers WHERE {column} = ? ORDER BY created, paper_id",
+                    f"SELECT paper FROM papers WHERE {column} = ? ORDER BY revision, paper_id",
                     (value,),
                 )
                 for (payload,) in rows:
@@ -709,25 +707,6 @@ class Library:
                     if same_work(found, paper, field):
                         return found
         return None
-
-    def known_at(self, revision: int, paper_ids: Iterable[str]) -> set[str]:
-        """The ids among ``paper_ids`` of papers already stored at ``revision``
-        (first written at or before it): those an index holding ``revision``
-        holds too."""
-        ids = list(paper_ids)
-        known: set[str] = set()
-        with self._connect() as db:
-            for start in range(0, len(ids), _BATCH):
-                chunk = ids[start : start + _BATCH]
-                marks = ",".join("?" * len(chunk))
-                known.update(
-                    row[0]
-                    for row in db.execute(
-                        f"SELECT paper_id FROM papers WHERE created <= ? AND paper_id IN ({marks})",
-                        (revision, *chunk),
-                    )
-                )
-        return known
 
     def stored_count(self, since: int = 0) -> int:
         """Number of stored papers; with ``since``, of those written after that

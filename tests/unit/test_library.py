@@ -204,8 +204,6 @@ def test_version_2_stored_papers_gain_their_keys(tmp_path: Path) -> None:
         Paper(id="x:3", title="attention is all you need!", abstract=""),
     ):
         assert library.find_stored(probe) == stored
-    assert library.known_at(4, [stored.id, "x:9"]) == {stored.id}
-    assert library.known_at(3, [stored.id]) == set()
 
 
 def test_find_stored_follows_the_order_and_refuses_contradicting_ids(tmp_path: Path) -> None:
@@ -220,9 +218,6 @@ def test_find_stored_follows_the_order_and_refuses_contradicting_ids(tmp_path: P
     assert library.find_stored(replace(paper(9), title="same title")) == a
     assert library.find_stored(paper(9)) is None
     assert library.find_stored(paper(2)) == b  # by id
-    revision = library.revision()
-    library.store_papers([replace(b, abstract="longer abstract"), paper(3)])
-    assert library.known_at(revision, [b.id, paper(3).id]) == {b.id}
 
 
 def test_concurrent_opens_migrate_once(tmp_path: Path) -> None:
