@@ -32,7 +32,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import IndexingError
 
 from paperbrowse.core.codec import ArrayCodec
-from paperbrowse.core.segments import ArraySegmentWriter
+from paperbrowse.core.segments import SMALL, ArraySegmentWriter
 
 #: Writes of at least this many documents use worker processes (below it,
 #: starting the workers costs more than they save).
@@ -49,8 +49,9 @@ _FINISH_TIMEOUT = 3600.0
 
 
 #: Segments with fewer documents than this are merged together once there are
-#: more than :data:`MAX_SMALL` of them (imports of a few papers each).
-SMALL_SEGMENT = 2_000
+#: more than :data:`MAX_SMALL` of them (imports of a few papers each); larger
+#: ones are merged in tiers (:func:`~paperbrowse.core.segments.merge_tiers`).
+SMALL_SEGMENT = SMALL
 MAX_SMALL = 8
 
 
@@ -61,12 +62,11 @@ def merge_small(writer, segments: list) -> list:
 
     Whoosh's default policy (``MERGE_SMALL``) merges on a Fibonacci schedule
     that sooner or later rewrites segments of any size, in the writing
-    process, in pure Python: importing a million papers in batches of 10,000
-    stalled for many minutes at 110,000 papers while one core re-indexed the
-    segments already written. Here a segment is rewritten at most once, while
-    small, so a large import costs the same per paper at its end as at its
-    start; searches visit one segment per batch (about 2 per 10,000 papers).
-    Deleted (replaced) papers stay in a large segment's files until a rebuild.
+    process, one posting at a time in pure Python: importing a million
+    papers in batches of 10,000 stalled for many minutes at 110,000 papers
+    while one core re-indexed the segments already written. Here small
+    segments are merged through the writer, and larger ones at commit, a
+    tier at a time, from their arrays (:func:`~paperbrowse.core.segments.merge_tiers`).
     """
     from whoosh.reading import SegmentReader
 

@@ -297,3 +297,71 @@ def test_small_segments_are_merged_and_large_ones_left_alone(tmp_path: Path, pap
     assert index.doc_count() == 260
     assert 200 in [s.doc_count_all() for s in index._ix._segments()]  # never rewritten
     assert index.search("", limit=None).total == 260
+
+
+def postings_by_paper(index: PaperIndex) -> dict:
+    """Every term's postings keyed by paper id (document numbers differ
+    between indexes of the same papers): ``{(field, term): {id: (weight, value)}}``."""
+    out = {}
+    with index._ix.searcher() as searcher:
+        reader = searcher.reader()
+        ids = {d: fields["id"] for d, fields in reader.iter_docs()}
+        for field, btext in reader.all_terms():
+            if field == "pos":  # input order: differs by construction
+                continue
+            m = reader.postings(field, btext)
+            got = {}
+            while m.is_active():
+                got[ids[m.id()]] = (m.weight(), m.value() or b"")
+                m.next()
+            if got:
+                out[(field, btext)] = got
+    return out
+
+
+@pytest.fixture
+def tiny_tiers(monkeypatch):
+    """Parallel writes of tiny segments, merged in tiers of 3 from 8 papers up."""
+    from paperbrowse.core import segments as segs
+
+    monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writing, "BATCH", 8)
+    monkeypatch.setattr(writing, "LIMIT_MB", 0.05)  # a segment every few batches
+    monkeypatch.setattr(segs, "SMALL", 8)
+    monkeypatch.setattr(segs, "FACTOR", 3)
+    monkeypatch.setattr(segs, "MERGE_CHUNK", 500)  # several chunks a merge
+    return segs
+
+
+def test_tiered_merges_keep_every_posting(tmp_path: Path, papers, tiny_tiers):
+    merged = IndexStore(tmp_path / "merged").build(papers, "c")
+    sizes = sorted(s.doc_count() for s in merged._ix._segments())
+    tiers = [tiny_tiers.tier(n) for n in sizes]
+    assert max(sizes) > 100  # merged several times over
+    assert all(tiers.count(t) < tiny_tiers.FACTOR for t in set(tiers) if t)
+    single = IndexStore(tmp_path / "single")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(writing, "PARALLEL_FROM", 10**9)
+        one = single.build(papers, "c")
+    assert postings_by_paper(merged) == postings_by_paper(one)
+    assert answers(merged) == answers(one)
+
+
+def test_a_merge_drops_replaced_papers(tmp_path: Path, papers, tiny_tiers):
+    store = IndexStore(tmp_path / "index")
+    store.build(papers[:200], "c")
+    library = Library(tmp_path / "library.db")
+    renamed = [replace(p, title=f"Quasar spectroscopy {n}") for n, p in enumerate(papers[20:120])]
+    library.store_papers(renamed + list(papers[200:]))
+    store.catch_up(library)
+    index = store.open()
+    assert index.doc_count() == len(papers)
+    found = index.search("quasar spectroscopy", limit=None)
+    assert {h.paper.id for h in found.hits} == {p.id for p in renamed}
+    expected = papers[:20] + renamed + papers[120:]
+    fresh = IndexStore(tmp_path / "fresh")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(writing, "PARALLEL_FROM", 10**9)
+        fresh_index = fresh.build(expected, "c")
+    assert postings_by_paper(index) == postings_by_paper(fresh_index)
+    assert not multiprocessing.active_children()
