@@ -253,6 +253,10 @@ KILL_SCRIPT = textwrap.dedent(
 
     locations = Locations.resolve(sys.argv[1])
     library = Library(locations.library_path)
+    if sys.argv[2] == "merging":  # tiers of 2 from 40 papers: a merge at most commits
+        from paperbrowse.core import segments, writing
+        segments.SMALL = writing.SMALL_SEGMENT = 40
+        segments.FACTOR = 2
 
     def records():
         for n in range(100_000):
@@ -267,13 +271,16 @@ KILL_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("delay", [0.4, 1.1, 2.3])
+@pytest.mark.parametrize(
+    "delay,merges",
+    [(0.4, "plain"), (1.1, "plain"), (2.3, "plain"), (0.7, "merging"), (1.6, "merging")],
+)
 def test_kill_9_during_an_import_leaves_library_and_index_consistent(
-    delay, locations, corpus, library
+    delay, merges, locations, corpus, library
 ):
     bundled = indexed_ids(locations, corpus, library)
     proc = subprocess.Popen(
-        [sys.executable, "-c", KILL_SCRIPT, str(locations.data_dir)],
+        [sys.executable, "-c", KILL_SCRIPT, str(locations.data_dir), merges],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
