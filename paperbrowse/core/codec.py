@@ -427,126 +427,116 @@ class ArrayPostingsWriter(PostingsWriter):
 
     def finish_postings(self):
         values = self._values
-        terminfo = write_term(
+        size = np.fromiter(map(len, values), dtype=np.uint32, count=len(values))
+        voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
+        blob = np.frombuffer(b"".join(values), dtype=np.uint8)
+        (terminfo,) = write_records(
             self._postfile,
             self._format,
-            self._terminfo,
-            self._ids,
-            self._weights,
-            array("I", map(len, values)),
-            b"".join(values),
-            self._minlength,
-            self._maxlength,
+            np.array([0, len(self._ids)]),
+            np.frombuffer(self._ids, dtype=np.uint32),
+            np.frombuffer(self._weights, dtype=np.float32),
+            size,
+            blob,
+            voff,
+            (np.array([self._minlength or 0]), np.array([self._maxlength])),
+            [self._terminfo],
         )
         self._terminfo = None
         self._written = True
         return terminfo
 
 
-def write_term(
-    postfile,
-    fmt,
-    terminfo,
-    ids: array,
-    weights: array,
-    sizes: array,
-    blob: bytes,
-    minlength: int | None,
-    maxlength: int,
-):
-    """Write one term's postings record (see :class:`ArrayPostingsWriter`) at
-    the end of ``postfile`` and fill in ``terminfo`` (a ``W3TermInfo``).
+def write_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths, infos=None):
+    """Write the postings records (see :class:`ArrayPostingsWriter`) of
+    consecutive terms of one field at the end of ``postfile``.
 
     Args:
         postfile: the segment's postings file (Whoosh ``StructFile``).
-        fmt: the field's Whoosh format.
-        terminfo: the term's ``W3TermInfo``, returned with its statistics set.
-        ids: segment document numbers, ascending (``array("I")``, n).
-        weights: the postings' weights (``array("f")``, n).
-        sizes: the byte size of each posting's value (``array("I")``, n).
-        blob: the postings' values concatenated.
-        minlength, maxlength: shortest (``None``: none) and longest field
-            length of the documents, in tokens.
+        fmt: the field's Whoosh format (how its values relate to weights).
+        starts: term ``n``'s postings are ``starts[n]:starts[n + 1]`` of the arrays.
+        doc: segment document numbers (``uint32``), ascending within a term.
+        weight: the postings' weights (``float32``).
+        size: each posting's value size in bytes; posting ``i``'s value is
+            ``blob[voff[i]:voff[i + 1]]`` (``blob``: ``uint8``).
+        lengths: ``(shortest, longest)`` field length of each term's
+            documents, in tokens (0: none).
+        infos: ``W3TermInfo`` objects to fill, one a term (new ones if ``None``).
+
+    Returns:
+        The terms' ``W3TermInfo``, statistics and record extent set.
 
     Raises:
-        ValueError: no postings.
+        ValueError: a term without postings.
     """
-    n = len(ids)
-    if not n:
+    first = starts[:-1]
+    if (np.diff(starts) <= 0).any():
         raise ValueError("a term without postings")
-    low, high = min(weights), max(weights)
-    if n > 64:
-        w = np.frombuffer(weights, dtype=np.float32)
-        integral = low >= 0 and bool((w == np.floor(w)).all())
+    sums = np.add.reduceat(weight.astype(np.float64), first)
+    highs = np.maximum.reduceat(weight, first)
+    lows = np.minimum.reduceat(weight, first)
+    integral = ~np.logical_or.reduceat(weight != np.floor(weight), first) & (lows >= 0)
+    as_positions = np.logical_and.reduceat(size == 4 * weight, first)
+    sizes_lo = np.minimum.reduceat(size, first)
+    sizes_hi = np.maximum.reduceat(size, first)
+    four = size == 4
+    if four.any():  # Frequency's value: pack_uint(frequency), big-endian
+        at = voff[:-1][four]
+        b = blob.astype(np.int64)
+        words = np.full(len(doc), -1, dtype=np.int64)
+        words[four] = (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]
+        as_frequency = np.logical_and.reduceat(words == weight, first)
     else:
-        integral = low >= 0 and all(x == int(x) for x in weights)
-    if low == high == 1.0:
-        wcode, wbytes = W_ONE, b""
-    elif integral and high < 256:
-        wcode, wbytes = W_U1, bytes(map(int, weights))
-    elif integral and high < 65536:
-        packed = array("H", map(int, weights))
-        if not _LITTLE:
-            packed.byteswap()
-        wcode, wbytes = W_U2, packed.tobytes()
-    else:
-        packed = array("f", weights)
-        if not _LITTLE:
-            packed.byteswap()
-        wcode, wbytes = W_F4, packed.tobytes()
-    vcode, vsize, lengths, blob = _values_code(fmt, weights, sizes, blob, integral)
-    raw_ids = ids
-    if not _LITTLE:
-        raw_ids = array("I", ids)
-        raw_ids.byteswap()
-    start = postfile.tell()
-    for part in (
-        _HEADER.pack(MAGIC, n, wcode, vcode, 0, vsize),
-        raw_ids.tobytes(),
-        wbytes,
-        bytes(_aligned(len(wbytes)) - len(wbytes)),
-        lengths,
-        blob,
-    ):
-        if part:
-            postfile.write(part)
-    terminfo._weight = float(sum(weights))
-    terminfo._df = n
-    terminfo._minlength = minlength
-    terminfo._maxlength = maxlength
-    terminfo._maxweight = float(high)
-    terminfo._minid = ids[0]
-    terminfo._maxid = ids[-1]
-    terminfo.set_extent(start, postfile.tell() - start)
-    return terminfo
-
-
-def _values_code(fmt, weights, sizes, blob: bytes, integral: bool) -> tuple[int, int, bytes, bytes]:
-    """``(value code, value size, lengths bytes, values blob)`` of a term."""
-    if not blob:
-        return V_NONE, 0, b"", b""
-    if integral and isinstance(fmt, CompactPositions) and len(blob) == 4 * sum(weights):
-        if len(sizes) > 64:
-            exact = bool(
-                (np.frombuffer(sizes, np.uint32) == 4 * np.frombuffer(weights, np.float32)).all()
-            )
+        as_frequency = np.zeros(len(first), dtype=bool)
+    positions_format = isinstance(fmt, CompactPositions)
+    frequency_format = isinstance(fmt, Frequency)
+    shortest, longest = lengths
+    doc_bytes = doc.astype("<u4")
+    out = []
+    for n in range(len(first)):
+        s, e = int(starts[n]), int(starts[n + 1])
+        low, high = float(lows[n]), float(highs[n])
+        whole = bool(integral[n])
+        if low == high == 1.0:
+            wcode, wbytes = W_ONE, b""
+        elif whole and high < 256:
+            wcode, wbytes = W_U1, weight[s:e].astype(np.uint8).tobytes()
+        elif whole and high < 65536:
+            wcode, wbytes = W_U2, weight[s:e].astype("<u2").tobytes()
         else:
-            exact = all(size == 4 * w for size, w in zip(sizes, weights, strict=True))
-        if exact:
-            return V_POSITIONS, 0, b"", blob
-    if (
-        integral
-        and isinstance(fmt, Frequency)
-        and len(blob) == 4 * len(weights)
-        and blob == b"".join(map(pack_uint, map(int, weights)))
-    ):
-        return V_FREQUENCY, 0, b"", b""
-    if min(sizes) == max(sizes):
-        return V_FIXED, sizes[0], b"", blob
-    packed = array("I", sizes)
-    if not _LITTLE:
-        packed.byteswap()
-    return V_SIZED, 0, packed.tobytes(), blob
+            wcode, wbytes = W_F4, weight[s:e].astype("<f4").tobytes()
+        v0, v1 = int(voff[s]), int(voff[e])
+        vsize, sizes, values = 0, b"", b""
+        if v1 == v0:
+            vcode = V_NONE
+        elif whole and positions_format and as_positions[n]:
+            vcode, values = V_POSITIONS, blob[v0:v1].tobytes()
+        elif whole and frequency_format and as_frequency[n]:
+            vcode = V_FREQUENCY
+        elif sizes_lo[n] == sizes_hi[n]:
+            vcode, vsize, values = V_FIXED, int(sizes_lo[n]), blob[v0:v1].tobytes()
+        else:
+            vcode, values = V_SIZED, blob[v0:v1].tobytes()
+            sizes = size[s:e].astype("<u4").tobytes()
+        start = postfile.tell()
+        postfile.write(_HEADER.pack(MAGIC, e - s, wcode, vcode, 0, vsize))
+        postfile.write(doc_bytes[s:e].tobytes())
+        if wbytes:
+            postfile.write(wbytes + bytes(_aligned(len(wbytes)) - len(wbytes)))
+        if sizes:
+            postfile.write(sizes)
+        if values:
+            postfile.write(values)
+        info = W3TermInfo() if infos is None else infos[n]
+        info._weight = float(sums[n])
+        info._df = e - s
+        info._minlength = int(shortest[n]) or None
+        info._maxlength = int(longest[n])
+        info._maxweight = high
+        info._minid, info._maxid = int(doc[s]), int(doc[e - 1])
+        info.set_extent(start, postfile.tell() - start)
+        out.append(info)
+    return out
 
 
 class TermArrays(NamedTuple):
@@ -664,87 +654,35 @@ class ArrayFieldWriter(W3FieldWriter):
 
     def write_terms(self, schema, keys, starts, doc, weight, size, blob, voff, lengths) -> None:
         """Write the records of ``keys`` (sorted ``(fieldname, btext)`` of
-        Whoosh ``schema``'s fields).
-
-        The postings of term ``n`` are ``starts[n]:starts[n + 1]`` of ``doc``
-        (``uint32`` document numbers), ``weight`` (``float32``) and ``size``
-        (value sizes in bytes), posting ``i``'s value is
-        ``blob[voff[i]:voff[i + 1]]``, and ``lengths`` is ``(shortest,
-        longest)`` field length per term, in tokens (0: none)."""
-        first = starts[:-1]
-        sums = np.add.reduceat(weight.astype(np.float64), first)
-        highs = np.maximum.reduceat(weight, first)
-        lows = np.minimum.reduceat(weight, first)
-        integral = ~np.logical_or.reduceat(weight != np.floor(weight), first) & (lows >= 0)
-        as_positions = np.logical_and.reduceat(size == 4 * weight, first)
-        sizes_lo = np.minimum.reduceat(size, first)
-        sizes_hi = np.maximum.reduceat(size, first)
-        four = size == 4
-        if four.any():  # Frequency's value: pack_uint(frequency), big-endian
-            at = voff[:-1][four]
-            b = blob.astype(np.int64)
-            words = np.full(len(doc), -1, dtype=np.int64)
-            words[four] = (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]
-            as_frequency = np.logical_and.reduceat(words == weight, first)
-        else:
-            as_frequency = np.zeros(len(keys), dtype=bool)
+        Whoosh ``schema``'s fields), field by field with :func:`write_records`
+        (which says what the arrays hold), and list them in the term
+        dictionary."""
         shortest, longest = lengths
-        doc_bytes = doc.astype("<u4")
-        postfile, tindex = self._postfile, self._tindex
-        field = None
-        for n, (fieldname, btext) in enumerate(keys):
-            if fieldname != field:
-                if field is not None:
-                    self.finish_field()
-                self.start_field(fieldname, schema[fieldname])
-                field = fieldname
-                fmt = self._format
-                positions_format = isinstance(fmt, CompactPositions)
-                frequency_format = isinstance(fmt, Frequency)
-            s, e = int(starts[n]), int(starts[n + 1])
-            low, high = float(lows[n]), float(highs[n])
-            whole = bool(integral[n])
-            if low == high == 1.0:
-                wcode, wbytes = W_ONE, b""
-            elif whole and high < 256:
-                wcode, wbytes = W_U1, weight[s:e].astype(np.uint8).tobytes()
-            elif whole and high < 65536:
-                wcode, wbytes = W_U2, weight[s:e].astype("<u2").tobytes()
-            else:
-                wcode, wbytes = W_F4, weight[s:e].astype("<f4").tobytes()
-            v0, v1 = int(voff[s]), int(voff[e])
-            vsize, sizes, values = 0, b"", b""
-            if v1 == v0:
-                vcode = V_NONE
-            elif whole and positions_format and as_positions[n]:
-                vcode, values = V_POSITIONS, blob[v0:v1].tobytes()
-            elif whole and frequency_format and as_frequency[n]:
-                vcode = V_FREQUENCY
-            elif sizes_lo[n] == sizes_hi[n]:
-                vcode, vsize, values = V_FIXED, int(sizes_lo[n]), blob[v0:v1].tobytes()
-            else:
-                vcode, values = V_SIZED, blob[v0:v1].tobytes()
-                sizes = size[s:e].astype("<u4").tobytes()
-            start = postfile.tell()
-            postfile.write(_HEADER.pack(MAGIC, e - s, wcode, vcode, 0, vsize))
-            postfile.write(doc_bytes[s:e].tobytes())
-            if wbytes:
-                postfile.write(wbytes + bytes(_aligned(len(wbytes)) - len(wbytes)))
-            if sizes:
-                postfile.write(sizes)
-            if values:
-                postfile.write(values)
-            info = W3TermInfo()
-            info._weight = float(sums[n])
-            info._df = e - s
-            info._minlength = int(shortest[n]) or None
-            info._maxlength = int(longest[n])
-            info._maxweight = high
-            info._minid, info._maxid = int(doc[s]), int(doc[e - 1])
-            info.set_extent(start, postfile.tell() - start)
-            tindex.add(pack_ushort(self._fieldid) + btext, info.to_bytes())
-        if field is not None:
+        n = 0
+        while n < len(keys):
+            fieldname = keys[n][0]
+            end = n
+            while end < len(keys) and keys[end][0] == fieldname:
+                end += 1
+            self.start_field(fieldname, schema[fieldname])
+            s, e = int(starts[n]), int(starts[end])
+            infos = write_records(
+                self._postfile,
+                self._format,
+                starts[n : end + 1] - s,
+                doc[s:e],
+                weight[s:e],
+                size[s:e],
+                blob[int(voff[s]) : int(voff[e])],
+                voff[s : e + 1] - voff[s],
+                (shortest[n:end], longest[n:end]),
+            )
+            prefix = pack_ushort(self._fieldid)
+            add = self._tindex.add
+            for (_, btext), info in zip(keys[n:end], infos, strict=True):
+                add(prefix + btext, info.to_bytes())
             self.finish_field()
+            n = end
 
 
 class ArrayCodec(PaperCodec):
