@@ -75,6 +75,16 @@ class WordAnalyzer:
             yield m.start(), m.end(), self.terms(m.group())
 
 
+def _plain(word: str) -> bool:
+    """True for an ASCII word of letters in one case (or capitalised): one
+    the index analyzer neither splits nor spells out (Greek, accents)."""
+    return (
+        word.isascii()
+        and word.isalpha()
+        and (word.islower() or word[1:].islower() or word.isupper())
+    )
+
+
 def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> list[Span]:
     """Return ``(start, end)`` offsets of the words of ``text`` with a term in ``words``.
 
@@ -82,7 +92,12 @@ def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> li
     (``WF-VAE``) is marked whole when its joined form (``wfvae``) matched.
     One pass over the words and one over the compound names, each word's
     terms looked up in the memo of ``analyzer``; overlapping spans (a
-    compound and its parts) are merged.
+    compound and its parts) are merged. A plain word not in the memo is
+    analysed only if its first two letters are those of a query term: the
+    analyzer only ever lower-cases such a word and strips a suffix (stop
+    words, the British ``-ise`` and Porter's steps keep its first letters),
+    so the others cannot match, and a page of hits seen for the first time
+    analyses a few dozen words instead of thousands.
 
     Args:
         text: the text to scan.
@@ -91,8 +106,18 @@ def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> li
     """
     if not words or not text:
         return []
-    terms, joined = analyzer.terms, analyzer.joined
-    spans = [m.span() for m in WORD_PATTERN.finditer(text) if not terms(m[0]).isdisjoint(words)]
+    memo, terms, joined = analyzer._memo, analyzer.terms, analyzer.joined
+    starts = {w[:2] for w in words}
+
+    def matches(word: str) -> bool:
+        got = memo.get(word)
+        if got is None:
+            if _plain(word) and word[:2].lower() not in starts:
+                return False  # its terms cannot start as any query term does
+            got = terms(word)
+        return not got.isdisjoint(words)
+
+    spans = [m.span() for m in WORD_PATTERN.finditer(text) if matches(m[0])]
     # a hyphenated or dotted name matched by its joined form (wfvae → WF-VAE)
     compounds = [m.span() for m in _COMPOUND.finditer(text) if not joined(m[0]).isdisjoint(words)]
     if not compounds:

@@ -784,7 +784,6 @@ class PaperIndex:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if offset < 0:
             raise ValueError(f"offset must be 0 or more, not {offset}")
-        requested = limit
         limit = None if limit is None else offset + limit
         started = time.perf_counter()
         filters = filters or Filters()
@@ -825,30 +824,28 @@ class PaperIndex:
                         suggestion = corrected
             vocabulary = self._vocabulary(self._tables_for(searcher))
             terms = {} if blank else query_terms(q, searcher.reader(), vocabulary)
-            hits = self._hits(searcher, found, terms, sort) if found is not None else []
+            page = found.page if found is not None else []
             if forgiving and not blank and total < SUGGEST_BELOW:
                 relaxed = self._relax(searcher, ran or text, sort, limit, filters, facets, postings)
-                if relaxed is not None and relaxed[1] > total:
-                    or_hits, or_total, or_terms, or_counts = relaxed
-                    shown = {h.paper.id for h in hits}
-                    extra = [h for h in or_hits if h.paper.id not in shown]
-                    merged = hits + extra
+                if relaxed is not None and relaxed[0].total > total:
+                    or_found, or_terms, or_counts = relaxed
+                    shown = {d for d, _ in page}
+                    page = page + [(d, s) for d, s in or_found.page if d not in shown]
                     if limit is not None:
-                        merged = merged[:limit]
-                    hits = [replace(h, rank=rank) for rank, h in enumerate(merged)]
-                    some = or_total - total
+                        page = page[:limit]
+                    some = or_found.total - total
                     notice = (
                         f"{_papers(total)} with every word, {some} more with some of them"
                         if total
                         else f"no paper has every word; {_papers(some)} with some of them"
                     ) + (f" ({notice})" if notice else "")
-                    total, counts = or_total, or_counts
+                    total, counts = or_found.total, or_counts
                     terms = {
                         f: terms.get(f, frozenset()) | or_terms.get(f, frozenset())
                         for f in set(terms) | set(or_terms)
                     }
-        if offset or requested != limit:
-            hits = [replace(h, rank=offset + n) for n, h in enumerate(hits[offset:])]
+            # papers read and highlighted for the requested page only
+            hits = self._hits(searcher, page[offset:], terms, sort, first_rank=offset)
         return Results(
             text,
             tuple(hits),
@@ -873,7 +870,7 @@ class PaperIndex:
         ranges means exactly what it says.
 
         Returns:
-            ``(hits, total, terms, facets)``, or ``None`` when ``text`` is not
+            ``(_Found, terms, facets)``, or ``None`` when ``text`` is not
             plain words or has a single word.
         """
         if text != plain_words(text) or len(text.split()) < 2:
@@ -884,7 +881,7 @@ class PaperIndex:
         if found is None:
             return None
         terms = query_terms(q, searcher.reader(), self._vocabulary(self._tables_for(searcher)))
-        return self._hits(searcher, found, terms, sort), found.total, terms, counts
+        return found, terms, counts
 
     def _parse_plain(self, words: str) -> query.Query:
         """Parse words that carry no syntax (the output of :func:`plain_words`)."""
@@ -975,12 +972,20 @@ class PaperIndex:
         return tables.cache.setdefault("vocabulary", Vocabulary())
 
     def _hits(
-        self, searcher, found: _Found, terms: dict[str, frozenset[str]], sort: str
+        self,
+        searcher,
+        page: list[tuple[int, float]],
+        terms: dict[str, frozenset[str]],
+        sort: str,
+        first_rank: int = 0,
     ) -> list[Hit]:
+        """The :class:`Hit` of each ``(docnum, score)`` of ``page``: the paper
+        read from the index, its title and best snippet highlighted; ranks
+        count from ``first_rank``."""
         title_terms = terms.get("title", frozenset())
         abstract_terms = terms.get("abstract", frozenset())
         hits = []
-        for rank, (docnum, score) in enumerate(found.page):
+        for rank, (docnum, score) in enumerate(page, first_rank):
             paper = Paper.from_dict(json.loads(searcher.stored_fields(docnum)["data"]))
             hits.append(
                 Hit(
@@ -1107,7 +1112,7 @@ class PaperIndex:
             page = [] if found is None else [(d, s) for d, s in found.page if d != docnum]
             page = page[:limit] if limit is not None else page
             terms = query_terms(q, searcher.reader())
-            hits = self._hits(searcher, _Found(len(page), page), terms, "relevance")
+            hits = self._hits(searcher, page, terms, "relevance")
             total = len(hits)  # every paper shares some word: count what is shown
         return Results(
             paper_id,

@@ -93,3 +93,27 @@ def test_snippet_without_matches_is_the_opening() -> None:
     text = "An opening sentence. " * 30
     body = plain(snippet(text, {"zebra"}, words, width=100))
     assert text.startswith(body.rstrip("…"))
+
+
+def test_words_skipped_unanalysed_could_not_have_matched(index: PaperIndex) -> None:
+    """A plain word not yet analysed is skipped when its first letters are no
+    query term's; a memo that already holds every word (so nothing is
+    skipped) marks exactly the same spans, for every title and abstract."""
+    analyzer = make_analyzer()
+    rng = random.Random(11)
+    papers = [h.paper for h in index.search("", limit=None).hits]
+    texts = [t for p in papers for t in (p.title, p.abstract) if t]
+    vocabulary = sorted({t.text for text in texts for t in analyzer(text)})
+    warm = WordAnalyzer(analyzer)
+    for text in texts:
+        for word in WORD_PATTERN.findall(text):
+            warm.terms(word)
+    analysed = distinct = 0
+    for text in texts:
+        own = [t.text for t in analyzer(text)]
+        terms = set(rng.sample(vocabulary, 15)) | set(rng.sample(own, min(4, len(own))))
+        cold = WordAnalyzer(analyzer)
+        assert match_spans(text, terms, cold) == match_spans(text, terms, warm), text[:60]
+        analysed += len(cold._memo)
+        distinct += len(set(WORD_PATTERN.findall(text)))
+    assert analysed < distinct / 2  # most words were never analysed
