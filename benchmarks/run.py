@@ -336,7 +336,7 @@ async def _keystrokes(index, folder: Path, texts: list[str]) -> tuple[list[float
                 await wait_for(value)
                 times.append((time.perf_counter() - started) * 1000)
                 prefixes.append(value)
-                assert len(result_list.hits) == len(app.results.hits)
+                assert result_list.total == app.results.total
     return times, prefixes
 
 
