@@ -234,8 +234,9 @@ class ResultList(ScrollView, can_focus=True):
             when the list is empty.
         pages_fetched: the page numbers fetched for the current source, in
             the order their fetches started (for tests and benchmarks).
-        drawn_source: the source of the rows last drawn on screen (a
-            benchmark waits for it to be a search's results).
+        drawn: what the last frame drew: ``(source, cursor, held)``, ``held``
+            being whether the hit under the cursor was drawn, not a
+            placeholder (a benchmark waits on it).
     """
 
     BINDINGS = [
@@ -314,7 +315,7 @@ class ResultList(ScrollView, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.source: HitSource | None = None
-        self.drawn_source: HitSource | None = None
+        self.drawn: tuple[HitSource | None, int | None, bool] = (None, None, False)
         self.pages_fetched: list[int] = []
         self._pages: dict[int, tuple[Hit, ...]] = {}
         self._failed: dict[int, str] = {}
@@ -592,7 +593,7 @@ class ResultList(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The rows in ``crop`` (of the screen), drawn by :meth:`render_line`."""
-        self.drawn_source = self.source
+        self.drawn = (self.source, self.highlighted, self.current_hit is not None)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
