@@ -548,15 +548,14 @@ class ResultList(ScrollView, can_focus=True):
         self._want_pages()
 
     def _strips(self, lines: list[Text], width: int, style: VisualStyle) -> list[Strip]:
-        """Lines of Rich text as strips of ``width`` cells on ``style``, the way
-        Textual draws a widget's content (so ``dim`` and theme colours look the same)."""
-        console = self.app.console
-        strips = []
-        for line in lines:
-            content = Content.from_rich_text(line, console)
-            drawn = Visual.to_strips(self, content, width, 1, style, pad=True)
-            strips.append(drawn[0] if drawn else Strip.blank(width, style.rich_style))
-        return strips
+        """Lines of Rich text (each at most ``width`` cells) as strips of ``width`` cells
+        on ``style``, drawn the way Textual draws a widget's content (so ``dim`` and
+        theme colours look as elsewhere in the app)."""
+        text = Text("\n").join(lines)
+        content = Content.from_rich_text(text, self.app.console)
+        strips = Visual.to_strips(self, content, width, len(lines), style, pad=True)
+        blank = Strip.blank(width, style.rich_style)
+        return (strips + [blank] * len(lines))[: len(lines)]
 
     def _hit_strips(self, index: int, width: int, style: VisualStyle) -> list[Strip]:
         """The :data:`HIT_LINES` strips of hit ``index``, ``width`` cells each, drawn
