@@ -13,7 +13,7 @@ are imported where they are first used.
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,10 +61,12 @@ if TYPE_CHECKING:
     from paperbrowse.core.sources.request import SourceRequest
     from paperbrowse.ui.importing import ImportFinished, ImportProgress
 
-#: Seconds to wait after a keystroke before searching (typing bursts collapse).
-#: Only keystrokes in the search bar wait; the first listing, a sort or filter
-#: change and a switch of view search at once.
-DEBOUNCE_SECONDS = 0.12
+#: Seconds a search waiting for the one under way checks, between looks, whether
+#: a newer keystroke has replaced it. Typing is not debounced: a keystroke
+#: searches at once when no search is running; keystrokes typed while one runs
+#: wait for it to end, and of those only the latest searches (see
+#: :meth:`PaperBrowseApp.run_search`).
+WAIT_POLL_SECONDS = 0.005
 
 SEARCH_PLACEHOLDER = (
     'latent diffusion · "exact phrase" · title:byol · year:[2020 TO 2023] · difusion~ · ? help'
@@ -140,8 +142,8 @@ class PaperBrowseApp(App[None]):
         self.filters = Filters()
         self.history = QueryHistory(locations.history_path)
         self.similar_to: Paper | None = None
-        #: A query put in the search bar by the app (not typed): searched at once.
-        self._set_query: str | None = None
+        #: Held while a search runs in the engine: one search at a time.
+        self._engine_busy = threading.Lock()
         #: The bookmarks the bookmarks view lists (narrowed), in order.
         self._listed_marks: list[Bookmark] = []
 
@@ -249,36 +251,35 @@ class PaperBrowseApp(App[None]):
             # search of the query typed follows
             self.set_reactive(PaperBrowseApp.view, "search")
             self.similar_to = None
-        # typing is debounced; a value set at once (an accepted correction) is not
-        debounce = event.value != self._set_query
-        self._set_query = None
-        self.run_search(event.value, self.sort, debounce=debounce)
+        self.run_search(event.value, self.sort)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def run_search(self, text: str, sort: str, *, debounce: bool = False) -> None:
+    def run_search(self, text: str, sort: str) -> None:
         """Search for the first page (:data:`PAGE_SIZE` hits and the facets) off the
         UI thread; posts :class:`SearchCompleted`. The result list fetches
         further pages itself, as they come on screen.
 
-        Exclusive in its group: starting a search cancels the one before, which
-        then posts nothing (while debouncing it does not even search).
+        One search runs in the engine at a time. A search starts at once when
+        none is running; otherwise it waits for the one running to end (whose
+        answer, for an older query, is then dropped). Exclusive in its group:
+        starting a search cancels the one before, which then posts nothing
+        and, if still waiting, never searches. So a keystroke searches without
+        delay, and a burst of keystrokes typed faster than the engine answers
+        runs the search under way and then the latest query only.
 
         Args:
             text: the query.
             sort: one of :data:`~paperbrowse.core.index.SORTS`.
-            debounce: wait :data:`DEBOUNCE_SECONDS` first, so that a burst of
-                keystrokes runs one search. Only typing in the search bar
-                debounces; the first listing, sort and filter changes and view
-                switches search at once.
         """
         if self.index is None:
             return
-        if debounce:
-            time.sleep(DEBOUNCE_SECONDS)
         worker = get_current_worker()
-        if worker.is_cancelled:
-            return
+        while not self._engine_busy.acquire(timeout=WAIT_POLL_SECONDS):
+            if worker.is_cancelled:
+                return  # a newer search replaced this one before it ran
         try:
+            if worker.is_cancelled:
+                return
             results = self.index.search(
                 text,
                 sort=sort,
@@ -290,6 +291,8 @@ class PaperBrowseApp(App[None]):
         except Exception as exc:  # never fail silently: the user sees what went wrong
             self.post_message(SearchCompleted(text, sort, None, f"search failed: {exc!r}"))
             return
+        finally:
+            self._engine_busy.release()
         if worker.is_cancelled:
             return  # a newer search (or similar-papers list) has started: its results count
         self.post_message(SearchCompleted(text, sort, results))
@@ -673,7 +676,6 @@ class PaperBrowseApp(App[None]):
             self.notify("No correction to accept.", severity="warning")
             return
         bar = self.query_one(SearchBar)
-        self._set_query = r.suggestion  # one action, not typing: no debounce
         bar.value = r.suggestion
         bar.cursor_position = len(r.suggestion)
 

@@ -8,14 +8,15 @@ command palette and a small 80x24 terminal. ``tests/ui/test_virtual_list.py`` dr
 list over 100,000 synthetic hits.
 
 Every app runs headless over the per-test data directory of ``tests/conftest.py``.
-Searches are debounced, and they and the result pages run in thread workers, so tests
-poll for the state they expect with :func:`wait_until` instead of sleeping.
+Searches and result pages run in thread workers, so tests poll for the state they
+expect with :func:`wait_until` instead of sleeping.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -247,7 +248,6 @@ class SearchCall:
 
     text: str
     sort: str
-    debounce: bool
 
 
 def record_searches(app: PaperBrowseApp) -> list[SearchCall]:
@@ -256,27 +256,23 @@ def record_searches(app: PaperBrowseApp) -> list[SearchCall]:
     start = app.run_search
 
     def spy(text: str, sort: str, *args, **kwargs):
-        calls.append(SearchCall(text, sort, kwargs.get("debounce", False)))
+        calls.append(SearchCall(text, sort))
         return start(text, sort, *args, **kwargs)
 
     app.run_search = spy  # type: ignore[method-assign]
     return calls
 
 
-async def test_only_keystrokes_are_debounced(
-    locations: Locations, corpus: Corpus, library: Library, monkeypatch: pytest.MonkeyPatch
+async def test_the_first_listing_a_sort_change_and_a_view_switch_each_search_once(
+    locations: Locations, corpus: Corpus, library: Library
 ) -> None:
-    """The first listing at start, a sort change and a switch of view search at once.
-
-    The app opens the index itself, as ``paperbrowse`` does. The debounce is made
-    longer than :func:`wait_for_results` waits, so a debounced search would time out.
-    """
-    monkeypatch.setattr("paperbrowse.ui.app.DEBOUNCE_SECONDS", 10.0)
+    """The app opens the index itself, as ``paperbrowse`` does, and lists every paper;
+    each sort change and the return from the bookmarks view run one search."""
     app = PaperBrowseApp(locations, corpus, library=library)
     calls = record_searches(app)
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
-        assert calls == [SearchCall("", "relevance", debounce=False)]
+        assert calls == [SearchCall("", "relevance")]
 
         await pilot.press("down", "s", "s")  # from the list: s cycles the sort order
         await wait_for_results(pilot, "", sort="upvotes")
@@ -288,17 +284,12 @@ async def test_only_keystrokes_are_debounced(
         assert app.view == "search" and app.results is not None
         assert app.results.query == "" and app.results.sort == "upvotes"
 
-        assert [(c.sort, c.debounce) for c in calls] == [
-            ("relevance", False),
-            ("date", False),
-            ("upvotes", False),
-            ("upvotes", False),
-        ]
+        assert [c.sort for c in calls] == ["relevance", "date", "upvotes", "upvotes"]
 
 
 async def test_typing_in_the_bookmarks_view_searches_once(app: PaperBrowseApp) -> None:
-    """Typing leaves the bookmarks view for the search view with one (debounced)
-    search, that of the query typed: no search of the old query on the way."""
+    """Typing leaves the bookmarks view for the search view with one search, that of
+    the query typed: no search of the old query on the way."""
     calls = record_searches(app)
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
@@ -308,36 +299,49 @@ async def test_typing_in_the_bookmarks_view_searches_once(app: PaperBrowseApp) -
         await paste_query(pilot, QUERY)
         assert app.view == "search"
         assert app.query_one(ResultList).border_title == "Results"
-        assert [(c.text, c.debounce) for c in calls] == [("", False), (QUERY, True)]
+        assert calls == [SearchCall("", "relevance"), SearchCall(QUERY, "relevance")]
 
 
-async def test_a_burst_of_keystrokes_runs_one_search(
+async def test_keys_typed_while_a_search_runs_wait_for_it_and_collapse(
     app: PaperBrowseApp, index: PaperIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Typing is debounced: three quick keys start three searches, of which only the
-    last one reaches the index. (A long debounce makes sure the keys come within it.)"""
-    monkeypatch.setattr("paperbrowse.ui.app.DEBOUNCE_SECONDS", 1.0)
-    calls = record_searches(app)
+    """Typing is not debounced: a key searches at once when no search runs. Keys typed
+    while one runs wait for it to end, and then only the latest of them searches: the
+    search of "l" (held up here) runs, "a" and "t" come meanwhile, "lat" runs next.
+    One search at a time reaches the engine, and the late answer for "l" never
+    replaces the results of "lat" (typing order)."""
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         searched: list[str] = []
+        running: list[str] = []
+        at_once: list[int] = []
+        release = threading.Event()
         search = index.search
 
-        def counting_search(text: str, **kwargs) -> Results:
+        def slow_search(text: str, **kwargs) -> Results:
             searched.append(text)
-            return search(text, **kwargs)
+            running.append(text)
+            at_once.append(len(running))
+            try:
+                if text == "l":
+                    release.wait(10)
+                return search(text, **kwargs)
+            finally:
+                running.remove(text)
 
-        monkeypatch.setattr(index, "search", counting_search)
-        await pilot.press(*"lat")
+        monkeypatch.setattr(index, "search", slow_search)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: searched == ["l"], "the search of 'l' to start")
+        await pilot.press("a", "t")
+        await pilot.pause(0.3)
+        assert searched == ["l"]  # "la" and "lat" wait for it; "lat" replaced "la"
+        release.set()
         await wait_for_results(pilot, "lat")
-        await app.workers.wait_for_complete()  # the searches cancelled while waiting
-        assert searched == ["lat"]
-        assert [(c.text, c.debounce) for c in calls] == [
-            ("", False),
-            ("l", True),
-            ("la", True),
-            ("lat", True),
-        ]
+        await app.workers.wait_for_complete()
+        assert searched == ["l", "lat"]
+        assert max(at_once) == 1
+        assert app.results is not None and app.results.query == "lat"
+        assert status(app).startswith(f"{app.results.total} hits")
 
 
 # --------------------------------------------------------------- 2. search
@@ -980,8 +984,7 @@ async def test_a_misspelled_query_shows_the_correction_and_ctrl_y_accepts_it(
         accepted = await wait_for_results(pilot, "smooth OR nowcasting")
         assert app.query_one(SearchBar).value == "smooth OR nowcasting"
         assert accepted.total > offered.total and accepted.suggestion is None
-        # accepting is one action, not typing: its search is not debounced
-        assert calls[-1] == SearchCall("smooth OR nowcasting", "relevance", debounce=False)
+        assert calls[-1] == SearchCall("smooth OR nowcasting", "relevance")
         await pilot.press("ctrl+y")
         await wait_for_toast(pilot, "No correction")
 
