@@ -953,6 +953,7 @@ class PaperBrowseApp(App[None]):
             ("↓ or enter (in the search bar)", "Go to the results"),
             ("↑ ↓  j k", "Move through the results"),
             ("g  G  home  end", "First / last result"),
+            ("pageup  pagedown", "A screenful of results up / down"),
             ("enter (on a result)", "Read the paper: focus the detail pane"),
             ("tab  shift+tab", "Move between search bar, results and detail pane"),
             ("b", "Bookmark / un-bookmark the selected paper"),

@@ -211,18 +211,21 @@ class ResultList(ScrollView, can_focus=True):
     Hits come from a :class:`~paperbrowse.ui.paging.HitSource` by pages of
     ``source.page_size`` hits (:data:`~paperbrowse.ui.paging.PAGE_SIZE`, 30):
     an engine query's pages for a search, an in-memory list for the
-    bookmarks and similar papers. A page missing when the cursor reaches it
-    or its rows come on screen, or when it comes within :data:`PREFETCH_HITS`
-    hits of the screen or the cursor in the direction they move, is fetched
-    in a thread worker, one page at a time, the most needed first (the
-    cursor's, then the visible ones, then the one ahead); its rows show a
-    dim placeholder meanwhile. A jump (``G``, ``g``, the scroll bar) fetches
-    the page it lands on. A page that
-    arrives for a source no longer shown is dropped. The list keeps at most
-    :data:`MAX_PAGES` pages (240 hits; more only if more are on screen at
-    once): the pages farthest from those wanted are dropped first and
-    fetched again if needed. The lines of each hit are rendered once per
-    width and kept (:data:`MAX_PAGES` × page size hits' worth).
+    bookmarks and similar papers. A page is fetched in a thread worker when
+    the cursor reaches it or its rows come on screen, or when it comes
+    within :data:`PREFETCH_HITS` hits of the screen or the cursor in the
+    direction they move; one page at a time, the most needed first (the
+    cursor's, then those on screen, then the one ahead). A jump (``G``,
+    ``g``, the scroll bar) fetches just the page it lands on. Rows of hits
+    not held show a dim placeholder. A page that arrives for a source no
+    longer shown (the query, sort or filters changed meanwhile) is dropped.
+
+    Bound: the list keeps at most :data:`MAX_PAGES` pages (8 × 30 = 240
+    hits; more only while more pages are on screen or wanted at once, on a
+    very tall terminal); after each page arrives, the pages farthest from
+    those wanted are dropped, and fetched again if needed. Each hit's lines
+    are rendered once per width and style (normal, cursor, hover) and kept
+    in an LRU cache of as many entries.
 
     Posts :class:`ResultList.Highlighted` when the cursor moves (and again
     when the hit under it arrives), :class:`ResultList.Selected` on ``enter``
