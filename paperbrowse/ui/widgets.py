@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -240,6 +241,8 @@ class ResultList(ScrollView, can_focus=True):
         drawn: what the last frame drew: ``(source, cursor, held)``, ``held``
             being whether the hit under the cursor was drawn, not a
             placeholder (a benchmark waits on it).
+        shown_at: :func:`time.perf_counter` seconds when the current source
+            was first drawn (a benchmark times keystrokes with it).
     """
 
     BINDINGS = [
@@ -319,6 +322,7 @@ class ResultList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.source: HitSource | None = None
         self.drawn: tuple[HitSource | None, int | None, bool] = (None, None, False)
+        self.shown_at = 0.0
         self.pages_fetched: list[int] = []
         self._pages: dict[int, tuple[Hit, ...]] = {}
         self._failed: dict[int, str] = {}
@@ -595,6 +599,8 @@ class ResultList(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The rows in ``crop`` (of the screen), drawn by :meth:`render_line`."""
+        if self.drawn[0] is not self.source:
+            self.shown_at = time.perf_counter()
         self.drawn = (self.source, self.highlighted, self.current_hit is not None)
         return super().render_lines(crop)
 
