@@ -34,9 +34,17 @@ bigger; for throughput below 1 means slower):
   three engines, a fresh process that opens the index and lists the newest
   papers (no UI);
 * keystroke to results in the app (Pilot): a character typed into the search
-  bar until the result list shows that query's results (includes the app's
-  0.12 s debounce; the app is polled every 10 ms), and the same prefix queries
-  on each engine alone.
+  bar until the result list has drawn that query's results, polled every 10 ms
+  (Pilot's ``press`` also waits until the whole app is idle: the detail pane,
+  status and facet lines redrawn), and timed in the app: from handing the key
+  to the app until the first frame that draws the query's results
+  (``ResultList.shown_at``). The app searches at once (no debounce: each key
+  here is typed after the results of the one before). Also the same prefix
+  queries on each engine alone;
+* jumps in the app's virtual result list (Pilot): ``end`` on the newest-first
+  listing of every paper and on a one-term query's hits, until the last hit is
+  drawn (one page fetched with ``search(offset=...)``), and ``pagedown`` until
+  the hits it moves to are drawn.
 
 Queries are drawn from the corpus (a sample of up to 20,000 papers) with a
 seeded generator: frequent, medium and rare words. Everything is deterministic
@@ -303,9 +311,32 @@ def time_calls(calls: list, warmup: int = WARMUP) -> list[float]:
 
 
 # ------------------------------------------------------------------- the app
-async def _keystrokes(index, folder: Path, texts: list[str]) -> tuple[list[float], list[str]]:
+def _shows(app, value: str) -> bool:
+    """The app's result list has drawn the results of the query ``value``."""
+    from paperbrowse.ui.widgets import ResultList
+
+    results = app.results
+    if results is None or results.query != value:
+        return False
+    result_list = app.query_one(ResultList)
+    source = result_list.source
+    return getattr(source, "results", None) is results and result_list.drawn[0] is source
+
+
+async def _wait(pilot, condition, what: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {what} after {timeout} s")
+        await pilot.pause(POLL)
+
+
+async def _keystrokes(
+    index, folder: Path, texts: list[str]
+) -> tuple[list[float], list[float], list[str]]:
     """Type ``texts`` key by key into the app's search bar; per key, ms until the
-    result list shows that query's results. Returns the times and the prefixes."""
+    result list has drawn that query's results, as polled and as timed in the app.
+    Returns the two lists of times and the prefixes."""
     from paperbrowse.core.locations import Locations
     from paperbrowse.core.service import Corpus
     from paperbrowse.ui.app import PaperBrowseApp
@@ -313,31 +344,64 @@ async def _keystrokes(index, folder: Path, texts: list[str]) -> tuple[list[float
 
     app = PaperBrowseApp(Locations.resolve(folder), Corpus.bundled(), index=index)
     times: list[float] = []
+    drawn: list[float] = []
     prefixes: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
-
-        async def wait_for(value: str, timeout: float = 120.0) -> None:
-            deadline = time.monotonic() + timeout
-            while not (app.results is not None and app.results.query == value):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no results for {value!r} after {timeout} s")
-                await pilot.pause(POLL)
-
-        await wait_for("")
+        await _wait(pilot, lambda: _shows(app, ""), "first listing")
         bar = app.query_one(SearchBar)
         result_list = app.query_one(ResultList)
         for text in texts:
             bar.value = ""
-            await wait_for("")
+            await _wait(pilot, lambda: _shows(app, ""), "listing")
             for ch in text:
                 value = bar.value + ch
                 started = time.perf_counter()
                 await pilot.press(ch)
-                await wait_for(value)
+                await _wait(pilot, lambda v=value: _shows(app, v), f"results for {value!r}")
                 times.append((time.perf_counter() - started) * 1000)
+                drawn.append((result_list.shown_at - started) * 1000)
                 prefixes.append(value)
-                assert len(result_list.hits) == len(app.results.hits)
-    return times, prefixes
+                assert result_list.total == app.results.total
+    return times, drawn, prefixes
+
+
+async def _jumps(index, folder: Path, texts: list[str], pages: int = 20) -> dict[str, list[float]]:
+    """Per query of ``texts`` (its results shown, the focus in the list): ms from
+    ``end`` until the last hit is drawn, and from each of ``pages`` ``pagedown``
+    presses until the hits it moved to are drawn. Returns ``{"end": [...],
+    "pagedown": [...]}``."""
+    from paperbrowse.core.locations import Locations
+    from paperbrowse.core.service import Corpus
+    from paperbrowse.ui.app import PaperBrowseApp
+    from paperbrowse.ui.widgets import ResultList, SearchBar
+
+    app = PaperBrowseApp(Locations.resolve(folder), Corpus.bundled(), index=index)
+    out: dict[str, list[float]] = {"end": [], "pagedown": []}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _wait(pilot, lambda: _shows(app, ""), "first listing")
+        bar = app.query_one(SearchBar)
+        result_list = app.query_one(ResultList)
+
+        def drawn() -> bool:  # the last frame drew the hit under the cursor
+            return result_list.drawn == (result_list.source, result_list.highlighted, True)
+
+        for text in texts:
+            app.screen.set_focus(bar)
+            bar.value = text
+            await _wait(pilot, lambda t=text: _shows(app, t), f"results for {text!r}")
+            app.screen.set_focus(result_list)
+            started = time.perf_counter()
+            await pilot.press("end")
+            await _wait(pilot, drawn, "the last hit")
+            out["end"].append((time.perf_counter() - started) * 1000)
+            await pilot.press("home")
+            await app.workers.wait_for_complete()
+            for _ in range(pages):
+                started = time.perf_counter()
+                await pilot.press("pagedown")
+                await _wait(pilot, drawn, "the hit paged to")
+                out["pagedown"].append((time.perf_counter() - started) * 1000)
+    return out
 
 
 # ------------------------------------------------------------------- report
@@ -573,13 +637,35 @@ def benchmark(args, engines: list[str], work: Path) -> dict:
         import asyncio
 
         texts = [queries["two-term"][WARMUP].text, queries["one-term"][WARMUP + 2].text]
-        key_times, prefixes = asyncio.run(
+        key_times, drawn_times, prefixes = asyncio.run(
             _keystrokes(opened["paperbrowse"].index, folders["paperbrowse"], texts)
         )
         for p in (50, 95):
             table.add(
                 f"keystroke → results in app p{p} (ms, Pilot)",
                 {"paperbrowse": percentile(key_times, p)},
+                ratios=False,
+            )
+        for p in (50, 95):
+            table.add(
+                f"  key → results drawn, timed in app p{p} (ms)",
+                {"paperbrowse": percentile(drawn_times, p)},
+                ratios=False,
+            )
+        one_term = queries["one-term"][WARMUP + 2].text
+        jumps = asyncio.run(
+            _jumps(opened["paperbrowse"].index, folders["paperbrowse"], ["", one_term])
+        )
+        for i, what in enumerate(("every paper", f"{one_term!r}")):
+            table.add(
+                f"app: end → last hit drawn, {what} (ms, Pilot)",
+                {"paperbrowse": jumps["end"][i]},
+                ratios=False,
+            )
+        for p in (50, 95):
+            table.add(
+                f"app: pagedown → hits drawn p{p} (ms, Pilot)",
+                {"paperbrowse": percentile(jumps["pagedown"], p)},
                 ratios=False,
             )
         prefix_queries = [Query("prefix", t, tuple(t.split())) for t in prefixes]

@@ -13,7 +13,7 @@ are imported where they are first used.
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, OptionList, ProgressBar, Static
+from textual.widgets import Footer, Header, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from paperbrowse.core.history import QueryHistory
@@ -53,6 +53,7 @@ from paperbrowse.ui.organise import (
     status_label,
     tag_label,
 )
+from paperbrowse.ui.paging import PAGE_SIZE, HitSource, ListSource, SearchSource
 from paperbrowse.ui.render import sparkline
 from paperbrowse.ui.widgets import DetailPane, ResultList, SearchBar
 
@@ -60,17 +61,12 @@ if TYPE_CHECKING:
     from paperbrowse.core.sources.request import SourceRequest
     from paperbrowse.ui.importing import ImportFinished, ImportProgress
 
-#: Seconds to wait after a keystroke before searching (typing bursts collapse).
-#: Only keystrokes in the search bar wait; the first listing, a sort or filter
-#: change and a switch of view search at once.
-DEBOUNCE_SECONDS = 0.12
-#: Hits fetched per page: a few screens of the result list (about ten hits are
-#: visible), so the first listing and every keystroke build few rows and
-#: highlight few hits. The next page loads when the cursor nears the end.
-PAGE_SIZE = 30
-#: The next page is fetched when the cursor comes this close to the last hit
-#: listed (about one screen ahead, so it is usually there before it is needed).
-PREFETCH_ROWS = 10
+#: Seconds a search waiting for the one under way checks, between looks, whether
+#: a newer keystroke has replaced it. Typing is not debounced: a keystroke
+#: searches at once when no search is running; keystrokes typed while one runs
+#: wait for it to end, and of those only the latest searches (see
+#: :meth:`PaperBrowseApp.run_search`).
+WAIT_POLL_SECONDS = 0.005
 
 SEARCH_PLACEHOLDER = (
     'latent diffusion · "exact phrase" · title:byol · year:[2020 TO 2023] · difusion~ · ? help'
@@ -146,9 +142,10 @@ class PaperBrowseApp(App[None]):
         self.filters = Filters()
         self.history = QueryHistory(locations.history_path)
         self.similar_to: Paper | None = None
-        self._loading_more = False
-        #: A query put in the search bar by the app (not typed): searched at once.
-        self._set_query: str | None = None
+        #: Held while a search runs in the engine: one search at a time.
+        self._engine_busy = threading.Lock()
+        #: The bookmarks the bookmarks view lists (narrowed), in order.
+        self._listed_marks: list[Bookmark] = []
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -254,61 +251,57 @@ class PaperBrowseApp(App[None]):
             # search of the query typed follows
             self.set_reactive(PaperBrowseApp.view, "search")
             self.similar_to = None
-        # typing is debounced; a value set at once (an accepted correction) is not
-        debounce = event.value != self._set_query
-        self._set_query = None
-        self.run_search(event.value, self.sort, debounce=debounce)
+        self.run_search(event.value, self.sort)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def run_search(
-        self,
-        text: str,
-        sort: str,
-        limit: int = PAGE_SIZE,
-        more: bool = False,
-        *,
-        debounce: bool = False,
-    ) -> None:
-        """Search off the UI thread; posts :class:`SearchCompleted`.
+    def run_search(self, text: str, sort: str) -> None:
+        """Search for the first page (:data:`PAGE_SIZE` hits and the facets) off the
+        UI thread; posts :class:`SearchCompleted`. The result list fetches
+        further pages itself, as they come on screen.
 
-        Exclusive in its group: starting a search cancels the one before, which
-        then posts nothing (while debouncing it does not even search).
+        One search runs in the engine at a time. A search starts at once when
+        none is running; otherwise it waits for the one running to end (whose
+        answer, for an older query, is then dropped). Exclusive in its group:
+        starting a search cancels the one before, which then posts nothing
+        and, if still waiting, never searches. So a keystroke searches without
+        delay, and a burst of keystrokes typed faster than the engine answers
+        runs the search under way and then the latest query only.
 
         Args:
             text: the query.
             sort: one of :data:`~paperbrowse.core.index.SORTS`.
-            limit: number of hits to fetch.
-            more: True when fetching further pages of the same query (the
-                cursor position is kept).
-            debounce: wait :data:`DEBOUNCE_SECONDS` first, so that a burst of
-                keystrokes runs one search. Only typing in the search bar
-                debounces; the first listing, sort and filter changes and view
-                switches search at once.
         """
         if self.index is None:
             return
-        if debounce:
-            time.sleep(DEBOUNCE_SECONDS)
         worker = get_current_worker()
-        if worker.is_cancelled:
-            return
+        while not self._engine_busy.acquire(timeout=WAIT_POLL_SECONDS):
+            if worker.is_cancelled:
+                return  # a newer search replaced this one before it ran
         try:
+            if worker.is_cancelled:
+                return
             results = self.index.search(
-                text, sort=sort, limit=limit, filters=self.filters, forgiving=True, facets=True
+                text,
+                sort=sort,
+                limit=PAGE_SIZE,
+                filters=self.filters,
+                forgiving=True,
+                facets=True,
             )
         except Exception as exc:  # never fail silently: the user sees what went wrong
             self.post_message(SearchCompleted(text, sort, None, f"search failed: {exc!r}"))
             return
+        finally:
+            self._engine_busy.release()
         if worker.is_cancelled:
             return  # a newer search (or similar-papers list) has started: its results count
-        self.post_message(SearchCompleted(text, sort, results, more=more))
+        self.post_message(SearchCompleted(text, sort, results))
 
     def on_search_completed(self, message: SearchCompleted) -> None:
         if message.query != self.query_one(SearchBar).value or message.sort != self.sort:
             return  # a newer query is on its way: keep results in typing order
         if self.view != "search":
             return
-        self._loading_more = False
         status = self.query_one("#status", Static)
         if message.error is not None:
             status.update(f"[b red]Search problem[/] {message.error}")
@@ -319,17 +312,8 @@ class PaperBrowseApp(App[None]):
         assert results is not None
         self.results = results
         self._reload_marks()
-        result_list = self.query_one(ResultList)
-        more = results.total > len(results.hits)
-        # a further page is appended (options built for its hits only)
-        appended = message.more and result_list.extend_hits(
-            results.hits, self.bookmarked, self.marks, more=more
-        )
-        if not appended:
-            keep = result_list.highlighted if message.more else None
-            self._show_hits(list(results.hits), more=more)
-            if keep is not None and keep < len(results.hits):
-                result_list.highlighted = keep
+        assert self.index is not None
+        self._show_source(SearchSource(self.index, results))
         self._update_status()
 
     def _update_status(self) -> None:
@@ -341,8 +325,7 @@ class PaperBrowseApp(App[None]):
             if self.narrowing is None:
                 what = f"[b]{papers(len(self.bookmarked))}[/]"
             else:
-                hits = self.query_one(ResultList).hits
-                count = sum(h.paper.id in self.bookmarked for h in hits)
+                count = sum(bm.paper.id in self.bookmarked for bm in self._listed_marks)
                 what = f"[b]{escape(self.narrowing.describe(count))}[/] of {len(self.bookmarked)}"
             status.update(f"Bookmarks: {what}  [dim]· {keys}[/]")
             return
@@ -356,10 +339,7 @@ class PaperBrowseApp(App[None]):
             return
         noun = "hit" if r.total == 1 else "hits"
         what = f"[b]{r.total}[/] {noun}" if r.query.strip() else f"[b]{papers(r.total)}[/]"
-        shown = (
-            f" (first {len(r.hits)} listed, more as you scroll)" if len(r.hits) < r.total else ""
-        )
-        text = f"{what}{shown} · sorted by {SORT_LABELS[r.sort]}"
+        text = f"{what} · sorted by {SORT_LABELS[r.sort]}"
         if r.notice:
             text += f" · [b]{escape(r.notice)}[/]"
             status.add_class("notice")
@@ -432,37 +412,28 @@ class PaperBrowseApp(App[None]):
         self.marks = {bm.paper.id: bm for bm in self.library.bookmarks()}
         self.bookmarked = frozenset(self.marks)
 
-    def _show_hits(self, hits: list[Hit], highlight: int = 0, *, more: bool = False) -> None:
+    def _show_source(self, source: HitSource, highlight: int = 0) -> None:
+        """List ``source`` in the result list, the cursor on hit ``highlight``."""
         result_list = self.query_one(ResultList)
-        result_list.show_hits(hits, self.bookmarked, self.marks, highlight, more=more)
+        result_list.show(source, self.bookmarked, self.marks, highlight)
         result_list.border_title = "Bookmarks" if self.view == "bookmarks" else "Results"
         if self.view == "bookmarks" and self.narrowing is not None:
             result_list.border_title = f"Bookmarks {self.narrowing.phrase}"
         self._show_detail(result_list.current_hit)
 
     # ----------------------------------------------------------------- detail
-    @on(OptionList.OptionHighlighted, "#results")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if not event.option_list.is_attached:
+    @on(ResultList.Highlighted, "#results")
+    def _highlighted(self, event: ResultList.Highlighted) -> None:
+        if not event.result_list.is_attached:
             return  # the app is closing (quit as the first listing arrived): no screen left
-        result_list = self.query_one(ResultList)
-        self._show_detail(result_list.current_hit)
-        r = self.results
-        near_end = event.option_index >= len(result_list.hits) - PREFETCH_ROWS
-        if (
-            self.view == "search"
-            and r
-            and near_end
-            and r.total > len(r.hits)
-            and not self._loading_more
-        ):
-            self._loading_more = True
-            self.run_search(r.query, self.sort, len(r.hits) + PAGE_SIZE, True)
+        if event.index == event.result_list.highlighted:  # else the cursor moved on since
+            self._show_detail(event.hit)
 
     def _show_detail(self, hit: Hit | None) -> None:
         pane = self.query_one(DetailPane)
         if hit is None:
-            pane.show(None)
+            # no paper, or the page under the cursor is still being fetched
+            pane.show(None, loading=self.query_one(ResultList).total > 0)
             return
         paper = hit.paper
         abstract = ()
@@ -476,8 +447,8 @@ class PaperBrowseApp(App[None]):
             bookmark=self.marks.get(paper.id),
         )
 
-    @on(OptionList.OptionSelected, "#results")
-    def _selected(self, event: OptionList.OptionSelected) -> None:
+    @on(ResultList.Selected, "#results")
+    def _selected(self, event: ResultList.Selected) -> None:
         self.query_one(DetailPane).focus()
 
     @on(SearchBar.Submitted, "#search")
@@ -579,7 +550,8 @@ class PaperBrowseApp(App[None]):
             for rank, bm in enumerate(marks)
         ]
         ids = [bm.paper.id for bm in marks]
-        self._show_hits(hits, ids.index(keep) if keep in ids else row)
+        self._listed_marks = list(marks)
+        self._show_source(ListSource(hits), ids.index(keep) if keep in ids else row)
         self._update_status()
 
     def action_cycle_sort(self) -> None:
@@ -623,7 +595,7 @@ class PaperBrowseApp(App[None]):
             return
         self.results = message.results
         self._reload_marks()
-        self._show_hits(list(message.results.hits))
+        self._show_source(ListSource(message.results.hits))
         self.query_one(ResultList).border_title = "Similar papers"
         self._update_status()
         self.screen.set_focus(self.query_one(ResultList))
@@ -693,7 +665,7 @@ class PaperBrowseApp(App[None]):
             self._show_bookmarks()
         else:
             self.view = "bookmarks"
-        shown = len(self.query_one(ResultList).hits)
+        shown = self.query_one(ResultList).total
         what = narrowing.describe(shown) if narrowing else f"all {papers(shown)}"
         self.notify(f"Bookmarks: {what}", timeout=2)
 
@@ -704,7 +676,6 @@ class PaperBrowseApp(App[None]):
             self.notify("No correction to accept.", severity="warning")
             return
         bar = self.query_one(SearchBar)
-        self._set_query = r.suggestion  # one action, not typing: no debounce
         bar.value = r.suggestion
         bar.cursor_position = len(r.suggestion)
 
@@ -982,6 +953,7 @@ class PaperBrowseApp(App[None]):
             ("↓ or enter (in the search bar)", "Go to the results"),
             ("↑ ↓  j k", "Move through the results"),
             ("g  G  home  end", "First / last result"),
+            ("pageup  pagedown", "A screenful of results up / down"),
             ("enter (on a result)", "Read the paper: focus the detail pane"),
             ("tab  shift+tab", "Move between search bar, results and detail pane"),
             ("b", "Bookmark / un-bookmark the selected paper"),

@@ -16,7 +16,6 @@ class SearchCompleted(Message):
         sort: the sort order used.
         results: the results, or ``None`` if ``error`` is set.
         error: a message for the user when the query could not be run.
-        more: True if this is a further page of the query already shown.
     """
 
     def __init__(
@@ -25,10 +24,8 @@ class SearchCompleted(Message):
         sort: str,
         results: Results | None,
         error: str | None = None,
-        more: bool = False,
     ) -> None:
         super().__init__()
-        self.more = more
         self.query = query
         self.sort = sort
         self.results = results

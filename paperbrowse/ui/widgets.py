@@ -1,25 +1,50 @@
-"""Widgets of the main screen: search bar, result list, detail pane."""
+"""Widgets of the main screen: search bar, (virtual) result list, detail pane."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from rich.console import Console
+from rich.segment import Segment as RichSegment
 from rich.table import Table
 from rich.text import Text
+from textual import events, on
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.containers import VerticalScroll
-from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
+from textual.visual import Visual
+from textual.widgets import Input, Static
+from textual.worker import Worker
 
 from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import Hit, Paper, Segment
 from paperbrowse.ui.organise import STATUS_MARKS, STATUS_STYLES, status_label, tag_label
+from paperbrowse.ui.paging import PAGE_SIZE, HitSource, ListSource
 from paperbrowse.ui.render import paper_meta, segments_text
 
 BOOKMARK_MARK = "★ "
-#: Lines of abstract snippet shown under each hit in the result list.
-SNIPPET_LINES = 2
+#: Lines of text per hit in the result list: the title (up to :data:`TITLE_LINES`),
+#: the meta line, and the snippet on the lines left. Fixed, so that hit ``i``
+#: starts at row ``i * ROWS_PER_HIT``.
+HIT_LINES = 4
+#: Lines the title may wrap onto (then it ends in ``…``).
+TITLE_LINES = 2
+#: Rows per hit in the result list: its lines and a separator.
+ROWS_PER_HIT = HIT_LINES + 1
+#: Pages of hits a result list keeps at most (8 × 30 = 240 hits); more only while
+#: more pages are on screen or wanted at once (a very tall terminal).
+MAX_PAGES = 8
+#: Pages within this many hits of the screen or the cursor are fetched ahead.
+PREFETCH_HITS = 10
 
 
 class SearchBar(Input):
@@ -77,79 +102,292 @@ class SearchBar(Input):
         self._position = None
 
 
-def _trim(segments: tuple[Segment, ...], limit: int) -> tuple[Segment, ...]:
-    out: list[Segment] = []
-    used = 0
-    for text, matched in segments:
-        if used + len(text) > limit:
-            cut = text[: max(0, limit - used)].rsplit(" ", 1)[0]
-            out.append((cut + "…", matched))
-            break
-        out.append((text, matched))
-        used += len(text)
-    return tuple(out)
+def _one_line(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    """``segments`` with line breaks as spaces (a list row is one paragraph)."""
+    return tuple((text.replace("\n", " "), matched) for text, matched in segments)
 
 
-def hit_prompt(
-    hit: Hit, bookmarked: bool, snippet_chars: int = 160, bookmark: Bookmark | None = None
-) -> Text:
-    """The prompt of a hit: title, a meta line, and about ``snippet_chars`` of snippet.
+def hit_parts(
+    hit: Hit, bookmarked: bool, bookmark: Bookmark | None = None
+) -> tuple[Text, Text, Text]:
+    """The three parts of a hit's rows, as Rich ``Text`` with the matched words in
+    reverse video: the title, the meta line and the snippet.
 
-    A bookmarked paper starts with :data:`BOOKMARK_MARK` and, given its
+    A bookmarked paper's title starts with :data:`BOOKMARK_MARK` and, given its
     ``bookmark``, its reading-status mark; its tags follow the meta line, dim.
+    The meta line is empty when nothing is known; so is the snippet when the
+    paper has no abstract.
     """
-    text = Text()
+    title = Text()
     if bookmarked:
-        text.append(BOOKMARK_MARK, style="bold yellow")
+        title.append(BOOKMARK_MARK, style="bold yellow")
         if bookmark is not None and bookmark.status:
-            text.append(
+            title.append(
                 STATUS_MARKS[bookmark.status] + " ", style=f"bold {STATUS_STYLES[bookmark.status]}"
             )
-    text.append_text(segments_text(hit.title, style="bold", match_style="bold reverse"))
-    meta = paper_meta(hit.paper)
+    title.append_text(segments_text(_one_line(hit.title), style="bold", match_style="bold reverse"))
+    meta = Text(paper_meta(hit.paper), style="italic")
     tags = " ".join(tag_label(t) for t in bookmark.tags) if bookmarked and bookmark else ""
-    if meta or tags:
-        text.append("\n")
-        text.append(meta, style="italic")
-        if tags:
-            text.append(("  " if meta else "") + tags, style="dim")
-    if hit.snippet:
-        text.append("\n")
-        text.append_text(
-            segments_text(
-                _trim(hit.snippet, snippet_chars), style="dim", match_style="bold reverse"
-            )
-        )
-    return text
+    if tags:
+        meta.append(("  " if meta.plain else "") + tags, style="dim")
+    snippet = segments_text(_one_line(hit.snippet), style="dim", match_style="bold reverse")
+    return title, meta, snippet
 
 
-class ResultList(OptionList):
-    """The hits of the current query; each option's id is the paper id.
+def _cut(line: Text, width: int) -> Text:
+    """``line`` ending in ``…`` within ``width`` cells: the text goes on beyond it."""
+    line = line.copy()
+    line.rstrip()
+    if line.cell_len > width - 1:
+        line.truncate(max(0, width - 1))
+        line.rstrip()
+    line.append("…")
+    return line
 
-    Keeps the hits it shows in :attr:`hits`, in order. It holds the pages of
-    hits fetched so far, never the whole result set: a further page is
-    appended with :meth:`extend_hits`, which builds options for the new hits
-    only.
+
+def hit_lines(
+    hit: Hit,
+    bookmarked: bool,
+    bookmark: Bookmark | None,
+    width: int,
+    console: Console,
+) -> list[Text]:
+    """The :data:`HIT_LINES` lines of a hit in the result list, each at most ``width`` cells.
+
+    The title wraps onto up to :data:`TITLE_LINES` lines, the meta line
+    follows (cut with ``…`` when too long), and the snippet wraps onto the
+    lines left (two under a one-line title); text that does not fit ends in
+    ``…``. Short hits are padded with empty lines, so every hit takes the
+    same rows. ``bookmarked`` and ``bookmark`` as in :func:`hit_parts`.
+    """
+    width = max(1, width)
+    title, meta, snippet = hit_parts(hit, bookmarked, bookmark)
+    lines: list[Text] = list(title.wrap(console, width))[: TITLE_LINES + 1]
+    if len(lines) > TITLE_LINES:
+        lines = [*lines[: TITLE_LINES - 1], _cut(lines[TITLE_LINES - 1], width)]
+    if meta.plain:
+        meta.truncate(width, overflow="ellipsis")
+        lines.append(meta)
+    room = HIT_LINES - len(lines)
+    if room > 0 and snippet.plain:
+        wrapped = list(snippet.wrap(console, width))[: room + 1]
+        if len(wrapped) > room:
+            wrapped = [*wrapped[: room - 1], _cut(wrapped[room - 1], width)]
+        lines.extend(wrapped)
+    lines.extend(Text() for _ in range(HIT_LINES - len(lines)))
+    return lines
+
+
+class PageArrived(Message, bubble=False):
+    """A page of hits fetched for a :class:`ResultList` (posted by its worker to itself).
+
+    Attributes:
+        source: the source the page was fetched from; the list ignores the
+            page if it shows another source by now (stale: the query, sort
+            or filters changed meanwhile).
+        number: the page number.
+        hits: the page's hits (empty when ``error`` is set).
+        error: what went wrong, or ``None``.
+    """
+
+    def __init__(
+        self, source: HitSource, number: int, hits: tuple[Hit, ...], error: str | None = None
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.number = number
+        self.hits = hits
+        self.error = error
+
+
+class ResultList(ScrollView, can_focus=True):
+    """A virtual list of hits: every hit of the query has its rows, few are built.
+
+    A Line-API widget. Hit ``i`` (0-based, in list order) takes rows
+    ``i * ROWS_PER_HIT`` to ``i * ROWS_PER_HIT + HIT_LINES - 1`` of the
+    virtual height, followed by a separator row; the virtual height is
+    ``total × ROWS_PER_HIT − 1`` rows, so the scroll bar stands for the whole
+    result set, and :meth:`render_line` draws only the rows on screen.
+
+    Hits come from a :class:`~paperbrowse.ui.paging.HitSource` by pages of
+    ``source.page_size`` hits (:data:`~paperbrowse.ui.paging.PAGE_SIZE`, 30):
+    an engine query's pages for a search, an in-memory list for the
+    bookmarks and similar papers. A page is fetched in a thread worker when
+    the cursor reaches it or its rows come on screen, or when it comes
+    within :data:`PREFETCH_HITS` hits of the screen or the cursor in the
+    direction they move; one page at a time, the most needed first (the
+    cursor's, then those on screen, then the one ahead). A jump (``G``,
+    ``g``, the scroll bar) fetches just the page it lands on. Rows of hits
+    not held show a dim placeholder. A page that arrives for a source no
+    longer shown (the query, sort or filters changed meanwhile) is dropped.
+
+    Bound: the list keeps at most :data:`MAX_PAGES` pages (8 × 30 = 240
+    hits; more only while more pages are on screen or wanted at once, on a
+    very tall terminal); after each page arrives, the pages farthest from
+    those wanted are dropped, and fetched again if needed. Each hit's lines
+    are rendered once per width and style (normal, cursor, hover) and kept
+    in an LRU cache of as many entries.
+
+    Posts :class:`ResultList.Highlighted` when the cursor moves (and again
+    when the hit under it arrives), :class:`ResultList.Selected` on ``enter``
+    or a click.
+
+    Attributes:
+        source: what the list shows (``None`` before the first listing).
+        highlighted: the cursor: the index of the highlighted hit, or ``None``
+            when the list is empty.
+        pages_fetched: the page numbers fetched for the current source, in
+            the order their fetches started (for tests and benchmarks).
+        drawn: what the last frame drew: ``(source, cursor, held)``, ``held``
+            being whether the hit under the cursor was drawn, not a
+            placeholder (a benchmark waits on it).
+        shown_at: :func:`time.perf_counter` seconds when the current source
+            was first drawn (a benchmark times keystrokes with it).
     """
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("home", "first", "First", show=False),
         Binding("g", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
         Binding("G", "last", "Last", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("enter", "select", "Select", show=False),
     ]
+
+    COMPONENT_CLASSES = {"result-list--cursor", "result-list--hover", "result-list--separator"}
+
+    DEFAULT_CSS = """
+    ResultList {
+        overflow-x: hidden;
+        overflow-y: auto;
+        padding: 0 1;
+        color: $foreground;
+        background: $surface;
+        & > .result-list--cursor {
+            color: $foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .result-list--cursor {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        & > .result-list--hover {
+            background: $block-hover-background;
+        }
+        & > .result-list--separator {
+            color: $foreground 15%;
+        }
+    }
+    """
+
+    highlighted: reactive[int | None] = reactive(None, repaint=False, init=False)
+
+    class HitMessage(Message):
+        """About hit ``index`` of the list.
+
+        Attributes:
+            result_list: the list.
+            index: the hit's index in the list.
+            hit: that hit, or ``None`` while its page is being fetched.
+        """
+
+        def __init__(self, result_list: ResultList, index: int, hit: Hit | None) -> None:
+            super().__init__()
+            self.result_list = result_list
+            self.index = index
+            self.hit = hit
+
+        @property
+        def control(self) -> ResultList:
+            """The list (for ``@on(ResultList.Highlighted, "#results")``)."""
+            return self.result_list
+
+    class Highlighted(HitMessage):
+        """The cursor moved to hit ``index``, or the hit under it arrived."""
+
+    class Selected(HitMessage):
+        """The user chose hit ``index`` (``enter``, or a click)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.hits: list[Hit] = []
-        #: True if the last option carries a separator for hits still to come.
-        self._open_end = False
+        self.source: HitSource | None = None
+        self.drawn: tuple[HitSource | None, int | None, bool] = (None, None, False)
+        self.shown_at = 0.0
+        self.pages_fetched: list[int] = []
+        self._pages: dict[int, tuple[Hit, ...]] = {}
+        self._failed: dict[int, str] = {}
+        self._loading: int | None = None
+        self._worker: Worker | None = None
+        self._bookmarked: frozenset[str] = frozenset()
+        self._marks: dict[str, Bookmark] = {}
+        self._hover: int | None = None
+        #: the direction the cursor or the window last moved: 1 down, -1 up, 0 (a jump)
+        self._heading = 0
+        #: drawn lines by (hit index, width, style)
+        self._lines: LRUCache[tuple[int, int, VisualStyle], list[Strip]] = LRUCache(
+            MAX_PAGES * PAGE_SIZE
+        )
+
+    # ------------------------------------------------------------- contents
+    @property
+    def total(self) -> int:
+        """Number of hits listed (every hit of the source, not only those held)."""
+        return self.source.total if self.source is not None else 0
 
     @property
-    def snippet_chars(self) -> int:
-        """Snippet length that fills about :data:`SNIPPET_LINES` lines of the list."""
-        width = self.scrollable_content_region.width or 40
-        return max(60, SNIPPET_LINES * (width - 3))
+    def held_pages(self) -> list[int]:
+        """Numbers of the fetched pages the list keeps, in order (at most :data:`MAX_PAGES`)."""
+        return sorted(self._pages)
+
+    def show(
+        self,
+        source: HitSource,
+        bookmarked: frozenset[str],
+        marks: Mapping[str, Bookmark] | None = None,
+        highlight: int = 0,
+    ) -> None:
+        """List the hits of ``source``, the cursor on hit ``highlight`` (clamped).
+
+        Whatever was listed before is forgotten, and any page still being
+        fetched for it is dropped on arrival. ``bookmarked`` (paper ids) and
+        ``marks`` (bookmarks by paper id) add the bookmark, status marks and
+        tags to the rows. With ``highlight`` 0 the list scrolls to the top;
+        otherwise it scrolls as little as keeps the cursor on screen. Posts
+        no :class:`Highlighted`: the caller shows the detail of
+        :attr:`current_hit` itself.
+        """
+        if self._worker is not None:
+            self._worker.cancel()  # its page is dropped on arrival (another source)
+        self._worker = None
+        self._loading = None
+        self.source = source
+        self.pages_fetched = []
+        self._pages = {number: tuple(hits) for number, hits in source.ready_pages().items()}
+        self._failed = {}
+        self._lines.clear()
+        self._bookmarked = frozenset(bookmarked)
+        self._marks = dict(marks or {})
+        self._hover = None
+        self._heading = 0
+        self._update_virtual_size()
+        cursor = max(0, min(highlight, source.total - 1)) if source.total else None
+        self.set_reactive(ResultList.highlighted, cursor)
+        if not cursor:
+            self.scroll_to(y=0, animate=False)
+        self._scroll_to_cursor()
+        self._update_position()
+        self.refresh()
+        self._want_pages()
 
     def show_hits(
         self,
@@ -157,95 +395,343 @@ class ResultList(OptionList):
         bookmarked: frozenset[str],
         marks: Mapping[str, Bookmark] | None = None,
         highlight: int = 0,
-        *,
-        more: bool = False,
     ) -> None:
-        """Replace the options with ``hits`` and highlight the one at ``highlight``.
+        """List ``hits`` (held in memory: a :class:`~paperbrowse.ui.paging.ListSource`);
+        the rest as :meth:`show`."""
+        self.show(ListSource(hits), bookmarked, marks, highlight)
 
-        ``marks`` (bookmarks by paper id) adds status marks and tags to the
-        bookmarked hits. A separator line follows each hit (separators are
-        not options, so option indexes stay equal to hit indexes). ``more``
-        says further pages may be appended (:meth:`extend_hits`).
-        """
-        self.hits = list(hits)
-        self._open_end = more and bool(hits)
-        self.set_options(self._options_for(self.hits, bookmarked, marks, self._open_end))
-        if hits:
-            self.highlighted = max(0, min(highlight, len(hits) - 1))
-
-    def extend_hits(
-        self,
-        hits: Sequence[Hit],
-        bookmarked: frozenset[str],
-        marks: Mapping[str, Bookmark] | None = None,
-        *,
-        more: bool = False,
-    ) -> bool:
-        """Show ``hits``, a longer page of the query listed, by appending options.
-
-        Only the hits past those listed get new options; the highlight and
-        the scroll position stay. ``more`` as in :meth:`show_hits`.
-
-        Returns:
-            False, changing nothing, if ``hits`` does not start with the hits
-            listed (the index changed meanwhile): then call :meth:`show_hits`.
-        """
-        listed = len(self.hits)
-        if len(hits) < listed or any(
-            old.paper.id != new.paper.id for old, new in zip(self.hits, hits, strict=False)
-        ):
-            return False
-        tail = list(hits[listed:])
-        if not tail:
-            return True
-        options = self._options_for(tail, bookmarked, marks, more)
-        if self.hits and not self._open_end:
-            options.insert(0, None)  # a separator after the last hit listed
-        self.hits = [*self.hits, *tail]
-        self._open_end = more
-        self.add_options(options)
-        return True
-
-    def _options_for(
-        self,
-        hits: Sequence[Hit],
-        bookmarked: frozenset[str],
-        marks: Mapping[str, Bookmark] | None,
-        open_end: bool,
-    ) -> list[Option | None]:
-        """One option per hit and a separator after each but the last; after
-        the last too if ``open_end`` (more hits are to come): appending then
-        starts with an option, so :class:`OptionList` keeps the heights it
-        measured for the options listed instead of measuring them all again.
-        (The list leaves a last separator out of its height.)"""
-        chars = self.snippet_chars
-        marks = marks or {}
-        options: list[Option | None] = []
-        for hit in hits:
-            pid = hit.paper.id
-            prompt = hit_prompt(hit, pid in bookmarked, chars, marks.get(pid))
-            options.append(Option(prompt, id=pid))
-            options.append(None)
-        if options and not open_end:
-            options.pop()
-        return options
+    def hit_at(self, index: int) -> Hit | None:
+        """Hit ``index`` of the list, or ``None`` if its page is not held (or out of range)."""
+        source = self.source
+        if source is None or not 0 <= index < source.total:
+            return None
+        number, offset = divmod(index, source.page_size)
+        page = self._pages.get(number)
+        if page is None:
+            page = source.local_page(number)
+        if page is None or offset >= len(page):
+            return None
+        return page[offset]
 
     @property
     def current_hit(self) -> Hit | None:
-        """The highlighted hit, if any."""
-        if self.highlighted is None or not (0 <= self.highlighted < len(self.hits)):
-            return None
-        return self.hits[self.highlighted]
+        """The highlighted hit, if any (``None`` too while its page is being fetched)."""
+        return None if self.highlighted is None else self.hit_at(self.highlighted)
+
+    def hit_text(self, index: int) -> list[str]:
+        """The plain text of the lines hit ``index`` is drawn with, at the list's width."""
+        width = self.scrollable_content_region.width or 80
+        strips = self._hit_strips(index, width, self.get_visual_style())
+        return [strip.text.rstrip() for strip in strips]
 
     def refresh_mark(
         self, paper_id: str, bookmarked: bool, bookmark: Bookmark | None = None
     ) -> None:
-        """Redraw one hit's prompt after its bookmark (status, tags) changed."""
-        for hit in self.hits:
-            if hit.paper.id == paper_id:
-                prompt = hit_prompt(hit, bookmarked, self.snippet_chars, bookmark)
-                self.replace_option_prompt(paper_id, prompt)
+        """Redraw the hits of ``paper_id`` after its bookmark (status, tags) changed."""
+        if bookmarked:
+            self._bookmarked = self._bookmarked | {paper_id}
+            if bookmark is not None:
+                self._marks[paper_id] = bookmark
+        else:
+            self._bookmarked = self._bookmarked - {paper_id}
+            self._marks.pop(paper_id, None)
+        self._lines.clear()  # a few visible hits are rendered again
+        self.refresh()
+
+    # --------------------------------------------------------------- paging
+    def _visible_hits(self) -> range:
+        """Indexes of the hits with rows on screen (empty when nothing is listed)."""
+        top = self.scroll_offset.y
+        height = max(1, self.scrollable_content_region.height)
+        first = top // ROWS_PER_HIT
+        last = (top + height - 1) // ROWS_PER_HIT
+        return range(min(first, self.total), min(last + 1, self.total))
+
+    def _wanted_pages(self) -> list[int]:
+        """Pages to hold, most needed first: the cursor's, those on screen, then the
+        pages within :data:`PREFETCH_HITS` hits of the screen and of the cursor in the
+        direction the list last moved (none after a jump to the first or last hit)."""
+        source = self.source
+        if source is None or not source.total:
+            return []
+        size, last = source.page_size, source.total - 1
+        wanted: list[int] = []
+
+        def want(index: int) -> None:
+            number = max(0, min(index, last)) // size
+            if number not in wanted:
+                wanted.append(number)
+
+        cursor = self.highlighted
+        if cursor is not None:
+            want(cursor)
+        visible = self._visible_hits()
+        heading = self._heading
+        if visible:
+            for index in range(visible.start, visible.stop, size):
+                want(index)
+            want(visible.stop - 1)
+            if heading > 0:
+                want(visible.stop - 1 + PREFETCH_HITS)
+            elif heading < 0:
+                want(visible.start - PREFETCH_HITS)
+        if cursor is not None and heading:
+            want(cursor + heading * PREFETCH_HITS)
+        return wanted
+
+    def _want_pages(self) -> None:
+        """Start fetching the most needed page not held, unless a fetch is under way."""
+        source = self.source
+        if source is None or self._loading is not None:
+            return
+        for number in self._wanted_pages():
+            if number in self._pages or number in self._failed:
+                continue
+            if source.local_page(number) is not None:
+                continue
+            self._fetch(number)
+            return
+
+    def _fetch(self, number: int) -> None:
+        source = self.source
+        assert source is not None
+        self._loading = number
+        self.pages_fetched.append(number)
+
+        def fetch() -> None:
+            try:
+                hits, error = tuple(source.fetch_page(number)), None
+            except Exception as exc:  # shown in the page's rows
+                hits, error = (), str(exc) or repr(exc)
+            self.post_message(PageArrived(source, number, hits, error))
+
+        self._worker = self.run_worker(
+            fetch, name=f"page {number}", group="result-pages", thread=True, exit_on_error=False
+        )
+
+    @on(PageArrived)
+    def _page_arrived(self, message: PageArrived) -> None:
+        message.stop()
+        if message.source is not self.source:
+            return  # stale: fetched for a query, sort or filter no longer shown
+        number = message.number
+        if number == self._loading:
+            self._loading = None
+            self._worker = None
+        if message.error is not None:
+            self._failed[number] = message.error
+        else:
+            self._pages[number] = message.hits
+            self._drop_far_pages()
+        self.refresh()
+        cursor = self.highlighted
+        size = self.source.page_size
+        if cursor is not None and cursor // size == number:
+            self.post_message(self.Highlighted(self, cursor, self.hit_at(cursor)))
+        self._want_pages()
+
+    def _drop_far_pages(self) -> None:
+        """Keep at most :data:`MAX_PAGES` pages (or those wanted, if more): drop the
+        pages farthest from any wanted page."""
+        wanted = self._wanted_pages()
+        bound = max(MAX_PAGES, len(wanted))
+        while len(self._pages) > bound:
+            far = [n for n in self._pages if n not in wanted]
+            if not far:
                 return
+            victim = max(far, key=lambda n: min((abs(n - w) for w in wanted), default=n))
+            del self._pages[victim]
+
+    # ------------------------------------------------------------ rendering
+    def _update_virtual_size(self) -> None:
+        width = self.scrollable_content_region.width
+        size = Size(width, max(0, self.total * ROWS_PER_HIT - 1))
+        if size != self.virtual_size:
+            self.virtual_size = size
+            self._scroll_update(size)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_virtual_size()
+        self._want_pages()
+
+    def _strips(self, lines: list[Text], width: int, style: VisualStyle) -> list[Strip]:
+        """Lines of Rich text (each at most ``width`` cells) as strips of ``width`` cells
+        on ``style``, drawn the way Textual draws a widget's content (so ``dim`` and
+        theme colours look as elsewhere in the app)."""
+        text = Text("\n").join(lines)
+        content = Content.from_rich_text(text, self.app.console)
+        strips = Visual.to_strips(self, content, width, len(lines), style, pad=True)
+        blank = Strip.blank(width, style.rich_style)
+        return (strips + [blank] * len(lines))[: len(lines)]
+
+    def _hit_strips(self, index: int, width: int, style: VisualStyle) -> list[Strip]:
+        """The :data:`HIT_LINES` strips of hit ``index``, ``width`` cells each, drawn
+        on ``style`` (kept per hit, width and style; a placeholder while its page
+        is not held)."""
+        key = (index, width, style)
+        strips = self._lines.get(key)
+        if strips is not None:
+            return strips
+        hit = self.hit_at(index)
+        if hit is None:
+            return self._strips(self._placeholder(index, width), width, style)
+        paper_id = hit.paper.id
+        lines = hit_lines(
+            hit, paper_id in self._bookmarked, self._marks.get(paper_id), width, self.app.console
+        )
+        strips = self._strips(lines, width, style)
+        self._lines[key] = strips
+        return strips
+
+    def _placeholder(self, index: int, width: int) -> list[Text]:
+        """The lines of a hit whose page is not held: being fetched, failed, or gone."""
+        assert self.source is not None
+        number = index // self.source.page_size
+        if number in self._failed:
+            label = f"Cannot load hit {index + 1:,}: {self._failed[number]}"
+        elif number in self._pages:
+            label = f"Hit {index + 1:,} is gone from the index: search again"
+        else:
+            label = f"Loading hit {index + 1:,}…"
+        text = Text(label, style="dim italic")
+        text.truncate(width, overflow="ellipsis")
+        return [text] + [Text() for _ in range(HIT_LINES - 1)]
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The rows in ``crop`` (of the screen), drawn by :meth:`render_line`."""
+        if self.drawn[0] is not self.source:
+            self.shown_at = time.perf_counter()
+        self.drawn = (self.source, self.highlighted, self.current_hit is not None)
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        """Row ``y`` of the screen: a line of the hit there, its separator, or blank."""
+        width = self.scrollable_content_region.width
+        row = self.scroll_offset.y + y
+        index, line = divmod(row, ROWS_PER_HIT)
+        if self.source is None or width <= 0 or row >= self.total * ROWS_PER_HIT - 1:
+            # below the last hit (which has no separator)
+            return Strip.blank(width, self.get_visual_style().rich_style)
+        if line == HIT_LINES:
+            rule = self.get_visual_style("result-list--separator").rich_style
+            return Strip([RichSegment("─" * width, rule)], width)
+        if index == self.highlighted:
+            style = self.get_visual_style("result-list--cursor")
+        elif index == self._hover:
+            style = self.get_visual_style("result-list--hover")
+        else:
+            style = self.get_visual_style()
+        return self._hit_strips(index, width, style)[line]
+
+    def _refresh_hit(self, index: int | None) -> None:
+        if index is not None:
+            self.refresh_lines(index * ROWS_PER_HIT, HIT_LINES)
+
+    def _update_position(self) -> None:
+        """The border's subtitle: where the cursor is in the list (``12 of 100,000``)."""
+        cursor = self.highlighted
+        self.border_subtitle = f"{cursor + 1:,} of {self.total:,}" if cursor is not None else ""
+
+    # --------------------------------------------------------------- cursor
+    def validate_highlighted(self, index: int | None) -> int | None:
+        if index is None or not self.total:
+            return None
+        return max(0, min(index, self.total - 1))
+
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+        self._refresh_hit(old)
+        self._refresh_hit(new)
+        self._update_position()
+        if new is None:
+            return
+        self._scroll_to_cursor()
+        self._want_pages()
+        self.post_message(self.Highlighted(self, new, self.hit_at(new)))
+
+    def _scroll_to_cursor(self) -> None:
+        cursor = self.highlighted
+        if cursor is None or not self.is_mounted:
+            return
+        width = max(1, self.scrollable_content_region.width)
+        self.scroll_to_region(
+            Region(0, cursor * ROWS_PER_HIT, width, HIT_LINES),
+            animate=False,
+            force=True,
+            immediate=True,
+        )
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if round(new) != round(old):
+            self._heading = 1 if new > old else -1
+        self._want_pages()  # the wheel, the scroll bar or the cursor brought other rows on screen
+
+    def _move(self, delta: int) -> None:
+        if not self.total:
+            return
+        self._heading = 1 if delta > 0 else -1
+        cursor = self.highlighted
+        self.highlighted = 0 if cursor is None else cursor + delta
+
+    def action_cursor_up(self) -> None:
+        """Highlight the previous hit."""
+        self._move(-1)
+
+    def action_cursor_down(self) -> None:
+        """Highlight the next hit."""
+        self._move(1)
+
+    def action_first(self) -> None:
+        """Highlight the first hit (only its page is fetched, if not held)."""
+        self._heading = 0
+        self.highlighted = 0
+
+    def action_last(self) -> None:
+        """Highlight the last hit (only its page is fetched)."""
+        self._heading = 0
+        self.highlighted = self.total - 1
+
+    def _page_hits(self) -> int:
+        return max(1, self.scrollable_content_region.height // ROWS_PER_HIT)
+
+    def action_page_up(self) -> None:
+        """Move the cursor up by a screenful of hits."""
+        self._move(-self._page_hits())
+
+    def action_page_down(self) -> None:
+        """Move the cursor down by a screenful of hits."""
+        self._move(self._page_hits())
+
+    def action_select(self) -> None:
+        """Choose the highlighted hit: posts :class:`ResultList.Selected`."""
+        cursor = self.highlighted
+        if cursor is not None:
+            self.post_message(self.Selected(self, cursor, self.hit_at(cursor)))
+
+    # ---------------------------------------------------------------- mouse
+    def _hit_under(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        index = (offset.y + self.scroll_offset.y) // ROWS_PER_HIT
+        return index if 0 <= index < self.total else None
+
+    def on_click(self, event: events.Click) -> None:
+        index = self._hit_under(event)
+        if index is not None:
+            self.highlighted = index
+            self.action_select()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        index = self._hit_under(event)
+        if index != self._hover:
+            old, self._hover = self._hover, index
+            self._refresh_hit(old)
+            self._refresh_hit(index)
+
+    def on_leave(self, event: events.Leave) -> None:
+        old, self._hover = self._hover, None
+        self._refresh_hit(old)
 
 
 class DetailPane(VerticalScroll):
@@ -267,8 +753,11 @@ class DetailPane(VerticalScroll):
         abstract: tuple[Segment, ...] = (),
         bookmarked: bool = False,
         bookmark: Bookmark | None = None,
+        *,
+        loading: bool = False,
     ) -> None:
-        """Show ``paper`` (or an empty-state hint when ``None``)."""
+        """Show ``paper`` (or, when ``None``, an empty-state hint; "Loading…" if
+        ``loading``: the hit under the cursor is being fetched)."""
         title_w = self.query_one("#detail-title", Static)
         meta_w = self.query_one("#detail-meta", Static)
         library_w = self.query_one("#detail-library", Static)
@@ -277,7 +766,7 @@ class DetailPane(VerticalScroll):
         mine = bookmark if bookmarked else None
         library_w.display = note_w.display = mine is not None
         if paper is None:
-            title_w.update(Text("No paper selected", style="dim"))
+            title_w.update(Text("Loading…" if loading else "No paper selected", style="dim"))
             meta_w.update("")
             library_w.update("")
             note_w.update("")

@@ -3,10 +3,12 @@
 Covers: the start-up listing, searching and highlights, keyboard navigation and focus,
 bookmarks (toggle, persistence, the bookmarks view), reading-list export (Markdown,
 BibTeX, cancel, nothing to export), the help screen, sort cycling, malformed queries,
-the first-run index build, paging, the command palette and a small 80x24 terminal.
+the first-run index build, paging (the virtual list fetches the pages it shows), the
+command palette and a small 80x24 terminal. ``tests/ui/test_virtual_list.py`` drives the
+list over 100,000 synthetic hits.
 
 Every app runs headless over the per-test data directory of ``tests/conftest.py``.
-Searches are debounced and run in thread workers, so tests poll for the state they
+Searches and result pages run in thread workers, so tests poll for the state they
 expect with :func:`wait_until` instead of sleeping.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,11 +36,18 @@ from textual.widgets import Input, OptionList, ProgressBar, RadioButton, RadioSe
 from paperbrowse.core.index import PaperIndex
 from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
-from paperbrowse.core.models import Results
+from paperbrowse.core.models import Hit, Results
 from paperbrowse.core.service import Corpus
-from paperbrowse.ui.app import PAGE_SIZE, PREFETCH_ROWS, PaperBrowseApp
+from paperbrowse.ui.app import PAGE_SIZE, PaperBrowseApp
 from paperbrowse.ui.screens import ExportScreen, FilterScreen, HelpScreen
-from paperbrowse.ui.widgets import BOOKMARK_MARK, DetailPane, ResultList, SearchBar
+from paperbrowse.ui.widgets import (
+    BOOKMARK_MARK,
+    PREFETCH_HITS,
+    ROWS_PER_HIT,
+    DetailPane,
+    ResultList,
+    SearchBar,
+)
 
 SIZE = (120, 40)
 TOTAL_PAPERS = 379
@@ -128,8 +138,39 @@ def rendered_text(widget: Widget) -> str:
 
 
 def prompt_text(results: ResultList, index: int) -> str:
-    prompt = results.get_option_at_index(index).prompt
-    return prompt.plain if isinstance(prompt, Text) else str(prompt)
+    """The text hit ``index`` is drawn with in the list, its lines joined by spaces."""
+    return " ".join(line for line in results.hit_text(index) if line)
+
+
+def listed(results: ResultList, count: int | None = None) -> list[Hit]:
+    """The hits the list holds from the top, in order, up to ``count``: every hit of a
+    list shown from memory (bookmarks, similar papers), the pages fetched from the first
+    on for a search."""
+    hits: list[Hit] = []
+    for index in range(results.total if count is None else min(count, results.total)):
+        hit = results.hit_at(index)
+        if hit is None:
+            break
+        hits.append(hit)
+    return hits
+
+
+def shown_search(app: PaperBrowseApp) -> bool:
+    """The result list shows the app's search results (not bookmarks or similar papers)."""
+    source = app.query_one(ResultList).source
+    return getattr(source, "results", None) is app.results and app.view == "search"
+
+
+def reversed_words(results: ResultList, index: int) -> set[str]:
+    """Lower-cased words drawn in reverse video (the matches) in hit ``index``'s rows on
+    screen (the hit must be scrolled into view)."""
+    top = index * ROWS_PER_HIT - results.scroll_offset.y
+    words: set[str] = set()
+    for y in range(top, top + ROWS_PER_HIT - 1):
+        for segment in results.render_line(y):
+            if segment.style is not None and segment.style.reverse:
+                words.update(segment.text.lower().split())
+    return words
 
 
 def toasts(app: PaperBrowseApp) -> list[str]:
@@ -175,19 +216,24 @@ async def test_start_lists_every_paper_newest_first(app: PaperBrowseApp, index: 
         await wait_for_results(pilot, "")
         results = app.query_one(ResultList)
 
-        assert status(app).startswith(f"{TOTAL_PAPERS} papers")
-        assert f"first {PAGE_SIZE} listed" in status(app)
-        assert "newest first" in status(app)
+        assert status(app).startswith(f"{TOTAL_PAPERS} papers · sorted by newest first")
         assert app.sub_title == f"{TOTAL_PAPERS} papers"
-        assert len(results.hits) == PAGE_SIZE
-        assert results.option_count == PAGE_SIZE
+        # every paper has its rows (the scroll bar's extent), one page is fetched
+        assert results.total == TOTAL_PAPERS
+        assert results.virtual_size.height == TOTAL_PAPERS * ROWS_PER_HIT - 1
+        assert results.held_pages == [0]
+        assert results.pages_fetched == []  # the first page came with the search
+        assert results.border_subtitle == f"1 of {TOTAL_PAPERS}"
 
+        hits = listed(results)
+        assert len(hits) == PAGE_SIZE
         newest = max(p.published for p in index.all_papers() if p.published)
-        assert results.hits[0].paper.published == newest
-        dates = [h.paper.published for h in results.hits if h.paper.published]
+        assert hits[0].paper.published == newest
+        dates = [h.paper.published for h in hits if h.paper.published]
         assert dates == sorted(dates, reverse=True)
 
-        first = results.hits[0].paper
+        first = hits[0].paper
+        assert first.title[:20] in rendered_text(results).split("\n")[1]  # under the border
         assert results.highlighted == 0
         assert detail(app, "title") == first.title
         assert first.abstract[:80] in detail(app, "abstract")
@@ -202,8 +248,6 @@ class SearchCall:
 
     text: str
     sort: str
-    more: bool
-    debounce: bool
 
 
 def record_searches(app: PaperBrowseApp) -> list[SearchCall]:
@@ -212,28 +256,23 @@ def record_searches(app: PaperBrowseApp) -> list[SearchCall]:
     start = app.run_search
 
     def spy(text: str, sort: str, *args, **kwargs):
-        more = kwargs.get("more", args[1] if len(args) > 1 else False)
-        calls.append(SearchCall(text, sort, more, kwargs.get("debounce", False)))
+        calls.append(SearchCall(text, sort))
         return start(text, sort, *args, **kwargs)
 
     app.run_search = spy  # type: ignore[method-assign]
     return calls
 
 
-async def test_only_keystrokes_are_debounced(
-    locations: Locations, corpus: Corpus, library: Library, monkeypatch: pytest.MonkeyPatch
+async def test_the_first_listing_a_sort_change_and_a_view_switch_each_search_once(
+    locations: Locations, corpus: Corpus, library: Library
 ) -> None:
-    """The first listing at start, a sort change and a switch of view search at once.
-
-    The app opens the index itself, as ``paperbrowse`` does. The debounce is made
-    longer than :func:`wait_for_results` waits, so a debounced search would time out.
-    """
-    monkeypatch.setattr("paperbrowse.ui.app.DEBOUNCE_SECONDS", 10.0)
+    """The app opens the index itself, as ``paperbrowse`` does, and lists every paper;
+    each sort change and the return from the bookmarks view run one search."""
     app = PaperBrowseApp(locations, corpus, library=library)
     calls = record_searches(app)
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
-        assert calls == [SearchCall("", "relevance", more=False, debounce=False)]
+        assert calls == [SearchCall("", "relevance")]
 
         await pilot.press("down", "s", "s")  # from the list: s cycles the sort order
         await wait_for_results(pilot, "", sort="upvotes")
@@ -245,17 +284,12 @@ async def test_only_keystrokes_are_debounced(
         assert app.view == "search" and app.results is not None
         assert app.results.query == "" and app.results.sort == "upvotes"
 
-        assert [(c.sort, c.debounce) for c in calls] == [
-            ("relevance", False),
-            ("date", False),
-            ("upvotes", False),
-            ("upvotes", False),
-        ]
+        assert [c.sort for c in calls] == ["relevance", "date", "upvotes", "upvotes"]
 
 
 async def test_typing_in_the_bookmarks_view_searches_once(app: PaperBrowseApp) -> None:
-    """Typing leaves the bookmarks view for the search view with one (debounced)
-    search, that of the query typed: no search of the old query on the way."""
+    """Typing leaves the bookmarks view for the search view with one search, that of
+    the query typed: no search of the old query on the way."""
     calls = record_searches(app)
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
@@ -265,36 +299,49 @@ async def test_typing_in_the_bookmarks_view_searches_once(app: PaperBrowseApp) -
         await paste_query(pilot, QUERY)
         assert app.view == "search"
         assert app.query_one(ResultList).border_title == "Results"
-        assert [(c.text, c.debounce) for c in calls] == [("", False), (QUERY, True)]
+        assert calls == [SearchCall("", "relevance"), SearchCall(QUERY, "relevance")]
 
 
-async def test_a_burst_of_keystrokes_runs_one_search(
+async def test_keys_typed_while_a_search_runs_wait_for_it_and_collapse(
     app: PaperBrowseApp, index: PaperIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Typing is debounced: three quick keys start three searches, of which only the
-    last one reaches the index. (A long debounce makes sure the keys come within it.)"""
-    monkeypatch.setattr("paperbrowse.ui.app.DEBOUNCE_SECONDS", 1.0)
-    calls = record_searches(app)
+    """Typing is not debounced: a key searches at once when no search runs. Keys typed
+    while one runs wait for it to end, and then only the latest of them searches: the
+    search of "l" (held up here) runs, "a" and "t" come meanwhile, "lat" runs next.
+    One search at a time reaches the engine, and the late answer for "l" never
+    replaces the results of "lat" (typing order)."""
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         searched: list[str] = []
+        running: list[str] = []
+        at_once: list[int] = []
+        release = threading.Event()
         search = index.search
 
-        def counting_search(text: str, **kwargs) -> Results:
+        def slow_search(text: str, **kwargs) -> Results:
             searched.append(text)
-            return search(text, **kwargs)
+            running.append(text)
+            at_once.append(len(running))
+            try:
+                if text == "l":
+                    release.wait(10)
+                return search(text, **kwargs)
+            finally:
+                running.remove(text)
 
-        monkeypatch.setattr(index, "search", counting_search)
-        await pilot.press(*"lat")
+        monkeypatch.setattr(index, "search", slow_search)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: searched == ["l"], "the search of 'l' to start")
+        await pilot.press("a", "t")
+        await pilot.pause(0.3)
+        assert searched == ["l"]  # "la" and "lat" wait for it; "lat" replaced "la"
+        release.set()
         await wait_for_results(pilot, "lat")
-        await app.workers.wait_for_complete()  # the searches cancelled while waiting
-        assert searched == ["lat"]
-        assert [(c.text, c.debounce) for c in calls] == [
-            ("", False),
-            ("l", True),
-            ("la", True),
-            ("lat", True),
-        ]
+        await app.workers.wait_for_complete()
+        assert searched == ["l", "lat"]
+        assert max(at_once) == 1
+        assert app.results is not None and app.results.query == "lat"
+        assert status(app).startswith(f"{app.results.total} hits")
 
 
 # --------------------------------------------------------------- 2. search
@@ -309,25 +356,20 @@ async def test_typing_a_query_shows_highlighted_hits(
 
         assert status(app).startswith(f"{expected.total} hits")
         assert "sorted by relevance" in status(app)
-        assert expected.total > PAGE_SIZE  # the first page is listed
-        assert [h.paper.id for h in results.hits] == [h.paper.id for h in expected.hits[:PAGE_SIZE]]
+        assert expected.total > PAGE_SIZE  # more than a page: the first is held
+        assert results.total == expected.total and results.held_pages == [0]
+        hits = listed(results)
+        assert [h.paper.id for h in hits] == [h.paper.id for h in expected.hits[:PAGE_SIZE]]
 
-        top = results.hits[0]
+        top = hits[0]
         assert "latent" in top.paper.title.lower() and "diffusion" in top.paper.title.lower()
         matched = {text.lower() for text, is_match in top.title if is_match}
         assert {"latent", "diffusion"} <= matched
         unmatched = " ".join(text.lower() for text, is_match in top.title if not is_match)
         assert "latent" not in unmatched.split() and "diffusion" not in unmatched.split()
 
-        # the list prompt draws the matched words in reverse video
-        prompt = results.get_option_at_index(0).prompt
-        assert isinstance(prompt, Text)
-        reversed_words = {
-            prompt.plain[span.start : span.end].lower()
-            for span in prompt.spans
-            if "reverse" in str(span.style)
-        }
-        assert {"latent", "diffusion"} <= reversed_words
+        # the list draws the matched words in reverse video
+        assert {"latent", "diffusion"} <= reversed_words(results, 0)
 
         # the detail pane shows the whole abstract, with the query terms marked
         assert detail(app, "title") == top.paper.title
@@ -343,7 +385,10 @@ async def test_a_query_without_hits_empties_the_list(app: PaperBrowseApp) -> Non
         await wait_for_results(pilot, "")
         await paste_query(pilot, "zzzyqx")
         assert status(app).startswith("0 hits")
-        assert app.query_one(ResultList).option_count == 0
+        results = app.query_one(ResultList)
+        assert results.total == 0 and results.highlighted is None
+        inside = rendered_text(results).split("\n")[1:-1]  # within the border
+        assert not re.search(r"\w", "".join(inside))
         assert detail(app, "title") == "No paper selected"
         await pilot.press("down", "b")
         assert len(app.library) == 0
@@ -357,7 +402,8 @@ async def test_keyboard_navigation_moves_highlight_and_focus(app: PaperBrowseApp
         shown = await paste_query(pilot, ONE_PAGE_QUERY)
         assert 3 <= shown.total < PAGE_SIZE, "the query should fit in one page for G to be exact"
         results = app.query_one(ResultList)
-        hits = results.hits
+        hits = listed(results)
+        assert len(hits) == shown.total
 
         def at(index: int) -> None:
             assert results.highlighted == index
@@ -418,7 +464,7 @@ async def test_b_toggles_the_bookmark_of_the_highlighted_paper(app: PaperBrowseA
         await paste_query(pilot, QUERY)
         results = app.query_one(ResultList)
         await pilot.press("down", "j", "b")
-        paper = results.hits[1].paper
+        paper = listed(results)[1].paper
 
         assert paper.id in app.library
         assert len(app.library) == 1
@@ -442,7 +488,7 @@ async def test_bookmarks_persist_and_show_in_the_bookmarks_view(
     async with run(first_app) as pilot:
         await wait_for_results(pilot, "")
         await paste_query(pilot, QUERY)
-        hits = first_app.query_one(ResultList).hits
+        hits = listed(first_app.query_one(ResultList))
         marked = [hits[0].paper, hits[2].paper]
         await pilot.press("down", "b", "j", "j", "b")
         assert first_app.library.ids() == {p.id for p in marked}
@@ -458,23 +504,26 @@ async def test_bookmarks_persist_and_show_in_the_bookmarks_view(
         assert app.view == "bookmarks"
         assert_counts_bookmarks(status(app), 2)
         assert results.border_title == "Bookmarks"
-        assert [h.paper.id for h in results.hits] == [p.id for p in marked]  # order added
+        assert results.total == 2
+        assert [h.paper.id for h in listed(results)] == [p.id for p in marked]  # order added
         assert all(prompt_text(results, i).startswith(BOOKMARK_MARK) for i in range(2))
         assert detail(app, "title") == BOOKMARK_MARK + marked[0].title
 
         await pilot.press("escape")
         await wait_for_results(pilot, "")
-        await wait_until(pilot, lambda: len(results.hits) == PAGE_SIZE, "the search results")
+        await wait_until(pilot, lambda: shown_search(app), "the search results")
+        assert results.total == TOTAL_PAPERS
         assert app.view == "search"
         assert results.border_title == "Results"
         assert status(app).startswith(f"{TOTAL_PAPERS} papers")
 
         await pilot.press("B")
         assert app.view == "bookmarks"
-        assert len(results.hits) == 2
+        assert results.total == 2
         await pilot.press("B")
         assert app.view == "search"
-        await wait_until(pilot, lambda: len(results.hits) == PAGE_SIZE, "the search results")
+        await wait_until(pilot, lambda: shown_search(app), "the search results")
+        assert results.total == TOTAL_PAPERS
         assert status(app).startswith(f"{TOTAL_PAPERS} papers")
 
 
@@ -511,7 +560,7 @@ async def bookmark_top_hits(pilot: Pilot, count: int) -> list[str]:
     await pilot.press("down")
     for _ in range(count):
         await pilot.press("b", "j")
-    return [h.paper.title for h in app.query_one(ResultList).hits[:count]]
+    return [h.paper.title for h in listed(app.query_one(ResultList), count)]
 
 
 async def test_export_markdown_by_default(app: PaperBrowseApp, tmp_path: Path) -> None:
@@ -677,22 +726,22 @@ async def test_s_cycles_the_sort_order(app: PaperBrowseApp, index: PaperIndex) -
         await pilot.press("s")
         await wait_for_results(pilot, QUERY, sort="date")
         assert "sorted by newest first" in status(app)
-        dates = [h.paper.published for h in results.hits if h.paper.published]
+        dates = [h.paper.published for h in listed(results) if h.paper.published]
         assert dates == sorted(dates, reverse=True)
         await wait_for_toast(pilot, "Sorted by newest first")
 
         await pilot.press("s")
         await wait_for_results(pilot, QUERY, sort="upvotes")
         assert "sorted by most upvoted" in status(app)
-        upvotes = [h.paper.upvotes for h in results.hits if h.paper.upvotes is not None]
+        upvotes = [h.paper.upvotes for h in listed(results) if h.paper.upvotes is not None]
         assert upvotes == sorted(upvotes, reverse=True)
-        assert results.hits[0].paper.upvotes == max(upvotes)
+        assert listed(results)[0].paper.upvotes == max(upvotes)
 
         await pilot.press("s")
         await wait_for_results(pilot, QUERY, sort="relevance")
         assert "sorted by relevance" in status(app)
         ranked = index.search(QUERY, limit=PAGE_SIZE).hits
-        assert [h.paper.id for h in results.hits] == [h.paper.id for h in ranked]
+        assert [h.paper.id for h in listed(results)] == [h.paper.id for h in ranked]
 
 
 # -------------------------------------------------------- 8. query problems
@@ -718,6 +767,7 @@ async def test_a_malformed_query_falls_back_to_its_plain_words_and_says_so(
         assert status(app).startswith(f"{expected} hits")
         assert not app.query_one("#status").has_class("notice")
         assert all(h.paper.year in (2023, 2024) for h in results.hits)
+        assert all(h.paper.year in (2023, 2024) for h in listed(app.query_one(ResultList)))
 
 
 # ---------------------------------------------------------- 9. first run
@@ -738,7 +788,8 @@ async def test_first_run_builds_the_index_with_a_progress_bar(
         progress = app.query_one("#building-progress", ProgressBar)
         assert progress.total == TOTAL_PAPERS and progress.progress == TOTAL_PAPERS
         assert status(app).startswith(f"{TOTAL_PAPERS} papers")
-        assert len(app.query_one(ResultList).hits) == PAGE_SIZE
+        assert app.query_one(ResultList).total == TOTAL_PAPERS
+        assert len(listed(app.query_one(ResultList))) == PAGE_SIZE
         await wait_for_toast(pilot, f"Indexed {TOTAL_PAPERS} papers")
 
         await paste_query(pilot, QUERY)
@@ -747,54 +798,107 @@ async def test_first_run_builds_the_index_with_a_progress_bar(
 
 
 # --------------------------------------------------------------- 10. paging
-async def test_end_of_the_list_loads_the_next_page(app: PaperBrowseApp) -> None:
+def cursor_on_screen(results: ResultList) -> bool:
+    """The highlighted hit's lines lie within the list's window."""
+    assert results.highlighted is not None
+    top = results.highlighted * ROWS_PER_HIT
+    window = results.scroll_offset.y
+    height = results.scrollable_content_region.height
+    return window <= top and top + ROWS_PER_HIT - 1 <= window + height
+
+
+async def test_end_fetches_only_the_last_page(app: PaperBrowseApp, index: PaperIndex) -> None:
+    last = TOTAL_PAPERS - 1
+    expected = index.search("", sort="date", limit=1, offset=last).hits[0].paper
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         results = app.query_one(ResultList)
-        assert len(results.hits) == results.option_count == PAGE_SIZE
-        first_option = results.get_option_at_index(0)
         await pilot.press("down", "end")
-        await wait_until(pilot, lambda: len(results.hits) == 2 * PAGE_SIZE, "the second page")
-        assert results.highlighted == PAGE_SIZE - 1  # the cursor stays where it was
-        assert f"first {2 * PAGE_SIZE} listed" in status(app)
-        assert detail(app, "title") == results.hits[PAGE_SIZE - 1].paper.title
-        # the page was appended: the options listed before were kept, not built again
-        assert results.option_count == 2 * PAGE_SIZE
-        assert results.get_option_at_index(0) is first_option
+        assert results.highlighted == last
+        assert cursor_on_screen(results)
+        await wait_until(pilot, lambda: results.current_hit is not None, "the last page")
+        assert results.pages_fetched == [last // PAGE_SIZE]  # nothing in between
+        assert results.held_pages == [0, last // PAGE_SIZE]
+        assert results.current_hit.paper.id == expected.id
+        await wait_until(pilot, lambda: detail(app, "title") == expected.title, "its detail")
+        assert expected.title[:30] in " ".join(rendered_text(results).split())
+        assert results.border_subtitle == f"{TOTAL_PAPERS} of {TOTAL_PAPERS}"
+        assert status(app).startswith(f"{TOTAL_PAPERS} papers · sorted by newest first")
 
-        pages = 2
-        while len(results.hits) < TOTAL_PAPERS:  # end, page after page, loads the rest
-            last = len(results.hits) - 1
-            expected = min(len(results.hits) + PAGE_SIZE, TOTAL_PAPERS)
-            await pilot.press("end")
-            await wait_until(pilot, lambda n=expected: len(results.hits) == n, f"{expected} hits")
-            assert results.highlighted == last
-            assert results.option_count == expected
-            pages += 1
-        assert pages == -(-TOTAL_PAPERS // PAGE_SIZE)
-        assert "listed" not in status(app)
-        assert len({h.paper.id for h in results.hits}) == TOTAL_PAPERS
-        assert [h.paper.id for h in results.hits] == [
-            o.id for o in (results.get_option_at_index(i) for i in range(TOTAL_PAPERS))
-        ]
-        dates = [h.paper.published for h in results.hits if h.paper.published]
-        assert dates == sorted(dates, reverse=True)  # one ordered list, page after page
+        await pilot.press("home")  # the first page was kept: nothing to fetch
+        assert results.highlighted == 0 and cursor_on_screen(results)
+        assert detail(app, "title") == results.hit_at(0).paper.title
+        assert results.pages_fetched == [last // PAGE_SIZE]
 
 
-async def test_the_next_page_loads_before_the_cursor_reaches_the_end(
+async def test_the_next_page_is_fetched_before_the_cursor_reaches_it(
     app: PaperBrowseApp,
 ) -> None:
-    """Moving down through the list fetches the next page ahead of the cursor."""
+    """Moving down through the list fetches the next page ahead of the cursor, once the
+    cursor is within :data:`PREFETCH_HITS` hits of it."""
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         results = app.query_one(ResultList)
-        assert len(results.hits) == PAGE_SIZE
         await pilot.press("down")
-        for _ in range(PAGE_SIZE - PREFETCH_ROWS):
+        for _ in range(PAGE_SIZE - PREFETCH_HITS - 1):
             await pilot.press("j")
-        assert results.highlighted == PAGE_SIZE - PREFETCH_ROWS < PAGE_SIZE - 1
-        await wait_until(pilot, lambda: len(results.hits) == 2 * PAGE_SIZE, "the second page")
-        assert results.highlighted == PAGE_SIZE - PREFETCH_ROWS
+        assert results.pages_fetched == []
+        await pilot.press("j")
+        assert results.highlighted == PAGE_SIZE - PREFETCH_HITS
+        assert results.pages_fetched == [1]
+        await wait_until(pilot, lambda: 1 in results.held_pages, "the second page")
+        assert results.highlighted == PAGE_SIZE - PREFETCH_HITS
+        assert cursor_on_screen(results)
+
+
+async def test_paging_down_through_every_hit_shows_one_ordered_list(
+    app: PaperBrowseApp,
+) -> None:
+    """pagedown to the end: the pages fetched on the way continue each other (every
+    paper once, newest first), the cursor stays on screen and at most MAX_PAGES pages are
+    held at any time."""
+    from paperbrowse.ui.widgets import MAX_PAGES
+
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        results = app.query_one(ResultList)
+        seen: dict[int, Hit] = {}
+        await pilot.press("down")
+        while True:
+            await wait_until(pilot, lambda: results.current_hit is not None, "the cursor's hit")
+            assert cursor_on_screen(results)
+            assert detail(app, "title") == results.current_hit.paper.title
+            assert len(results.held_pages) <= MAX_PAGES
+            for number in results.held_pages:
+                for i in range(number * PAGE_SIZE, min(TOTAL_PAPERS, (number + 1) * PAGE_SIZE)):
+                    hit = results.hit_at(i)
+                    assert hit is not None and hit.rank == i
+                    assert seen.setdefault(i, hit).paper.id == hit.paper.id
+            if results.highlighted == TOTAL_PAPERS - 1:
+                break
+            await pilot.press("pagedown")
+        await app.workers.wait_for_complete()
+        assert sorted(seen) == list(range(TOTAL_PAPERS))
+        assert len({h.paper.id for h in seen.values()}) == TOTAL_PAPERS
+        dates = [seen[i].paper.published for i in range(TOTAL_PAPERS) if seen[i].paper.published]
+        assert dates == sorted(dates, reverse=True)  # one ordered list, page after page
+        assert len(results.held_pages) <= MAX_PAGES < -(-TOTAL_PAPERS // PAGE_SIZE)
+        assert 0 not in results.held_pages  # far from the cursor: dropped
+
+        await pilot.press("pageup")
+        assert results.highlighted < TOTAL_PAPERS - 1 and cursor_on_screen(results)
+
+
+async def test_a_click_selects_the_hit_under_the_mouse(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        results = app.query_one(ResultList)
+        third = results.hit_at(2).paper
+        # the list's border takes the first row: the third hit's second line
+        await pilot.click(results, offset=(6, 1 + 2 * ROWS_PER_HIT + 1))
+        assert results.highlighted == 2
+        assert detail(app, "title") == third.title
+        assert isinstance(app.focused, DetailPane)  # as enter does
 
 
 # ------------------------------------------------------- 11. command palette
@@ -824,7 +928,7 @@ async def test_command_palette_shows_bookmarks(app: PaperBrowseApp, index: Paper
         await run_command(pilot, "Show bookmarks")
         await wait_until(pilot, lambda: app.view == "bookmarks", "the bookmarks view")
         assert_counts_bookmarks(status(app), 1)
-        assert [h.paper.id for h in app.query_one(ResultList).hits] == [paper.id]
+        assert [h.paper.id for h in listed(app.query_one(ResultList))] == [paper.id]
 
 
 async def test_command_palette_exports(app: PaperBrowseApp, index: PaperIndex) -> None:
@@ -851,7 +955,7 @@ async def test_small_terminal_shows_every_pane(app: PaperBrowseApp) -> None:
         results = await type_query(pilot, QUERY)
         assert status(app).startswith(f"{results.total} hits")
         await pilot.press("down", "j")
-        assert detail(app, "title") == app.query_one(ResultList).hits[1].paper.title
+        assert detail(app, "title") == app.query_one(ResultList).hit_at(1).paper.title
         assert is_visible(app.query_one("#detail-title"), small)
 
 
@@ -867,7 +971,7 @@ async def test_a_misspelled_query_shows_the_correction_and_ctrl_y_accepts_it(
         assert results.ran == "diffusion model"
         assert results.total == index.search("diffusion model").total > 10
         assert "showing 'diffusion model'" in status(app)
-        top = app.query_one(ResultList).hits[0].paper
+        top = app.query_one(ResultList).hit_at(0).paper
         assert "diffusion" in (top.title + top.abstract).lower()
 
         # a query with a few hits gets the correction offered, not forced
@@ -880,8 +984,7 @@ async def test_a_misspelled_query_shows_the_correction_and_ctrl_y_accepts_it(
         accepted = await wait_for_results(pilot, "smooth OR nowcasting")
         assert app.query_one(SearchBar).value == "smooth OR nowcasting"
         assert accepted.total > offered.total and accepted.suggestion is None
-        # accepting is one action, not typing: its search is not debounced
-        assert calls[-1] == SearchCall("smooth OR nowcasting", "relevance", False, debounce=False)
+        assert calls[-1] == SearchCall("smooth OR nowcasting", "relevance")
         await pilot.press("ctrl+y")
         await wait_for_toast(pilot, "No correction")
 
@@ -902,7 +1005,7 @@ async def test_m_lists_similar_papers_and_esc_returns(
             ),
             "the similar papers",
         )
-        hits = app.query_one(ResultList).hits
+        hits = listed(app.query_one(ResultList))
         expected = index.similar(paper.id, limit=PAGE_SIZE)
         assert [h.paper.id for h in hits] == [h.paper.id for h in expected.hits]
         assert paper.id not in {h.paper.id for h in hits}
@@ -951,7 +1054,7 @@ async def test_f_filters_by_year_with_counts_that_match_the_core(
             "the filtered results",
         )
         assert app.results.total == count
-        assert all(h.paper.year == year for h in app.query_one(ResultList).hits)
+        assert all(h.paper.year == year for h in listed(app.query_one(ResultList)))
         assert "Filter: " + str(year) in rendered_text(app.query_one("#facets"))
         # the year facet still offers the other years, with the same counts
         assert app.results.facets.years == facets.years
@@ -979,7 +1082,7 @@ async def test_bookmarked_only_filter(app: PaperBrowseApp, index: PaperIndex) ->
             lambda: app.results is not None and app.results.filters.ids is not None,
             "the bookmarked-only results",
         )
-        assert [h.paper.id for h in app.query_one(ResultList).hits] == [marked.id]
+        assert [h.paper.id for h in listed(app.query_one(ResultList))] == [marked.id]
 
 
 async def test_up_arrow_recalls_earlier_queries_across_restarts(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from test_app import (
+    listed,
     paste_query,
     run,
     run_command,
@@ -60,7 +61,7 @@ async def test_import_bibtex_from_the_dialog(app, library, monkeypatch):
         await paste_query(pilot, "Matérn")
         await wait_until(
             pilot,
-            lambda: any("Mat" in h.paper.title for h in app.query_one(ResultList).hits),
+            lambda: any("Mat" in h.paper.title for h in listed(app.query_one(ResultList))),
             "the imported paper among the hits",
         )
 

@@ -21,6 +21,7 @@ import pytest
 from test_app import (  # the shared Pilot helpers
     QUERY,
     detail,
+    listed,
     paste_query,
     prompt_text,
     rendered_text,
@@ -102,7 +103,7 @@ async def closed(pilot: Pilot) -> None:
 
 def row_of(app: PaperBrowseApp, paper: Paper) -> str:
     results = app.query_one(ResultList)
-    ids = [h.paper.id for h in results.hits]
+    ids = [h.paper.id for h in listed(results)]
     return prompt_text(results, ids.index(paper.id))
 
 
@@ -317,7 +318,7 @@ async def narrow(pilot: Pilot, option_id: str) -> None:
 
 
 def shown_ids(app: PaperBrowseApp) -> list[str]:
-    return [h.paper.id for h in app.query_one(ResultList).hits]
+    return [h.paper.id for h in listed(app.query_one(ResultList))]
 
 
 async def test_bookmarks_view_counts_and_narrows_to_a_list_tag_or_status(
