@@ -288,53 +288,52 @@ def token_memo(analyzer) -> TokenMemo:
     return memo
 
 
-class MemoFrequency(Frequency):
-    """Whoosh's ``Frequency`` format (frequency and weight of each posting),
-    analysing documents through a :class:`TokenMemo` when ``token_local``
-    (the analyzer's filters act on single tokens)."""
+class _TokenLocal:
+    """A format mixin: with ``token_local`` (the analyzer's filters act on
+    single tokens), index-mode analysis goes through a :class:`TokenMemo`."""
 
     def __init__(self, field_boost=1.0, token_local: bool = False, **options) -> None:
         super().__init__(field_boost=field_boost, **options)
         self.token_local = token_local
 
-    def word_values(self, value, analyzer, **kwargs):
-        if not (
+    def _memoised(self, value, analyzer, kwargs) -> dict[str, list[int]] | None:
+        """``{term: positions}`` of ``value`` through the memo, or ``None``
+        when the memo does not apply (then Whoosh's own analysis runs)."""
+        if (
             getattr(self, "token_local", False)
             and kwargs.get("mode") == "index"
             and isinstance(value, str)
             and TokenMemo.usable(analyzer)
         ):
+            return token_memo(analyzer).positions(value)
+        return None
+
+
+class MemoFrequency(_TokenLocal, Frequency):
+    """Whoosh's ``Frequency`` format (frequency and weight of each posting),
+    analysing through a :class:`TokenMemo` when ``token_local``."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        found = self._memoised(value, analyzer, kwargs)
+        if found is None:
             return super().word_values(value, analyzer, **kwargs)
         fb = self.field_boost
-        found = token_memo(analyzer).positions(value)
         return ((w, len(p), len(p) * fb, pack_uint(len(p))) for w, p in found.items())
 
 
-class CompactPositions(Positions):
+class CompactPositions(_TokenLocal, Positions):
     """Whoosh's ``Positions`` format (frequency, weight and word positions of
     each posting) with positions encoded as little-endian 32-bit unsigned
     integers, 4 bytes each, instead of a 4-byte count and a pickle of the
     deltas: :class:`ArrayPostingsWriter` then stores a term's positions as one
     array, and a phrase search reads them with ``numpy.frombuffer``.
-
-    With ``token_local`` (the analyzer's filters act on single tokens),
-    documents are analysed through a :class:`TokenMemo`."""
-
-    def __init__(self, field_boost=1.0, token_local: bool = False, **options) -> None:
-        super().__init__(field_boost=field_boost, **options)
-        self.token_local = token_local
+    Analyses through a :class:`TokenMemo` when ``token_local``."""
 
     def word_values(self, value, analyzer, **kwargs):
-        if not (
-            getattr(self, "token_local", False)
-            and kwargs.get("mode") == "index"
-            and isinstance(value, str)
-            and TokenMemo.usable(analyzer)
-        ):
+        found = self._memoised(value, analyzer, kwargs)
+        if found is None:
             return super().word_values(value, analyzer, **kwargs)
-        fb = self.field_boost
-        encode = self.encode
-        found = token_memo(analyzer).positions(value)
+        fb, encode = self.field_boost, self.encode
         return ((w, len(p), len(p) * fb, encode(p)) for w, p in found.items())
 
     def encode(self, poslist) -> bytes:
@@ -647,6 +646,19 @@ class ArrayMatcher(ListMatcher):
         )
 
 
+def field_runs(keys):
+    """``(fieldname, start, end)`` of each run of ``keys`` (sorted
+    ``(fieldname, btext)``) with one field name."""
+    n = 0
+    while n < len(keys):
+        fieldname = keys[n][0]
+        end = n
+        while end < len(keys) and keys[end][0] == fieldname:
+            end += 1
+        yield fieldname, n, end
+        n = end
+
+
 class ArrayFieldWriter(W3FieldWriter):
     """Whoosh's ``W3FieldWriter`` (term dictionary and postings file of a
     segment) that also writes whole terms at once (:meth:`write_terms`,
@@ -658,12 +670,7 @@ class ArrayFieldWriter(W3FieldWriter):
         (which says what the arrays hold), and list them in the term
         dictionary."""
         shortest, longest = lengths
-        n = 0
-        while n < len(keys):
-            fieldname = keys[n][0]
-            end = n
-            while end < len(keys) and keys[end][0] == fieldname:
-                end += 1
+        for fieldname, n, end in field_runs(keys):
             self.start_field(fieldname, schema[fieldname])
             s, e = int(starts[n]), int(starts[end])
             infos = write_records(
@@ -682,7 +689,6 @@ class ArrayFieldWriter(W3FieldWriter):
             for (_, btext), info in zip(keys[n:end], infos, strict=True):
                 add(prefix + btext, info.to_bytes())
             self.finish_field()
-            n = end
 
 
 class ArrayCodec(PaperCodec):

@@ -23,7 +23,7 @@ import numpy as np
 from whoosh.formats import Existence, Frequency
 from whoosh.writing import SegmentWriter
 
-from paperbrowse.core.codec import BYTE_TO_LENGTH, CompactPositions
+from paperbrowse.core.codec import BYTE_TO_LENGTH, CompactPositions, field_runs
 
 #: Bytes a posting costs in the pool, besides its value (term id, document, weight, value size).
 POSTING_BYTES = 16
@@ -170,12 +170,7 @@ def _length_bounds(perdoc, keys, doc, starts) -> tuple[np.ndarray, np.ndarray]:
     table = np.array((*BYTE_TO_LENGTH, 0), dtype=np.int64)  # 256: no length
     shortest = np.zeros(len(keys), dtype=np.int64)
     longest = np.zeros(len(keys), dtype=np.int64)
-    n = 0
-    while n < len(keys):
-        fieldname = keys[n][0]
-        end = n
-        while end < len(keys) and keys[end][0] == fieldname:
-            end += 1
+    for fieldname, n, end in field_runs(keys):
         raw = perdoc.length_bytes(fieldname) if hasattr(perdoc, "length_bytes") else None
         if raw is not None:
             s, e = starts[n], starts[end]
@@ -183,7 +178,6 @@ def _length_bounds(perdoc, keys, doc, starts) -> tuple[np.ndarray, np.ndarray]:
             bounds = starts[n:end] - s
             longest[n:end] = table[np.maximum.reduceat(got, bounds)]
             shortest[n:end] = table[np.minimum.reduceat(np.where(got > 0, got, 256), bounds)]
-        n = end
     return shortest, longest
 
 
