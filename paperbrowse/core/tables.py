@@ -135,12 +135,15 @@ class Tables:
 
     def count_facets(self, year_pool: np.ndarray, org_pool: np.ndarray) -> Facets:
         """Papers per year over the mask ``year_pool``, per organisation over
-        the mask ``org_pool``."""
-        years = self.year[year_pool]
-        years = years[(years >= FIRST_YEAR) & (years <= LAST_YEAR)]
-        by_year = np.bincount(years) if len(years) else np.zeros(0, dtype=np.int64)
-        by_org = np.bincount(self.org[org_pool], minlength=len(self.org_names))
-        by_org[0] = 0
+        the mask ``org_pool`` (both within :attr:`live`).
+
+        A pool holding most of the index is counted as the whole index's
+        counts less those of the papers it leaves out (a broad word matches
+        most papers: at a million, counting its complement is 4 times less
+        work)."""
+        by_year = self._counts("year_bins", year_pool, LAST_YEAR + 1)
+        by_org = self._counts("org", org_pool, len(self.org_names))
+        by_year[0] = by_org[0] = 0  # no year, no organisation
         names = self.org_names
         organisations = sorted(
             ((names[c], int(by_org[c])) for c in np.flatnonzero(by_org)),
@@ -150,6 +153,26 @@ class Tables:
             years=tuple((int(y), int(by_year[y])) for y in np.flatnonzero(by_year)),
             organisations=tuple(organisations),
         )
+
+    def _counts(self, name: str, pool: np.ndarray, bins: int) -> np.ndarray:
+        """``bincount`` of column ``name`` (``year_bins``: the year, 0 when
+        unknown; ``org``) over the mask ``pool``."""
+        values = self._year_bins() if name == "year_bins" else self.org
+        if np.count_nonzero(pool) * 2 <= len(self.by_date):
+            return np.bincount(values[pool], minlength=bins)
+        whole = self.cache.get(("counts", name))
+        if whole is None:
+            whole = self.cache[("counts", name)] = np.bincount(values[self.live], minlength=bins)
+        return whole - np.bincount(values[self.live & ~pool], minlength=bins)
+
+    def _year_bins(self) -> np.ndarray:
+        """The year of each document, 0 when unknown (or out of range)."""
+        bins = self.cache.get("year_bins")
+        if bins is None:
+            year = self.year
+            bins = np.where((year >= FIRST_YEAR) & (year <= LAST_YEAR), year, 0)
+            bins = self.cache["year_bins"] = bins.astype(np.int32)
+        return bins
 
     def first_in_order(self, sort: str, chosen: np.ndarray, total: int, wanted: int) -> np.ndarray:
         """The first ``wanted`` documents of the mask ``chosen`` (``total`` of

@@ -52,10 +52,20 @@ def test_sorted_pages_follow_the_sort_keys(index, sort, text, filters):
     assert keys == all_keys[: len(keys)], "the page holds the best of every match"
 
 
-def test_facets_count_every_match_and_ignore_their_own_filter(index):
-    every = index.search("diffusion", sort="date", limit=None).hits
+# "NOT diffusion" matches most papers: its facets are counted as the whole
+# index's less those of the papers it leaves out
+@pytest.mark.parametrize("text", ["diffusion", "NOT diffusion"])
+def test_facets_count_every_match_and_ignore_their_own_filter(index, text):
+    every = index.search(text, sort="date", limit=None).hits
     years = Counter(h.paper.year for h in every if h.paper.year)
-    narrowed = index.search("diffusion", filters=Filters(years=(2025, 2025)), facets=True)
+    everything = index.search("", limit=1, facets=True).facets
+    full = index.search(text, facets=True)
+    assert dict(full.facets.years) == dict(years)
+    orgs = Counter(h.paper.organisation for h in every if h.paper.organisation)
+    assert dict(full.facets.organisations) == dict(orgs)
+    assert (len(every) * 2 > len(index.search("", limit=None).hits)) == (text != "diffusion")
+    assert full.facets != everything
+    narrowed = index.search(text, filters=Filters(years=(2025, 2025)), facets=True)
     assert dict(narrowed.facets.years) == dict(years)  # the year facet ignores the year filter
     orgs_2025 = Counter(
         h.paper.organisation for h in every if h.paper.year == 2025 and h.paper.organisation

@@ -91,7 +91,8 @@ def test_postings_are_whooshs(index: PaperIndex) -> None:
                     positions.extend(m.value_as("positions"))
                 m.next()
             assert len(ids) > 128 or field == "title"
-            got = postings.term(field, text)
+            assert Postings(reader).term(field, text).positions is None  # read when asked
+            got = postings.term(field, text, positions=True)
             assert got.ids.tolist() == ids
             assert got.weights.tolist() == weights
             if field == "spell":
