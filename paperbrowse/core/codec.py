@@ -471,24 +471,26 @@ def write_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths,
     first = starts[:-1]
     if (np.diff(starts) <= 0).any():
         raise ValueError("a term without postings")
-    sums = np.add.reduceat(weight.astype(np.float64), first)
+    sums = np.add.reduceat(weight, first, dtype=np.float64)
     highs = np.maximum.reduceat(weight, first)
     lows = np.minimum.reduceat(weight, first)
     integral = ~np.logical_or.reduceat(weight != np.floor(weight), first) & (lows >= 0)
     as_positions = np.logical_and.reduceat(size == 4 * weight, first)
     sizes_lo = np.minimum.reduceat(size, first)
     sizes_hi = np.maximum.reduceat(size, first)
-    four = size == 4
-    if four.any():  # Frequency's value: pack_uint(frequency), big-endian
-        at = voff[:-1][four]
-        b = blob.astype(np.int64)
-        words = np.full(len(doc), -1, dtype=np.int64)
-        words[four] = (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]
-        as_frequency = np.logical_and.reduceat(words == weight, first)
-    else:
-        as_frequency = np.zeros(len(first), dtype=bool)
     positions_format = isinstance(fmt, CompactPositions)
     frequency_format = isinstance(fmt, Frequency)
+    four = size == 4
+    if frequency_format and four.any():  # its value: pack_uint(frequency), big-endian
+        at = voff[:-1][four]
+        value = blob[at].astype(np.uint32) << 24
+        for shift, step in ((16, 1), (8, 2), (0, 3)):
+            value |= blob[at + step].astype(np.uint32) << shift
+        same = np.zeros(len(doc), dtype=bool)
+        same[four] = value == weight[four]
+        as_frequency = np.logical_and.reduceat(same, first)
+    else:
+        as_frequency = np.zeros(len(first), dtype=bool)
     shortest, longest = lengths
     doc_bytes = doc.astype("<u4")
     out = []

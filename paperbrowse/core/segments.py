@@ -91,6 +91,11 @@ class MemoryPool:
         """Drop everything (Whoosh's pool removes its temporary run files here)."""
         self.__init__()
 
+    def _release(self) -> None:
+        """Free the posting buffers (the term ids stay, for ``memory``)."""
+        self._term, self._doc, self._weight, self._size = (array(t) for t in "IIfI")
+        self._blob = bytearray()
+
     def _sorted(self):
         """``(keys in order, posting order, term starts in it, term ids in key order)``."""
         keys = sorted(self._ids)
@@ -128,15 +133,19 @@ class MemoryPool:
         first = starts[:-1]
         later = np.ones(len(doc), dtype=bool)  # postings after the first of their term
         later[first] = False
-        if (np.diff(doc.astype(np.int64))[later[1:]] <= 0).any():
+        if (later[1:] & (doc[1:] <= doc[:-1])).any():
             raise ValueError("a term's postings were not added in document order")
         # the values, reordered with their postings
         blob = np.frombuffer(self._blob, dtype=np.uint8)
-        offsets = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))[:-1][order]
+        offsets = np.cumsum(size, dtype=np.int64)
+        offsets -= size  # where each value starts in the pool's blob
+        offsets = offsets[order]
         size = size[order]
         voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
         if len(blob):
             blob = _gather(blob, offsets, size, voff)
+        del offsets, order
+        self._release()  # the sorted copies above are all that is written from here
         lengths = _length_bounds(perdoc, keys, doc, starts)
         fieldwriter.write_terms(schema, keys, starts, doc, weight, size, blob, voff, lengths)
 

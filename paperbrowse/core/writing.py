@@ -41,7 +41,7 @@ PARALLEL_FROM = 5_000
 BATCH = 200
 #: Megabytes of postings a worker keeps in memory before it writes them as a
 #: segment and starts another (:class:`~paperbrowse.core.segments.MemoryPool`).
-LIMIT_MB = 128
+LIMIT_MB = 96
 #: Seconds a worker waits for a batch before checking that its parent lives.
 _POLL = 1.0
 #: Seconds the parent waits for a worker's segment after its last batch.
