@@ -627,8 +627,16 @@ def _read_values(buf, offset: int, n: int, wcode: int, vcode: int, vsize: int, w
 
 class ArrayMatcher(ListMatcher):
     """Whoosh's ``ListMatcher`` over a term's array postings, with
-    ``skip_to`` by bisection (``ListMatcher`` steps one posting at a time)
-    and ``copy`` keeping the term and its statistics."""
+    ``skip_to`` by bisection (``ListMatcher`` steps one posting at a time),
+    the maximum weight from the term's statistics (``ListMatcher`` takes the
+    ``max`` of every weight at each of the collector's quality checks: 0.2 s
+    for one relaxed two-word query at 100,000 papers) and ``copy`` keeping
+    the term and its statistics."""
+
+    def block_max_weight(self):
+        if self._terminfo is not None:
+            return self._terminfo.max_weight()
+        return super().block_max_weight()
 
     def skip_to(self, id):
         if self._i < len(self._ids) and self._ids[self._i] < id:

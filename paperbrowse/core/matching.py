@@ -524,6 +524,46 @@ def _scored_leaves(
     return None
 
 
+def _coordination(q) -> float | None:
+    """The ``scale`` of an Or of plain terms and Ors of terms with a
+    coordination bonus (the relaxed query of the search bar: a paper
+    matching more of its words scores higher), else ``None``."""
+    if type(q) is not query.Or or q.scale is None or q.minmatch:
+        return None
+
+    def plain(node) -> bool:
+        if type(node) is query.Term:
+            return True
+        return (
+            type(node) is query.Or
+            and not node.minmatch
+            and node.scale is None
+            and all(plain(c) for c in node.subqueries)
+        )
+
+    return q.scale if all(plain(c) for c in q.subqueries) else None
+
+
+def _coordinated(scores, docs, leaves, postings: Postings, candidates, scale: float):
+    """Whoosh's ``CoordMatcher`` ("SQR", from Apple's V-Twin) over ``scores``
+    of ``docs``: ``(score + (matching - 1) / (terms - scale)²) × (terms - 1)
+    / terms``, ``matching`` being the query terms a paper holds and
+    ``terms`` those the index holds, in the same float64 operations.
+    (Whoosh counts the terms per segment; this counts them over the index,
+    the same for an index of one segment.)"""
+    present = [(field, text) for field, text, _, _ in leaves if len(postings.docs(field, text))]
+    termcount = len(present)
+    if termcount == 0 or termcount == scale:
+        return np.zeros(len(scores))
+    matching = np.zeros(postings.count, dtype=np.int64)
+    for field, text in present:
+        ids = postings.docs(field, text)
+        matching[ids[candidates[ids]]] += 1
+    return (scores + (matching[docs] - 1) / (termcount - scale) ** 2) * (
+        (termcount - 1) / termcount
+    )
+
+
 def _field_lengths(reader, field: str) -> np.ndarray | None:
     """The encoded length byte of ``field`` per document number (``uint8``),
     or ``None`` when a segment's reader cannot give them whole."""
@@ -568,7 +608,16 @@ def top_scored(
     weighting = searcher.weighting
     if not isinstance(weighting, BM25F) or weighting._field_B or k <= 0:
         return None
-    leaves = _scored_leaves(q, postings)
+    scale = _coordination(q)
+    if scale is None:
+        leaves = _scored_leaves(q, postings)
+    else:  # the children of a coordinated Or, scored as an Or, then coordinated
+        leaves = []
+        for c in q.subqueries:
+            got = _scored_leaves(c, postings, q.boost)
+            if got is None:
+                return None
+            leaves.extend(got)
     if leaves is None:
         return None
     if not leaves:  # fuzzy words standing for no indexed word
@@ -615,6 +664,8 @@ def top_scored(
         touched[ids] = True
     docs = np.flatnonzero(touched)
     got = scores[docs]
+    if scale is not None:
+        got = _coordinated(got, docs, leaves, postings, candidates, scale)
     if len(docs) > k:  # everything scoring at least the k-th best, ties included
         kth = np.partition(got, len(got) - k)[len(got) - k]
         keep = got >= kth

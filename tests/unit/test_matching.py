@@ -135,6 +135,31 @@ def test_the_scored_top_is_whooshs(index: PaperIndex, text: str) -> None:
     assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], rel=1e-9)
 
 
+@pytest.mark.parametrize(
+    "text", ["latent video", "diffusion agent model", "how to make diffusion sampling faster"]
+)
+def test_the_relaxed_query_scores_with_whooshs_coordination(index: PaperIndex, text: str):
+    # the forgiving search's OR of the words, a paper holding more of them
+    # first: Whoosh's CoordMatcher, its scores read document by document
+    # (Whoosh's collector re-counts the query's terms as its sub-matchers run
+    # out, so its own ranking drifts from these scores at later documents)
+    q = index._or_parser.parse(text)
+    assert q.scale == pytest.approx(0.9)
+    with index._searcher() as searcher:
+        postings = postings_of(index, searcher)
+        candidates = match_set(searcher, q, everything(searcher), postings)
+        ours = top_scored(searcher, q, candidates, 25, postings)
+        m = q.matcher(searcher)
+        whooshs = {}
+        while m.is_active():
+            whooshs[m.id()] = m.score()
+            m.next()
+    theirs = sorted(whooshs.items(), key=lambda item: (-item[1], item[0]))[:25]
+    assert ours is not None and len(ours) == len(theirs) == 25
+    assert [d for d, _ in ours] == [d for d, _ in theirs]
+    assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], rel=1e-9)
+
+
 def test_the_scored_top_respects_the_candidates(index: PaperIndex) -> None:
     q = index.parse("diffusion")
     with index._searcher() as searcher:
