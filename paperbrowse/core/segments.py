@@ -17,6 +17,7 @@ stays bounded without spilling to disk.
 
 from __future__ import annotations
 
+import contextlib
 from array import array
 
 import numpy as np
@@ -329,9 +330,10 @@ def merge_segments(writer, segments: list):
                     docmap.values(), np.int64, len(docmap)
                 )
                 maps.append(moved)
+            _drop_pages(reader)
         out._added = True
         out.perdocwriter.close()
-        chunk = _MergeChunk(schema, out.fieldwriter)
+        chunk = _MergeChunk(schema, out.fieldwriter, lambda: [_drop_pages(r) for r in readers])
         streams = [_terms(reader, k, schema) for k, reader in enumerate(readers)]
         for key, parts in groupby(heapq.merge(*streams, key=lambda item: item[0]), lambda i: i[0]):
             pieces = []
@@ -367,6 +369,22 @@ def merge_segments(writer, segments: list):
             reader.close()
 
 
+def _drop_pages(reader) -> None:
+    """Let go of the pages of ``reader``'s memory-mapped segment read so far
+    (``madvise(MADV_DONTNEED)``: they stay in the page cache, and are read
+    again from it if needed): a merge reads its segments from end to end, and
+    their pages would otherwise count in its resident memory, gigabytes for
+    the segments of a million papers."""
+    import mmap
+
+    storage = getattr(reader, "_storage", None)
+    compound = getattr(storage, "a", None)
+    source = getattr(compound, "_source", None)
+    if isinstance(source, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        with contextlib.suppress(OSError, ValueError):  # closed, or not supported here
+            source.madvise(mmap.MADV_DONTNEED)
+
+
 def _terms(reader, k: int, schema):
     """``(key, k, terminfo)`` of every term of segment reader ``reader``, in order."""
     for key, info in reader._terms.items():
@@ -379,9 +397,10 @@ class _MergeChunk:
     at a time: ``(key, pieces, shortest, longest)``, a piece being one
     segment's ``(document numbers, weights, positions or None)`` of the term."""
 
-    def __init__(self, schema, fieldwriter) -> None:
+    def __init__(self, schema, fieldwriter, flushed=None) -> None:
         self.schema = schema
         self.fieldwriter = fieldwriter
+        self.flushed = flushed
         self.terms: list = []
         self.postings = 0
 
@@ -425,3 +444,5 @@ class _MergeChunk:
         )
         self.terms = []
         self.postings = 0
+        if self.flushed is not None:
+            self.flushed()

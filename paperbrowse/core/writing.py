@@ -23,6 +23,7 @@ memory does not grow with the number of documents.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -189,12 +190,22 @@ class ParallelWriter:
             )
             for n in range(procs)
         ]
+        # a forked worker shares the parent's memory until it writes to it, and
+        # the garbage collector's passes write to every object they visit: frozen,
+        # the parent's objects (a build's papers: gigabytes at a million) are
+        # left alone, and stay shared
+        frozen = ctx.get_start_method() == "fork"
+        if frozen:
+            gc.freeze()
         try:
             for worker in self._workers:
                 worker.start()
         except BaseException:
             self.cancel()
             raise
+        finally:
+            if frozen:
+                gc.unfreeze()
         self.is_closed = False
 
     def add_document(self, **fields) -> None:
