@@ -812,7 +812,11 @@ class PaperIndex:
             if forgiving and not blank and total < SUGGEST_BELOW:
                 corrected = self.correct(ran or text, searcher)
                 if corrected:
-                    cq = self._parse_plain(corrected) if ran else self.parse(corrected)
+                    try:
+                        cq = self._parse_plain(corrected) if ran else self.parse(corrected)
+                    except QueryError:  # corrected into nothing searchable ('title:as')
+                        corrected = None
+                if corrected:
                     c_found, c_counts = self._run(
                         searcher, cq, sort, limit, filters, facets, postings
                     )
