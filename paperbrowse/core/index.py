@@ -388,16 +388,30 @@ class IndexStore:
         return PaperIndex(ix, stamp, self)
 
     @contextlib.contextmanager
-    def _build_lock(self):
+    def _build_lock(self, wait: bool = True) -> Iterator[bool]:
+        """Hold the writer lock of this store: this thread's lock, then an
+        ``flock`` on ``.lock`` shared with every other process. Yields
+        ``True`` once held; with ``wait=False`` yields ``False`` at once,
+        holding nothing, when another thread or process holds it."""
         import fcntl
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        if not self._lock.acquire(blocking=wait):
+            yield False
+            return
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with open(self.root / ".lock", "w") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    yield False
+                    return
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
 
     def build(
         self,
@@ -424,7 +438,7 @@ class IndexStore:
             OSError: the disk is full or not writable; the previous index stays
                 live and the partial generation is removed.
         """
-        with self._lock, self._build_lock():
+        with self._build_lock():
             started = time.perf_counter()
             live = self.read_current()
             previous = live[0].name if live else ""
@@ -467,7 +481,8 @@ class IndexStore:
         library: PaperSource,
         *,
         progress: ProgressCallback | None = None,
-    ) -> int:
+        wait: bool = True,
+    ) -> int | None:
         """Add to the live generation the papers stored after its revision.
 
         The library's papers written after :attr:`Stamp.revision` are added,
@@ -485,9 +500,15 @@ class IndexStore:
             library: the store of imported papers (a
                 :class:`~paperbrowse.core.library.Library`).
             progress: ``progress(done, total)`` in documents.
+            wait: wait for a writer of another process (an import, a
+                rebuild) to finish; ``False`` returns ``None`` at once
+                instead. The app opens with ``False``: the running import
+                catches the index up itself, and an open index follows its
+                commits at the next search.
 
         Returns:
-            Number of papers added or replaced (0 when already current).
+            Number of papers added or replaced (0 when already current), or
+            ``None`` when ``wait`` is false and another writer holds the lock.
 
         Raises:
             IndexUnavailable: there is no live generation.
@@ -495,7 +516,9 @@ class IndexStore:
                 last committed state (Whoosh writes a new segment, then its
                 table of contents).
         """
-        with self._lock, self._build_lock():
+        with self._build_lock(wait) as held:
+            if not held:
+                return None
             current = self.read_current()
             if current is None:
                 raise IndexUnavailable(f"no index in {self.root}")

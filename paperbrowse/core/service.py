@@ -98,7 +98,10 @@ def open_index(
     with the same id (an import merged metadata into it). When the live index
     is current but the library has moved on (an import was interrupted after
     storing its papers, or ran without updating this index), the new papers
-    are added incrementally (:meth:`IndexStore.catch_up`), not rebuilt.
+    are added incrementally (:meth:`IndexStore.catch_up`), not rebuilt;
+    unless another process is writing the index (an import running now):
+    then the live generation opens as it is, without waiting for that
+    writer, which catches the index up itself.
 
     Args:
         locations: where the index lives.
@@ -120,7 +123,8 @@ def open_index(
         try:
             index = store.open()  # checks the generation can be read
             if library is not None:
-                store.catch_up(library, progress=progress)
+                # never wait for a running import: it catches the index up itself
+                store.catch_up(library, progress=progress, wait=False)
             return OpenedIndex(index, built=False)
         except IndexUnavailable as exc:
             recovered = str(exc)  # damaged: rebuild from the captures and the library
