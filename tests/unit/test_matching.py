@@ -14,6 +14,7 @@ from paperbrowse.core.matching import (
     TermPostings,
     Vocabulary,
     match_set,
+    segment_words,
     top_scored,
 )
 
@@ -216,6 +217,49 @@ def test_a_fuzzy_word_counts_a_swap_of_two_letters_as_one_edit(index: PaperIndex
         first = vocabulary._lists[("title", "v")]
         vocabulary.within(searcher.reader(), "title", "vidoe", 1, 1)
         assert vocabulary._lists[("title", "v")] is first
+
+
+PREFIXES = ["", "a", "v", "la", "tra", "zzz", "\u00e9", "\uffff", "0"]
+
+
+def test_a_segments_words_are_the_terms_whoosh_lists(index: PaperIndex):
+    """The term dictionary read with NumPy lists what Whoosh's cursor does,
+    for every field holding text and for prefixes before, inside and after
+    a field's terms."""
+    read = 0
+    with index._searcher() as searcher:
+        reader = searcher.reader()
+        for leaf, _ in reader.leaf_readers():
+            for field in ["title", "abstract", "authors", "spell", "id", "organisation"]:
+                for prefix in PREFIXES:
+                    wanted = [b.decode() for b in leaf.expand_prefix(field, prefix.encode())]
+                    got = segment_words(leaf, field, prefix.encode())
+                    assert got is not None, "the bundled index's dictionary is memory-mapped"
+                    assert got == wanted, (field, prefix)
+                    read += len(got)
+    assert read > 10_000
+
+
+def test_fuzzy_words_over_several_segments_are_whooshs(locations, corpus, library):
+    """An import adds a segment: a word found only there, or in both, is
+    found once, as Whoosh's multi-segment expansion finds it."""
+    from paperbrowse.core.ingest import import_records
+    from paperbrowse.core.models import Paper, paper_id_for
+    from paperbrowse.core.service import open_index
+
+    titles = ["Videography of quasars", "Vidoe is not a word but is indexed", "Video at scale"]
+    papers = [Paper(id=paper_id_for(t), title=t, abstract="Text.") for t in titles]
+    import_records(papers, locations=locations, corpus=corpus, library=library)
+    index = open_index(locations, corpus, library=library).index
+    with index._searcher() as searcher:
+        reader = searcher.reader()
+        assert len(list(reader.leaf_readers())) >= 2
+        for text, field in [("vidoe", "title"), ("videograpy", "title"), ("quasrs", "title")]:
+            q = FuzzyTerm(field, text, maxdist=2, prefixlength=1)
+            whooshs = sorted(set(q._btexts(reader)))
+            found = Vocabulary().within(reader, field, text, 2, 1)
+            assert [w.decode() for w in found] == whooshs
+            assert whooshs, text
 
 
 def _term(n: int, weight: float = 1.0) -> TermPostings:
