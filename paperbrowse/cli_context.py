@@ -49,8 +49,21 @@ class Context:
                         tasks.append(progress.add_task("Building the search index", total=total))
                     progress.update(tasks[0], completed=done, total=total)
 
+                def waiting() -> None:
+                    err.print(
+                        "Another process is writing the search index (an import or a "
+                        "rebuild); waiting for it…",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
+
                 opened = open_index(
-                    self.locations, self.corpus, library=library, rebuild=rebuild, progress=report
+                    self.locations,
+                    self.corpus,
+                    library=library,
+                    rebuild=rebuild,
+                    progress=report,
+                    on_wait=waiting,
                 )
         except (OSError, RuntimeError) as exc:
             raise click.ClickException(str(exc)) from exc

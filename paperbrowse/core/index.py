@@ -388,24 +388,35 @@ class IndexStore:
         return PaperIndex(ix, stamp, self)
 
     @contextlib.contextmanager
-    def _build_lock(self, wait: bool = True) -> Iterator[bool]:
+    def _build_lock(
+        self, wait: bool = True, on_wait: Callable[[], None] | None = None
+    ) -> Iterator[bool]:
         """Hold the writer lock of this store: this thread's lock, then an
         ``flock`` on ``.lock`` shared with every other process. Yields
         ``True`` once held; with ``wait=False`` yields ``False`` at once,
-        holding nothing, when another thread or process holds it."""
+        holding nothing, when another thread or process holds it. When it
+        has to wait, ``on_wait()`` is called first (to say so)."""
         import fcntl
 
-        if not self._lock.acquire(blocking=wait):
-            yield False
-            return
+        if not self._lock.acquire(blocking=False):
+            if not wait:
+                yield False
+                return
+            if on_wait:
+                on_wait()
+            self._lock.acquire()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with open(self.root / ".lock", "w") as fh:
                 try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    yield False
-                    return
+                    if not wait:
+                        yield False
+                        return
+                    if on_wait:
+                        on_wait()
+                    fcntl.flock(fh, fcntl.LOCK_EX)
                 try:
                     yield True
                 finally:
@@ -421,6 +432,7 @@ class IndexStore:
         revision: int = 0,
         progress: ProgressCallback | None = None,
         is_cancelled: Callable[[], bool] | None = None,
+        on_wait: Callable[[], None] | None = None,
     ) -> PaperIndex:
         """Build a new generation from ``papers`` and make it live atomically.
 
@@ -432,13 +444,16 @@ class IndexStore:
             progress: called as ``progress(done, total)`` in documents.
             is_cancelled: polled between documents; when it returns true the
                 partial generation is deleted and :class:`BuildCancelled` raised.
+            on_wait: called once, before waiting, when another process (an
+                import, a rebuild) is writing the index; the build then waits
+                for it.
 
         Raises:
             BuildCancelled: see ``is_cancelled``; the previous index stays live.
             OSError: the disk is full or not writable; the previous index stays
                 live and the partial generation is removed.
         """
-        with self._build_lock():
+        with self._build_lock(on_wait=on_wait):
             started = time.perf_counter()
             live = self.read_current()
             previous = live[0].name if live else ""

@@ -90,6 +90,7 @@ def open_index(
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
     is_cancelled: Callable[[], bool] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> OpenedIndex:
     """Open the index for ``corpus`` and ``library``, building it first if needed.
 
@@ -111,6 +112,8 @@ def open_index(
         rebuild: build even if the live index is current.
         progress: ``progress(done, total)`` in documents, during a build.
         is_cancelled: see :meth:`IndexStore.build`.
+        on_wait: called before a build waits for another process writing
+            the index (see :meth:`IndexStore.build`).
 
     Raises:
         OSError: the data directory cannot be written (the message names it).
@@ -143,7 +146,12 @@ def open_index(
         )
         raise RuntimeError(f"nothing to index: {reasons}")
     index = store.build(
-        papers, stamp, revision=revision, progress=progress, is_cancelled=is_cancelled
+        papers,
+        stamp,
+        revision=revision,
+        progress=progress,
+        is_cancelled=is_cancelled,
+        on_wait=on_wait,
     )
     return OpenedIndex(
         index,

@@ -192,6 +192,13 @@ class PaperBrowseApp(App[None]):
                 library=self.library,
                 progress=lambda done, total: self.post_message(IndexProgress(done, total)),
                 is_cancelled=lambda: worker.is_cancelled,
+                on_wait=lambda: self.call_from_thread(
+                    self.notify,
+                    "Another process is writing the search index (an import or a "
+                    "rebuild); waiting for it…",
+                    title="Index busy",
+                    timeout=10,
+                ),
             )
         except Exception as exc:  # shown to the user; the app stays usable for bookmarks
             self.post_message(IndexFailed(str(exc)))

@@ -797,6 +797,38 @@ async def test_first_run_builds_the_index_with_a_progress_bar(
     assert any(fresh.index_root.iterdir())
 
 
+async def test_first_run_says_it_waits_for_another_writer(tmp_path: Path, corpus: Corpus) -> None:
+    """Another process holds the index's writer lock (here another store's
+    ``flock``, which conflicts as a process's would): the app says it waits,
+    then builds once the lock is free."""
+    import threading
+
+    from paperbrowse.core.index import IndexStore
+
+    fresh = Locations.resolve(tmp_path / "fresh").ensure()
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with IndexStore(fresh.index_root)._build_lock():
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert held.wait(10)
+    try:
+        app = PaperBrowseApp(fresh, corpus)
+        async with run(app) as pilot:
+            await wait_for_toast(pilot, "Another process is writing the search index")
+            assert app.query_one("#building").display and app.index is None
+            release.set()
+            await wait_for_results(pilot, "", timeout=30)
+            assert status(app).startswith(f"{TOTAL_PAPERS} papers")
+    finally:
+        release.set()
+        thread.join()
+
+
 # --------------------------------------------------------------- 10. paging
 def cursor_on_screen(results: ResultList) -> bool:
     """The highlighted hit's lines lie within the list's window."""

@@ -208,3 +208,24 @@ def test_readers_never_see_a_half_written_import(tmp_path, locations):
     stop.touch()
     out, err = reader.communicate(timeout=60)
     assert reader.returncode == 0 and out.strip() == "ok", err
+
+
+def test_a_rebuild_says_it_waits_for_the_writer_then_builds(locations):
+    holder = python(HOLDER, str(locations.data_dir), stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        rebuild = paperbrowse(
+            locations, "index", "--rebuild", stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert rebuild.stderr is not None
+        said = rebuild.stderr.readline()
+        assert "Another process is writing the search index" in said
+        assert "waiting for it" in said
+        time.sleep(0.5)
+        assert rebuild.poll() is None, "the rebuild waits while the writer holds the lock"
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    out, err = rebuild.communicate(timeout=120)
+    assert rebuild.returncode == 0, err
+    assert "Indexed 382 papers" in err  # the bundled 379 and the 3 the writer stored
