@@ -10,6 +10,7 @@ turns them into styled text.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Collection, Iterable
 
 from paperbrowse.core.models import Segment
@@ -41,6 +42,25 @@ class WordAnalyzer:
         self.max_words = max_words
         self._memo: dict[str, frozenset[str]] = {}
         self._joined: dict[str, frozenset[str]] = {}
+        self._decided: dict[frozenset[str], dict[str, bool]] = {}
+        self._lock = threading.Lock()  # searches run in worker threads
+
+    #: Query term sets whose word decisions are kept (:meth:`decisions`).
+    KEEP_QUERIES = 8
+
+    def decisions(self, words: frozenset[str]) -> dict[str, bool]:
+        """Whether each word seen so far matches one of ``words`` (a query's
+        analysed terms): kept for the :attr:`KEEP_QUERIES` latest term sets,
+        so the hits of a page, its next pages and the detail pane decide each
+        distinct word once."""
+        with self._lock:
+            got = self._decided.pop(words, None)
+            if got is None or len(got) >= self.max_words:
+                got = {}
+            self._decided[words] = got  # most recent last
+            while len(self._decided) > self.KEEP_QUERIES:
+                del self._decided[next(iter(self._decided))]
+            return got
 
     def terms(self, word: str) -> frozenset[str]:
         """The indexed terms of one word: none for a stop word, several for a
@@ -97,7 +117,8 @@ def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> li
     analyzer only ever lower-cases such a word and strips a suffix (stop
     words, the British ``-ise`` and Porter's steps keep its first letters),
     so the others cannot match, and a page of hits seen for the first time
-    analyses a few dozen words instead of thousands.
+    analyses a few dozen words instead of thousands. Each distinct word is
+    decided once per query (:meth:`WordAnalyzer.decisions`).
 
     Args:
         text: the text to scan.
@@ -106,18 +127,23 @@ def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> li
     """
     if not words or not text:
         return []
+    words = words if isinstance(words, frozenset) else frozenset(words)
     memo, terms, joined = analyzer._memo, analyzer.terms, analyzer.joined
+    decided = analyzer.decisions(words)
     starts = {w[:2] for w in words}
-
-    def matches(word: str) -> bool:
-        got = memo.get(word)
-        if got is None:
-            if _plain(word) and word[:2].lower() not in starts:
-                return False  # its terms cannot start as any query term does
-            got = terms(word)
-        return not got.isdisjoint(words)
-
-    spans = [m.span() for m in WORD_PATTERN.finditer(text) if matches(m[0])]
+    spans = []
+    for m in WORD_PATTERN.finditer(text):
+        word = m[0]
+        hit = decided.get(word)
+        if hit is None:
+            got = memo.get(word)
+            if got is None and _plain(word) and word[:2].lower() not in starts:
+                hit = False  # its terms cannot start as any query term does
+            else:
+                hit = not (terms(word) if got is None else got).isdisjoint(words)
+            decided[word] = hit
+        if hit:
+            spans.append(m.span())
     # a hyphenated or dotted name matched by its joined form (wfvae → WF-VAE)
     compounds = [m.span() for m in _COMPOUND.finditer(text) if not joined(m[0]).isdisjoint(words)]
     if not compounds:

@@ -117,3 +117,19 @@ def test_words_skipped_unanalysed_could_not_have_matched(index: PaperIndex) -> N
         analysed += len(cold._memo)
         distinct += len(set(WORD_PATTERN.findall(text)))
     assert analysed < distinct / 2  # most words were never analysed
+
+
+def test_each_word_is_decided_once_per_query_for_the_latest_queries() -> None:
+    words = WordAnalyzer(make_analyzer())
+    diffusion, model = frozenset({"diffus"}), frozenset({"model"})
+    text = "Diffusion models diffuse; models of diffusion."
+    first = match_spans(text, diffusion, words)
+    assert [text[s:e] for s, e in first] == ["Diffusion", "diffuse", "diffusion"]
+    assert words.decisions(diffusion)["Diffusion"] is True
+    assert words.decisions(diffusion)["models"] is False
+    assert [text[s:e] for s, e in match_spans(text, model, words)] == ["models", "models"]
+    assert words.decisions(model)["models"] is True  # the same word, another query
+    assert match_spans(text, diffusion, words) == first
+    for n in range(WordAnalyzer.KEEP_QUERIES):
+        words.decisions(frozenset({f"w{n}"}))
+    assert "Diffusion" not in words.decisions(diffusion)  # pushed out: decided afresh
