@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from paperbrowse.core.index import WRITER_BUSY
 from paperbrowse.core.library import Library, LibraryError
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.service import Corpus, OpenedIndex, open_index
@@ -50,12 +51,7 @@ class Context:
                     progress.update(tasks[0], completed=done, total=total)
 
                 def waiting() -> None:
-                    err.print(
-                        "Another process is writing the search index (an import or a "
-                        "rebuild); waiting for it…",
-                        highlight=False,
-                        soft_wrap=True,
-                    )
+                    err.print(WRITER_BUSY, highlight=False, soft_wrap=True)
 
                 opened = open_index(
                     self.locations,

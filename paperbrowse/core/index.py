@@ -329,6 +329,12 @@ class BuildCancelled(Exception):
     """Raised inside :meth:`IndexStore.build` when ``is_cancelled()`` turns true."""
 
 
+#: What a build that waits for another writer of the index tells the user.
+WRITER_BUSY = (
+    "Another process is writing the search index (an import or a rebuild); waiting for it…"
+)
+
+
 class IndexStore:
     """The generations of the index under one folder, and the live one.
 
@@ -395,15 +401,22 @@ class IndexStore:
         ``flock`` on ``.lock`` shared with every other process. Yields
         ``True`` once held; with ``wait=False`` yields ``False`` at once,
         holding nothing, when another thread or process holds it. When it
-        has to wait, ``on_wait()`` is called first (to say so)."""
+        has to wait, ``on_wait()`` is called once first (to say so)."""
         import fcntl
 
+        told = []
+
+        def contended() -> bool:
+            """Another writer holds the lock: say so once; True to wait for it."""
+            if wait and on_wait and not told:
+                told.append(True)
+                on_wait()
+            return wait
+
         if not self._lock.acquire(blocking=False):
-            if not wait:
+            if not contended():
                 yield False
                 return
-            if on_wait:
-                on_wait()
             self._lock.acquire()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -411,11 +424,9 @@ class IndexStore:
                 try:
                     fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    if not wait:
+                    if not contended():
                         yield False
                         return
-                    if on_wait:
-                        on_wait()
                     fcntl.flock(fh, fcntl.LOCK_EX)
                 try:
                     yield True

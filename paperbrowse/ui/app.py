@@ -29,7 +29,7 @@ from textual.widgets import Footer, Header, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from paperbrowse.core.history import QueryHistory
-from paperbrowse.core.index import SORTS, PaperIndex
+from paperbrowse.core.index import SORTS, WRITER_BUSY, PaperIndex
 from paperbrowse.core.library import STATUSES, Bookmark, Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Hit, Paper, Results, papers
@@ -193,11 +193,7 @@ class PaperBrowseApp(App[None]):
                 progress=lambda done, total: self.post_message(IndexProgress(done, total)),
                 is_cancelled=lambda: worker.is_cancelled,
                 on_wait=lambda: self.call_from_thread(
-                    self.notify,
-                    "Another process is writing the search index (an import or a "
-                    "rebuild); waiting for it…",
-                    title="Index busy",
-                    timeout=10,
+                    self.notify, WRITER_BUSY, title="Index busy", timeout=10
                 ),
             )
         except Exception as exc:  # shown to the user; the app stays usable for bookmarks
