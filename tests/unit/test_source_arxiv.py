@@ -100,6 +100,8 @@ CHECKERBOARD_PAPER = Paper(
     url="https://arxiv.org/abs/cond-mat/0603029",
     doi="10.1103/physrevb.74.024520",
     categories=("cond-mat.str-el", "cond-mat.supr-con"),
+    journal_ref="Phys. Rev. B 74, 024520 (2006)",  # arxiv:journal_ref
+    comment="10 pages, 11 figures; added reference",  # arxiv:comment
 )
 
 

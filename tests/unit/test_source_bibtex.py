@@ -12,7 +12,7 @@ import pytest
 
 from paperbrowse.core.export import render_bibtex
 from paperbrowse.core.library import Bookmark
-from paperbrowse.core.models import Paper, paper_id_for
+from paperbrowse.core.models import DAY, MONTH, YEAR, Name, Paper, paper_id_for
 from paperbrowse.core.sources.arxiv import parse_atom
 from paperbrowse.core.sources.bibtex import latex_text, parse_bibtex, read_bibtex, split_authors
 from paperbrowse.core.sources.captures import bundled_corpus_dir, corpus_files, load_captures
@@ -39,13 +39,29 @@ def test_refs_fixture() -> None:
             "Peter Mostowsky",
             "Marc Peter Deisenroth",
         ),
+        names=(
+            Name("Borovitskiy", "Viacheslav"),
+            Name("Terenin", "Alexander"),
+            Name("Mostowsky", "Peter"),
+            Name("Deisenroth", "Marc Peter"),
+        ),
         author_count=4,
-        published=date(2020, 1, 1),  # year only: 1 January
+        published=date(2020, 1, 1),
+        date_parts=YEAR,  # year only: no month or day is invented
         arxiv_id="2006.10160",
         sources=("refs.bib",),
         url="https://arxiv.org/abs/2006.10160",
         categories=("stat.ML",),
+        entry_type="inproceedings",
+        citation_key="borovitskiy2020matern",
+        container="Advances in Neural Information Processing Systems",  # @string resolved
+        volume="33",
+        pages="12426–12437",
+        latex=matern.latex,
     )
+    title = dict(matern.latex)["title"]
+    assert title == "Mat{\\'e}rn {G}aussian Processes on {R}iemannian Manifolds"
+    assert dict(matern.latex)["pages"] == "12426--12437"
     assert matern.abstract.startswith(
         "Gaussian processes are an effective model class for learning"
     )
@@ -55,7 +71,7 @@ def test_refs_fixture() -> None:
     assert lora.title == "LoRA: Low-Rank Adaptation of Large Language Models"  # {L}o{RA}
     assert lora.id == "arxiv:2106.09685"
     assert lora.authors[0] == "Edward J. Hu" and lora.author_count == 8
-    assert lora.published == date(2021, 6, 1)  # month = jun
+    assert (lora.published, lora.date_parts) == (date(2021, 6, 1), MONTH)  # month = jun
     assert lora.categories == ("cs.CL",)
     assert lora.url == "https://arxiv.org/abs/2106.09685"
 
@@ -70,11 +86,20 @@ def test_refs_fixture() -> None:
             "of quenched disorder"
         ),
         authors=("Adrian Del Maestro", "Bernd Rosenow", "Subir Sachdev"),
+        names=(Name("Del Maestro", "Adrian"), Name("Rosenow", "Bernd"), Name("Sachdev", "Subir")),
         author_count=3,
         published=date(2006, 7, 1),
+        date_parts=MONTH,
         sources=("refs.bib",),
         url="https://doi.org/10.1103/PhysRevB.74.024520",
         doi="10.1103/PhysRevB.74.024520",  # the DOI keeps its case
+        entry_type="article",
+        citation_key="delmaestro2006stripe",
+        container="Phys. Rev. B",
+        volume="74",
+        number="2",
+        pages="024520",
+        latex=stripe.latex,
     )
     assert stripe.id.startswith("pb:")  # no arXiv id in the entry
 
@@ -88,11 +113,12 @@ def test_refs_fixture() -> None:
         "Pierre H. Richemond",
     )
     assert byol.author_count is None  # "and others": the count is unknown
+    assert dict(byol.latex)["author"].endswith("and others")  # so an export says it again
 
     assert gpt4.title == "GPT-4 Technical Report"
-    assert gpt4.authors == ("OpenAI",)
-    assert gpt4.organisation == "OpenAI"
-    assert gpt4.published == date(2023, 3, 15)  # biblatex date
+    assert gpt4.authors == ("OpenAI",) and gpt4.names == (Name(literal="OpenAI"),)
+    assert (gpt4.institution, gpt4.organisation) == ("OpenAI", None)
+    assert gpt4.published == date(2023, 3, 15) and gpt4.date_parts == DAY  # biblatex date
     assert gpt4.arxiv_id == "2303.08774"  # eprinttype = arxiv
 
 
@@ -224,8 +250,11 @@ def test_doi_url_and_organisation_fields() -> None:
     )
     assert paper.doi == "10.1000/ABC_1"
     assert paper.url == "https://doi.org/10.1000/ABC_1"
-    assert paper.organisation == "Café Labs"
-    assert paper.upvotes == 12
+    # BibTeX's organization (a sponsor) is not the Hugging Face organisation: kept verbatim
+    assert paper.organisation is None
+    assert paper.extra == (("organization", "Caf{\\'e} Labs"),)
+    assert paper.upvotes == 12  # as paperbrowse 1.0 exported it
+    assert paper.note is None
 
 
 def test_unreadable_files_raise_source_unavailable(tmp_path: Path) -> None:
@@ -259,18 +288,20 @@ def _round_trip(papers: list[Paper], tmp_path: Path) -> list[Paper]:
 
 
 def _assert_same(original: Paper, back: Paper) -> None:
-    """What the export keeps: all but the organisation handle, the author count and
-    the categories after the first (``primaryClass``); no URL reads back as the arXiv
-    or DOI link."""
-    assert back.id == original.id
+    """What the export keeps: every bibliographic value; not paperbrowse's own data
+    (organisation, handle, upvotes: the JSON and CSL-JSON exports carry those), nor the
+    categories after the first (``primaryClass``); no URL reads back as the arXiv or
+    DOI link."""
+    if original.id == paper_id_for(original.title, original.arxiv_id):
+        assert back.id == original.id
     assert back.title == original.title
     assert back.abstract == original.abstract
     assert back.authors == original.authors
-    assert back.organisation == original.organisation
+    assert (back.organisation, back.upvotes) == (None, None)
     assert back.published == original.published
+    assert back.date_list == original.date_list
     assert back.arxiv_id == original.arxiv_id
     assert back.doi == original.doi
-    assert back.upvotes == original.upvotes
     assert back.categories == (original.categories[:1] if original.arxiv_id else ())
     if original.url:
         assert back.url == original.url
@@ -304,36 +335,46 @@ def test_export_round_trip(tmp_path: Path) -> None:
     back = _round_trip(papers, tmp_path)
     for original, again in zip(papers, back, strict=True):
         _assert_same(original, again)
-    assert back[0].published == byol.published  # to the day (biblatex date)
+    assert back[0].published == byol.published  # to the day (year, month, day)
     assert back[0].categories == byol.categories[:1]  # primaryClass
-    assert (back[-1].authors, back[-1].organisation) == ((), "Adobe")  # institution
+    assert (back[-1].authors, back[-1].organisation) == ((), None)  # private: not written
 
 
-def test_export_writes_dates_arxiv_fields_and_the_organisation() -> None:
+def test_export_writes_dates_and_arxiv_fields_but_not_private_data() -> None:
     paper = Paper(
         id="arxiv:2305.10403",
         title="PaLM 2 Technical Report",
         organisation="Google",
         published=date(2023, 5, 17),
+        upvotes=5,
         arxiv_id="2305.10403",
         categories=("cs.CL", "cs.AI"),
     )
     text = render_bibtex([Bookmark(paper, ADDED)])
+    assert text.startswith("@misc{google2023palm,")  # no author: the organisation stands in
     for line in (
         "year = {2023},",
         "month = may,",  # the macro: styles print the month's name
-        "date = {2023-05-17},",
+        "day = {17},",
         "eprint = {2305.10403},",
         "archivePrefix = {arXiv},",
         "primaryClass = {cs.CL}",
-        "institution = {Google},",
-        "key = {Google},",  # sorting and labels in classic styles, which have no author
     ):
         assert f"\t{line}" in text, line
-    assert "author" not in text
+    # the Hugging Face organisation and upvotes are not bibliography: styles would print them
+    for absent in ("author", "institution", "Google", "upvotes", "note", "paperbrowse-id"):
+        assert absent not in text
     (again,) = parse_bibtex(text, "x.bib")
     assert again.published == date(2023, 5, 17) and again.categories == ("cs.CL",)
-    assert (again.authors, again.organisation) == ((), "Google")
+    assert (again.authors, again.organisation) == ((), None)
+
+
+def test_export_of_a_year_only_date_invents_no_month() -> None:
+    paper = Paper(id="pb:1", title="Old", published=date(1998, 1, 1), date_parts=YEAR)
+    text = render_bibtex([Bookmark(paper, ADDED)])
+    assert "year = {1998}" in text and "month" not in text and "day" not in text
+    (again,) = parse_bibtex(text, "x.bib")
+    assert again.date_list == [1998]
 
 
 def test_export_round_trip_of_the_bundled_corpus(tmp_path: Path) -> None:
@@ -391,8 +432,28 @@ def test_names_that_bibtex_would_split_are_braced_whole() -> None:
     )
     (entry,) = bibtexparser.parse_string(render_bibtex([Bookmark(paper, ADDED)])).entries
     assert entry["author"] == (
-        "{Barnes and Noble} and {Martin Luther King, Jr.} and {others} and Ada Lovelace"
+        "{Barnes and Noble} and {Martin Luther King, Jr.} and {others} and Lovelace, Ada"
     )
+
+
+def test_names_are_written_family_first_with_particles_and_corporate_names_kept() -> None:
+    names = (
+        Name("Del Maestro", "Adrian"),
+        Name("Berg", "Vincent", particle="van der"),
+        Name("King", "Martin Luther", suffix="Jr."),
+        Name(literal="World Health Organization"),
+        Name("Müller", "Jörg"),
+    )
+    paper = Paper(id="pb:1", title="T", authors=tuple(map(str, names)), names=names)
+    text = render_bibtex([Bookmark(paper, ADDED)])
+    (entry,) = bibtexparser.parse_string(text).entries
+    assert entry["author"] == (
+        "Del Maestro, Adrian and van der Berg, Vincent and King, Jr., Martin Luther"
+        ' and {World Health Organization} and M{\\"u}ller, J{\\"o}rg'
+    )
+    (again,) = parse_bibtex(text, "x.bib")
+    assert again.names == names  # BibTeX's own split gives the same parts back
+    assert again.citation_key is not None and text.startswith("@misc{delmaestro")
 
 
 def test_an_at_sign_opening_a_line_does_not_start_an_entry(tmp_path: Path) -> None:

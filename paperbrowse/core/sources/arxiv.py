@@ -106,6 +106,8 @@ def _entry_record(entry: Any, number: int, source: str) -> Record:
         url=abs_url(arxiv_id),
         doi=normalise_doi(entry.get("arxiv_doi")),
         categories=_categories(entry),
+        journal_ref=clean_text(entry.get("arxiv_journal_ref")) or None,
+        comment=clean_text(entry.get("arxiv_comment")) or None,
     )
 
 

@@ -67,10 +67,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import bibtexparser
+from bibtexparser.middlewares.names import parse_single_name_into_parts
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-from paperbrowse.core.models import Paper, paper_id_for
+from paperbrowse.core.models import DAY, MONTH, YEAR, Name, Paper, paper_id_for
 from paperbrowse.core.sources.common import (
     Record,
     SourceError,
@@ -106,6 +107,7 @@ _MONTHS = {
     for name in names
 }
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_WHOLE_BRACED = re.compile(r"\{.*\}", re.DOTALL)
 _BARE_SPECIAL = re.compile(r"(?<!\\)([%&])")
 _LATEX_MARK = re.compile(r"[\\{}$~%&]|--|``|''|[!?]`")
 _CONTROL_AT_END = re.compile(r"\\(?:[A-Za-z]+|['`^\"~=.])$")
@@ -224,31 +226,73 @@ def _top_level_split(text: str, separator: re.Pattern[str]) -> list[str]:
     return parts
 
 
-def split_authors(value: str) -> tuple[tuple[str, ...], bool]:
-    """Split a BibTeX ``author`` field into display names.
+def parse_names(value: str) -> tuple[tuple[Name, ...], bool]:
+    """Split a BibTeX ``author`` or ``editor`` field into :class:`Name` parts.
+
+    Names are separated by ``and`` outside braces and split into BibTeX's
+    four parts (*First von Last, Jr*; ``Del Maestro, Adrian``, ``van der Berg,
+    Vincent``, ``King, Jr., Martin``) by bibtexparser's
+    ``parse_single_name_into_parts``, which follows BibTeX's own rules; each
+    part is decoded to Unicode. A name that is one braced group
+    (``{World Health Organization}``, ``{Barnes and Noble}``) is a corporate
+    name and stays whole (:attr:`Name.literal`).
 
     Returns:
-        ``(names, complete)``: names as ``First von Last Jr`` in Unicode, and
-        whether the list is complete (``False`` when it ends in ``and others``).
+        ``(names, complete)``: the names, and whether the list is complete
+        (``False`` when it ends in ``and others``).
     """
-    names: list[str] = []
+    names: list[Name] = []
     complete = True
     for part in _top_level_split(value.strip(), _AND):
-        part = part.strip()
+        part = " ".join(part.split())
         if not part:
             continue
         if part.lower() == "others":
             complete = False
             continue
-        pieces = [p.strip() for p in _top_level_split(part, re.compile(","))]
-        if len(pieces) == 2:  # von Last, First
-            pieces = [pieces[1], pieces[0]]
-        elif len(pieces) >= 3:  # von Last, Jr, First
-            pieces = [pieces[2], pieces[0], pieces[1]]
-        name = latex_text(" ".join(p for p in pieces if p))
-        if name:
+        if _WHOLE_BRACED.fullmatch(part) and _balanced_braces(part[1:-1]):
+            literal = latex_text(part)
+            if literal:
+                names.append(Name(literal=literal))
+            continue
+        try:
+            parts = parse_single_name_into_parts(part, strict=False)
+        except Exception:  # bibtexparser gives up on some broken names: keep it whole
+            literal = latex_text(part)
+            if literal:
+                names.append(Name(literal=literal))
+            continue
+        name = Name(
+            family=latex_text(" ".join(parts.last)),
+            given=latex_text(" ".join(parts.first)),
+            particle=latex_text(" ".join(parts.von)),
+            suffix=latex_text(" ".join(parts.jr)),
+        )
+        if not name.family and (name.given or name.particle):  # "van" alone, say
+            name = Name(literal=str(name))
+        if str(name):
             names.append(name)
     return tuple(names), complete
+
+
+def split_authors(value: str) -> tuple[tuple[str, ...], bool]:
+    """Split a BibTeX ``author`` field into display names (``First von Last Jr``).
+
+    Returns:
+        ``(names, complete)`` as :func:`parse_names`, names as strings.
+    """
+    names, complete = parse_names(value)
+    return tuple(str(n) for n in names), complete
+
+
+def _balanced_braces(text: str) -> bool:
+    depth = 0
+    for char in text:
+        if char in "{}":
+            depth += 1 if char == "{" else -1
+            if depth < 0:
+                return False
+    return depth == 0
 
 
 def _int(text: str | None) -> int | None:
@@ -256,23 +300,29 @@ def _int(text: str | None) -> int | None:
     return int(match.group()) if match else None
 
 
-def _published(fields: dict[str, str]) -> date | None:
+def _published(fields: Mapping[str, str]) -> tuple[date | None, int]:
+    """``(date, parts known)`` from biblatex ``date`` or ``year``/``month``/``day``.
+
+    Never invents a part: ``year = 2020`` alone is ``(2020-01-01, YEAR)``.
+    A month or day out of range is dropped (the year is kept).
+    """
     if match := _ISO_DATE.match(latex_text(fields.get("date", ""))):
         year, month, day = (int(g) if g else None for g in match.groups())
     else:
         year = _int(latex_text(fields.get("year", "")))
         month_text = latex_text(fields.get("month", "")).lower().rstrip(".")
         month = _MONTHS.get(month_text) or _MONTHS.get(month_text[:3]) or _int(month_text)
-        day = _int(latex_text(fields.get("day", "")))
-    if year is None:
-        return None
-    try:
-        return date(year, month or 1, day or 1)
-    except ValueError:
+        day = _int(latex_text(fields.get("day", ""))) if month else None
+    if year is None or not 1 <= year <= 9999:
+        return None, DAY
+    for parts, args in ((DAY, (year, month, day)), (MONTH, (year, month, 1)), (YEAR, (year, 1, 1))):
+        if None in args:
+            continue
         try:
-            return date(year, 1, 1)  # a month or day out of range: keep the year
+            return date(*args), parts
         except ValueError:
-            return None
+            continue
+    return None, DAY
 
 
 def _plain(value: str) -> str:
@@ -318,41 +368,153 @@ def _location(line: int, key: str | None) -> str:
     return f"line {line}, entry {key}" if key else f"line {line}"
 
 
+#: Entry types whose container is a ``booktitle`` (the others' is a ``journal``).
+BOOKTITLE_TYPES = frozenset(
+    {"inproceedings", "conference", "incollection", "inbook", "bookinbook", "suppbook"}
+    | {"inreference", "suppcollection"}
+)
+#: Entry types whose ``institution`` is written ``school``.
+SCHOOL_TYPES = frozenset({"phdthesis", "mastersthesis", "thesis"})
+
+#: BibTeX field -> Paper attribute, for plain text fields decoded from LaTeX.
+_TEXT_FIELDS = {
+    "volume": "volume",
+    "number": "number",
+    "pages": "pages",
+    "edition": "edition",
+    "series": "series",
+    "publisher": "publisher",
+    "address": "address",
+    "howpublished": "howpublished",
+    "note": "note",
+}
+#: BibTeX fields that are identifiers: no LaTeX decoding, braces dropped.
+_ID_FIELDS = {"isbn": "isbn", "issn": "issn"}
+#: Fields read into the record in some other way (never kept in ``extra``).
+_READ_FIELDS = frozenset(
+    {"title", "author", "editor", "abstract", "doi", "url", "year", "month", "day"}
+    | {"eprint", "archiveprefix", "eprinttype", "primaryclass", "eprintclass", "paperbrowse-id"}
+    | {"journal", "journaltitle", "booktitle", "institution", "school"}
+    | set(_TEXT_FIELDS)
+    | set(_ID_FIELDS)
+)
+
+
+def _raw_latex(value: str) -> str:
+    """A field's LaTeX with white space collapsed (how it is kept and compared)."""
+    return " ".join(value.split())
+
+
 def _entry_record(entry: Entry, source: str) -> Record:
-    fields = {key.lower(): str(field.value) for key, field in entry.fields_dict.items()}
+    written = [(key, str(field.value)) for key, field in entry.fields_dict.items()]
+    fields = {key.lower(): value for key, value in written}
     location = _location(entry.start_line + 1, entry.key)
     title = latex_text(fields.get("title", ""))
     if not title:
         return SourceError(source, location, f"@{entry.entry_type} entry without a title")
-    authors, complete = split_authors(fields.get("author", ""))
-    # paperbrowse's own id, written when the title and arXiv id do not give it back;
-    # such entries are paperbrowse's, whose arXiv id is the eprint or none
+    entry_type = entry.entry_type.lower()
+    names, complete = parse_names(fields.get("author", ""))
+    editors, _ = parse_names(fields.get("editor", ""))
+    # paperbrowse's own id, written by earlier releases when the title and arXiv id
+    # did not give it back; such entries are paperbrowse's, whose arXiv id is the eprint
     our_id = _plain(fields.get("paperbrowse-id", ""))
     our_id = our_id if _OUR_ID.fullmatch(our_id) else ""
     arxiv_id = entry_arxiv_id(fields, eprint_only=bool(our_id))
+    archive = _plain(fields.get("archiveprefix", "") or fields.get("eprinttype", "")).lower()
+    eprint_is_arxiv = bool(arxiv_id) and archive in ("", "arxiv") and bool(fields.get("eprint"))
     doi = _doi(fields)
     url = _plain(fields.get("url", "")) or None
+    published, date_parts = _published(fields)
+    legacy_upvotes = _UPVOTES.fullmatch(latex_text(fields.get("note", "")))
+
+    values: dict[str, str] = {}
+    latex: list[tuple[str, str]] = []
+    extra: list[tuple[str, str]] = []
+
+    def take(name: str, field: str, raw: str) -> None:
+        value = latex_text(raw)
+        if value:
+            values[name] = value
+            raw = _raw_latex(raw)
+            if _LATEX_MARK.search(raw):
+                latex.append((field, raw))
+
+    container_field = "booktitle" if entry_type in BOOKTITLE_TYPES else "journal"
+    school_field = "school" if entry_type in SCHOOL_TYPES else "institution"
+    containers = [k for k in ("journal", "journaltitle", "booktitle") if fields.get(k)]
+    chosen = container_field if container_field in containers else None
+    if chosen is None and container_field == "journal" and "journaltitle" in containers:
+        chosen = "journaltitle"
+    if chosen is None and containers:
+        chosen = containers[0]
+    schools = [k for k in ("institution", "school") if fields.get(k)]
+    school = school_field if school_field in schools else (schools[0] if schools else None)
+    for key, raw in written:
+        low = key.lower()
+        if low == chosen:
+            take("container", "container", raw)
+        elif low == school:
+            take("institution", "institution", raw)
+        elif low in _TEXT_FIELDS:
+            if low == "note" and legacy_upvotes:
+                continue
+            take(_TEXT_FIELDS[low], low, raw)
+        elif low in _ID_FIELDS:
+            if value := _plain(raw):
+                values[_ID_FIELDS[low]] = value
+        elif low == "title":  # always kept: its braces say what a style may re-case
+            latex.append(("title", _raw_latex(raw)))
+        elif low == "abstract":
+            raw_abstract = _raw_latex(raw)
+            if _LATEX_MARK.search(raw_abstract):
+                latex.append(("abstract", raw_abstract))
+        elif low in ("eprint", "archiveprefix", "eprinttype", "primaryclass", "eprintclass"):
+            if not eprint_is_arxiv:
+                extra.append((key, raw))
+        elif low == "date":
+            if not _ISO_DATE.fullmatch(_plain(raw)):  # a range or EDTF beyond a plain date
+                extra.append((key, raw))
+        elif low not in _READ_FIELDS or low in ("journal", "journaltitle", "booktitle"):
+            extra.append((key, raw))
+        elif low in ("institution", "school"):
+            extra.append((key, raw))  # the one the entry type does not use
+        elif low == "day" and date_parts < DAY:
+            extra.append((key, raw))  # a day that did not make a date
+        elif (low, bool({"month": published, "url": url, "doi": doi}.get(low, 1))) in (
+            ("month", False),
+            ("url", False),
+            ("doi", False),
+        ):
+            extra.append((key, raw))  # a value that could not be read: kept as written
     if url is None and arxiv_id:
         url = f"https://arxiv.org/abs/{arxiv_id}"
     elif url is None and doi:
         url = f"https://doi.org/{doi}"
-    organisation = latex_text(fields.get("institution", "") or fields.get("organization", ""))
-    upvotes = _UPVOTES.search(latex_text(fields.get("note", "")))
-    primary = latex_text(fields.get("primaryclass", ""))
+    primary = latex_text(fields.get("primaryclass", "") or fields.get("eprintclass", ""))
+    authors = tuple(str(n) for n in names)
+    if not complete:  # "and others": kept so that an export says it again
+        latex.append(("author", _raw_latex(fields["author"])))
     return Paper(
         id=our_id or paper_id_for(title, arxiv_id),
         title=title,
         abstract=latex_text(fields.get("abstract", "")),
         authors=authors,
+        names=names,
         author_count=len(authors) if authors and complete else None,
-        organisation=organisation or None,
-        published=_published(fields),
-        upvotes=int(upvotes.group(1)) if upvotes else None,
+        published=published,
+        date_parts=date_parts,
+        upvotes=int(legacy_upvotes.group(1)) if legacy_upvotes else None,
         arxiv_id=arxiv_id,
         sources=(source,),
         url=url,
         doi=doi,
-        categories=(primary,) if primary else (),
+        categories=(primary,) if primary and eprint_is_arxiv else (),
+        entry_type=entry_type,
+        citation_key=entry.key if entry.key else None,
+        editors=editors,
+        extra=tuple(extra),
+        latex=tuple(latex),
+        **values,
     )
 
 
