@@ -2,30 +2,31 @@
 
 The ``render_*`` functions are pure (bookmarks in, text out); :func:`export`
 writes the text atomically (temporary file, then ``os.replace``), so an
-existing file is never left half-written. Every format but Markdown and
-BibTeX is read back by :func:`paperbrowse.core.sources.exported.read_export`
-(BibTeX by :mod:`paperbrowse.core.sources.bibtex`); dates are written to the
-day in all of them.
+existing file is never left half-written. JSON, CSV, CSL-JSON and RIS are read
+back by :func:`paperbrowse.core.sources.exported.read_export`, BibTeX by
+:mod:`paperbrowse.core.sources.bibtex`; Markdown is for people.
 
-*BibTeX* entries follow the BibTeX format as read by bibtexparser and biber:
-``@misc`` for preprints, values LaTeX-encoded with pylatexenc (``Matérn`` →
-``Mat\\'ern``, ``%`` → ``\\%``) so that they decode back to the same text
-(:func:`bibtex_text`), tags in ``keywords``, the note in ``annote``; the
-fields are listed at :func:`render_bibtex`.
-Citation keys are ``<first author's surname or organisation><year><first
-significant title word>`` (:func:`bibtex_key`). Keys are made unique in
-bookmark order (oldest first): the first paper with a given base key gets it
-bare, the next ones ``a``, ``b`` … ``z``, ``aa`` … appended. So adding
-bookmarks never changes the keys already given out; removing one can change
-the suffix of a later paper that shares its base key. The CSL-JSON export
-uses the same keys as item ids.
+Every format uses the same citation keys (:func:`export_keys`: each paper's
+own key, generated ones made unique) and writes dates with only the parts
+known (``2020``, ``2020-06``, ``2020-06-13``; never an invented month or day).
+
+*BibTeX*: :mod:`paperbrowse.core.export_bibtex` (re-exported here).
 
 *CSL-JSON* (:func:`render_csljson`) follows the CSL 1.0.2 data schema
-(https://github.com/citation-style-language/schema/blob/master/schemas/input/csl-data.json,
+(https://github.com/citation-style-language/schema/blob/master/schemas/input/csl-data.json;
 variables: https://docs.citationstyles.org/en/stable/specification.html#appendix-iv-variables).
 *RIS* (:func:`render_ris`) follows the RIS format of Research Information
 Systems (tag, two spaces, ``-``, space, value; ``TY`` opens and ``ER`` closes
-a record), with the tag meanings Zotero and EndNote use on import.
+a record), with the tag meanings Zotero, EndNote and rispy use.
+
+What each format carries: JSON everything (:meth:`Paper.to_dict` plus the
+bookmark); CSL-JSON and RIS the bibliographic record in their own
+variables/tags plus, where citation styles do not print it, paperbrowse's own
+data (:func:`private_data`: paper id, organisation, upvotes, author count,
+entry type, reading status, lists, extra BibTeX fields) so that a re-import
+gives back every field; CSV every field, names as display strings. A paper
+without author names (only an organisation, or only a count of authors) has
+no author in any citation format: styles then lead with the title.
 """
 
 from __future__ import annotations
@@ -34,26 +35,25 @@ import csv
 import io
 import json
 import re
-import unicodedata
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import bibtexparser
-from bibtexparser.middlewares import AddEnclosingMiddleware, RemoveEnclosingMiddleware
-from bibtexparser.model import Entry, Field
-from pylatexenc.latexencode import (
-    RULE_CALLABLE,
-    UnicodeToLatexConversionRule,
-    UnicodeToLatexEncoder,
-)
-
 from paperbrowse import __version__
+from paperbrowse.core import citekeys
 from paperbrowse.core.atomic import write_text_atomic
+from paperbrowse.core.export_bibtex import (  # noqa: F401  (re-exported)
+    bibtex_text,
+    render_bibtex,
+    render_bibtex_entry,
+)
 from paperbrowse.core.library import Bookmark
-from paperbrowse.core.models import Paper, normalise_title, paper_id_for, papers
+from paperbrowse.core.models import (
+    BIB_FIELDS,
+    Name,
+    Paper,
+    papers,
+)
 
 #: Format name -> the file extension it is written with.
 FORMATS: dict[str, str] = {
@@ -117,10 +117,6 @@ def format_for_path(path: Path | str) -> str | None:
     return None
 
 
-def _when(bookmark: Bookmark) -> str:
-    return bookmark.paper.published.isoformat() if bookmark.paper.published else ""
-
-
 def render_markdown(bookmarks: Sequence[Bookmark]) -> str:
     """A Markdown reading list: a heading, then one section per paper.
 
@@ -139,11 +135,13 @@ def render_markdown(bookmarks: Sequence[Bookmark]) -> str:
         p = bm.paper
         lines.append(f"## {number}. {p.title}")
         lines.append("")
-        meta = [x for x in (p.byline, _when(bm)) if x]
+        meta = [x for x in (p.byline, p.venue, p.date_iso) if x]
         if p.upvotes is not None:
             meta.append(f"{p.upvotes} upvotes")
         if p.arxiv_id:
             meta.append(f"arXiv:{p.arxiv_id}")
+        if p.doi and not _ARXIV_DOI.match(p.doi):
+            meta.append(f"doi:{p.doi}")
         if meta:
             lines.append("*" + " · ".join(meta) + "*")
             lines.append("")
@@ -173,325 +171,31 @@ def render_markdown(bookmarks: Sequence[Bookmark]) -> str:
     return "\n".join(lines)
 
 
-def _key_part(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", normalise_title(text))
+# -- BibTeX: paperbrowse.core.export_bibtex (re-exported here) --------------------
 
 
-def bibtex_key(bookmark: Bookmark) -> str:
-    """The base citation key, author-year-word style.
+# -- citation keys of an export ----------------------------------------------------
 
-    ``<first author's surname><year><first title word>`` (``grill2020bootstrap``);
-    the organisation handle stands in for authors when only it is known; with
-    neither, the first two significant title words and the year
-    (``lineartime2023``); the year is left out when unknown. See
-    :func:`citation_keys` for how keys are made unique.
+
+def export_keys(bookmarks: Sequence[Bookmark]) -> list[str]:
+    """The citation key of each bookmark in an export, in order, all distinct.
+
+    :func:`paperbrowse.core.citekeys.export_keys` of the papers (each
+    paper's own key; generated ones made unique), so the BibTeX key, the
+    CSL-JSON ``id`` and the RIS ``ID`` of a paper agree and ``@key`` cites the
+    same paper whichever file pandoc is given.
     """
-    p = bookmark.paper
-    who = ""
-    if p.authors:
-        first_author = p.authors[0]
-        surname = first_author.split(",")[0] if "," in first_author else first_author.split()[-1]
-        who = _key_part(surname)
-    elif p.org_handle or p.organisation:
-        who = _key_part(p.org_handle or p.organisation or "")
-    words = [_key_part(w) for w in re.findall(r"[A-Za-z0-9]+", p.title) if w.lower() not in _STOP]
-    words = [w for w in words if w] or ["paper"]
-    if who:
-        return f"{who}{p.year or ''}{words[0]}"
-    return f"{''.join(words[:2])}{p.year or ''}"
+    return citekeys.export_keys(bm.paper for bm in bookmarks)
 
 
-def _letters(n: int) -> str:
-    """0 → ``a``, 25 → ``z``, 26 → ``aa``, 27 → ``ab`` …"""
-    out = ""
-    n += 1
-    while n:
-        n, rest = divmod(n - 1, 26)
-        out = chr(ord("a") + rest) + out
-    return out
+# -- CSV and JSON ----------------------------------------------------------------------
 
-
-def citation_keys(bookmarks: Sequence[Bookmark]) -> list[str]:
-    """Unique citation keys for ``bookmarks``, in their order.
-
-    Each paper gets its :func:`bibtex_key`; a key already given to an earlier
-    paper gets the first free suffix ``a``, ``b`` … ``z``, ``aa`` … Because
-    keys are handed out in order, appending bookmarks never changes the keys
-    of those before them.
-    """
-    used: set[str] = set()
-    keys = []
-    for bm in bookmarks:
-        base = key = bibtex_key(bm)
-        n = 0
-        while key in used:
-            key = f"{base}{_letters(n)}"
-            n += 1
-        used.add(key)
-        keys.append(key)
-    return keys
-
-
-#: Two ASCII characters that TeX, and pylatexenc in the importer, read as one
-#: (``--`` –, ``---`` —, two backquotes “, ``''`` ”, ``!``` ¡, ``?``` ¿).
-_LIGATURE_PAIRS = frozenset({"--", "``", "''", "!`", "?`"})
-#: Author names BibTeX would split or reorder unless the whole name is braced.
-_NAME_NEEDS_BRACES = re.compile(r"(?:^|\s)and(?:\s|$)|,|^\s*others\s*$", re.IGNORECASE)
-#: ASCII words and single spaces between them: nothing in them needs encoding.
-_PLAIN_RUN = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
-_MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
-@lru_cache(maxsize=1)
-def _pylatexenc_encoder() -> UnicodeToLatexEncoder:
-    return UnicodeToLatexEncoder(
-        non_ascii_only=False, replacement_latex_protection="braces", unknown_char_warning=False
-    )
-
-
-@lru_cache(maxsize=4096)
-def _kept_as_is(char: str) -> bool:
-    """True when pylatexenc's LaTeX for ``char`` does not read back as ``char``.
-
-    ``"`` (written ``''``, read back ``”``), ``‐`` (written ``-``), ``ﬁ``
-    (written ``fi``) … are written as they are instead: UTF-8 in a ``.bib``
-    file is read by bibtexparser, biber and (with ``inputenc``) LaTeX. White
-    space is left to pylatexenc: the importer collapses it anyway.
-    """
-    if char.isspace() or (char.isascii() and char.isalnum()):
-        return False
-    # deferred: the importer's decoder loads pylatexenc.latex2text, which export needs only here
-    from paperbrowse.core.sources.bibtex import latex_text
-
-    return latex_text(_pylatexenc_encoder().unicode_to_latex(char)) != char
-
-
-def _bibtex_rule(text: str, pos: int, *, macro_braces: bool) -> tuple[int, str] | None:
-    char = text[pos]
-    if text[pos : pos + 2] in _LIGATURE_PAIRS:
-        return 1, char + "{}"  # "-{}-" stays two hyphens, "'{}'" two apostrophes
-    if char == "@":
-        line_start = text.rfind("\n", 0, pos) + 1
-        if line_start and not text[line_start:pos].strip():
-            return 1, "{@}"  # bibtexparser takes an "@" opening a line for a new entry
-    if macro_braces and char in "{}":
-        return 1, "{\\textbraceleft}" if char == "{" else "{\\textbraceright}"
-    if _kept_as_is(char):
-        return 1, char
-    return None
-
-
-@lru_cache(maxsize=2)
-def _bibtex_encoder(macro_braces: bool) -> UnicodeToLatexEncoder:
-    def rule(text: str, pos: int) -> tuple[int, str] | None:
-        return _bibtex_rule(text, pos, macro_braces=macro_braces)
-
-    ours = UnicodeToLatexConversionRule(RULE_CALLABLE, rule, replacement_latex_protection="none")
-    return UnicodeToLatexEncoder(
-        conversion_rules=[ours, "defaults"],
-        non_ascii_only=False,
-        replacement_latex_protection="braces",
-        unknown_char_warning=False,
-    )
-
-
-def _balanced_braces(text: str) -> bool:
-    depth = 0
-    for char in text:
-        if char in "{}":
-            depth += 1 if char == "{" else -1
-            if depth < 0:
-                return False
-    return depth == 0
-
-
-def _composes(pair: str) -> bool:
-    """True for two characters NFC leaves alone one by one but merges (Hangul jamo …)."""
-    return not unicodedata.is_normalized("NFC", pair) and all(
-        unicodedata.is_normalized("NFC", char) for char in pair
-    )
-
-
-def _nfc_pieces(text: str) -> Iterator[tuple[str, bool]]:
-    """Split ``text`` into ``(piece, as_is)``: the ``as_is`` pieces are what NFC
-    normalisation would change (combining marks it would merge into the letter
-    before them or reorder, characters it would replace), the others the rest.
-
-    A base character NFC leaves alone stays with the text before it, so that
-    :func:`_bibtex_rule` still sees its neighbours (``-`` next to ``-``).
-    """
-    start = i = 0
-    while i < len(text):
-        j = i + 1
-        while j < len(text) and (unicodedata.combining(text[j]) or _composes(text[j - 1 : j + 1])):
-            j += 1
-        if not unicodedata.is_normalized("NFC", text[i:j]):
-            cut = i + 1 if unicodedata.is_normalized("NFC", text[i]) else i
-            if start < cut:
-                yield text[start:cut], False
-            yield text[cut:j], True
-            start = j
-        i = j
-    if start < len(text):
-        yield text[start:], False
-
-
-def bibtex_text(value: str) -> str:
-    """``value`` as the LaTeX of a BibTeX field that reads back as ``value``.
-
-    pylatexenc's :func:`~pylatexenc.latexencode.unicode_to_latex` does the
-    encoding (``Matérn`` → ``Mat\\'ern``, ``%`` → ``\\%``, ``–`` →
-    ``{\\textendash}``, ``“`` → ``{\\textquotedblleft}``), with these
-    exceptions so that :func:`paperbrowse.core.sources.bibtex.latex_text`
-    decodes the result back to ``value`` (up to runs of white space, which
-    it collapses):
-
-    * ASCII pairs that TeX reads as one character are broken with ``{}``:
-      ``--`` → ``-{}-``, ``''`` → ``'{}'``, two backquotes, ``!``` and ``?```;
-    * characters whose LaTeX would come back different are kept as they are
-      (``"``, which pylatexenc writes ``''``; ``ﬁ``; ``‐``), and so is text
-      that NFC normalisation, which pylatexenc applies first, would change
-      (``a`` + U+0301 stays decomposed);
-    * braces are written ``\\{`` ``\\}`` when they pair up; otherwise as
-      ``{\\textbraceleft}`` ``{\\textbraceright}``, as BibTeX itself counts
-      ``\\{`` as a brace and would end the value at the wrong place;
-    * an ``@`` opening a line is written ``{@}``: bibtexparser would take it
-      for the start of a new entry.
-    """
-    encoder = _bibtex_encoder(not _balanced_braces(value))
-    if unicodedata.is_normalized("NFC", value):
-        return _encode(encoder, value)
-    # pylatexenc normalises to NFC first ("a" + U+0301 → "á", written \'a):
-    # what NFC would change is written as it is
-    return "".join(p if as_is else _encode(encoder, p) for p, as_is in _nfc_pieces(value))
-
-
-def _encode(encoder: UnicodeToLatexEncoder, text: str) -> str:
-    """``encoder.unicode_to_latex(text)``, faster: runs of ASCII words pass through.
-
-    The rest goes to pylatexenc in pieces that keep what :func:`_bibtex_rule`
-    looks at together: neighbouring punctuation, and a line's start.
-    """
-    out: list[str] = []
-    done = 0
-    for match in _PLAIN_RUN.finditer(text):
-        if done < match.start():
-            out.append(encoder.unicode_to_latex(text[done : match.start()]))
-        out.append(match.group())
-        done = match.end()
-    if done < len(text):
-        out.append(encoder.unicode_to_latex(text[done:]))
-    return "".join(out)
-
-
-def _bibtex_name(name: str) -> str:
-    latex = bibtex_text(name)
-    return "{" + latex + "}" if _NAME_NEEDS_BRACES.search(latex) else latex
-
-
-def _id_needs_writing(paper: Paper) -> bool:
-    """True when the importer would not make ``paper.id`` from the entry.
-
-    It makes ids from the title and the arXiv id, which in other files may be
-    given by an arxiv.org ``url`` or an arXiv ``doi``. A paper whose id was
-    made from an earlier title, or with such a link but no arXiv id, gets
-    ``paperbrowse-id``.
-    """
-    from paperbrowse.core.sources.bibtex import entry_arxiv_id  # deferred, as in _kept_as_is
-
-    found = paper.arxiv_id or entry_arxiv_id({"url": paper.url or "", "doi": paper.doi or ""})
-    return found != paper.arxiv_id or paper.id != paper_id_for(paper.title, found)
-
-
-def _bibtex_entry(bookmark: Bookmark, key: str) -> Entry:
-    p = bookmark.paper
-    fields = [Field("title", "{" + bibtex_text(p.title) + "}")]
-    if p.authors:
-        fields.append(Field("author", " and ".join(_bibtex_name(a) for a in p.authors)))
-    elif p.organisation:
-        # what classic styles sort and label by when there is no author
-        fields.append(Field("key", bibtex_text(p.organisation)))
-    if p.organisation:
-        fields.append(Field("institution", bibtex_text(p.organisation)))
-    if p.published:
-        fields += [
-            Field("year", str(p.published.year)),
-            Field("month", _MONTH_MACROS[p.published.month - 1]),  # written bare: a macro
-            Field("date", p.published.isoformat()),
-        ]
-    if p.arxiv_id:
-        fields += [Field("eprint", p.arxiv_id), Field("archivePrefix", "arXiv")]
-        if p.categories:
-            fields.append(Field("primaryClass", p.categories[0]))
-    if p.doi:
-        fields.append(Field("doi", p.doi))
-    if p.url:
-        fields.append(Field("url", p.url))
-    if p.abstract:
-        fields.append(Field("abstract", bibtex_text(p.abstract)))
-    if p.upvotes is not None:
-        fields.append(Field("note", f"{p.upvotes} upvotes on Hugging Face"))
-    if _id_needs_writing(p):
-        fields.append(Field("paperbrowse-id", p.id))
-    if bookmark.tags:
-        fields.append(Field("keywords", bibtex_text(", ".join(bookmark.tags))))
-    if bookmark.note:
-        fields.append(Field("annote", bibtex_text(bookmark.note)))
-    entry = Entry("misc", key, fields)
-    # AddEnclosingMiddleware(reuse_previous_enclosing=True) writes the month bare
-    entry.parser_metadata[RemoveEnclosingMiddleware.metadata_key()] = {"month": "no-enclosing"}
-    return entry
-
-
-def render_bibtex(bookmarks: Sequence[Bookmark]) -> str:
-    """BibTeX entries, one ``@misc`` per paper, keys from :func:`citation_keys`.
-
-    Fields: ``title`` (braced whole, so styles keep its capitals); ``author``,
-    names joined by ``and``, a name containing ``and``, a comma or being
-    ``others`` braced whole (``{Barnes and Noble}``); for a paper with an
-    organisation but no authors, ``key`` (what classic styles sort and label
-    by) and, whenever known, ``institution``: the organisation; ``year``,
-    ``month`` (a macro: ``may``) and biblatex's ``date`` (``2023-05-17``,
-    the full date); ``eprint``, ``archivePrefix = {arXiv}`` and
-    ``primaryClass`` (the first category) for arXiv papers; ``doi``;
-    ``url``; ``abstract``; ``note`` (``N upvotes on Hugging Face``);
-    ``paperbrowse-id`` when the importer would not make the paper's id from
-    the title and arXiv id (rare: :func:`_id_needs_writing`); ``keywords``
-    (tags); ``annote`` (the bookmark's note). Text is encoded by
-    :func:`bibtex_text`. :func:`paperbrowse.core.sources.bibtex.read_bibtex`
-    reads back the id, title, abstract, authors, organisation, date, arXiv
-    id, first category, DOI, URL and upvotes as they were (white space
-    collapsed); not the organisation handle, the author count, the other
-    categories, tags or notes.
-    """
-    return _write_bibtex(
-        [
-            _bibtex_entry(bm, key)
-            for bm, key in zip(bookmarks, citation_keys(bookmarks), strict=True)
-        ]
-    )
-
-
-def render_bibtex_entry(bookmark: Bookmark, key: str | None = None) -> str:
-    """One BibTeX entry, as :func:`render_bibtex` writes it, with citation key ``key``.
-
-    Args:
-        bookmark: the paper (a paper not bookmarked: ``Bookmark(paper, now)``).
-        key: the citation key; by default :func:`bibtex_key` (the key the paper
-            has in an export where no other paper shares it).
-    """
-    return _write_bibtex([_bibtex_entry(bookmark, key or bibtex_key(bookmark))])
-
-
-def _write_bibtex(entries: list[Entry]) -> str:
-    unparse = [
-        AddEnclosingMiddleware(
-            reuse_previous_enclosing=True, enclose_integers=True, default_enclosing="{"
-        )
-    ]
-    return bibtexparser.write_string(bibtexparser.Library(entries), unparse_stack=unparse)
-
-
+#: The CSV export's columns, in order. ``note`` is the user's note (the
+#: bookmark's); ``bibtex_note`` the BibTeX ``note`` field (:attr:`Paper.note`).
+#: ``published`` is the known date (``2020``, ``2020-06``, ``2020-06-13``);
+#: ``authors``, ``editors``, ``categories``, ``tags`` and ``lists`` are joined by
+#: ``; ``; ``extra`` and ``latex`` are JSON arrays of ``[name, value]`` pairs
+#: (:attr:`Paper.extra`, :attr:`Paper.latex`).
 CSV_COLUMNS = (
     "id",
     "title",
@@ -509,50 +213,89 @@ CSV_COLUMNS = (
     "lists",
     "note",
     "abstract",
+    "entry_type",
+    "citation_key",
+    "editors",
+    "container",
+    "volume",
+    "number",
+    "pages",
+    "edition",
+    "series",
+    "publisher",
+    "institution",
+    "address",
+    "isbn",
+    "issn",
+    "howpublished",
+    "bibtex_note",
+    "journal_ref",
+    "comment",
+    "extra",
+    "latex",
+    "author_count",
+    "org_handle",
+    "categories",
 )
 
 
 def render_csv(bookmarks: Sequence[Bookmark]) -> str:
-    """CSV (RFC 4180, header row) with :data:`CSV_COLUMNS`.
+    """CSV (RFC 4180, header row) with :data:`CSV_COLUMNS`, one row per paper.
 
-    Authors, tags and lists are joined by ``; `` (so a name containing ``; ``
-    does not survive a re-import); dates are ISO 8601; empty cells for
-    missing values.
+    Empty cells for missing values. Names are written in display form
+    (``Adrian Del Maestro``), so a re-import splits them again by rule of
+    thumb (:meth:`Name.parse`) rather than as the source split them; a name
+    containing ``; `` does not survive. Everything else is read back by
+    :func:`paperbrowse.core.sources.exported.parse_csv_export`.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for bm in bookmarks:
         p = bm.paper
-        writer.writerow(
-            [
-                p.id,
-                p.title,
-                "; ".join(p.authors),
-                p.organisation or "",
-                p.published.isoformat() if p.published else "",
-                p.year or "",
-                "" if p.upvotes is None else p.upvotes,
-                p.arxiv_id or "",
-                p.doi or "",
-                p.url or "",
-                bm.added_at.isoformat(),
-                bm.status or "",
-                "; ".join(bm.tags),
-                "; ".join(bm.lists),
-                bm.note,
-                p.abstract,
-            ]
-        )
+        cells: dict[str, object] = {
+            "id": p.id,
+            "title": p.title,
+            "authors": "; ".join(p.authors),
+            "organisation": p.organisation,
+            "published": p.date_iso,
+            "year": p.year,
+            "upvotes": p.upvotes,
+            "arxiv_id": p.arxiv_id,
+            "doi": p.doi,
+            "url": p.url,
+            "added_at": bm.added_at.isoformat(),
+            "status": bm.status,
+            "tags": "; ".join(bm.tags),
+            "lists": "; ".join(bm.lists),
+            "note": bm.note,
+            "abstract": p.abstract,
+            "entry_type": p.entry_type,
+            "citation_key": p.citation_key,
+            "editors": "; ".join(map(str, p.editors)),
+            "bibtex_note": p.note,
+            "extra": json.dumps([list(x) for x in p.extra], ensure_ascii=False) if p.extra else "",
+            "latex": json.dumps([list(x) for x in p.latex], ensure_ascii=False) if p.latex else "",
+            "author_count": p.author_count,
+            "org_handle": p.org_handle,
+            "categories": "; ".join(p.categories),
+        }
+        for name in BIB_FIELDS:
+            if name != "note":
+                cells[name] = getattr(p, name)
+        writer.writerow(["" if cells[c] is None else cells[c] for c in CSV_COLUMNS])
     return out.getvalue()
 
 
 def render_json(bookmarks: Sequence[Bookmark]) -> str:
-    """JSON: ``{"exported_by": ..., "papers": [...]}``.
+    """JSON: ``{"exported_by": "paperbrowse X.Y", "papers": [...]}``.
 
-    Each paper is :meth:`Paper.to_dict` plus ``added_at`` (ISO 8601),
+    Each paper is :meth:`Paper.to_dict` (where ``note`` is the BibTeX note
+    field, present only when set) plus the bookmark's ``added_at`` (ISO 8601),
     ``status`` (string or null), ``tags`` and ``lists`` (lists of strings)
-    and ``note`` (string, ``""`` if none).
+    and ``user_note`` (the user's note, ``""`` if none). Files written before
+    0.x had the user's note under ``note``; the importer still reads them
+    (a paper with ``added_at`` but no ``user_note`` is such a file's).
     """
     items = [
         bm.paper.to_dict()
@@ -561,7 +304,7 @@ def render_json(bookmarks: Sequence[Bookmark]) -> str:
             "status": bm.status,
             "tags": list(bm.tags),
             "lists": list(bm.lists),
-            "note": bm.note,
+            "user_note": bm.note,
         }
         for bm in bookmarks
     ]
@@ -575,65 +318,12 @@ def render_json(bookmarks: Sequence[Bookmark]) -> str:
     )
 
 
-# -- names ---------------------------------------------------------------------
-
-#: Lower-case words taken as a particle before the family name ("van der").
-NAME_PARTICLES = frozenset(
-    {"van", "von", "der", "den", "de", "del", "della", "dei", "degli", "di", "da", "das"}
-    | {"do", "dos", "du", "des", "la", "le", "lo", "ten", "ter", "zu", "zum", "zur"}
-    | {"af", "av", "al", "el", "bin", "ibn"}
-)
-_NAME_SUFFIXES = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
-
-
-@dataclass(frozen=True, slots=True)
-class NameParts:
-    """A personal name split for citation formats (CSL ``given``/``family``, RIS ``Last, First``).
-
-    Attributes:
-        given: given names (``"Jean-Bastien"``); may be empty.
-        particle: words before the family name (``"van der"``); may be empty.
-        family: the family name: the last word of the name (``"Grill"``).
-        suffix: ``Jr.``, ``III`` …; may be empty.
-    """
-
-    given: str
-    particle: str
-    family: str
-    suffix: str = ""
-
-    def __str__(self) -> str:
-        return " ".join(x for x in (self.given, self.particle, self.family, self.suffix) if x)
-
-
-def split_name(name: str) -> NameParts | None:
-    """Split a ``"Given [particle] Family [Jr.]"`` name, or ``None`` if it cannot be split.
-
-    The last word is the family name, preceded by any particles
-    (:data:`NAME_PARTICLES`, lower-case, or capitalised when not the first
-    word: ``"Jan Van Eyck"``). ``None`` for single words (``"Plato"``,
-    organisations such as ``"Adobe"``), names with a comma or with runs of
-    spaces, which formats should write as one literal string. For every
-    split, ``str(split_name(n)) == n``.
-    """
-    if "," in name:
-        return None
-    tokens = name.split(" ")
-    if len(tokens) < 2 or "" in tokens:
-        return None
-    suffix = tokens.pop() if len(tokens) >= 3 and tokens[-1] in _NAME_SUFFIXES else ""
-    family = tokens.pop()
-    particle: list[str] = []
-    while tokens and (
-        tokens[-1] in NAME_PARTICLES or (len(tokens) > 1 and tokens[-1].lower() in NAME_PARTICLES)
-    ):
-        particle.insert(0, tokens.pop())
-    return NameParts(" ".join(tokens), " ".join(particle), family, suffix)
-
-
-# -- CSL-JSON ------------------------------------------------------------------
+# -- what citation formats cannot hold ------------------------------------------------
 
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.", re.IGNORECASE)
+#: The BibTeX types read as theses, and the genre (CSL ``genre``, RIS ``M3``) each gets.
+_THESIS_GENRE = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis", "thesis": "Thesis"}
+_REPORT_TYPES = frozenset({"techreport", "report", "manual"})
 
 
 def _journal_doi(doi: str | None) -> bool:
@@ -641,150 +331,490 @@ def _journal_doi(doi: str | None) -> bool:
     return bool(doi) and not _ARXIV_DOI.match(doi or "")
 
 
-def _csl_name(name: str) -> dict[str, str]:
-    parts = split_name(name)
-    if parts is None:
-        return {"literal": name}
-    out = {"family": parts.family}
-    if parts.given:
-        out["given"] = parts.given
-    if parts.particle:
-        out["non-dropping-particle"] = parts.particle
-    if parts.suffix:
-        out["suffix"] = parts.suffix
+def _is_preprint(p: Paper) -> bool:
+    """An arXiv paper with no venue (container, journal reference) of its own: a preprint."""
+    venue = p.container or p.journal_ref
+    return bool(p.arxiv_id) and not venue and p.entry_type in (None, "misc", "online")
+
+
+def _genre(p: Paper) -> str | None:
+    """A thesis's kind (``PhD thesis``), or a report's BibTeX ``type`` field."""
+    given = dict(p.extra).get("type")
+    if p.entry_type in _THESIS_GENRE:
+        return given or _THESIS_GENRE[p.entry_type or ""]
+    return given if p.entry_type in _REPORT_TYPES else None
+
+
+#: The version of :func:`private_data`'s layout (files before it had no ``version``).
+PRIVATE_VERSION = 2
+
+
+def private_data(bookmark: Bookmark) -> dict[str, Any]:
+    """paperbrowse's own data of a paper, kept where citation styles do not print it.
+
+    The CSL-JSON export writes it as the item's ``custom`` object (CSL 1.0.2),
+    the RIS export as JSON in a ``C8`` (custom 8) line; re-import reads it
+    back. Only keys with a value are written:
+
+    * ``paperbrowse-id`` and ``version`` (:data:`PRIVATE_VERSION`) always;
+      ``organisation``, ``org-handle``, ``upvotes``, ``author-count``,
+      ``arxiv-id``, ``entry-type`` (the BibTeX type, so a re-import gets
+      the type back, not the citation format's nearest type);
+    * the bookmark's ``status``, ``lists`` and ``added`` (ISO 8601 time);
+    * ``extra``: the BibTeX fields paperbrowse does not model, ``[[name, value], …]``;
+      ``latex``: the source's own LaTeX of modelled fields (:attr:`Paper.latex`).
+
+    The formats add ``fields`` (paper fields they have no tag or variable for,
+    ``{"journal_ref": …}``), ``synthesised`` (their variables or tags that were
+    made from something else and must not be read back as what they name) and
+    ``names`` (the authors split as :class:`Name` dicts, when the format's own
+    name form would not give the same split back).
+    """
+    p = bookmark.paper
+    data: dict[str, Any] = {"paperbrowse-id": p.id, "version": PRIVATE_VERSION}
+    for name, value in (
+        ("organisation", p.organisation),
+        ("org-handle", p.org_handle),
+        ("upvotes", p.upvotes),
+        ("author-count", p.author_count),
+        ("arxiv-id", p.arxiv_id),
+        ("entry-type", p.entry_type),
+        ("status", bookmark.status),
+        ("lists", list(bookmark.lists)),
+        ("added", bookmark.added_at.isoformat()),
+        ("extra", [list(pair) for pair in p.extra]),
+        ("latex", [list(pair) for pair in p.latex]),
+    ):
+        if value is not None and value != []:
+            data[name] = value
+    return data
+
+
+# -- CSL-JSON ----------------------------------------------------------------------
+
+#: BibTeX entry type → CSL 1.0.2 item type.
+CSL_TYPES: dict[str, str] = {
+    "article": "article-journal",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "incollection": "chapter",
+    "inbook": "chapter",
+    "book": "book",
+    "mvbook": "book",
+    "proceedings": "book",
+    "booklet": "pamphlet",
+    "techreport": "report",
+    "report": "report",
+    "manual": "report",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "thesis": "thesis",
+    "unpublished": "manuscript",
+    "online": "webpage",
+    "electronic": "webpage",
+    "www": "webpage",
+    "dataset": "dataset",
+    "software": "software",
+    "patent": "patent",
+    "misc": "article",
+}
+
+
+def csl_type(paper: Paper) -> str:
+    """The CSL 1.0.2 item ``type`` of ``paper``.
+
+    From :attr:`Paper.entry_type` by :data:`CSL_TYPES` (``misc`` is
+    ``article``, CSL's type for preprints and other unpublished articles: CSL
+    1.0.2 has no ``preprint``; a type not in the table is ``document``). A
+    paper without an entry type is ``article-journal`` when it has a journal
+    reference, a container or a DOI other than arXiv's, else ``article``.
+    """
+    if paper.entry_type:
+        return CSL_TYPES.get(paper.entry_type, "document")
+    if paper.journal_ref or paper.container or _journal_doi(paper.doi):
+        return "article-journal"
+    return "article"
+
+
+def csl_name(name: Name) -> dict[str, str]:
+    """A :class:`Name` as a CSL name object.
+
+    ``{"literal": …}`` for a corporate name; else ``family``, ``given``,
+    ``non-dropping-particle`` (the BibTeX "von" part, ``van der``: printed
+    with the family name even when only the family name is shown, as
+    pandoc and citeproc-js read BibTeX's von part) and ``suffix``, each only
+    when not empty.
+    """
+    if name.literal:
+        return {"literal": name.literal}
+    out = {"family": name.family}
+    for key, value in (
+        ("given", name.given),
+        ("non-dropping-particle", name.particle),
+        ("suffix", name.suffix),
+    ):
+        if value:
+            out[key] = value
     return out
+
+
+#: Paper fields and the CSL 1.0.2 variables they are written to (as text).
+_CSL_TEXT = (
+    ("container", "container-title"),
+    ("volume", "volume"),
+    ("pages", "page"),
+    ("edition", "edition"),
+    ("series", "collection-title"),
+    ("publisher", "publisher"),
+    ("address", "publisher-place"),
+    ("isbn", "ISBN"),
+    ("issn", "ISSN"),
+    ("note", "note"),
+)
 
 
 def csl_item(bookmark: Bookmark, key: str) -> dict[str, Any]:
     """One CSL-JSON item (a dict ready for ``json.dumps``) for ``bookmark``.
 
-    Mapping (CSL 1.0.2 variables):
+    Variables (CSL 1.0.2, https://docs.citationstyles.org/en/stable/specification.html#appendix-iv-variables):
 
-    * ``id`` and ``citation-key``: ``key``, the BibTeX citation key, so
-      ``@key`` cites the same paper with the ``.bib`` or the CSL file;
-    * ``type``: ``article-journal`` when a DOI other than arXiv's
-      (``10.48550/arXiv.…``) is known, else ``article`` (CSL's type for
-      preprints);
-    * ``title``, ``abstract``, ``DOI``, ``URL`` as they are;
-    * ``author``: ``{"family", "given", "non-dropping-particle", "suffix"}``
-      per :func:`split_name`, ``{"literal": name}`` for names that cannot be
-      split; a paper with only an organisation gets it as a literal author;
-    * ``issued``: ``{"date-parts": [[year, month, day]]}``;
-    * arXiv id: ``number`` = ``"arXiv:<id>"`` (as Zotero maps a preprint's
-      Archive ID), plus ``publisher`` = ``"arXiv"`` for preprints;
+    * ``id`` and ``citation-key``: ``key`` (see :func:`export_keys`);
+    * ``type``: :func:`csl_type`; ``genre``: a thesis's kind (``PhD thesis``);
+    * ``title``, ``abstract``, ``DOI``, ``URL``;
+    * ``author`` and ``editor``: :func:`csl_name` objects. A paper without
+      author names (only an organisation, or only a count of authors, as the
+      Hugging Face daily pages give) has no ``author``: styles then lead the
+      citation with the title ("*Title* (2025)"); the organisation and the
+      count are kept in ``custom`` only;
+    * ``issued``: ``{"date-parts": [[2020]]}``, ``[[2020, 6]]`` or
+      ``[[2020, 6, 13]]``: only the parts known (:attr:`Paper.date_list`);
+    * ``container-title`` (an arXiv journal reference stands in for a
+      missing journal), ``volume``, ``issue`` (BibTeX ``number``; a
+      report's ``number`` is ``number``), ``page``, ``edition``,
+      ``collection-title`` (series), ``publisher`` (for reports and theses
+      the institution or school when there is no publisher), ``publisher-place``
+      (address), ``ISBN``, ``ISSN``, ``note`` (the BibTeX ``note`` field);
+    * a preprint (an arXiv paper without a venue): ``number`` ``arXiv:ID`` and
+      ``publisher`` ``arXiv``, as Zotero writes a preprint's archive ID and
+      repository;
     * ``categories``: subject categories; ``keyword``: tags joined by ``, ``;
-      ``annote``: the user's note (``note`` is printed by some styles, so
-      private notes stay out of it);
-    * ``custom``: what CSL has no variable for: ``paperbrowse-id`` (our
-      paper id, used on re-import), ``organisation``, ``org-handle``,
-      ``upvotes``, ``author-count``, ``status``, ``lists``, ``added``.
+      ``annote``: the user's note (annotations are not printed by citation
+      styles, unlike ``note``);
+    * ``custom``: :func:`private_data`, plus ``fields`` for
+      ``institution``, ``howpublished``, ``journal_ref`` and ``comment`` when
+      CSL has no variable for them here.
+
+    ``citation-key``, ``categories`` and ``custom`` are CSL 1.0.2 variables
+    that citeproc-py 0.11 does not know: give it :func:`for_citeproc` items.
     """
     p = bookmark.paper
-    item: dict[str, Any] = {
-        "id": key,
-        "citation-key": key,
-        "type": "article-journal" if _journal_doi(p.doi) else "article",
-        "title": p.title,
-    }
+    kind = csl_type(p)
+    item: dict[str, Any] = {"id": key, "citation-key": key, "type": kind, "title": p.title}
+    custom = private_data(bookmark)
+    fields: dict[str, str] = {}
+    synthesised: list[str] = []
     if p.authors:
-        item["author"] = [_csl_name(a) for a in p.authors]
-    elif p.organisation:
-        item["author"] = [{"literal": p.organisation}]
-    if p.published:
-        item["issued"] = {"date-parts": [[p.published.year, p.published.month, p.published.day]]}
+        item["author"] = [csl_name(n) for n in p.author_names]
+        if not p.names:
+            custom["names"] = {"authors": []}  # the split above is a guess (Name.parse)
+    if p.editors:
+        item["editor"] = [csl_name(n) for n in p.editors]
+    if p.date_list:
+        item["issued"] = {"date-parts": [p.date_list]}
+    for name, variable in _CSL_TEXT:
+        if (value := getattr(p, name)) is not None:
+            item[variable] = value
+    if p.container is None and p.journal_ref and kind == "article-journal":
+        item["container-title"] = p.journal_ref  # as the BibTeX export's journal
+        synthesised.append("container-title")
+    if p.number is not None:
+        item["number" if kind == "report" else "issue"] = p.number
+    if p.institution is not None:
+        if "publisher" not in item and kind in ("report", "thesis"):
+            item["publisher"] = p.institution
+            synthesised.append("publisher")
+        fields["institution"] = p.institution
+    if (genre := _genre(p)) is not None:
+        item["genre"] = genre
+        synthesised.append("genre")
+    if _is_preprint(p) and "number" not in item and "publisher" not in item:
+        item["number"] = f"arXiv:{p.arxiv_id}"
+        item["publisher"] = "arXiv"
+        synthesised += ["number", "publisher"]
+    for name in ("howpublished", "journal_ref", "comment"):
+        if (value := getattr(p, name)) is not None:
+            fields[name] = value
     if p.abstract:
         item["abstract"] = p.abstract
     if p.doi:
         item["DOI"] = p.doi
     if p.url:
         item["URL"] = p.url
-    if p.arxiv_id:
-        item["number"] = f"arXiv:{p.arxiv_id}"
-        if item["type"] == "article":
-            item["publisher"] = "arXiv"
     if p.categories:
         item["categories"] = list(p.categories)
     if bookmark.tags:
         item["keyword"] = ", ".join(bookmark.tags)
     if bookmark.note:
         item["annote"] = bookmark.note
-    custom: dict[str, Any] = {"paperbrowse-id": p.id}
-    for name, value in (
-        ("organisation", p.organisation),
-        ("org-handle", p.org_handle),
-        ("upvotes", p.upvotes),
-        ("author-count", p.author_count),
-        ("status", bookmark.status),
-        ("lists", list(bookmark.lists)),
-        ("added", bookmark.added_at.isoformat()),
-    ):
-        if value is not None and value != []:
-            custom[name] = value
+    if fields:
+        custom["fields"] = fields
+    if synthesised:
+        custom["synthesised"] = sorted(set(synthesised))
     item["custom"] = custom
     return item
 
 
 def render_csljson(bookmarks: Sequence[Bookmark]) -> str:
-    """CSL-JSON: a JSON array of :func:`csl_item` items (for pandoc, citeproc, Zotero)."""
-    items = [csl_item(bm, key) for bm, key in zip(bookmarks, citation_keys(bookmarks), strict=True)]
+    """CSL-JSON: a JSON array of :func:`csl_item` items (for pandoc, citeproc-js, Zotero).
+
+    Valid against the CSL 1.0.2 data schema
+    (https://github.com/citation-style-language/schema/blob/master/schemas/input/csl-data.json).
+    """
+    keys = export_keys(bookmarks)
+    items = [csl_item(bm, key) for bm, key in zip(bookmarks, keys, strict=True)]
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 
-# -- RIS -------------------------------------------------------------------------
+def for_citeproc(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """CSL-JSON items with only the keys citeproc-py accepts.
 
-
-def ris_name(name: str) -> str:
-    """An author for an RIS ``AU`` line: ``"van der Berg, Vincent"``, ``"King, Martin, Jr."``.
-
-    Names :func:`split_name` cannot split are written as they are.
+    citeproc-py (0.11) warns "The following arguments for Reference are
+    unsupported" for CSL 1.0.2 variables it does not know (``citation-key``,
+    ``categories``, ``custom``); none of them is printed by a style, so they
+    are dropped here (``id`` and ``type`` are kept). Give the result to
+    :class:`citeproc.source.json.CiteProcJSON`.
     """
-    parts = split_name(name)
-    if parts is None:
-        return name
-    last = " ".join(x for x in (parts.particle, parts.family) if x)
-    if not parts.given:
-        return last if not parts.suffix else f"{last}, , {parts.suffix}"
-    return ", ".join(x for x in (last, parts.given, parts.suffix) if x)
+    from citeproc import VARIABLES  # deferred: only citation formatting needs citeproc
+
+    known = {"id", "type", *(v.replace("_", "-") for v in VARIABLES), "DOI", "ISBN", "ISSN"}
+    known |= {"URL", "PMCID", "PMID"}
+    return [{k: v for k, v in item.items() if k in known} for item in items]
+
+
+# -- RIS -------------------------------------------------------------------------------
+
+#: BibTeX entry type → RIS ``TY`` (the RIS type list; the types Zotero and rispy read).
+RIS_TYPES: dict[str, str] = {
+    "article": "JOUR",
+    "inproceedings": "CPAPER",
+    "conference": "CPAPER",
+    "incollection": "CHAP",
+    "inbook": "CHAP",
+    "book": "BOOK",
+    "mvbook": "BOOK",
+    "proceedings": "CONF",
+    "booklet": "PAMP",
+    "techreport": "RPRT",
+    "report": "RPRT",
+    "manual": "RPRT",
+    "phdthesis": "THES",
+    "mastersthesis": "THES",
+    "thesis": "THES",
+    "unpublished": "UNPB",
+    "online": "ELEC",
+    "electronic": "ELEC",
+    "www": "ELEC",
+    "dataset": "DATA",
+    "software": "COMP",
+    "patent": "PAT",
+    "misc": "GEN",
+}
+
+#: The ``C8`` value that carries :func:`private_data` starts with this word.
+RIS_PRIVATE_PREFIX = "paperbrowse "
+
+
+def ris_type(paper: Paper) -> str:
+    """The RIS ``TY`` of ``paper``.
+
+    From :attr:`Paper.entry_type` by :data:`RIS_TYPES` (a type not in it is
+    ``GEN``); a book with editors but no authors is ``EDBOOK``; a preprint (an
+    arXiv paper without a venue, ``misc`` or untyped) is ``UNPB``. A paper
+    without an entry type is ``JOUR`` when it has a journal reference, a
+    container or a DOI other than arXiv's, else ``GEN``.
+    """
+    if _is_preprint(paper):
+        return "UNPB"
+    if paper.entry_type:
+        kind = RIS_TYPES.get(paper.entry_type, "GEN")
+        return "EDBOOK" if kind == "BOOK" and paper.editors and not paper.authors else kind
+    if paper.journal_ref or paper.container or _journal_doi(paper.doi):
+        return "JOUR"
+    return "GEN"
+
+
+def ris_name(name: Name) -> str:
+    """A name for an ``AU``/``A2`` line: ``Family, Given[, Suffix]``.
+
+    The particle stays with the family name (``van der Berg, Vincent``,
+    ``Del Maestro, Adrian``); a literal (corporate) name is written as it is
+    (``World Health Organization``); a suffix is the third part
+    (``King, Martin Luther, Jr.``), with an empty given part if there is none.
+    """
+    if name.literal:
+        return name.literal
+    last = name.last
+    if name.suffix:
+        return f"{last}, {name.given}, {name.suffix}"
+    return f"{last}, {name.given}" if name.given else last
+
+
+def read_ris_name(value: str) -> Name:
+    """The :class:`Name` of a RIS ``AU`` value (the inverse of :func:`ris_name`).
+
+    ``Family, Given[, Suffix]``; leading lower-case words of the family part
+    are the particle (BibTeX's rule for the von part: ``van der Berg`` →
+    particle ``van der``, family ``Berg``; ``Del Maestro`` stays one family
+    name). A value without a comma is a literal name.
+    """
+    value = value.strip()
+    if "," not in value:
+        return Name(literal=value) if value else Name()
+    last, _, rest = value.partition(",")
+    given, _, suffix = rest.partition(",")
+    words = last.split()
+    particle: list[str] = []
+    while len(words) > 1 and words[0][:1].islower():
+        particle.append(words.pop(0))
+    return Name(
+        family=" ".join(words),
+        given=given.strip(),
+        particle=" ".join(particle),
+        suffix=suffix.strip(),
+    )
+
+
+def split_pages(pages: str) -> tuple[str, str | None]:
+    """Split pages: ``"12–20"`` (en dash, ``-`` or ``--``) → ``("12", "20")``.
+
+    A single page or an article number (``"e1234"``) → ``("e1234", None)``.
+    """
+    first, sep, last = re.sub(r"\s*(?:--|–|-)\s*", "–", pages, count=1).partition("–")
+    return (first, last) if sep and first and last else (pages, None)
 
 
 def _ris_line(tag: str, value: str) -> str:
     return f"{tag}  - " + "\r\n".join(value.splitlines())
 
 
-def render_ris(bookmarks: Sequence[Bookmark]) -> str:
-    """RIS records, CRLF line ends, a blank line between records.
+def ris_date(paper: Paper) -> str | None:
+    """The ``DA`` value: ``2020/06/13/``, ``2020/06//``; ``None`` for a year-only or no date.
 
-    Mapping: ``TY`` ``JOUR`` when a DOI other than arXiv's is known, else
-    ``UNPB`` (unpublished work: a preprint); ``ID`` our paper id; ``TI``;
-    ``AU`` one per author as :func:`ris_name` (a paper with only an
-    organisation gets it as its one ``AU``); ``PY`` the year and ``DA``
-    ``YYYY/MM/DD/``; ``AB``; ``DO``; ``UR``; for arXiv papers ``DB`` ``arXiv``
-    and ``AN`` ``arXiv:<id>`` (Zotero: Archive, Loc. in Archive); ``AD`` the
-    organisation (author affiliation); ``KW`` one per tag; ``N1`` the note;
-    ``ER`` closes the record. Values spanning several lines continue on the
-    next lines, which carry no tag.
+    RIS dates are ``YYYY/MM/DD/other``, parts left empty when unknown; a
+    year alone is written as ``PY`` only.
+    """
+    parts = paper.date_list
+    if len(parts) < 2:
+        return None
+    return f"{parts[0]:04d}/{parts[1]:02d}/" + (f"{parts[2]:02d}/" if len(parts) == 3 else "/")
+
+
+def ris_record(bookmark: Bookmark, key: str) -> list[tuple[str, str]]:
+    """The ``(tag, value)`` lines of one RIS record, ``TY`` first and ``ER`` last.
+
+    Tags (RIS tag list, as Zotero and rispy read them): ``TY`` (:func:`ris_type`);
+    ``ID`` the citation key; ``TI``; ``AU`` per author and ``A2`` per editor
+    (:func:`ris_name`; a paper without author names has no ``AU``); ``JO``
+    the journal of a ``JOUR`` record (else its arXiv journal reference), else
+    ``T2`` the book or proceedings title; ``T3`` series; ``VL``; ``IS``
+    (BibTeX ``number``); ``SP``/``EP`` from the pages; ``ET`` edition; ``PB``
+    publisher (for reports and theses the institution when there is no
+    publisher); ``CY`` address; ``SN`` ISBN, else ISSN; ``M3`` a thesis's
+    kind; ``PY`` the year and ``DA`` the date with only its known parts
+    (:func:`ris_date`); ``AB``; ``DO``; ``UR``; for arXiv papers ``DB``
+    ``arXiv`` and ``AN`` ``arXiv:ID``; ``KW`` per tag; ``N1`` the user's
+    note; ``C8`` ``paperbrowse {json}``: the :func:`private_data`, plus
+    ``fields`` for the BibTeX note, institution, howpublished, journal
+    reference, comment, categories, an ISSN next to an ISBN, and pages or
+    names the tags above would not give back as they are.
+    Organisations are never written as ``AD`` (that is the authors' address).
+    """
+    p = bookmark.paper
+    kind = ris_type(p)
+    private = private_data(bookmark)
+    fields: dict[str, Any] = {}
+    synthesised: list[str] = []
+    lines = [("TY", kind), ("ID", key), ("TI", p.title)]
+    names = p.author_names if p.authors else ()
+    lines += [("AU", ris_name(n)) for n in names]
+    lines += [("A2", ris_name(n)) for n in p.editors]
+    if any(read_ris_name(ris_name(n)) != n for n in (*names, *p.editors)) or (
+        p.authors and not p.names
+    ):
+        private["names"] = {
+            "authors": [n.to_dict() for n in p.names],
+            "editors": [n.to_dict() for n in p.editors],
+        }
+    if p.container is not None:
+        lines.append(("JO" if kind == "JOUR" else "T2", p.container))
+    elif p.journal_ref and kind == "JOUR":
+        lines.append(("JO", p.journal_ref))  # as the BibTeX export's journal
+        synthesised.append("JO")
+    for tag, value in (("T3", p.series), ("VL", p.volume), ("IS", p.number)):
+        if value is not None:
+            lines.append((tag, value))
+    if p.pages is not None:
+        first, last = split_pages(p.pages)
+        lines.append(("SP", first))
+        if last is not None:
+            lines.append(("EP", last))
+        if (f"{first}–{last}" if last is not None else first) != p.pages:
+            fields["pages"] = p.pages
+    for tag, value in (("ET", p.edition), ("PB", p.publisher), ("CY", p.address)):
+        if value is not None:
+            lines.append((tag, value))
+    if p.institution is not None:
+        if p.publisher is None and kind in ("RPRT", "THES"):
+            lines.append(("PB", p.institution))
+            synthesised.append("PB")
+        fields["institution"] = p.institution
+    if p.isbn is not None or p.issn is not None:
+        lines.append(("SN", p.isbn if p.isbn is not None else p.issn or ""))
+        if p.isbn is not None:
+            fields["isbn"] = p.isbn
+            if p.issn is not None:
+                fields["issn"] = p.issn
+        else:
+            fields["issn"] = p.issn
+        synthesised.append("SN")
+    if (genre := _genre(p)) is not None:
+        lines.append(("M3", genre))
+        synthesised.append("M3")
+    if p.published:
+        lines.append(("PY", f"{p.published.year:04d}"))
+        if (when := ris_date(p)) is not None:
+            lines.append(("DA", when))
+    for tag, value in (("AB", p.abstract), ("DO", p.doi), ("UR", p.url)):
+        if value:
+            lines.append((tag, value))
+    if p.arxiv_id:
+        lines += [("DB", "arXiv"), ("AN", f"arXiv:{p.arxiv_id}")]
+    lines += [("KW", tag) for tag in bookmark.tags]
+    if bookmark.note:
+        lines.append(("N1", bookmark.note))
+    for name in ("note", "howpublished", "journal_ref", "comment"):
+        if (value := getattr(p, name)) is not None:
+            fields[name] = value
+    if p.categories:
+        fields["categories"] = list(p.categories)
+    if fields:
+        private["fields"] = fields
+    if synthesised:
+        private["synthesised"] = synthesised
+    lines.append(("C8", RIS_PRIVATE_PREFIX + json.dumps(private, ensure_ascii=False)))
+    lines.append(("ER", ""))
+    return lines
+
+
+def render_ris(bookmarks: Sequence[Bookmark]) -> str:
+    """RIS records (:func:`ris_record`), CRLF line ends, a blank line between records.
+
+    Each line is the tag, two spaces, ``-``, a space and the value; a value
+    spanning several lines continues on the next lines, which carry no tag.
     """
     records = []
-    for bm in bookmarks:
-        p = bm.paper
-        lines = [
-            _ris_line("TY", "JOUR" if _journal_doi(p.doi) else "UNPB"),
-            _ris_line("ID", p.id),
-            _ris_line("TI", p.title),
-        ]
-        authors = p.authors or ((p.organisation,) if p.organisation else ())
-        lines += [_ris_line("AU", ris_name(a)) for a in authors]
-        if p.published:
-            lines.append(_ris_line("PY", f"{p.published.year:04d}"))
-            lines.append(_ris_line("DA", p.published.strftime("%Y/%m/%d/")))
-        optional = [("AB", p.abstract), ("DO", p.doi), ("UR", p.url)]
-        if p.arxiv_id:
-            optional += [("DB", "arXiv"), ("AN", f"arXiv:{p.arxiv_id}")]
-        optional += [("AD", p.organisation)]
-        optional += [("KW", tag) for tag in bm.tags]
-        optional += [("N1", bm.note)]
-        lines += [_ris_line(tag, value) for tag, value in optional if value]
-        lines.append("ER  - ")
+    for bm, key in zip(bookmarks, export_keys(bookmarks), strict=True):
+        lines = [_ris_line(tag, value) for tag, value in ris_record(bm, key)]
         records.append("\r\n".join(lines) + "\r\n")
     return "\r\n".join(records)
 

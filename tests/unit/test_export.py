@@ -16,7 +16,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from paperbrowse.core import export
 from paperbrowse.core.library import Bookmark
-from paperbrowse.core.models import Paper
+from paperbrowse.core.models import DAY, MONTH, YEAR, Name, Paper
 
 ADDED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -64,26 +64,28 @@ def test_markdown(marks) -> None:
     assert text.count("Bookmarked 2026-11-20.") == 5
 
 
-def test_bibtex_parses_back_with_unique_keys(marks) -> None:
+def test_bibtex_parses_back_with_the_export_keys(marks) -> None:
     text = export.render_bibtex(marks)
     library = bibtexparser.parse_string(text)
     assert library.failed_blocks == []
     keys = [e.key for e in library.entries]
-    assert keys == [
-        "lineartime2023",
-        "adobe2025both",
-        "byolaudio",
-        "byolaudioa",
-        "grill2020bootstrap",
-    ]
+    assert (
+        keys
+        == export.export_keys(marks)
+        == [
+            "lineartime2023",
+            "adobe2025both",
+            "byolaudio",
+            "byolaudioa",
+            "grill2020bootstrap",
+        ]
+    )
     grill = library.entries[-1]
-    assert grill["author"] == "Jean-Bastien Grill and Florian Strub"
+    assert grill["author"] == "Grill, Jean-Bastien and Strub, Florian"
     assert grill["eprint"] == "2006.07733" and grill["archivePrefix"] == "arXiv"
-    assert (grill["year"], grill["month"], grill["date"]) == ("2020", "jun", "2020-06-13")
-    assert "\tmonth = jun,\n" in text  # the month macro, not {jun}
     adobe = library.entries[1]
-    assert "author" not in adobe.fields_dict
-    assert adobe["institution"] == "Adobe" and adobe["key"] == "Adobe"
+    # a paper without author names: no author, and the organisation is not printed
+    assert "author" not in adobe.fields_dict and "institution" not in adobe.fields_dict
 
 
 def test_bibtex_values_decode_back_to_the_unicode_text(marks) -> None:
@@ -211,8 +213,9 @@ def test_csv_and_json_carry_the_organisation(organised) -> None:
         "Journal club",
         "Thesis",
     ]
-    assert data[4]["status"] == "reading" and data[4]["note"].startswith("Read section 3.")
-    assert (data[0]["tags"], data[0]["status"], data[0]["note"]) == ([], None, "")
+    assert data[4]["status"] == "reading" and data[4]["user_note"].startswith("Read section 3.")
+    assert (data[0]["tags"], data[0]["status"], data[0]["user_note"]) == ([], None, "")
+    assert "note" not in data[4]  # "note" is the BibTeX note field (Paper.note), unset here
     assert Paper.from_dict(data[5]) == organised[5].paper
 
 
@@ -223,111 +226,100 @@ def test_bibtex_carries_doi_tags_and_note(organised) -> None:
     assert entries[5]["doi"] == "10.1103/PhysRevB.74.064411"
 
 
-def test_bibtex_keys_do_not_change_when_papers_are_added_after(organised) -> None:
-    def keys(bookmarks):
-        return [e.key for e in bibtexparser.parse_string(export.render_bibtex(bookmarks)).entries]
+def test_export_keys_keep_each_papers_own_key_and_make_the_others_unique() -> None:
+    def paper(n: int, key: str | None = None) -> Bookmark:
+        p = Paper(
+            id=f"pb:{n}",
+            title="Attention",
+            authors=("Ada Smith",),
+            published=date(2020, 1, 1),
+            citation_key=key,
+        )
+        return Bookmark(p, ADDED)
 
-    before = keys(organised[:3])
-    # a later bookmark sharing the base key of an earlier one takes the next suffix
-    again = Bookmark(Paper(id="pb:9", title="BYOL for Audio, third"), ADDED)
-    after = keys(organised + [again])
-    assert after[:3] == before == ["lineartime2023", "adobe2025both", "byolaudio"]
-    assert after[3] == "byolaudioa" and after[-1] == "byolaudiob"
-    assert len(set(after)) == len(after)
-
-
-def test_citation_keys_are_unique_when_a_suffixed_key_is_another_papers_base_key() -> None:
-    def smith(n: int, title: str) -> Bookmark:
-        paper = Paper(id=f"pb:{n}", title=title, authors=("Ada Smith",), published=date(2020, 1, 1))
-        return Bookmark(paper, ADDED)
-
-    marks = [
-        smith(1, "Attention"),
-        smith(2, "Attention"),
-        smith(3, "Attentiona"),
-        smith(4, "Attention"),
-    ]
-    keys = export.citation_keys(marks)
-    assert keys == [
-        "smith2020attention",
+    marks = [paper(1), paper(2, "smith2020attention"), paper(3), paper(4, "mine")]
+    # the second paper owns the bare key: the generated ones go round it
+    assert export.export_keys(marks) == [
         "smith2020attentiona",
-        "smith2020attentionaa",  # its base key was taken by the second paper
+        "smith2020attention",
         "smith2020attentionb",
+        "mine",
     ]
-    assert export.citation_keys(list(marks)) == keys  # the same papers, the same keys
 
 
-def test_citation_keys_are_plain_ascii_and_written_as_entry_keys(organised) -> None:
-    odd = [
-        Paper(id="pb:a", title="Kernels, “best” papers", authors=("José Müller-Šedivý",)),
-        Paper(id="pb:b", title="中文标题", authors=("王小明",), published=date(2021, 1, 2)),
-        Paper(id="pb:c", title="Of the and", authors=("Barnes and Noble", "X")),
-        Paper(id="pb:d", title="Org", organisation="Hugging Face", org_handle="huggingface"),
-    ]
-    marks = organised + [Bookmark(p, ADDED) for p in odd]
-    keys = export.citation_keys(marks)
-    assert all(re.fullmatch(r"[a-z0-9]+", key) for key in keys)
+def test_every_format_uses_the_same_keys(organised) -> None:
+    keys = export.export_keys(organised)
     assert len(set(keys)) == len(keys)
-    assert keys[-4:] == ["mullersedivykernels", "paper2021", "noblepaper", "huggingfaceorg"]
-    entries = bibtexparser.parse_string(export.render_bibtex(marks)).entries
-    assert [e.key for e in entries] == keys
-
-
-def test_citation_key_suffixes_go_past_z() -> None:
-    same = [Bookmark(Paper(id=f"pb:{n}", title="BYOL for audio"), ADDED) for n in range(29)]
-    keys = export.citation_keys(same)
-    assert keys[:3] == ["byolaudio", "byolaudioa", "byolaudiob"]
-    assert keys[26:] == ["byolaudioz", "byolaudioaa", "byolaudioab"]
-    assert len(set(keys)) == 29
+    assert [
+        e.key for e in bibtexparser.parse_string(export.render_bibtex(organised)).entries
+    ] == keys
+    assert [i["id"] for i in json.loads(export.render_csljson(organised))] == keys
+    records = ris_records(export.render_ris(organised))
+    assert [dict_of_lists(r)["ID"] for r in records] == [[k] for k in keys]
 
 
 @pytest.mark.parametrize(
-    ("name", "parts"),
+    ("name", "ris"),
     [
-        ("Jean-Bastien Grill", ("Jean-Bastien", "", "Grill", "")),
-        ("Vincent van der Berg", ("Vincent", "van der", "Berg", "")),
-        ("Jean de La Fontaine", ("Jean", "de La", "Fontaine", "")),
-        ("van Gogh", ("", "van", "Gogh", "")),
-        ("Martin Luther King Jr.", ("Martin Luther", "", "King", "Jr.")),
-        ("José María Álvarez", ("José María", "", "Álvarez", "")),
-        ("Plato", None),
-        ("Grill, Jean-Bastien", None),
-        ("Two  spaces", None),
+        (Name(family="Grill", given="Jean-Bastien"), "Grill, Jean-Bastien"),
+        (Name(family="Berg", particle="van der", given="Vincent"), "van der Berg, Vincent"),
+        (Name(family="Del Maestro", given="Adrian"), "Del Maestro, Adrian"),
+        (Name(family="King", given="Martin Luther", suffix="Jr."), "King, Martin Luther, Jr."),
+        (Name(family="Gogh", particle="van"), "van Gogh"),
+        (Name(literal="World Health Organization"), "World Health Organization"),
+        (Name(family="Álvarez", given="José María"), "Álvarez, José María"),
     ],
 )
-def test_split_name(name: str, parts) -> None:
-    split = export.split_name(name)
-    if parts is None:
-        assert split is None
-    else:
-        assert (split.given, split.particle, split.family, split.suffix) == parts
-        assert str(split) == name
+def test_ris_names(name: Name, ris: str) -> None:
+    assert export.ris_name(name) == ris
+    back = export.read_ris_name(ris)
+    assert str(back) == str(name)
+    if name.given or name.literal:  # "van Gogh" alone reads back as a literal name
+        assert back == name
+
+
+def test_csl_names() -> None:
+    assert export.csl_name(Name(family="Berg", particle="van der", given="Vincent")) == {
+        "family": "Berg",
+        "given": "Vincent",
+        "non-dropping-particle": "van der",
+    }
+    assert export.csl_name(Name(literal="World Health Organization")) == {
+        "literal": "World Health Organization"
+    }
+    assert export.csl_name(Name(family="King", given="M. L.", suffix="Jr.")) == {
+        "family": "King",
+        "given": "M. L.",
+        "suffix": "Jr.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("pages", "split"),
+    [
+        ("12426–12437", ("12426", "12437")),
+        ("12--20", ("12", "20")),
+        ("e1234", ("e1234", None)),
+        ("024520", ("024520", None)),
+    ],
+)
+def test_split_pages(pages: str, split) -> None:
+    assert export.split_pages(pages) == split
 
 
 # Every variable of the CSL 1.0.2 data schema that render_csljson may write.
 CSL_VARIABLES = {
-    "id",
-    "citation-key",
-    "type",
-    "title",
-    "author",
-    "issued",
-    "abstract",
-    "DOI",
-    "URL",
-    "number",
-    "publisher",
-    "categories",
-    "keyword",
-    "annote",
-    "custom",
+    *("id", "citation-key", "type", "title", "author", "editor", "issued", "abstract"),
+    *("DOI", "URL", "number", "issue", "publisher", "publisher-place", "container-title"),
+    *("volume", "page", "edition", "collection-title", "ISBN", "ISSN", "genre", "note"),
+    *("categories", "keyword", "annote", "custom"),
 }
 CSL_NAME_PARTS = {"family", "given", "non-dropping-particle", "suffix", "literal"}
 
 
 def test_csljson(organised) -> None:
     items = json.loads(export.render_csljson(organised))
-    assert [i["id"] for i in items] == export.citation_keys(organised)
+    assert [i["id"] for i in items] == export.export_keys(organised)
     assert all(set(i) <= CSL_VARIABLES for i in items)
     assert all(set(n) <= CSL_NAME_PARTS for i in items for n in i.get("author", []))
     linear, adobe, _, _, grill, journal = items
@@ -335,10 +327,12 @@ def test_csljson(organised) -> None:
     assert linear["issued"] == {"date-parts": [[2023, 6, 8]]}
     assert linear["custom"] == {
         "paperbrowse-id": "pb:1",
+        "version": export.PRIVATE_VERSION,
         "author-count": 4,
         "added": ADDED.isoformat(),
     }
-    assert adobe["author"] == [{"literal": "Adobe"}]
+    # no author names: no author (not the organisation), which stays private
+    assert "author" not in adobe
     assert adobe["custom"]["organisation"] == "Adobe" and adobe["custom"]["upvotes"] == 7
     assert grill["author"] == [
         {"family": "Grill", "given": "Jean-Bastien"},
@@ -346,17 +340,28 @@ def test_csljson(organised) -> None:
         {"family": "Ça", "given": "Zoë"},
         {"literal": "Plato"},
     ]
+    assert grill["custom"]["names"] == {"authors": []}  # the split above was a guess
     assert grill["number"] == "arXiv:2006.07733" and grill["publisher"] == "arXiv"
+    assert grill["custom"]["synthesised"] == ["number", "publisher"]
     assert grill["URL"] == "https://arxiv.org/abs/2006.07733"
     assert grill["categories"] == ["cs.LG", "stat.ML"]
     assert grill["keyword"] == "gp, self-supervised"
     assert grill["annote"] == "Read section 3.\nCompare with SimCLR."
+    assert "note" not in grill  # the user's note is never the printed note
     assert grill["custom"]["status"] == "reading"
     assert grill["custom"]["lists"] == ["Journal club", "Thesis"]
     assert journal["type"] == "article-journal"
     assert journal["DOI"] == "10.1103/PhysRevB.74.064411"
     assert journal["author"] == [{"family": "King", "given": "Martin Luther", "suffix": "Jr."}]
     assert "publisher" not in journal and "annote" not in journal
+
+
+def test_csljson_for_citeproc_keeps_only_what_citeproc_knows(organised) -> None:
+    items = json.loads(export.render_csljson(organised))
+    cleaned = export.for_citeproc(items)
+    assert all(not {"custom", "citation-key", "categories"} & set(i) for i in cleaned)
+    assert cleaned[4]["author"] == items[4]["author"] and cleaned[4]["id"] == items[4]["id"]
+    assert cleaned[4]["keyword"] == items[4]["keyword"]
 
 
 RIS_LINE = re.compile(r"^[A-Z][A-Z0-9]  - ")
@@ -387,9 +392,13 @@ def test_ris(organised) -> None:
     assert all(r[0][0] == "TY" and r[-1] == ("ER", "") for r in records)
     assert text.count("ER  - \r\n") == 6
     linear, adobe, _, _, grill, journal = (dict_of_lists(r) for r in records)
-    assert linear["TY"] == ["UNPB"] and linear["ID"] == ["pb:1"] and "AU" not in linear
+    assert linear["TY"] == ["GEN"] and linear["ID"] == ["lineartime2023"] and "AU" not in linear
     assert linear["PY"] == ["2023"] and linear["DA"] == ["2023/06/08/"]
-    assert adobe["AU"] == ["Adobe"] and adobe["AD"] == ["Adobe"]
+    # no author names: no AU, and the organisation is not the authors' address (AD)
+    assert "AU" not in adobe and "AD" not in adobe
+    private = json.loads(adobe["C8"][0].removeprefix(export.RIS_PRIVATE_PREFIX))
+    assert private["organisation"] == "Adobe" and private["paperbrowse-id"] == "pb:2"
+    assert grill["TY"] == ["UNPB"]  # an arXiv preprint
     assert grill["AU"] == [
         "Grill, Jean-Bastien",
         "van der Berg, Vincent",
@@ -400,8 +409,20 @@ def test_ris(organised) -> None:
     assert grill["KW"] == ["gp", "self-supervised"]
     assert grill["N1"] == ["Read section 3.\nCompare with SimCLR."]
     assert grill["UR"] == ["https://arxiv.org/abs/2006.07733"]
+    private = json.loads(grill["C8"][0].removeprefix(export.RIS_PRIVATE_PREFIX))
+    assert private["status"] == "reading" and private["lists"] == ["Journal club", "Thesis"]
     assert journal["TY"] == ["JOUR"] and journal["DO"] == ["10.1103/PhysRevB.74.064411"]
     assert journal["AU"] == ["King, Martin Luther, Jr."]
+
+
+def test_ris_dates_have_only_the_known_parts() -> None:
+    def tags(parts: int) -> dict[str, list[str]]:
+        p = Paper(id="pb:x", title="T", published=date(2020, 6, 1), date_parts=parts)
+        return dict_of_lists(export.ris_record(Bookmark(p, ADDED), "k"))
+
+    assert tags(YEAR)["PY"] == ["2020"] and "DA" not in tags(YEAR)
+    assert tags(MONTH)["DA"] == ["2020/06//"]
+    assert tags(DAY)["DA"] == ["2020/06/01/"]
 
 
 def dict_of_lists(record: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -418,3 +439,37 @@ def dict_of_lists(record: list[tuple[str, str]]) -> dict[str, list[str]]:
 def test_format_aliases(alias: str, name: str) -> None:
     assert export.normalise_format(alias) == name
     assert set(export.FORMAT_LABELS) == set(export.FORMATS)
+
+
+def test_markdown_and_csv_show_the_venue() -> None:
+    paper = Paper(
+        id="pb:v",
+        title="From stripe to checkerboard order",
+        authors=("Adrian Del Maestro",),
+        published=date(2006, 7, 1),
+        date_parts=MONTH,
+        entry_type="article",
+        citation_key="delmaestro2006stripe",
+        container="Physical Review B",
+        volume="74",
+        number="2",
+        pages="024520",
+        doi="10.1103/PhysRevB.74.024520",
+        note="Erratum in 75, 1",
+    )
+    mark = Bookmark(paper, ADDED, note="my note")
+    text = export.render_markdown([mark])
+    assert (
+        "*Adrian Del Maestro · Physical Review B 74(2), 024520 · 2006-07"
+        " · doi:10.1103/PhysRevB.74.024520*" in text
+    )
+    (row,) = csv.DictReader(io.StringIO(export.render_csv([mark])))
+    assert (row["entry_type"], row["citation_key"]) == ("article", "delmaestro2006stripe")
+    assert (row["container"], row["volume"], row["number"], row["pages"]) == (
+        "Physical Review B",
+        "74",
+        "2",
+        "024520",
+    )
+    assert row["published"] == "2006-07" and row["year"] == "2006"  # no invented day
+    assert (row["note"], row["bibtex_note"]) == ("my note", "Erratum in 75, 1")
