@@ -8,11 +8,18 @@ takes such a stream and:
    papers and earlier imports) and against the records before it, by id,
    arXiv id, DOI, then normalised title (:meth:`Library.find_stored`: a few
    SQLite index lookups, whatever the library's size; the corpus's papers
-   are looked up in memory), keeping the existing paper's id and title and
-   merging the rest (:meth:`Paper.merged_with`: the longer abstract,
-   missing fields filled, the larger upvote count);
+   are looked up in memory), keeping the existing paper's id and title (the
+   title of a reference the user imported with a citation key wins when it is
+   more authoritative, :func:`~paperbrowse.core.models.authority`, so that it
+   exports back as written) and merging the rest without loss (:meth:`Paper.merged_with`: a complete
+   author list over an "and others" one, the date with more known parts, the
+   more authoritative record's venue over a preprint's, missing fields
+   filled, the existing citation key kept, the larger upvote count). A record
+   whose merge changes nothing is counted as skipped, any change (a field, a
+   source name) as updated;
 2. stores the new and changed papers in the library, one SQLite transaction
-   per batch (:meth:`Library.store_papers`);
+   per batch (:meth:`Library.store_papers`, which also registers the citation
+   keys the papers came with);
 3. adds them to the live index incrementally, one Whoosh commit per batch
    (:meth:`IndexStore.catch_up`), never a full rebuild.
 
@@ -28,14 +35,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from paperbrowse.core.index import IndexStore
 from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
-from paperbrowse.core.models import Paper, normalise_title, same_work
+from paperbrowse.core.models import Paper, authority, normalise_title, same_work
 from paperbrowse.core.service import Corpus, open_index
 from paperbrowse.core.sources.captures import load_captures
 from paperbrowse.core.sources.common import Record, SourceError
@@ -99,27 +108,110 @@ class ImportInterrupted(KeyboardInterrupt):
         self.summary = summary
 
 
+#: Seconds between two tries of a contended import lock.
+_LOCK_POLL = 0.5
+
+
+def _lock_owner(fh) -> int | None:
+    """The process id written in an open lock file, or ``None``."""
+    try:
+        fh.seek(0)
+        text = fh.read(32).strip()
+    except (OSError, ValueError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _process_exists(pid: int) -> bool:
+    """True if a process ``pid`` exists (of any user); a zombie counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # Linux: a killed process not yet reaped by its parent is a zombie
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _same_file(fh, path) -> bool:
+    try:
+        return os.fstat(fh.fileno()).st_ino == os.stat(path).st_ino
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
-def import_lock(locations: Locations, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+def import_lock(
+    locations: Locations,
+    on_wait: Callable[[], None] | None = None,
+    on_takeover: Callable[[str], None] | None = None,
+) -> Iterator[None]:
     """Hold the data directory's import lock (one import at a time, across processes).
+
+    The lock is an ``flock`` on ``<data>/import.lock``, which names the
+    holder's process id. The kernel releases it when its holder dies, unless
+    another process inherited the open file (a forked child, such as an
+    indexing worker of an older version, outliving its killed parent): a lock
+    that is held while the file names a process that no longer exists is
+    therefore taken over (the file is replaced by a new one, locked afresh),
+    with a message, instead of being waited for for ever.
 
     Args:
         locations: the data directory.
         on_wait: called once if another import holds the lock, before waiting
             for it; ``None`` raises :class:`ImportBusy` instead of waiting.
+        on_takeover: called with a message (naming the file and the dead
+            process) when a stale lock is taken over; ``None`` logs it as a
+            warning on the ``paperbrowse`` logger (printed to stderr when
+            logging is not configured).
 
     Raises:
-        ImportBusy: the lock is held and ``on_wait`` is ``None``.
+        ImportBusy: the lock is held by a live process and ``on_wait`` is ``None``.
     """
     path = locations.ensure().data_dir / "import.lock"
-    with open(path, "a+") as fh:
+    told = False
+    while True:
+        fh = open(path, "a+")  # noqa: SIM115 - kept open while the lock is held
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            owner = _lock_owner(fh)
+            if (
+                owner is not None
+                and owner != os.getpid()
+                and not _process_exists(owner)
+                and _same_file(fh, path)
+            ):
+                message = (
+                    f"the import lock {path} names process {owner}, which is no longer "
+                    "running (killed?); taking the lock over"
+                )
+                if on_takeover is None:
+                    logging.getLogger("paperbrowse").warning("%s", message)
+                else:
+                    on_takeover(message)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+                fh.close()
+                continue
             if on_wait is None:
+                fh.close()
                 raise ImportBusy(f"another import is running in {locations.data_dir}") from None
-            on_wait()
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            if not told:
+                told = True
+                on_wait()
+            fh.close()
+            time.sleep(_LOCK_POLL)  # then look again: the holder may have died meanwhile
+            continue
+        if not _same_file(fh, path):  # replaced by a takeover between open and lock
+            fh.close()
+            continue
+        break
+    with fh:
         try:
             fh.seek(0)
             fh.truncate()
@@ -202,6 +294,7 @@ def import_records(
     progress: Callable[[ImportSummary], None] | None = None,
     on_wait: Callable[[], None] | None = None,
     interrupted: Callable[[], bool] | None = None,
+    on_takeover: Callable[[str], None] | None = None,
 ) -> ImportSummary:
     """Import a record stream into the library and the index.
 
@@ -221,6 +314,7 @@ def import_records(
             ``KeyboardInterrupt`` raised while a generator is being finalised
             ("Exception ignored in …", which Whoosh's writer does at commit),
             and the import would otherwise carry on.
+        on_takeover: see :func:`import_lock` (a stale lock of a killed import).
 
     Returns:
         The counts; :attr:`ImportSummary.errors` lists the bad records.
@@ -234,7 +328,7 @@ def import_records(
             being read is dropped whole, the summary counts the stored ones.
     """
     summary = ImportSummary()
-    with import_lock(locations, on_wait):
+    with import_lock(locations, on_wait, on_takeover):
         open_index(locations, corpus, library=library)  # built, or caught up, first
         store = IndexStore(locations.index_root)
         batch = _Batch()
@@ -291,8 +385,13 @@ def _take(paper: Paper, batch: _Batch, known: _Known, summary: ImportSummary) ->
         summary.added += 1
         return
     merged = existing.merged_with(paper)
-    if existing.title and merged.title != existing.title:
-        merged = replace(merged, title=existing.title)  # the title the user knows stays
+    # the title the user knows stays, unless the record is the user's own reference
+    # (it has a citation key: .bib, CSL-JSON, RIS) and more authoritative (a published
+    # paper over a listing or preprint): then its title as written, so it exports back
+    own = paper.citation_key and authority(paper) > authority(existing)
+    title = paper.title if own else existing.title
+    if title and merged.title != title:
+        merged = replace(merged, title=title)
     if merged == existing:
         summary.skipped += 1
         return

@@ -11,19 +11,33 @@ The database lives at :attr:`Locations.library_path`. It holds:
 * a **store of imported papers** with a library *revision*: every call of
   :meth:`Library.store_papers` that changes something takes the next revision
   number, so a reader can ask for what changed since the revision it has seen
-  (the search index is rebuilt from the bundled corpus plus these papers).
+  (the search index is rebuilt from the bundled corpus plus these papers);
+* one **citation key** per paper, unique (case-insensitively, as BibTeX
+  compares keys). A key the paper was imported with (``citation_key`` of a
+  .bib entry) is registered when the paper is stored and kept; when another
+  paper already holds it, the newcomer gets the first free suffix (``a``,
+  ``b`` …). A paper without one gets :func:`~paperbrowse.core.citekeys.base_key`
+  made unique the first time a key is needed (when it is bookmarked, exported
+  or asked for with :meth:`Library.citation_key`). Once assigned a key never
+  changes, except by :meth:`Library.rename_key`, or when a later import brings
+  the paper's own key to replace a generated one (the user's documents cite the
+  imported key).
 
 Tagging, noting, setting a status or adding to a list a paper that is not
 bookmarked bookmarks it first. Removing a bookmark removes its tags, status and
 list memberships but **keeps its note**: a note is the user's own writing, so it
 is never dropped as a side effect; bookmarking the paper again shows it again,
-and :meth:`Library.set_note` with an empty text deletes it.
+and :meth:`Library.set_note` with an empty text deletes it. What a removal
+dropped is returned (:meth:`Library.remove`, :meth:`Library.toggle`) and can be
+put back whole with :meth:`Library.restore` (undo); :meth:`Library.organised`
+tells whether there is anything to lose.
 
 The database runs in WAL mode with a busy timeout, so two paperbrowse
 instances (threads or processes) can read and write it at the same time; every
 change is one ``BEGIN IMMEDIATE`` transaction. The layout version is kept in
 ``PRAGMA user_version`` and older layouts are migrated on open, each step in
-one transaction together with its version bump.
+one transaction together with its version bump (a step is SQL statements and,
+where SQL cannot do it, Python functions run on the same connection).
 """
 
 from __future__ import annotations
@@ -31,16 +45,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from paperbrowse.core import citekeys
 from paperbrowse.core.models import Paper, normalise_title, same_work
 
 #: Version of the database layout, kept in ``PRAGMA user_version``.
-LIBRARY_SCHEMA_VERSION = 3
+LIBRARY_SCHEMA_VERSION = 4
 
 #: The reading statuses a bookmark may have (besides ``None``: no status).
 STATUSES: tuple[str, ...] = ("to-read", "reading", "read")
@@ -48,10 +63,11 @@ STATUSES: tuple[str, ...] = ("to-read", "reading", "read")
 #: Longest tag or list name accepted, in characters.
 MAX_NAME_CHARS = 100
 
-# Statements that bring the database from version N-1 to N, each run in one
-# transaction together with the version bump. Times are ISO 8601 in UTC;
-# ``paper`` columns hold Paper.to_dict() as JSON.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
+# What brings the database from version N-1 to N, run in one transaction
+# together with the version bump: SQL statements, or Python functions called
+# with the connection. Times are ISO 8601 in UTC; ``paper`` columns hold
+# Paper.to_dict() as JSON.
+_MIGRATIONS: dict[int, tuple[str | Callable[[sqlite3.Connection], None], ...]] = {
     1: (
         "CREATE TABLE IF NOT EXISTS bookmarks ("
         " paper_id TEXT PRIMARY KEY, added_at TEXT NOT NULL, paper TEXT NOT NULL)",
@@ -93,6 +109,15 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX papers_doi ON papers(doi_key) WHERE doi_key IS NOT NULL",
         "CREATE INDEX papers_title ON papers(title_key) WHERE title_key IS NOT NULL",
     ),
+    4: (
+        # one citation key per paper; origin: 'imported' (came with the paper),
+        # 'generated' (citekeys.base_key) or 'user' (Library.rename_key)
+        "CREATE TABLE citekeys (paper_id TEXT PRIMARY KEY,"
+        " key TEXT NOT NULL COLLATE NOCASE UNIQUE,"
+        " origin TEXT NOT NULL CHECK (origin IN ('imported', 'generated', 'user')),"
+        " assigned_at TEXT NOT NULL)",
+        lambda db: _keys_for_existing(db),
+    ),
 }
 
 
@@ -111,11 +136,102 @@ def _keys(paper: Paper) -> tuple[str | None, str | None, str | None]:
     return paper.arxiv_id or None, _doi_key(paper.doi), _title_key(paper.title)
 
 
+def _imported_key(paper: Paper) -> str | None:
+    """The citation key ``paper`` came with, if it is usable (:func:`citekeys.check_key`)."""
+    if not paper.citation_key:
+        return None
+    try:
+        return citekeys.check_key(paper.citation_key)
+    except ValueError:
+        return None  # an unusable key from a source: the paper gets a generated one
+
+
+def _key_taken(db: sqlite3.Connection, paper_id: str) -> Callable[[str], bool]:
+    """``taken(key)``: True if another paper than ``paper_id`` holds ``key`` (any case)."""
+
+    def taken(key: str) -> bool:
+        row = db.execute(
+            "SELECT 1 FROM citekeys WHERE key = ? AND paper_id != ?", (key, paper_id)
+        ).fetchone()
+        return row is not None
+
+    return taken
+
+
+def _assign_key_in(db: sqlite3.Connection, paper: Paper, now: str) -> str:
+    """Return the citation key of ``paper``, registering one if it has none yet.
+
+    A paper that already has a key keeps it, unless that key was generated and
+    ``paper`` carries an imported key of its own, which then replaces it. A
+    new key is the imported one, else :func:`citekeys.base_key`; either is
+    made unique with :func:`citekeys.unique_key`. Runs inside the caller's
+    write transaction.
+    """
+    row = db.execute("SELECT key, origin FROM citekeys WHERE paper_id = ?", (paper.id,)).fetchone()
+    imported = _imported_key(paper)
+    replaces = row is not None and row[1] == "generated" and imported is not None
+    if row is not None and not (replaces and imported.lower() != row[0].lower()):
+        return row[0]
+    base, origin = (imported, "imported") if imported else (citekeys.base_key(paper), "generated")
+    key = citekeys.unique_key(base, _key_taken(db, paper.id))
+    db.execute(
+        "INSERT INTO citekeys(paper_id, key, origin, assigned_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(paper_id) DO UPDATE SET key = excluded.key, origin = excluded.origin,"
+        " assigned_at = excluded.assigned_at",
+        (paper.id, key, origin, now),
+    )
+    return key
+
+
+def _keys_for_existing(db: sqlite3.Connection) -> None:
+    """Migration to schema 4: keys for the papers of an older library.
+
+    Imported keys first (stored papers in revision order, then bookmarks in
+    the order added), so that they are kept as they are; then generated keys
+    for the bookmarks (the stored record preferred to the bookmark's copy),
+    oldest first. Other stored papers get theirs when first needed.
+    """
+    now = _now()
+    stored = db.execute(
+        "SELECT paper FROM papers WHERE json_extract(paper, '$.citation_key') IS NOT NULL"
+        " ORDER BY revision, paper_id"
+    )
+    for (payload,) in stored.fetchall():
+        paper = Paper.from_dict(json.loads(payload))
+        if _imported_key(paper):
+            _assign_key_in(db, paper, now)
+    marked = db.execute(
+        "SELECT COALESCE(p.paper, b.paper) FROM bookmarks b"
+        " LEFT JOIN papers p ON p.paper_id = b.paper_id ORDER BY b.added_at, b.rowid"
+    )
+    papers = [Paper.from_dict(json.loads(payload)) for (payload,) in marked.fetchall()]
+    for paper in sorted(papers, key=lambda p: _imported_key(p) is None):  # stable sort
+        _assign_key_in(db, paper, now)
+
+
 _BATCH = 500
 
 
 class LibraryError(RuntimeError):
     """The library database cannot be opened or is damaged (message names the file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Toggled:
+    """What :meth:`Library.toggle` did; true when the paper is bookmarked afterwards.
+
+    Attributes:
+        bookmarked: the paper is bookmarked after the call.
+        removed: the bookmark the call removed (tags, status, lists, note and
+            ``added_at`` with it), to hand to :meth:`Library.restore` for undo;
+            ``None`` when the call bookmarked the paper.
+    """
+
+    bookmarked: bool
+    removed: Bookmark | None = None
+
+    def __bool__(self) -> bool:
+        return self.bookmarked
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,8 +358,11 @@ class Library:
                 # another process may have migrated while we waited for the lock
                 if db.execute("PRAGMA user_version").fetchone()[0] != version:
                     continue
-                for statement in _MIGRATIONS[version + 1]:
-                    db.execute(statement)
+                for step in _MIGRATIONS[version + 1]:
+                    if callable(step):
+                        step(db)
+                    else:
+                        db.execute(step)
                 db.execute(f"PRAGMA user_version={version + 1}")
 
     @contextmanager
@@ -274,18 +393,31 @@ class Library:
 
     @staticmethod
     def _bookmark_in(db: sqlite3.Connection, paper: Paper, now: str) -> bool:
+        """Bookmark ``paper`` if it is not (and give it a citation key); True if it was not."""
         cur = db.execute(
             "INSERT OR IGNORE INTO bookmarks(paper_id, added_at, paper) VALUES (?, ?, ?)",
             (paper.id, now, _paper_json(paper)),
         )
+        if cur.rowcount == 1:
+            stored = db.execute(
+                "SELECT paper FROM papers WHERE paper_id = ?", (paper.id,)
+            ).fetchone()
+            _assign_key_in(db, Paper.from_dict(json.loads(stored[0])) if stored else paper, now)
         return cur.rowcount == 1
 
-    @staticmethod
-    def _unbookmark_in(db: sqlite3.Connection, paper_id: str) -> bool:
-        """Delete a bookmark with its tags and list memberships (the note stays)."""
+    def _unbookmark_in(self, db: sqlite3.Connection, paper_id: str) -> Bookmark | None:
+        """Delete a bookmark with its tags and list memberships (the note stays).
+
+        Returns:
+            The bookmark as it was, or ``None`` if there was none.
+        """
+        found = self._load_in(db, "b.paper_id = ?", [paper_id])
+        if not found:
+            return None
         db.execute("DELETE FROM tags WHERE paper_id = ?", (paper_id,))
         db.execute("DELETE FROM list_items WHERE paper_id = ?", (paper_id,))
-        return db.execute("DELETE FROM bookmarks WHERE paper_id = ?", (paper_id,)).rowcount == 1
+        db.execute("DELETE FROM bookmarks WHERE paper_id = ?", (paper_id,))
+        return found[0]
 
     # -- bookmarks -----------------------------------------------------------
 
@@ -294,26 +426,94 @@ class Library:
         with self._connect() as db, self._transaction(db):
             return self._bookmark_in(db, paper, _now())
 
-    def remove(self, paper_id: str) -> bool:
+    def remove(self, paper_id: str) -> Bookmark | None:
         """Remove a bookmark with its tags, status and list memberships; its note is kept.
 
         Returns:
-            False if there was no such bookmark.
+            The removed :class:`Bookmark` with everything it carried (tags,
+            status, lists, note, ``added_at``), for :meth:`restore` to undo
+            the removal; ``None`` (falsy) if there was no such bookmark.
         """
         with self._connect() as db, self._transaction(db):
             return self._unbookmark_in(db, paper_id)
 
-    def toggle(self, paper: Paper) -> bool:
+    def toggle(self, paper: Paper) -> Toggled:
         """Bookmark ``paper`` or remove its bookmark (as :meth:`remove`), atomically.
 
         Returns:
-            True if the paper is bookmarked afterwards.
+            A :class:`Toggled`, true if the paper is bookmarked afterwards;
+            after a removal its ``removed`` is the bookmark as it was (for
+            :meth:`restore`).
         """
         with self._connect() as db, self._transaction(db):
-            if self._unbookmark_in(db, paper.id):
-                return False
+            removed = self._unbookmark_in(db, paper.id)
+            if removed is not None:
+                return Toggled(False, removed)
             self._bookmark_in(db, paper, _now())
-            return True
+            return Toggled(True)
+
+    def restore(self, bookmark: Bookmark) -> None:
+        """Put back a removed bookmark whole, in one transaction (undo of :meth:`remove`).
+
+        The bookmark gets its ``added_at`` and status back (replacing those of
+        a bookmark made since), its tags and list memberships are added (lists
+        deleted in between are created again, with the name as it was), and
+        its note is set back with its update time when it had one.
+
+        Args:
+            bookmark: what :meth:`remove` or :meth:`toggle` (``removed``) returned.
+
+        Raises:
+            ValueError: a tag, list name or status in ``bookmark`` is invalid.
+        """
+        paper = bookmark.paper
+        status = check_status(bookmark.status)
+        tags = [normalise_tag(t) for t in bookmark.tags]
+        names = [_list_name(n) for n in bookmark.lists]
+        added = bookmark.added_at.astimezone(UTC).isoformat(timespec="seconds")
+        now = _now()
+        with self._connect() as db, self._transaction(db):
+            self._bookmark_in(db, paper, added)
+            db.execute(
+                "UPDATE bookmarks SET added_at = ?, status = ? WHERE paper_id = ?",
+                (added, status, paper.id),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO tags(paper_id, tag) VALUES (?, ?)",
+                [(paper.id, t) for t in tags],
+            )
+            for display, key in names:
+                self._create_list_in(db, display, key)
+                db.execute(
+                    "INSERT OR IGNORE INTO list_items(list_id, paper_id, added_at)"
+                    " SELECT list_id, ?, ? FROM lists WHERE name_key = ?",
+                    (paper.id, now, key),
+                )
+            if bookmark.note.strip():
+                noted = (bookmark.note_updated_at or datetime.now(UTC)).astimezone(UTC)
+                db.execute(
+                    "INSERT INTO notes(paper_id, note, updated_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT(paper_id) DO UPDATE SET"
+                    " note = excluded.note, updated_at = excluded.updated_at",
+                    (paper.id, bookmark.note.strip(), noted.isoformat(timespec="seconds")),
+                )
+
+    def organised(self, paper_id: str) -> bool:
+        """True if the paper has tags, a reading status, list memberships or a note.
+
+        What removing its bookmark would drop (all but the note, which is
+        kept), so a UI can ask first.
+        """
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT EXISTS(SELECT 1 FROM tags WHERE paper_id = :id)"
+                " OR EXISTS(SELECT 1 FROM list_items WHERE paper_id = :id)"
+                " OR EXISTS(SELECT 1 FROM notes WHERE paper_id = :id)"
+                " OR EXISTS(SELECT 1 FROM bookmarks WHERE paper_id = :id"
+                " AND status IS NOT NULL)",
+                {"id": paper_id},
+            ).fetchone()
+        return bool(row[0])
 
     def ids(self) -> frozenset[str]:
         """Ids of all bookmarked papers."""
@@ -361,32 +561,55 @@ class Library:
         return self._load(" AND ".join(where), params)
 
     def bookmark(self, paper_id: str) -> Bookmark | None:
-        """The bookmark of one paper, or ``None`` if it is not bookmarked."""
+        """The bookmark of one paper (as :meth:`bookmarks` gives it), or ``None``."""
         found = self._load("b.paper_id = ?", [paper_id])
         return found[0] if found else None
 
     def _load(self, where: str, params: list[object]) -> list[Bookmark]:
+        with self._connect() as db:
+            with self._transaction(db, "DEFERRED"):  # one snapshot
+                found = self._load_in(db, where, params)
+            if all(bm.paper.citation_key for bm in found):
+                return found
+            # bookmarks without a key (made by another process mid-migration): assign
+            with self._transaction(db):
+                now = _now()
+                for bm in found:
+                    if not bm.paper.citation_key:
+                        _assign_key_in(db, self._known_paper_in(db, bm.paper.id), now)
+                return self._load_in(db, where, params)
+
+    @staticmethod
+    def _load_in(db: sqlite3.Connection, where: str, params: list[object]) -> list[Bookmark]:
+        """Bookmarks matching ``where`` (SQL over ``b``, the bookmarks table), oldest first.
+
+        The paper is the stored (imported) record when there is one, else the
+        bookmark's own copy, with ``citation_key`` set from the key table
+        (``None`` if the paper has no key yet).
+        """
         sql = (
-            "SELECT b.paper_id, b.paper, b.added_at, b.status, n.note, n.updated_at"
+            "SELECT b.paper_id, COALESCE(p.paper, b.paper), b.added_at, b.status,"
+            " n.note, n.updated_at, k.key"
             " FROM bookmarks b LEFT JOIN notes n ON n.paper_id = b.paper_id"
+            " LEFT JOIN papers p ON p.paper_id = b.paper_id"
+            " LEFT JOIN citekeys k ON k.paper_id = b.paper_id"
             + (f" WHERE {where}" if where else "")
             + " ORDER BY b.added_at, b.rowid"
         )
-        with self._connect() as db, self._transaction(db, "DEFERRED"):  # one snapshot
-            rows = db.execute(sql, params).fetchall()
-            tags: dict[str, list[str]] = {}
-            lists: dict[str, list[str]] = {}
-            if rows:
-                for paper_id, tag in db.execute("SELECT paper_id, tag FROM tags ORDER BY tag"):
-                    tags.setdefault(paper_id, []).append(tag)
-                for paper_id, name in db.execute(
-                    "SELECT li.paper_id, l.name FROM list_items li"
-                    " JOIN lists l ON l.list_id = li.list_id ORDER BY l.name_key"
-                ):
-                    lists.setdefault(paper_id, []).append(name)
+        rows = db.execute(sql, params).fetchall()
+        tags: dict[str, list[str]] = {}
+        lists: dict[str, list[str]] = {}
+        if rows:
+            for paper_id, tag in db.execute("SELECT paper_id, tag FROM tags ORDER BY tag"):
+                tags.setdefault(paper_id, []).append(tag)
+            for paper_id, name in db.execute(
+                "SELECT li.paper_id, l.name FROM list_items li"
+                " JOIN lists l ON l.list_id = li.list_id ORDER BY l.name_key"
+            ):
+                lists.setdefault(paper_id, []).append(name)
         return [
             Bookmark(
-                Paper.from_dict(json.loads(paper)),
+                replace(Paper.from_dict(json.loads(paper)), citation_key=key),
                 datetime.fromisoformat(added),
                 tags=tuple(tags.get(paper_id, ())),
                 note=note or "",
@@ -394,8 +617,124 @@ class Library:
                 lists=tuple(lists.get(paper_id, ())),
                 note_updated_at=datetime.fromisoformat(noted) if noted else None,
             )
-            for paper_id, paper, added, status, note, noted in rows
+            for paper_id, paper, added, status, note, noted, key in rows
         ]
+
+    # -- citation keys -------------------------------------------------------
+
+    def citation_key(self, paper: Paper | str) -> str:
+        """The paper's citation key, assigned and stored first if it has none.
+
+        See the module docstring for how keys are chosen; once assigned, the
+        key is returned unchanged by every later call.
+
+        Args:
+            paper: the paper, or the id of a paper the library knows (bookmarked,
+                stored, or with a key already).
+
+        Raises:
+            KeyError: ``paper`` is an id the library does not know.
+        """
+        paper_id = paper.id if isinstance(paper, Paper) else paper
+        known = self.stored_key(paper_id)
+        if known is not None:
+            return known
+        with self._connect() as db, self._transaction(db):
+            if not isinstance(paper, Paper):
+                paper = self._known_paper_in(db, paper_id)
+            return _assign_key_in(db, paper, _now())
+
+    def stored_key(self, paper_id: str) -> str | None:
+        """The citation key stored for a paper, or ``None`` (never assigns one)."""
+        with self._connect() as db:
+            row = db.execute("SELECT key FROM citekeys WHERE paper_id = ?", (paper_id,)).fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def _known_paper_in(db: sqlite3.Connection, paper_id: str) -> Paper:
+        row = db.execute(
+            "SELECT paper FROM papers WHERE paper_id = ?"
+            " UNION ALL SELECT paper FROM bookmarks WHERE paper_id = ?",
+            (paper_id, paper_id),
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"the library does not know a paper with id {paper_id!r}")
+        return Paper.from_dict(json.loads(row[0]))
+
+    def rename_key(self, paper: Paper | str, new_key: str) -> str:
+        """Give a paper the citation key ``new_key`` (``paperbrowse key ID NEWKEY``).
+
+        Args:
+            paper: the paper, or the id of a paper the library knows.
+            new_key: the key wanted; surrounding white space is dropped.
+
+        Returns:
+            The key now stored.
+
+        Raises:
+            ValueError: ``new_key`` is not a usable key (:func:`citekeys.check_key`)
+                or another paper already has it (compared ignoring case, as
+                BibTeX does); the message names that paper's id.
+            KeyError: ``paper`` is an id the library does not know.
+        """
+        key = citekeys.check_key(new_key)
+        paper_id = paper.id if isinstance(paper, Paper) else paper
+        with self._connect() as db, self._transaction(db):
+            row = db.execute(
+                "SELECT paper_id FROM citekeys WHERE key = ? AND paper_id != ?", (key, paper_id)
+            ).fetchone()
+            if row is not None:
+                raise ValueError(f"citation key {key!r} is already used by {row[0]}")
+            has_key = db.execute(
+                "SELECT 1 FROM citekeys WHERE paper_id = ?", (paper_id,)
+            ).fetchone()
+            if not isinstance(paper, Paper) and not has_key:
+                self._known_paper_in(db, paper_id)  # KeyError for an unknown id
+            db.execute(
+                "INSERT INTO citekeys(paper_id, key, origin, assigned_at) VALUES (?, ?, 'user', ?)"
+                " ON CONFLICT(paper_id) DO UPDATE SET key = excluded.key, origin = 'user',"
+                " assigned_at = excluded.assigned_at",
+                (paper_id, key, _now()),
+            )
+        return key
+
+    def paper_for_key(self, key: str) -> str | None:
+        """The id of the paper whose citation key is ``key`` (case ignored), or ``None``."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT paper_id FROM citekeys WHERE key = ?", (key.strip(),)
+            ).fetchone()
+        return row[0] if row else None
+
+    def ids_for(self, *, arxiv_id: str | None = None, doi: str | None = None) -> list[str]:
+        """Ids of the stored and bookmarked papers with this arXiv id or DOI (case ignored).
+
+        Stored papers first (through the store's indexes), then bookmarks
+        (their own copies, read whole: bookmarks are few); each id once.
+
+        Args:
+            arxiv_id: an arXiv id without version (``2006.07733``).
+            doi: a DOI without resolver or ``doi:`` prefix.
+        """
+        column, field, value = (
+            ("arxiv_id", "$.arxiv_id", arxiv_id) if arxiv_id else ("doi_key", "$.doi", doi)
+        )
+        if not value:
+            return []
+        value = value if arxiv_id else value.lower()
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT paper_id FROM papers WHERE {column} = ?"
+                f" UNION ALL SELECT paper_id FROM bookmarks"
+                f" WHERE {'' if arxiv_id else 'lower'}(json_extract(paper, '{field}')) = ?",
+                (value, value),
+            ).fetchall()
+        return list(dict.fromkeys(row[0] for row in rows))
+
+    def citation_keys(self) -> list[tuple[str, str]]:
+        """Every stored key as ``(key, paper id)``, sorted by key (for near-key suggestions)."""
+        with self._connect() as db:
+            return db.execute("SELECT key, paper_id FROM citekeys ORDER BY key").fetchall()
 
     # -- reading status ----------------------------------------------------
 
@@ -615,14 +954,14 @@ class Library:
         with self._connect() as db:
             db.execute(
                 "CREATE TEMP TABLE incoming (paper_id TEXT PRIMARY KEY, paper TEXT NOT NULL,"
-                " arxiv_id TEXT, doi_key TEXT, title_key TEXT)"
+                " arxiv_id TEXT, doi_key TEXT, title_key TEXT, citation_key TEXT)"
             )
-            insert = "INSERT OR REPLACE INTO temp.incoming VALUES (?, ?, ?, ?, ?)"
+            insert = "INSERT OR REPLACE INTO temp.incoming VALUES (?, ?, ?, ?, ?, ?)"
             with self._transaction(db, "DEFERRED"):  # writes the temp database only
                 batch: list[tuple] = []
                 for paper in papers:
                     payload = _paper_json(paper)  # TypeError for a non-Paper
-                    batch.append((paper.id, payload, *_keys(paper)))
+                    batch.append((paper.id, payload, *_keys(paper), _imported_key(paper)))
                     if len(batch) >= _BATCH:
                         db.executemany(insert, batch)
                         batch.clear()
@@ -635,6 +974,7 @@ class Library:
                 current = db.execute("SELECT revision FROM library_state WHERE id = 1").fetchone()[
                     0
                 ]
+                self._register_imported_keys(db, now)
                 if not db.execute("SELECT COUNT(*)" + changed).fetchone()[0]:
                     return current
                 revision = current + 1
@@ -651,6 +991,25 @@ class Library:
                 )
                 db.execute("UPDATE library_state SET revision = ? WHERE id = 1", (revision,))
                 return revision
+
+    @staticmethod
+    def _register_imported_keys(db: sqlite3.Connection, now: str) -> None:
+        """Register the keys the staged papers came with (see :func:`_assign_key_in`).
+
+        Only papers with an imported key that is not already theirs are
+        touched, in input order; papers without one get a generated key when
+        first needed, not here (a million-paper snapshot import would
+        otherwise spend minutes on keys nobody asked for, and take the plain
+        keys a later .bib import expects to keep).
+        """
+        rows = db.execute(
+            "SELECT i.paper FROM temp.incoming i LEFT JOIN main.citekeys k"
+            " ON k.paper_id = i.paper_id WHERE i.citation_key IS NOT NULL"
+            " AND (k.paper_id IS NULL OR (k.origin = 'generated' AND k.key != i.citation_key))"
+            " ORDER BY i.rowid"
+        ).fetchall()
+        for (payload,) in rows:
+            _assign_key_in(db, Paper.from_dict(json.loads(payload)), now)
 
     def stored_papers(self, since: int = 0) -> Iterator[tuple[int, Paper]]:
         """Stream the stored papers written after revision ``since``.

@@ -370,3 +370,87 @@ def test_an_interrupt_seen_only_as_a_flag_still_stops_the_import(locations, corp
     with pytest.raises(ImportInterrupted) as stop:
         run(records(), locations, corpus, library, batch_size=10, interrupted=lambda: flag["set"])
     assert stop.value.summary.committed == 20 and library.stored_count() == 20
+
+
+# -- merging a .bib record with the arXiv snapshot's record of the same paper --------
+
+
+def byol_from(source: str) -> list[Paper]:
+    """BYOL as refs.bib gives it (5 authors + "and others", NeurIPS venue, a key)
+    or as the arXiv snapshot gives it (14 authors, a full date)."""
+    records = SOURCES[source]()
+    return [r for r in records if isinstance(r, Paper) and r.arxiv_id == "2006.07733"]
+
+
+@pytest.mark.parametrize("order", [("bibtex", "jsonl"), ("jsonl", "bibtex")])
+def test_bib_and_arxiv_records_merge_without_loss_in_either_order(
+    order, locations, corpus, library
+):
+    bib, arxiv = byol_from("bibtex")[0], byol_from("jsonl")[0]
+    assert (len(bib.authors), bib.authors_complete, len(arxiv.authors)) == (5, False, 14)
+    counts = []
+    for source in order:
+        summary = run(byol_from(source), locations, corpus, library)
+        counts.append((summary.added, summary.updated, summary.skipped))
+    # BYOL is in the bundled corpus (a pb: id, no authors): each import extends it
+    assert counts == [(0, 1, 0), (0, 1, 0)]
+    index = open_index(locations, corpus, library=library).index
+    [stored] = index.find("arxiv", "2006.07733")
+    assert stored.id.startswith("pb:") and library.stored_paper(stored.id) == stored
+    assert stored.authors == arxiv.authors and stored.names == arxiv.names  # 14, not 5
+    assert stored.author_count == 14 and stored.authors_complete
+    assert (stored.published, stored.date_iso) == (arxiv.published, "2020-06-13")
+    # the bib's publication record fills in and wins over the preprint
+    assert stored.entry_type == "inproceedings"
+    assert stored.container == "Advances in Neural Information Processing Systems"
+    assert (stored.volume, stored.pages) == ("33", "21271–21284")
+    assert stored.categories == ("cs.LG", "cs.CV", "stat.ML") and stored.abstract
+    assert stored.citation_key == "grill2020byol"
+    assert library.stored_key(stored.id) == "grill2020byol"
+    # the user's own reference (with a key, published) sets the title, as written
+    assert (
+        stored.title
+        == bib.title
+        == "Bootstrap Your Own Latent – A New Approach to Self-Supervised Learning"
+    )
+    assert set(stored.sources) >= {"refs.bib", "arxiv_snapshot.jsonl"}
+
+    # importing either again brings nothing new: skipped, revision unchanged
+    revision = library.revision()
+    for source in order:
+        again = run(byol_from(source), locations, corpus, library)
+        assert (again.added, again.updated, again.skipped) == (0, 0, 1), source
+    assert library.revision() == revision
+
+
+def test_an_existing_citation_key_is_kept(locations, corpus, library):
+    bib = byol_from("bibtex")[0]
+    run([bib], locations, corpus, library)
+    other_key = replace(bib, citation_key="byol-from-a-colleague", sources=("colleague.bib",))
+    summary = run([other_key], locations, corpus, library)
+    assert summary.updated == 1  # a new source name
+    [stored] = open_index(locations, corpus, library=library).index.find("arxiv", "2006.07733")
+    assert stored.citation_key == "grill2020byol"
+    assert library.stored_key(stored.id) == "grill2020byol"
+    assert library.paper_for_key("byol-from-a-colleague") is None
+
+
+def test_a_bib_key_taken_by_another_paper_gets_a_suffix(locations, corpus, library):
+    first = paper(1, citation_key="smith2020")
+    second = paper(2, citation_key="smith2020")
+    run([first], locations, corpus, library)
+    run([second], locations, corpus, library)
+    assert library.stored_key(first.id) == "smith2020"
+    assert library.stored_key(second.id) == "smith2020a"
+
+
+def test_a_richer_record_of_a_known_paper_counts_as_updated(locations, corpus, library):
+    base = paper(3, arxiv_id="2301.00003")
+    run([base], locations, corpus, library)
+    venue = replace(base, id=paper_id_for("other"), container="Nature", volume="7", pages="1–9")
+    summary = run([venue], locations, corpus, library)
+    assert (summary.updated, summary.skipped) == (1, 0)
+    stored = library.stored_paper(base.id)
+    assert (stored.container, stored.volume, stored.pages) == ("Nature", "7", "1–9")
+    same = run([replace(venue, volume=None)], locations, corpus, library)  # nothing new
+    assert (same.updated, same.skipped) == (0, 1)

@@ -28,7 +28,12 @@ def test_bookmarks_survive_reopening(tmp_path: Path) -> None:
     first.add(paper(2))
     again = Library(path)
     assert [b.paper.id for b in again.bookmarks()] == [paper(1).id, paper(2).id]
-    assert again.bookmarks()[0].paper == paper(1)
+    # the stored copy, with the citation key each got when bookmarked (no authors, no year:
+    # the first two title words; the second one collides and takes the suffix a)
+    assert [b.paper for b in again.bookmarks()] == [
+        replace(paper(1), citation_key="papernumber"),
+        replace(paper(2), citation_key="papernumbera"),
+    ]
     assert paper(2).id in again and paper(3).id not in again
     assert len(again) == 2
 
@@ -43,13 +48,16 @@ def test_added_at_is_recorded_in_utc(tmp_path: Path) -> None:
 
 def test_toggle_and_remove(tmp_path: Path) -> None:
     library = Library(tmp_path / "l.sqlite3")
-    assert library.toggle(paper(1)) is True
+    toggled = library.toggle(paper(1))
+    assert toggled and toggled.bookmarked is True and toggled.removed is None
     assert library.ids() == frozenset({paper(1).id})
-    assert library.toggle(paper(1)) is False
+    toggled = library.toggle(paper(1))
+    assert not toggled and toggled.removed.paper.id == paper(1).id
     assert library.ids() == frozenset()
     library.add(paper(2))
-    assert library.remove(paper(2).id) is True
-    assert library.remove(paper(2).id) is False
+    removed = library.remove(paper(2).id)
+    assert removed and removed.paper.id == paper(2).id
+    assert library.remove(paper(2).id) is None
 
 
 def test_schema_version_is_set(tmp_path: Path) -> None:
@@ -166,9 +174,10 @@ def test_version_1_library_upgrades_keeping_bookmarks_and_times(tmp_path: Path) 
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == LIBRARY_SCHEMA_VERSION
     marks = library.bookmarks()
+    # keys are given in the order the papers were bookmarked
     assert [(b.paper, b.added_at) for b in marks] == [
-        (paper(2), datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)),
-        (paper(1), datetime(2025, 3, 1, tzinfo=UTC)),
+        (replace(paper(2), citation_key="papernumber"), datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        (replace(paper(1), citation_key="papernumbera"), datetime(2025, 3, 1, tzinfo=UTC)),
     ]
     assert marks[0].tags == () and marks[0].status is None and marks[0].note == ""
     assert library.revision() == 0 and library.stored_count() == 0
@@ -310,7 +319,7 @@ def test_notes_outlive_their_bookmark(tmp_path: Path) -> None:
     bm = library.bookmark(paper(1).id)
     assert bm.note == "Read section 3 first.\nThen the appendix."
     assert bm.note_updated_at is not None and before <= bm.note_updated_at <= datetime.now(UTC)
-    assert library.remove(paper(1).id) is True
+    assert library.remove(paper(1).id)
     assert library.bookmark(paper(1).id) is None
     assert library.note(paper(1).id) == "Read section 3 first.\nThen the appendix."
     library.add(paper(1))
@@ -325,9 +334,9 @@ def test_unbookmarking_drops_tags_status_and_lists(tmp_path: Path) -> None:
     library.add_tag(paper(1), "gp")
     library.set_status(paper(1), "read")
     library.add_to_list("Thesis", paper(1))
-    assert library.toggle(paper(1)) is False
+    assert not library.toggle(paper(1))
     assert library.tags() == [] and library.lists() == [("Thesis", 0)]
-    assert library.toggle(paper(1)) is True
+    assert library.toggle(paper(1))
     bm = library.bookmark(paper(1).id)
     assert (bm.tags, bm.status, bm.lists) == ((), None, ())
 
@@ -507,3 +516,173 @@ def test_two_processes_store_papers(tmp_path: Path) -> None:
     library = Library(path)
     assert library.revision() == 10 and library.stored_count() == 100
     assert library.tags() == [("imported", 10)]
+
+
+# -- citation keys -------------------------------------------------------------
+
+
+def authored(n: int, family: str, year: int, title: str, key: str | None = None) -> Paper:
+    from datetime import date
+
+    return Paper(
+        id=f"pb:{n:012d}",
+        title=title,
+        authors=(f"Ann {family}",),
+        published=date(year, 1, 1),
+        date_parts=1,
+        citation_key=key,
+    )
+
+
+def test_generated_keys_are_assigned_once_and_never_recomputed(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    a = authored(1, "Müller", 2020, "On the Matérn kernel")
+    assert library.citation_key(a) == "muller2020matern"
+    # the record changes (a new title): the key stays what it was
+    changed = replace(a, title="Completely different words")
+    assert library.citation_key(changed) == "muller2020matern"
+    library.add(changed)
+    assert library.bookmark(a.id).paper.citation_key == "muller2020matern"
+    # another paper with the same base key gets the first free suffix
+    b = authored(2, "Muller", 2020, "Matern again")
+    library.add(b)
+    assert library.bookmark(b.id).paper.citation_key == "muller2020materna"
+    assert library.paper_for_key("muller2020materna") == b.id
+    assert library.paper_for_key("MULLER2020MATERN") == a.id  # BibTeX ignores case
+    assert library.paper_for_key("nobody1999") is None
+    assert library.citation_key(a.id) == "muller2020matern"
+    with pytest.raises(KeyError):
+        library.citation_key("pb:unknown")
+
+
+def test_imported_keys_are_kept_and_a_clash_takes_a_suffix(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    first = authored(1, "Grill", 2020, "Bootstrap your own latent", key="grill2020byol")
+    other = authored(2, "Grill", 2021, "Something else", key="grill2020byol")
+    keyless = authored(3, "Grill", 2020, "Bootstrap a second time")
+    library.store_papers([first, other, keyless])
+    assert library.stored_key(first.id) == "grill2020byol"
+    assert library.stored_key(other.id) == "grill2020byola"  # taken by another paper
+    assert library.stored_key(keyless.id) is None  # generated only when first needed
+    library.add(keyless)
+    assert library.stored_key(keyless.id) == "grill2020bootstrap"
+    # storing again (a re-import) changes nothing
+    library.store_papers([first, other])
+    assert library.stored_key(other.id) == "grill2020byola"
+    # a later import bringing the paper's own key replaces a generated one
+    library.store_papers([replace(keyless, citation_key="mine2020")])
+    assert library.stored_key(keyless.id) == "mine2020"
+    # ... but never an imported or renamed one
+    library.store_papers([replace(first, citation_key="changed2020")])
+    assert library.stored_key(first.id) == "grill2020byol"
+
+
+def test_rename_key(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    a = authored(1, "Lee", 2019, "Graphs")
+    b = authored(2, "Kim", 2019, "Trees")
+    library.add(a)
+    library.add(b)
+    assert library.rename_key(a.id, "  lee-graphs ") == "lee-graphs"
+    assert library.bookmark(a.id).paper.citation_key == "lee-graphs"
+    assert library.paper_for_key("lee2019graphs") is None
+    with pytest.raises(ValueError, match="already used by pb:000000000001"):
+        library.rename_key(b, "LEE-GRAPHS")
+    for bad in ("", "has space", "a{b", "x" * 201):
+        with pytest.raises(ValueError, match="not a usable citation key"):
+            library.rename_key(b, bad)
+    assert library.stored_key(b.id) == "kim2019trees"
+    library.rename_key(a, "Lee-Graphs")  # its own key in another case is fine
+    assert library.stored_key(a.id) == "Lee-Graphs"
+    with pytest.raises(KeyError):
+        library.rename_key("pb:unknown", "free")
+    # a paper given whole need not be known yet
+    c = authored(3, "Ng", 2018, "Nets")
+    assert library.rename_key(c, "ng-nets") == "ng-nets" and c.id not in library
+
+
+def test_bookmarks_prefer_the_stored_record_and_fall_back_to_their_copy(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    a = authored(1, "Grill", 2020, "Bootstrap your own latent")
+    library.add(a)
+    assert library.bookmark(a.id).paper.container is None
+    enriched = replace(a, container="NeurIPS", volume="33", citation_key="grill2020byol")
+    library.store_papers([enriched])
+    got = library.bookmark(a.id).paper
+    assert (got.container, got.volume) == ("NeurIPS", "33")
+    # the key assigned at bookmark time was generated: the import's own key replaces it
+    assert got.citation_key == "grill2020byol"
+    b = authored(2, "Kim", 2019, "Trees")
+    library.add(b)
+    assert library.bookmark(b.id).paper == replace(b, citation_key="kim2019trees")
+
+
+def test_stored_papers_with_partial_dates_read_back(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    a = authored(1, "Lee", 2019, "Graphs")
+    library.store_papers([a])
+    back = library.stored_paper(a.id)
+    assert back == a and back.date_iso == "2019" and back.to_dict()["published"] == "2019"
+
+
+# -- undo of a removal ---------------------------------------------------------
+
+
+def test_remove_returns_everything_and_restore_puts_it_back(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    library.add(paper(1))
+    library.set_tags(paper(1), ["gp", "thesis"])
+    library.set_status(paper(1), "reading")
+    library.add_to_list("Thesis", paper(1))
+    library.add_to_list("Group", paper(1))
+    library.set_note(paper(1), "Section 3.")
+    before = library.bookmark(paper(1).id)
+    assert library.organised(paper(1).id)
+
+    removed = library.remove(paper(1).id)
+    assert removed == before
+    assert (removed.tags, removed.status, removed.lists) == (
+        ("gp", "thesis"),
+        "reading",
+        ("Group", "Thesis"),
+    )
+    assert library.bookmark(paper(1).id) is None and library.tags() == []
+    library.delete_list("Group")  # deleted in between: restore creates it again
+
+    library.restore(removed)
+    assert library.bookmark(paper(1).id) == before  # same added_at, note time, key
+    assert dict(library.lists()) == {"Group": 1, "Thesis": 1}
+
+
+def test_toggle_off_then_restore(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    library.add_tag(paper(1), "gp")
+    before = library.bookmark(paper(1).id)
+    toggled = library.toggle(paper(1))
+    assert not toggled and toggled.removed == before
+    library.restore(toggled.removed)
+    assert library.bookmark(paper(1).id) == before
+
+
+def test_restore_over_a_new_bookmark_keeps_what_was_added_since(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    library.add_tag(paper(1), "old")
+    removed = library.remove(paper(1).id)
+    library.add_tag(paper(1), "new")  # bookmarked again, later
+    library.restore(removed)
+    bm = library.bookmark(paper(1).id)
+    assert bm.tags == ("new", "old") and bm.added_at == removed.added_at
+
+
+def test_organised(tmp_path: Path) -> None:
+    library = Library(tmp_path / "l.sqlite3")
+    library.add(paper(1))
+    assert not library.organised(paper(1).id)
+    assert not library.organised("pb:unknown")
+    library.set_status(paper(2), "read")
+    library.add_to_list("L", paper(3))
+    library.add_tag(paper(4), "t")
+    library.set_note(paper(5), "n")
+    assert [library.organised(paper(n).id) for n in (2, 3, 4, 5)] == [True] * 4
+    library.remove(paper(5).id)
+    assert library.organised(paper(5).id)  # the note outlives the bookmark
