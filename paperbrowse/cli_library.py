@@ -5,8 +5,12 @@ on the core objects (:class:`~paperbrowse.core.library.Library`,
 :func:`~paperbrowse.core.ingest.import_records`); nothing here touches the UI.
 
 Exit status: 0 on success; 1 when an import read some bad records (the good
-ones are imported, the bad ones listed on standard error); 2 for a usage
-error, an unknown paper or list, or a source that cannot be reached.
+ones are imported, the bad ones listed on standard error), or when some of
+the paper ids given to a command taking several (``list add``, ``list
+remove``) are unknown or ambiguous (the others are done; each failure is
+reported with the closest candidates); 2 for a usage error, the unknown or
+ambiguous paper of a command taking one id (nothing is done), an unknown list,
+or a source that cannot be reached.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ def add() -> None:
     Examples:
       paperbrowse add arxiv 2006.07733 2106.09685
       paperbrowse add arxiv --query 'cat:cs.LG AND ti:latent' --max 200
+      paperbrowse add doi 10.1103/PhysRevB.74.024520 https://doi.org/10.1109/CVPR.2016.90
       paperbrowse add hf --date 2026-03-23
       paperbrowse add bibtex refs.bib
       paperbrowse add jsonl arxiv-metadata-oai-snapshot.json
@@ -197,6 +202,27 @@ def add_arxiv(
     _run_import(obj, request)
 
 
+@add.command("doi")
+@click.argument("dois", nargs=-1, required=True)
+@pass_context
+def add_doi(obj: Context, dois: tuple[str, ...]) -> None:
+    """Import papers by DOI from Crossref (type, authors, venue, pages, date, abstract).
+
+    DOIS in any usual form (10.1103/PhysRevB.74.024520, doi:10.1103/…,
+    https://doi.org/10.1103/…, any case). One request per DOI, a second
+    apart, with retries and back-off when Crossref is busy. Set
+    PAPERBROWSE_MAILTO=you@example.org to send Crossref a contact address,
+    as its etiquette asks. A DOI Crossref does not know is reported and the
+    others are imported (exit status 1).
+    """
+    from paperbrowse.core.sources.crossref import parse_doi
+
+    bad = [d for d in dois if parse_doi(d) is None]
+    if bad:
+        raise click.BadParameter(f"not a DOI: {bad[0]!r}", param_hint="DOIS")
+    _run_import(obj, SourceRequest("doi", ids=dois))
+
+
 def _day(ctx, param, value: str | None) -> date:
     if value is None:
         return date.today()
@@ -270,27 +296,63 @@ def add_captures(obj: Context, paths: tuple[Path, ...]) -> None:
     _run_import(obj, SourceRequest("captures", paths=paths))
 
 
-# ----------------------------------------------------------------- organise
-def _paper(obj: Context, ref: str) -> Paper:
-    """The paper ``ref`` names: an id as printed (``arxiv:2006.07733``, ``pb:…``) or an arXiv id.
+@add.command("file")
+@click.argument("paths", nargs=-1, required=True, type=_existing_file)
+@pass_context
+def add_file(obj: Context, paths: tuple[Path, ...]) -> None:
+    """Import reference files, the format told by the name: .bib (BibTeX), .csl.json
+    (CSL-JSON, as Zotero and pandoc write it), .ris, and paperbrowse's own .json and
+    .csv exports (a .json holding a JSON array is read as CSL-JSON).
 
-    Looked up in the bookmarks, then the index. Exits with status 2 if unknown.
+    Re-importing an export gives back the same records; a broken record is reported
+    with its file and line or item, and the others are imported.
     """
+    _run_import(obj, SourceRequest("file", paths=paths))
+
+
+# ----------------------------------------------------------------- organise
+def resolve_refs(obj: Context, refs: tuple[str, ...] | list[str]) -> tuple[list[Paper], bool]:
+    """The papers ``refs`` name, with every unknown or ambiguous one reported on stderr.
+
+    A reference is any form :mod:`paperbrowse.core.resolve` accepts: a
+    paperbrowse id, an arXiv id or URL, a DOI or doi.org URL, a citation key.
+    Each is looked up in the library first, then (only if needed, since it may
+    have to be built) in the search index.
+
+    Returns:
+        ``(papers found in the order given, True if every reference was found)``.
+    """
+    from paperbrowse.core.resolve import resolve
+
     library = obj.library()
-    arxiv_id = normalise_arxiv_id(ref)
-    candidates = [ref] + ([f"arxiv:{arxiv_id}"] if arxiv_id else [])
-    for paper_id in candidates:
-        mark = library.bookmark(paper_id)
-        if mark is not None:
-            return mark.paper
-    index = obj.open_index(quiet=True).index
-    for paper_id in candidates:
-        paper = index.get(paper_id)
-        if paper is not None:
-            return paper
-    click.echo(f"error: no paper with id {ref!r}", err=True)
-    click.echo("Find ids with 'paperbrowse search QUERY' or 'paperbrowse bookmarks'.", err=True)
-    sys.exit(2)
+    found: list[Paper] = []
+    ok = True
+    index = None
+    for ref in refs:
+        answer = resolve(ref, library)
+        if not answer:
+            if index is None:
+                index = obj.open_index(quiet=True).index
+            answer = resolve(ref, library, index)
+        if answer.paper is not None:
+            found.append(answer.paper)
+            continue
+        ok = False
+        click.echo(f"error: {answer.message()}", err=True)
+    if not ok:
+        click.echo("Find ids with 'paperbrowse search QUERY' or 'paperbrowse bookmarks'.", err=True)
+    return found, ok
+
+
+def _paper(obj: Context, ref: str) -> Paper:
+    """The one paper ``ref`` names (see :func:`resolve_refs`).
+
+    Exits with status 2 (nothing done) if it is unknown or ambiguous.
+    """
+    found, ok = resolve_refs(obj, [ref])
+    if not ok:
+        sys.exit(2)
+    return found[0]
 
 
 def _value_error(exc: ValueError) -> click.ClickException:
@@ -306,6 +368,14 @@ def tag(obj: Context, paper_id: str, tags: tuple[str, ...], remove: bool) -> Non
     """Add TAGS to a paper (bookmarking it), or remove them with --remove.
 
     Without TAGS, prints the paper's tags. 'paperbrowse tags' lists every tag.
+    PAPER_ID is any id form: pb:…, arxiv:…, an arXiv id or URL, a DOI or
+    doi.org URL, or a citation key.
+
+    \b
+    Examples:
+      paperbrowse tag 2006.07733 thesis
+      paperbrowse tag https://doi.org/10.1103/PhysRevB.74.024520 physics
+      paperbrowse tag grill2020byol --remove thesis
     """
     paper = _paper(obj, paper_id)
     library = obj.library()
@@ -396,14 +466,22 @@ def list_create(obj: Context, name: str) -> None:
 @click.argument("paper_ids", nargs=-1, required=True)
 @pass_context
 def list_add(obj: Context, name: str, paper_ids: tuple[str, ...]) -> None:
-    """Put papers on the list NAME (created if needed; the papers are bookmarked)."""
+    """Put papers on the list NAME (created if needed; the papers are bookmarked).
+
+    The papers found are added even if some ids are unknown or ambiguous;
+    those are reported and the exit status is 1.
+    """
     library = obj.library()
     try:
-        for ref in paper_ids:
-            library.add_to_list(name, _paper(obj, ref))
+        library.bookmarks(list=name)  # ValueError for a bad name before any lookup
     except ValueError as exc:
         raise _value_error(exc) from exc
+    found, ok = resolve_refs(obj, paper_ids)
+    for paper in found:
+        library.add_to_list(name, paper)
     click.echo(f"{name}: {papers(len(library.bookmarks(list=name)))}", err=True)
+    if not ok:
+        sys.exit(1)
 
 
 @list_group.command("remove")
@@ -411,11 +489,47 @@ def list_add(obj: Context, name: str, paper_ids: tuple[str, ...]) -> None:
 @click.argument("paper_ids", nargs=-1, required=True)
 @pass_context
 def list_remove(obj: Context, name: str, paper_ids: tuple[str, ...]) -> None:
-    """Take papers off the list NAME (they stay bookmarked)."""
+    """Take papers off the list NAME (they stay bookmarked).
+
+    Unknown or ambiguous ids are reported (exit status 1); the others are done.
+    """
     library = obj.library()
     try:
-        for ref in paper_ids:
-            library.remove_from_list(name, _paper(obj, ref).id)
+        library.bookmarks(list=name)  # ValueError for a bad name before any lookup
+    except ValueError as exc:
+        raise _value_error(exc) from exc
+    found, ok = resolve_refs(obj, paper_ids)
+    for paper in found:
+        library.remove_from_list(name, paper.id)
+    if not ok:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("paper_id")
+@click.argument("new_key", required=False)
+@pass_context
+def key(obj: Context, paper_id: str, new_key: str | None) -> None:
+    """Print the citation key of a paper, or rename it to NEW_KEY.
+
+    A paper imported with a key (from a .bib) keeps it; any other paper gets
+    one the first time it is needed, in the scheme first author's family
+    name + year + first significant title word, ASCII-folded, with a, b …
+    on collision (borovitskiy2020matern). Once given, a key never changes
+    unless renamed here. Keys are unique, compared ignoring case.
+
+    \b
+    Examples:
+      paperbrowse key 2006.07733
+      paperbrowse key 2006.07733 grill2020byol
+    """
+    paper = _paper(obj, paper_id)
+    library = obj.library()
+    if new_key is None:
+        click.echo(library.citation_key(paper))
+        return
+    try:
+        click.echo(library.rename_key(paper, new_key))
     except ValueError as exc:
         raise _value_error(exc) from exc
 
@@ -554,4 +668,4 @@ def export(
     click.echo(f"Wrote {papers(len(marks))} to {written}", err=True)
 
 
-COMMANDS = [add, tag, tags, note, status, list_group, bookmarks, export]
+COMMANDS = [add, tag, tags, note, status, key, list_group, bookmarks, export]

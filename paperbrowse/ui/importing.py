@@ -26,6 +26,8 @@ KIND_LABELS = {
     "bibtex": "BibTeX",
     "jsonl": "JSON Lines",
     "captures": "Captures",
+    "doi": "DOI",
+    "file": "File",
 }
 PLACEHOLDERS = {
     "arxiv": "2006.07733 2106.09685   or   cat:cs.LG AND ti:latent",
@@ -33,6 +35,8 @@ PLACEHOLDERS = {
     "bibtex": "refs.bib (paths separated by spaces)",
     "jsonl": "arxiv-metadata-oai-snapshot.json",
     "captures": "captures/page.txt",
+    "doi": "10.1103/PhysRevB.74.024520 https://doi.org/10.1109/CVPR.2016.90",
+    "file": "library.csl.json refs.ris reading-list.json (.bib .csl.json .ris .json .csv)",
 }
 
 

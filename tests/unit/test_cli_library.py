@@ -204,11 +204,74 @@ def test_tag_note_status_list_and_export_a_selection(run, library, tmp_path):
 
 def test_unknown_paper_list_and_bad_tag(run):
     unknown = run("tag", "pb:000000000000", "x")
-    assert unknown.exit_code == 2 and "no paper with id 'pb:000000000000'" in unknown.output
+    assert unknown.exit_code == 2
+    assert "no paper with id, arXiv id, DOI or citation key 'pb:000000000000'" in unknown.stderr
     assert run("export", "--list", "Nope").exit_code == 2
     a = first_id(run, "latent diffusion")
     bad = run("tag", a, "a,b")
     assert bad.exit_code == 2 and "cannot contain" in bad.output
+
+
+def import_snapshot(run) -> None:
+    """Import the arXiv snapshot fixture (it has one broken line on purpose: exit status 1)."""
+    result = run("add", "jsonl", str(FIXTURES / "arxiv_snapshot.jsonl"))
+    assert "added 4, updated 1" in summary_line(result), result.output
+
+
+def test_the_readme_example_works_with_a_bare_arxiv_id(run):
+    """BYOL is in the bundled corpus under a pb: id; the snapshot import tells its arXiv id."""
+    import_snapshot(run)
+    result = run("tag", "2006.07733", "thesis")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "thesis"
+    lines = run("bookmarks").stdout.splitlines()
+    assert len(lines) == 1
+    paper_id, title = lines[0].split("\t")[1], lines[0].split("\t")[3]
+    assert paper_id.startswith("pb:") and title.startswith("Bootstrap your own latent")
+    # every other form names the same paper
+    for ref in ("2006.07733v2", "arXiv:2006.07733", "https://arxiv.org/pdf/2006.07733v1.pdf"):
+        assert run("tag", ref).stdout.strip() == "thesis", ref
+    assert run("status", "https://arxiv.org/abs/2006.07733", "reading").exit_code == 0
+    assert run("note", "arxiv:2006.07733", "BYOL.").exit_code == 0
+    assert run("note", paper_id).stdout.strip() == "BYOL."
+    # a DOI from the snapshot, in another case and as a URL
+    assert run("tag", "https://doi.org/10.1103/PHYSREVD.76.013009", "hep").exit_code == 0
+    assert run("tag", "doi:10.1103/physrevd.76.013009").stdout.strip() == "hep"
+
+
+def test_a_command_with_several_ids_does_the_ones_it_can(run):
+    import_snapshot(run)
+    result = run("list", "add", "Group", "2006.07733", "nosuchpaper2020", "0704.0001", "2999.99999")
+    assert result.exit_code == 1
+    assert "no paper with id, arXiv id, DOI or citation key 'nosuchpaper2020'" in result.stderr
+    assert "paperbrowse add arxiv 2999.99999" in result.stderr
+    assert run("list").stdout == "Group\t2\n"
+    removed = run("list", "remove", "Group", "0704.0001", "pb:000000000000")
+    assert removed.exit_code == 1 and "'pb:000000000000'" in removed.stderr
+    assert run("list").stdout == "Group\t1\n"
+
+
+def test_key_prints_and_renames_and_keys_name_papers(run, tmp_path):
+    import_snapshot(run)
+    shown = run("key", "2006.07733")
+    assert shown.exit_code == 0 and shown.stdout == "grill2020bootstrap\n"
+    assert run("key", "2006.07733").stdout == "grill2020bootstrap\n"  # stored, not recomputed
+    assert run("key", "grill2020bootstrap", "grill2020byol").stdout == "grill2020byol\n"
+    assert run("tag", "grill2020byol", "ssl").stdout.strip() == "ssl"
+    other = first_id(run, "latent diffusion")
+    clash = run("key", other, "GRILL2020BYOL")
+    assert clash.exit_code == 2 and "already used by" in clash.output
+    bad = run("key", other, "has space")
+    assert bad.exit_code == 2 and "not a usable citation key" in bad.output
+    near = run("tag", "grill2020byl", "x")
+    assert near.exit_code == 2 and "grill2020byol" in near.stderr  # the closest key
+    # the export uses the stored key
+    out = tmp_path / "ssl.bib"
+    assert run("export", "--tag", "ssl", "-o", str(out)).exit_code == 0
+    assert [e.key for e in bibtexparser.parse_string(out.read_text()).entries] == ["grill2020byol"]
+    # similar takes any id form
+    similar = run("similar", "grill2020byol", "-n", "2")
+    assert similar.exit_code == 0 and len(similar.stdout.splitlines()) == 2
 
 
 def test_bibtex_export_reimports_into_a_fresh_data_dir(run, tmp_path):

@@ -1,8 +1,9 @@
 """Polite HTTP for the online importers: rate limiting, retries, a clear offline error.
 
 :class:`PoliteClient` wraps an :class:`httpx.Client` and is shared by the arXiv
-(:mod:`~paperbrowse.core.sources.arxiv`) and Hugging Face
-(:mod:`~paperbrowse.core.sources.hf`) clients, so both behave the same way:
+(:mod:`~paperbrowse.core.sources.arxiv`), Hugging Face
+(:mod:`~paperbrowse.core.sources.hf`) and Crossref
+(:mod:`~paperbrowse.core.sources.crossref`) clients, so all behave the same way:
 
 * **Rate limit.** Consecutive requests are at least ``delay`` seconds apart
   (measured from the end of one request to the start of the next).
@@ -15,7 +16,10 @@
   :class:`ServiceUnavailable` (a
   :class:`~paperbrowse.core.sources.common.SourceUnavailable`) is raised; its
   message names the service and URL and tells the user to check the connection.
-* Every request carries a ``User-Agent`` naming paperbrowse and its version.
+* Every request carries a ``User-Agent`` naming paperbrowse and its version
+  (:data:`USER_AGENT`); :func:`user_agent` adds a ``mailto:`` contact, as
+  Crossref's REST API etiquette asks
+  (https://github.com/CrossRef/rest-api-doc#etiquette).
 
 Other answers (2xx, and 4xx other than 429) are returned to the caller, which
 turns a 4xx into a :class:`~paperbrowse.core.sources.common.SourceError`.
@@ -27,6 +31,7 @@ turns a 4xx into a :class:`~paperbrowse.core.sources.common.SourceError`.
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -41,6 +46,33 @@ if TYPE_CHECKING:  # httpx is imported when a client is made: it pulls in rich a
 
 #: ``User-Agent`` sent with every request.
 USER_AGENT = f"paperbrowse/{__version__} (terminal paper browser)"
+
+_MAILTO = re.compile(r"[^@\s();<>,]+@[^@\s();<>,]+\.[^@\s();<>,]+")
+
+
+def user_agent(mailto: str | None = None) -> str:
+    """The ``User-Agent`` header, with a contact address when one is given.
+
+    Crossref's etiquette asks clients to name themselves and give a
+    ``mailto:`` address, in the form ``App/version (comment; mailto:address)``;
+    requests that do are served from its "polite" pool.
+
+    Args:
+        mailto: an e-mail address such as ``"you@example.org"``, or ``None``
+            (or ``""``) for :data:`USER_AGENT` unchanged.
+
+    Returns:
+        ``"paperbrowse/1.0.0 (terminal paper browser; mailto:you@example.org)"``.
+
+    Raises:
+        ValueError: ``mailto`` does not look like an e-mail address.
+    """
+    if not mailto:
+        return USER_AGENT
+    address = mailto.strip().removeprefix("mailto:")
+    if not _MAILTO.fullmatch(address):
+        raise ValueError(f"{mailto!r} is not an e-mail address")
+    return f"paperbrowse/{__version__} (terminal paper browser; mailto:{address})"
 
 
 class ServiceUnavailable(SourceUnavailable):
@@ -114,6 +146,8 @@ class PoliteClient:
             a longer one gives up at once with ``unavailable``.
         sleep: called with a number of seconds to wait (``time.sleep``).
         clock: monotonic time in seconds (``time.monotonic``).
+        user_agent: the ``User-Agent`` header (:data:`USER_AGENT`; see
+            :func:`user_agent`).
     """
 
     def __init__(
@@ -129,6 +163,7 @@ class PoliteClient:
         max_retry_after: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        user_agent: str = USER_AGENT,
     ) -> None:
         import httpx
 
@@ -145,6 +180,7 @@ class PoliteClient:
         self.max_retry_after = max_retry_after
         self.sleep = sleep
         self.clock = clock
+        self.user_agent = user_agent
         self._last_end: float | None = None
 
     def get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
@@ -171,7 +207,7 @@ class PoliteClient:
                 response = self.client.get(
                     url,
                     params=params,
-                    headers={"User-Agent": USER_AGENT},
+                    headers={"User-Agent": self.user_agent},
                     timeout=self.timeout,
                 )
             except httpx.TransportError as exc:

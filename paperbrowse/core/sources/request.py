@@ -20,6 +20,10 @@ from paperbrowse.core.sources.common import Record, SourceUnavailable, normalise
 #: server replaying recorded responses, a mirror).
 ARXIV_URL_VARIABLE = "PAPERBROWSE_ARXIV_URL"
 HF_URL_VARIABLE = "PAPERBROWSE_HF_URL"
+CROSSREF_URL_VARIABLE = "PAPERBROWSE_CROSSREF_URL"
+#: Environment variable with the contact address sent to Crossref (its
+#: etiquette: requests with a ``mailto:`` go to the "polite" pool).
+MAILTO_VARIABLE = "PAPERBROWSE_MAILTO"
 
 #: Source kinds, with what the app's import dialog asks for.
 KINDS: dict[str, str] = {
@@ -28,6 +32,8 @@ KINDS: dict[str, str] = {
     "bibtex": "BibTeX files (refs.bib)",
     "jsonl": "an arXiv metadata snapshot, JSON Lines (arxiv-metadata-oai-snapshot.json)",
     "captures": "page captures in the bundled format (captures/*.txt)",
+    "doi": "DOIs, looked up at Crossref (10.1103/PhysRevB.74.024520 https://doi.org/10.…)",
+    "file": "reference files: CSL-JSON, RIS, BibTeX, or paperbrowse's JSON or CSV export",
 }
 
 
@@ -37,11 +43,11 @@ class SourceRequest:
 
     Attributes:
         kind: one of :data:`KINDS`.
-        ids: arXiv ids (``arxiv`` by id).
+        ids: arXiv ids (``arxiv`` by id), or DOIs (``doi``).
         query: an arXiv API ``search_query`` (``arxiv`` by search).
         max_results: most papers for an arXiv search.
         day: the day (``hf``).
-        paths: input files (``bibtex``, ``jsonl``, ``captures``).
+        paths: input files (``bibtex``, ``jsonl``, ``captures``, ``file``).
         skip: JSON Lines records to pass over (resuming).
     """
 
@@ -58,12 +64,14 @@ class SourceRequest:
         """Build a request from one line of user input (the app's import dialog).
 
         ``arxiv``: white-space separated arXiv ids, else the text is a search
-        query; ``hf``: a date ``YYYY-MM-DD`` (empty: today); the file kinds:
+        query; ``doi``: white-space separated DOIs (any form
+        :func:`~paperbrowse.core.sources.crossref.parse_doi` accepts);
+        ``hf``: a date ``YYYY-MM-DD`` (empty: today); the file kinds:
         white-space separated paths, ``~`` expanded, relative to ``cwd``.
 
         Raises:
-            ValueError: unknown kind, empty input, a bad date, or a missing
-                file; the message names it.
+            ValueError: unknown kind, empty input, a bad date, text that is
+                not a DOI, or a missing file; the message names it.
         """
         text = text.strip()
         if kind not in KINDS:
@@ -82,6 +90,14 @@ class SourceRequest:
             if all(normalise_arxiv_id(w) for w in words):
                 return cls(kind, ids=tuple(words))
             return cls(kind, query=text)
+        if kind == "doi":
+            from paperbrowse.core.sources.crossref import parse_doi
+
+            words = text.split()
+            bad = [w for w in words if parse_doi(w) is None]
+            if bad:
+                raise ValueError(f"not a DOI: {bad[0]!r} (a DOI starts with 10.)")
+            return cls(kind, ids=tuple(words))
         base = cwd or Path.cwd()
         paths = tuple((base / Path(p).expanduser()).resolve() for p in text.split())
         missing = [p for p in paths if not p.is_file()]
@@ -94,6 +110,8 @@ class SourceRequest:
         """A short name for progress bars and summaries (``arXiv``, ``refs.bib``)."""
         if self.kind == "arxiv":
             return "arXiv"
+        if self.kind == "doi":
+            return "Crossref"
         if self.kind == "hf":
             return f"Hugging Face daily papers {self.day}"
         return ", ".join(p.name for p in self.paths)
@@ -106,6 +124,10 @@ class SourceRequest:
             return file_size(self.paths[0]), "bytes"
         if self.kind == "arxiv":
             return (len(self.ids) if self.ids else self.max_results), "records"
+        if self.kind == "doi":
+            from paperbrowse.core.sources.crossref import parse_doi
+
+            return len({parse_doi(i) or i for i in self.ids}), "records"  # repeats fetched once
         return None, "records"
 
     def records(self, progress: Callable[[int], None] | None = None) -> Iterator[Record]:
@@ -126,6 +148,19 @@ class SourceRequest:
                     yield from client.fetch_ids(list(self.ids))
                 elif self.query:
                     yield from client.search(self.query, max_results=self.max_results)
+        elif self.kind == "doi":
+            from paperbrowse.core.sources import crossref
+
+            mailto = os.environ.get(MAILTO_VARIABLE) or None
+            try:
+                client = crossref.CrossrefClient(
+                    base_url=os.environ.get(CROSSREF_URL_VARIABLE, crossref.API_URL),
+                    mailto=mailto,
+                )
+            except ValueError as exc:
+                raise SourceUnavailable(f"{MAILTO_VARIABLE}: {exc}") from exc
+            with client:
+                yield from client.fetch_dois(list(self.ids))
         elif self.kind == "hf":
             from paperbrowse.core.sources.hf import API_URL, DailyPapersClient
 
@@ -145,5 +180,42 @@ class SourceRequest:
             from paperbrowse.core.sources.captures import read_captures
 
             yield from read_captures(self.paths)
+        elif self.kind == "file":
+            yield from _read_files(self.paths)
         else:
             raise SourceUnavailable(f"unknown source {self.kind!r}")
+
+
+def _read_files(paths: tuple[Path, ...]) -> Iterator[Record]:
+    """Reference files by their extension: ``.bib`` (BibTeX), ``.csl.json`` (CSL-JSON),
+    ``.ris``, ``.json`` (paperbrowse's JSON export, or a CSL-JSON array), ``.csv``.
+
+    Raises:
+        SourceUnavailable: a file whose format cannot be told from its name, or
+            that cannot be read (the message names it).
+    """
+    from paperbrowse.core.export import format_for_path
+    from paperbrowse.core.sources.bibtex import read_bibtex
+    from paperbrowse.core.sources.exported import READABLE_FORMATS, read_export
+
+    for path in paths:
+        fmt = format_for_path(path)
+        if fmt == "bibtex":
+            yield from read_bibtex(path)
+            continue
+        if fmt == "json" and _looks_like_csl(path):
+            fmt = "csljson"
+        if fmt not in READABLE_FORMATS:
+            known = ".bib, .csl.json, .ris, .json, .csv"
+            raise SourceUnavailable(f"cannot tell the format of {path}: name it {known}")
+        yield from read_export(path, fmt)
+
+
+def _looks_like_csl(path: Path) -> bool:
+    """True for a ``.json`` file holding a JSON array (CSL-JSON), not paperbrowse's object."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return head.startswith(b"[")
