@@ -140,9 +140,10 @@ class Tables:
         A pool holding most of the index is counted as the whole index's
         counts less those of the papers it leaves out (a broad word matches
         most papers: at a million, counting its complement is 4 times less
-        work)."""
+        work). Papers without a year (bin 0) are :attr:`Facets.undated`."""
         by_year = self._counts("year_bins", year_pool, LAST_YEAR + 1)
         by_org = self._counts("org", org_pool, len(self.org_names))
+        undated = int(by_year[0])
         by_year[0] = by_org[0] = 0  # no year, no organisation
         names = self.org_names
         organisations = sorted(
@@ -152,7 +153,15 @@ class Tables:
         return Facets(
             years=tuple((int(y), int(by_year[y])) for y in np.flatnonzero(by_year)),
             organisations=tuple(organisations),
+            undated=undated,
         )
+
+    def undated(self) -> np.ndarray:
+        """Mask of the documents without a year (the facet's "undated" bucket)."""
+        mask = self.cache.get("undated")
+        if mask is None:
+            mask = self.cache["undated"] = self._year_bins() == 0
+        return mask
 
     def _counts(self, name: str, pool: np.ndarray, bins: int) -> np.ndarray:
         """``bincount`` of column ``name`` (``year_bins``: the year, 0 when
@@ -237,7 +246,11 @@ class Tables:
             "byteorder": sys.byteorder,
             "lengths": [len(a) for a in arrays],
             "orgs": list(self.org_names[1:]),
-            "facets": {"years": facets.years, "organisations": facets.organisations},
+            "facets": {
+                "years": facets.years,
+                "organisations": facets.organisations,
+                "undated": facets.undated,
+            },
         }
         head = json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n"
         write_bytes_atomic(self.path(folder, generation), [self.MAGIC, head, *body])
@@ -296,10 +309,13 @@ class Tables:
             {"date": arrays["rank_date"], "upvotes": arrays["rank_upvotes"]},
             live,
         )
-        tables.cache["facets"] = Facets(
-            years=tuple((y, n) for y, n in facets["years"]),
-            organisations=tuple((o, n) for o, n in facets["organisations"]),
-        )
+        # a file saved before the undated count: facets() counts them all again
+        if "undated" in facets:
+            tables.cache["facets"] = Facets(
+                years=tuple((y, n) for y, n in facets["years"]),
+                organisations=tuple((o, n) for o, n in facets["organisations"]),
+                undated=facets["undated"],
+            )
         return tables
 
 

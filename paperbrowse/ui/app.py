@@ -30,7 +30,7 @@ from textual.worker import get_current_worker
 
 from paperbrowse.core.history import QueryHistory
 from paperbrowse.core.index import SORTS, WRITER_BUSY, PaperIndex
-from paperbrowse.core.library import STATUSES, Bookmark, Library
+from paperbrowse.core.library import STATUSES, Bookmark, Library, LibraryError
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Hit, Paper, Results, papers
 from paperbrowse.core.service import Corpus, open_index
@@ -44,12 +44,15 @@ from paperbrowse.ui.messages import (
 from paperbrowse.ui.organise import (
     STATUS_MARKS,
     Narrowing,
+    UndoEntry,
     bibtex_entry,
     graphical_browser_available,
     next_status,
+    organisation_summary,
     page_url,
     pdf_url,
     plain_citation,
+    removal_question,
     status_label,
     tag_label,
 )
@@ -72,6 +75,8 @@ SEARCH_PLACEHOLDER = (
     'latent diffusion · "exact phrase" · title:byol · year:[2020 TO 2023] · difusion~ · ? help'
 )
 SORT_LABELS = {"relevance": "relevance", "date": "newest first", "upvotes": "most upvoted"}
+#: How many destructive actions ``u`` (``ctrl+z``) can take back, latest first.
+UNDO_DEPTH = 50
 
 
 class PaperBrowseApp(App[None]):
@@ -90,6 +95,12 @@ class PaperBrowseApp(App[None]):
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="focus_search"),
         Binding("b", "toggle_bookmark", "Bookmark", id="toggle_bookmark"),
+        # shown in the footer only while there is something to undo (check_action), next to b
+        # so that an 80-column footer has room for it
+        Binding("u", "undo", "Undo", id="undo"),
+        Binding("ctrl+z", "undo", "Undo", show=False, id="undo_ctrl_z"),
+        # reached when "undo" is disabled: says there is nothing to undo
+        Binding("u,ctrl+z", "nothing_to_undo", show=False, id="nothing_to_undo"),
         Binding("B", "toggle_bookmarks_view", "Bookmarks", id="bookmarks_view"),
         Binding("e", "export", "Export", id="export"),
         Binding("s", "cycle_sort", "Sort", id="cycle_sort"),
@@ -146,6 +157,8 @@ class PaperBrowseApp(App[None]):
         self._engine_busy = threading.Lock()
         #: The bookmarks the bookmarks view lists (narrowed), in order.
         self._listed_marks: list[Bookmark] = []
+        #: Destructive actions that ``u`` can take back, the latest last.
+        self.undo_stack: list[UndoEntry] = []
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -367,6 +380,8 @@ class PaperBrowseApp(App[None]):
             bars = sparkline([n for _, n in years])
             span = f"{years[0][0]}–{years[-1][0]}" if len(years) > 1 else str(years[0][0])
             parts.append(f"Years {span} [cyan]{bars}[/]")
+        if r.facets.undated:
+            parts.append(f"undated {r.facets.undated}")
         if r.facets.organisations:
             orgs = ", ".join(f"{escape(o)} {n}" for o, n in r.facets.organisations[:3])
             parts.append(f"Orgs {orgs}")
@@ -442,12 +457,18 @@ class PaperBrowseApp(App[None]):
         abstract = ()
         if self.index is not None and self.results is not None and self.view != "bookmarks":
             abstract = self.index.highlight(paper.abstract, self.results)
+        mark = self.marks.get(paper.id)
         pane.show(
             paper,
             hit.title,
             abstract,
             bookmarked=paper.id in self.bookmarked,
-            bookmark=self.marks.get(paper.id),
+            bookmark=mark,
+            # the key the library keeps (assigned once, never changed; a
+            # bookmark has one), else the key the paper's source gave, if any
+            citation_key=(mark.paper.citation_key if mark else None)
+            or self.library.stored_key(paper.id)
+            or paper.citation_key,
         )
 
     @on(ResultList.Selected, "#results")
@@ -493,22 +514,103 @@ class PaperBrowseApp(App[None]):
             self.action_focus_search()
 
     def action_toggle_bookmark(self) -> None:
-        """Bookmark the selected paper, or remove its bookmark."""
+        """Bookmark the selected paper, or remove its bookmark.
+
+        A bookmark the user organised (tags, a reading status, lists or a note:
+        :meth:`Library.organised`) is removed only after a yes in a
+        :class:`~paperbrowse.ui.screens.ConfirmScreen`; a plain one at once.
+        Either removal can be undone with ``u`` (:meth:`action_undo`).
+        """
         hit = self.query_one(ResultList).current_hit
         if hit is None:
             self.notify("No paper selected.", severity="warning")
             return
         self.remember_query()
-        now_marked = self.library.toggle(hit.paper)
-        self._reload_marks()
-        self.query_one(ResultList).refresh_mark(
-            hit.paper.id, now_marked, self.marks.get(hit.paper.id)
+        paper = hit.paper
+        bookmark = self.library.bookmark(paper.id)
+        if bookmark is None:
+            self.library.add(paper)
+            self._mark_changed(paper.id)
+            self.notify(f"Bookmarked {paper.title}", timeout=3)
+            return
+        if not self.library.organised(paper.id):
+            self._remove_bookmark(paper)
+            return
+
+        from paperbrowse.ui.screens import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._remove_bookmark(paper)
+            else:
+                self.notify(f"Kept the bookmark of {paper.title}", timeout=3)
+
+        question = ConfirmScreen(
+            removal_question(bookmark), yes="remove the bookmark", no="keep it"
         )
-        self._show_detail(hit)
-        verb = "Bookmarked" if now_marked else "Removed bookmark:"
-        self.notify(f"{verb} {hit.paper.title}", timeout=3)
+        self.push_screen(question, answered)
+
+    def _remove_bookmark(self, paper: Paper) -> None:
+        """Remove the bookmark of ``paper`` (as :meth:`Library.remove`), keeping it for undo."""
+        removed = self.library.remove(paper.id)
+        if removed is None:  # removed meanwhile (by the CLI): nothing to take back
+            self._mark_changed(paper.id)
+            return
+        lost = organisation_summary(removed)
+        what = f"the bookmark of “{paper.title}”" + (f" with its {lost}" if lost else "")
+        self.push_undo(UndoEntry(paper.id, what, lambda: self.library.restore(removed)))
+        self._mark_changed(paper.id)
+        self.notify(f"Removed bookmark: {paper.title} · u undoes", timeout=5)
+
+    def _mark_changed(self, paper_id: str) -> None:
+        """Redraw the bookmark mark of ``paper_id`` where it is listed (the bookmarks
+        view keeps an un-bookmarked paper listed, unmarked, until it is left)."""
+        self._reload_marks()
+        result_list = self.query_one(ResultList)
+        result_list.refresh_mark(paper_id, paper_id in self.bookmarked, self.marks.get(paper_id))
+        self._show_detail(result_list.current_hit)
         if self.view == "bookmarks":
             self._update_status()
+
+    # ------------------------------------------------------------------- undo
+    def push_undo(self, entry: UndoEntry) -> None:
+        """Remember a destructive action for :meth:`action_undo` (the latest
+        :data:`UNDO_DEPTH` are kept)."""
+        self.undo_stack.append(entry)
+        del self.undo_stack[:-UNDO_DEPTH]
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``undo`` is enabled (and shown in the footer) only when there is something to undo."""
+        if action == "undo":
+            return bool(self.undo_stack)
+        return True
+
+    def action_undo(self) -> None:
+        """Take back the last destructive action: a bookmark removed (with its
+        tags, status and lists), tags or a list membership taken away, a
+        status or note cleared."""
+        if not self.undo_stack:
+            self.action_nothing_to_undo()
+            return
+        entry = self.undo_stack.pop()
+        self.refresh_bindings()
+        try:
+            entry.restore()
+        except (ValueError, OSError, LibraryError) as exc:
+            self.notify(
+                f"Cannot restore {entry.what}: {exc}",
+                title="Undo failed",
+                severity="error",
+                timeout=10,
+            )
+            return
+        self._library_changed(entry.paper_id)
+        more = f" ({len(self.undo_stack)} more to undo)" if self.undo_stack else ""
+        self.notify(f"Restored {entry.what}{more}", title="Undone", timeout=5)
+
+    def action_nothing_to_undo(self) -> None:
+        self.notify("Nothing to undo.", timeout=2)
 
     def action_toggle_bookmarks_view(self) -> None:
         """Switch between the search results and the bookmarks."""
@@ -718,11 +820,21 @@ class PaperBrowseApp(App[None]):
             if not tags and not was_marked:
                 self.notify("No tags given: nothing changed.", timeout=3)
                 return
+            old = current.tags if current else ()
             try:
                 stored = self.library.set_tags(paper, tags)
             except ValueError as exc:
                 self.notify(str(exc), title="Tags not saved", severity="error")
                 return
+            taken = [t for t in old if t not in stored]
+            if taken:
+                self.push_undo(
+                    UndoEntry(
+                        paper.id,
+                        f"the tags {' '.join(map(tag_label, taken))} of “{paper.title}”",
+                        lambda: self.library.set_tags(paper, old),
+                    )
+                )
             self._library_changed(paper.id)
             shown = " ".join(tag_label(t) for t in stored) or "none"
             extra = " (bookmarked)" if not was_marked else ""
@@ -748,6 +860,14 @@ class PaperBrowseApp(App[None]):
                 self.notify("Note unchanged.", timeout=2)
                 return
             self.library.set_note(paper, text)
+            if was_marked and old.strip():
+                self.push_undo(
+                    UndoEntry(
+                        paper.id,
+                        f"the note on “{paper.title}”",
+                        lambda: self.library.set_note(paper, old),
+                    )
+                )
             if not was_marked and not text.strip():
                 # deleting an old note of an unbookmarked paper: do not bookmark it
                 self.library.remove(paper.id)
@@ -766,6 +886,15 @@ class PaperBrowseApp(App[None]):
         current = self.library.bookmark(paper.id)
         new = next_status(current.status if current else None)
         self.library.set_status(paper, new)
+        if current is not None and current.status and new is None:
+            old = current.status
+            self.push_undo(
+                UndoEntry(
+                    paper.id,
+                    f"status ‘{old}’ of “{paper.title}”",
+                    lambda: self.library.set_status(paper, old),
+                )
+            )
         self._library_changed(paper.id)
         extra = " (bookmarked)" if current is None else ""
         what = f"Status: {status_label(new)}" if new else "Status cleared"
@@ -779,9 +908,24 @@ class PaperBrowseApp(App[None]):
 
         from paperbrowse.ui.screens import ListsScreen
 
+        before = self.library.bookmark(paper.id)
+
         def done(changed: bool | None) -> None:
-            if changed:
-                self._library_changed(paper.id)
+            if not changed:
+                return
+            after = self.library.bookmark(paper.id)
+            kept = {name.casefold() for name in after.lists} if after else set()
+            taken = [n for n in (before.lists if before else ()) if n.casefold() not in kept]
+            if taken:
+
+                def put_back() -> None:
+                    for name in taken:
+                        self.library.add_to_list(name, paper)
+
+                self.push_undo(
+                    UndoEntry(paper.id, f"“{paper.title}” on {', '.join(taken)}", put_back)
+                )
+            self._library_changed(paper.id)
 
         self.push_screen(ListsScreen(self.library, paper), done)
 
@@ -847,7 +991,9 @@ class PaperBrowseApp(App[None]):
         paper = self._selected_paper()
         if paper is None:
             return
-        entry = bibtex_entry(paper, self.library.bookmarks())
+        # the library's key: assigned now if the paper has none, and kept for good
+        key = self.library.citation_key(paper)
+        entry = bibtex_entry(paper, self.library.bookmark(paper.id), key)
         self.copy_to_clipboard(entry)
         key = entry.partition("{")[2].partition(",")[0]
         self.notify(f"Copied BibTeX entry for “{paper.title}” ({key})", timeout=3)
@@ -857,7 +1003,11 @@ class PaperBrowseApp(App[None]):
         paper = self._selected_paper()
         if paper is None:
             return
-        citation = plain_citation(paper)
+        try:
+            citation = plain_citation(paper)
+        except Exception as exc:  # citeproc-py failing on odd data: say so, go on
+            self.notify(f"Cannot format a citation: {exc!r}", severity="error", timeout=8)
+            return
         self.copy_to_clipboard(citation)
         self.notify(f"Copied citation: {citation}", timeout=3)
 
@@ -959,7 +1109,8 @@ class PaperBrowseApp(App[None]):
             ("pageup  pagedown", "A screenful of results up / down"),
             ("enter (on a result)", "Read the paper: focus the detail pane"),
             ("tab  shift+tab", "Move between search bar, results and detail pane"),
-            ("b", "Bookmark / un-bookmark the selected paper"),
+            ("b", "Bookmark / un-bookmark (asks if it is organised)"),
+            ("u  ctrl+z", "Undo: restore what was last removed or cleared"),
             ("B", "Show the bookmarks (the reading list); B or esc to go back"),
             ("t", "Tags of the selected paper (comma separated)"),
             ("n", "Note on the paper: ctrl+s saves, esc discards"),
@@ -969,7 +1120,7 @@ class PaperBrowseApp(App[None]):
             ("e", "Export the reading list (or the narrowed set)"),
             ("i", "Import papers: arXiv, HF daily papers, BibTeX, JSON Lines, captures"),
             ("o  O", "Open the paper's page / its PDF in the browser"),
-            ("c  C", "Copy the BibTeX entry / a plain-text citation"),
+            ("c  C", "Copy the BibTeX entry / a formatted citation (Harvard)"),
             ("s", "Cycle sort: relevance, newest first, most upvoted"),
             ("m", "Similar papers to the selected one; esc to go back"),
             ("f", "Filter by year, organisation or bookmarks (hit counts per value)"),
@@ -1037,6 +1188,11 @@ class PaperBrowseApp(App[None]):
             "Bookmark selected paper", "Bookmark or un-bookmark (b)", self.action_toggle_bookmark
         )
         yield SystemCommand(
+            "Undo",
+            "Restore the last removed bookmark, tags, status, list or note (u)",
+            self.action_undo,
+        )
+        yield SystemCommand(
             "Show bookmarks", "The reading list (B)", self.action_toggle_bookmarks_view
         )
         yield SystemCommand(
@@ -1072,7 +1228,9 @@ class PaperBrowseApp(App[None]):
             "Copy BibTeX entry", "Of the selected paper (c)", self.action_copy_bibtex
         )
         yield SystemCommand(
-            "Copy citation", "Authors (Year). Title. arXiv:ID (C)", self.action_copy_citation
+            "Copy citation",
+            "Harvard style, formatted by citeproc-py (C)",
+            self.action_copy_citation,
         )
         yield SystemCommand(
             "Import papers",

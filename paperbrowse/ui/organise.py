@@ -1,4 +1,5 @@
-"""Organising the library in the app: statuses, narrowing the bookmarks, links, citations.
+"""Organising the library in the app: statuses, narrowing the bookmarks, links, citations,
+undo.
 
 Pure helpers (no widgets), so the app, its screens and the tests share them.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -111,50 +112,96 @@ def pdf_url(paper: Paper) -> str | None:
 
 
 # --------------------------------------------------------------- citations
-def bibtex_entry(paper: Paper, marks: list[Bookmark]) -> str:
-    """The BibTeX entry of ``paper``, as the reading-list export writes it.
+def bibtex_entry(paper: Paper, bookmark: Bookmark | None, key: str) -> str:
+    """The BibTeX entry of ``paper`` with citation key ``key``, as the export writes it.
 
-    A bookmarked paper gets its tags and note (as the export does) and the
-    citation key it has in a full export of ``marks`` (the bookmarks, oldest
-    first), so a copied entry and an exported file agree.
+    A bookmarked paper (``bookmark``) gets its tags and note, as the export
+    gives them; ``key`` is the one the library keeps for the paper
+    (:meth:`~paperbrowse.core.library.Library.citation_key`), so a copied
+    entry and an exported file agree.
     """
     # imported here: the exporter loads the BibTeX and LaTeX libraries, which
     # the app's start does not need
     from paperbrowse.core import export as exporter
 
-    ids = [m.paper.id for m in marks]
-    if paper.id in ids:
-        at = ids.index(paper.id)
-        bm, key = marks[at], exporter.citation_keys(marks)[at]
-    else:
-        bm, key = Bookmark(paper, datetime.now(UTC)), None
+    bm = bookmark if bookmark is not None else Bookmark(paper, datetime.now(UTC))
     return exporter.render_bibtex_entry(bm, key).strip() + "\n"
 
 
-def _authors(paper: Paper) -> str:
-    names = list(paper.authors)
-    if len(names) > 3:
-        return f"{names[0]} et al."
-    if len(names) > 1:
-        return ", ".join(names[:-1]) + " and " + names[-1]
-    if names:
-        return names[0]
-    return paper.organisation or ""
-
-
 def plain_citation(paper: Paper) -> str:
-    """``Authors (Year). Title. arXiv:ID`` (the DOI or link stands in for the arXiv id)."""
-    year = f"({paper.year})" if paper.year else "(n.d.)"
-    who = _authors(paper)
-    title = paper.title.rstrip(".")
-    parts = [f"{who} {year}." if who else f"{year}.", f"{title}."]
-    if paper.arxiv_id:
-        parts.append(f"arXiv:{paper.arxiv_id}")
-    elif paper.doi:
-        parts.append(f"doi:{paper.doi}")
-    elif paper.url:
-        parts.append(paper.url)
-    return " ".join(parts)
+    """The reference-list entry of ``paper`` in plain text, as ``C`` copies it.
+
+    Made by citeproc-py with paperbrowse's Harvard style (Cite Them Right), see
+    :func:`paperbrowse.core.cite.format_citation`; a paper without authors
+    starts with its title.
+    """
+    # imported here: citeproc-py (and its lxml) is not needed to start the app
+    from paperbrowse.core.cite import format_citation
+
+    return format_citation(paper)
+
+
+# ------------------------------------------------------------------ undo
+@dataclass(frozen=True, slots=True)
+class UndoEntry:
+    """One destructive action the user can take back with ``u`` (or ``ctrl+z``).
+
+    Attributes:
+        paper_id: the paper whose organisation changed.
+        what: what was lost, for the message (``the bookmark of “BYOL…”``).
+        restore: puts it back in the library (called once, on the UI thread).
+    """
+
+    paper_id: str
+    what: str
+    restore: Callable[[], object]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def organisation_summary(bookmark: Bookmark) -> str:
+    """What un-bookmarking takes away: ``2 tags, status ‘read’ and 1 list``; ``""`` if nothing.
+
+    The note is not in it (notes outlive their bookmarks, see
+    :meth:`~paperbrowse.core.library.Library.remove`).
+    """
+    parts = []
+    if bookmark.tags:
+        parts.append(_count(len(bookmark.tags), "tag"))
+    if bookmark.status:
+        parts.append(f"status ‘{bookmark.status}’")
+    if bookmark.lists:
+        parts.append(_count(len(bookmark.lists), "list"))
+    if len(parts) > 1:
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return parts[0] if parts else ""
+
+
+def removal_question(bookmark: Bookmark, title_limit: int = 60) -> str:
+    """The question ``b`` asks before removing an organised bookmark.
+
+    ``Remove the bookmark of “Title”? Its 2 tags, status ‘read’ and 1 list go
+    with it (its note stays).``
+    """
+    title = bookmark.paper.title
+    if len(title) > title_limit:
+        title = title[: title_limit - 1].rstrip() + "…"
+    text = f"Remove the bookmark of “{title}”?"
+    lost = organisation_summary(bookmark)
+    if lost:
+        text += f" Its {lost} go{'es' if _singular(bookmark) else ''} with it"
+        text += " (its note stays)." if bookmark.note else "."
+    elif bookmark.note:
+        text += " Its note stays."
+    return text
+
+
+def _singular(bookmark: Bookmark) -> bool:
+    """True when the summary names one thing (``1 tag``, ``status ‘read’``): "goes"."""
+    kinds = [bool(bookmark.tags), bool(bookmark.status), bool(bookmark.lists)]
+    return sum(kinds) == 1 and len(bookmark.tags) <= 1 and len(bookmark.lists) <= 1
 
 
 def graphical_browser_available(environ: Mapping[str, str] | None = None) -> bool:

@@ -75,6 +75,8 @@ def facet_table(facets: Facets, organisations: int = 8) -> Table:
     top = max((n for _, n in facets.years), default=1)
     for year, n in facets.years:
         table.add_row("Year", str(year), str(n), "█" * max(1, round(n / top * 20)))
+    if facets.undated:
+        table.add_row("Year", "undated", str(facets.undated), "")
     for org, n in facets.organisations[:organisations]:
         table.add_row("Organisation", org, str(n), "")
     return table

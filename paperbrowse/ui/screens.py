@@ -1,9 +1,11 @@
-"""Modal screens: key help, facet filters, reading-list export, and organising
-the library (tags, note, reading lists, narrowing the bookmarks)."""
+"""Modal screens: key help, facet filters, reading-list export, organising the
+library (tags, note, reading lists, narrowing the bookmarks) and confirming a
+removal."""
 
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 
 from rich.table import Table
@@ -173,8 +175,8 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
 
 
 class FilterScreen(ModalScreen[Filters | None]):
-    """Choose a facet value to narrow the results: a year, an organisation,
-    bookmarked papers only, or no filter.
+    """Choose a facet value to narrow the results: a year (or the papers
+    without a date), an organisation, bookmarked papers only, or no filter.
 
     Each year and organisation is listed with its hit count for the current
     query (and a bar for years). Dismisses with the new :class:`Filters`, or
@@ -199,6 +201,13 @@ class FilterScreen(ModalScreen[Filters | None]):
             bar = SPARKS[-1] * max(1, round(n / top * 20))
             mark = "● " if active.years == (year, year) else "  "
             options.append(Option(Text(f"{mark}{year}  {n:>4}  {bar}"), id=f"year:{year}"))
+        if self.facets.undated or active.undated:
+            mark = "● " if active.undated else "  "
+            n = self.facets.undated
+            # the count under the years' counts ("2024     1")
+            label = Text(f"{mark}undated{' ' * max(1, 3 - len(str(n)))}{n}")
+            label.append("  no publication date", style="dim")
+            options.append(Option(label, id="undated"))
         if self.facets.organisations:
             options.append(None)
         for org, n in self.facets.organisations[:30]:
@@ -219,21 +228,26 @@ class FilterScreen(ModalScreen[Filters | None]):
         self.dismiss(self.toggled(event.option.id or "clear"))
 
     def toggled(self, choice: str) -> Filters:
-        """The filters after choosing ``choice`` (``year:2025``, ``org:NAME``,
-        ``bookmarked`` or ``clear``); choosing an active value turns it off."""
+        """The filters after choosing ``choice`` (``year:2025``, ``undated``,
+        ``org:NAME``, ``bookmarked`` or ``clear``); choosing an active value
+        turns it off. A year and ``undated`` replace each other (one choice in
+        the year facet)."""
         f = self.filters
         if choice == "clear":
             return Filters()
         kind, _, value = choice.partition(":")
         if kind == "year":
             year = int(value)
-            years = None if f.years == (year, year) else (year, year)
+            years = None if f.years == (year, year) and not f.undated else (year, year)
             return Filters(years=years, organisation=f.organisation, ids=f.ids)
+        if kind == "undated":
+            undated = not (f.undated and f.years is None)
+            return Filters(undated=undated, organisation=f.organisation, ids=f.ids)
         if kind == "org":
             org = None if f.organisation == value else value
-            return Filters(years=f.years, organisation=org, ids=f.ids)
+            return replace(f, organisation=org)
         ids = None if f.ids is not None else self.bookmarked
-        return Filters(years=f.years, organisation=f.organisation, ids=ids)
+        return replace(f, ids=ids)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -448,6 +462,41 @@ class ListsScreen(ModalScreen[bool]):
 
     def action_close(self) -> None:
         self.dismiss(self.changed)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask a yes/no question before a destructive action.
+
+    ``y`` or ``enter`` dismisses with True; ``n`` or ``esc`` with False. Small
+    enough for an 80×24 terminal (the question wraps).
+
+    Args:
+        question: the question, plain text (``Remove the bookmark of …?``).
+        yes: what ``y`` does, for the key line (``removes``).
+        no: what ``n`` does (``keeps it``).
+    """
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", show=False),
+        Binding("n,escape", "answer(False)", "No", show=False),
+    ]
+
+    def __init__(self, question: str, *, yes: str = "yes", no: str = "no") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog", classes="organise-dialog"):
+            yield Label(self.question, id="confirm-question")
+            yield Label(
+                Text(f"y or enter: {self.yes} · n or esc: {self.no}", style="dim"),
+                classes="dialog-keys",
+            )
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
 
 
 class BookmarkFilterScreen(ModalScreen[str | None]):

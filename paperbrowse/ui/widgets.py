@@ -755,9 +755,11 @@ class DetailPane(VerticalScroll):
         bookmark: Bookmark | None = None,
         *,
         loading: bool = False,
+        citation_key: str | None = None,
     ) -> None:
         """Show ``paper`` (or, when ``None``, an empty-state hint; "Loading…" if
-        ``loading``: the hit under the cursor is being fetched)."""
+        ``loading``: the hit under the cursor is being fetched). ``citation_key``
+        is the key the library keeps for it (else the paper's own is shown)."""
         title_w = self.query_one("#detail-title", Static)
         meta_w = self.query_one("#detail-meta", Static)
         library_w = self.query_one("#detail-library", Static)
@@ -777,7 +779,7 @@ class DetailPane(VerticalScroll):
             heading.append(BOOKMARK_MARK, style="bold yellow")
         heading.append_text(segments_text(title or ((paper.title, False),), style="bold"))
         title_w.update(heading)
-        meta_w.update(self._grid(self._meta_rows(paper, bookmarked)))
+        meta_w.update(self._grid(self._meta_rows(paper, citation_key)))
         if mine is not None:
             library_w.update(self._grid(self._library_rows(mine)))
             note_w.update(self._note(mine))
@@ -826,12 +828,18 @@ class DetailPane(VerticalScroll):
         return text
 
     @staticmethod
-    def _meta_rows(paper: Paper, bookmarked: bool) -> list[tuple[str, str | Text]]:
+    def _meta_rows(paper: Paper, citation_key: str | None = None) -> list[tuple[str, str | Text]]:
+        """Who, what kind, where, when, and the identifiers: only what is known
+        (the date with only its known parts, see :attr:`Paper.date_text`)."""
         rows: list[tuple[str, str | Text]] = []
         if paper.authors:
-            rows.append(("Authors", ", ".join(paper.authors)))
+            extra = (paper.author_count or 0) - len(paper.authors)
+            more = f" and {extra} more" if extra > 0 else ""
+            rows.append(("Authors", ", ".join(paper.authors) + more))
         elif paper.author_count:
             rows.append(("Authors", f"{paper.author_count} (names not listed in the source)"))
+        if paper.editors:
+            rows.append(("Editors", ", ".join(map(str, paper.editors))))
         if paper.organisation:
             handle = (
                 f" ({paper.org_handle})"
@@ -839,18 +847,62 @@ class DetailPane(VerticalScroll):
                 else ""
             )
             rows.append(("Organisation", paper.organisation + handle))
-        rows.append(
-            ("Date", paper.published.strftime("%d %b %Y") if paper.published else "unknown")
-        )
+        if paper.entry_type:
+            rows.append(("Type", entry_type_label(paper.entry_type)))
+        if paper.venue:
+            rows.append(("Venue", paper.venue))
+        if paper.journal_ref and paper.container:
+            rows.append(("Journal ref", paper.journal_ref))
+        publisher = ", ".join(x for x in (paper.publisher, paper.address) if x)
+        if publisher:
+            rows.append(("Publisher", publisher))
+        if paper.institution:
+            rows.append(("Institution", paper.institution))
+        rows.append(("Date", paper.date_text or Text("unknown", style="dim")))
         if paper.upvotes is not None:
             rows.append(("Upvotes", str(paper.upvotes)))
+        if paper.doi:
+            rows.append(("DOI", paper.doi))
         if paper.arxiv_id:
             rows.append(("arXiv", paper.arxiv_id))
+        if paper.isbn:
+            rows.append(("ISBN", paper.isbn))
+        key = citation_key or paper.citation_key
+        if key:
+            rows.append(("Key", key))
         if paper.url:
             rows.append(("Link", paper.url))
         rows.append(("Source", ", ".join(paper.sources) or "unknown"))
         rows.append(("Id", paper.id))
         return rows
+
+
+#: Words for the BibTeX entry types (and biblatex's), for the detail pane.
+ENTRY_TYPE_WORDS = {
+    "article": "journal article",
+    "inproceedings": "conference paper",
+    "conference": "conference paper",
+    "incollection": "chapter in a book",
+    "inbook": "part of a book",
+    "book": "book",
+    "booklet": "booklet",
+    "proceedings": "proceedings",
+    "techreport": "technical report",
+    "report": "report",
+    "phdthesis": "PhD thesis",
+    "mastersthesis": "master's thesis",
+    "thesis": "thesis",
+    "manual": "manual",
+    "unpublished": "unpublished",
+    "misc": "other",
+    "online": "online resource",
+}
+
+
+def entry_type_label(entry_type: str) -> str:
+    """``conference paper (@inproceedings)``: the kind of work, with its BibTeX type."""
+    word = ENTRY_TYPE_WORDS.get(entry_type.lower())
+    return f"{word} (@{entry_type})" if word else f"@{entry_type}"
 
 
 def local_date(moment: datetime) -> str:

@@ -36,7 +36,7 @@ from textual.widgets import Input, OptionList, ProgressBar, RadioButton, RadioSe
 from paperbrowse.core.index import PaperIndex
 from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
-from paperbrowse.core.models import Hit, Results
+from paperbrowse.core.models import Filters, Hit, Results
 from paperbrowse.core.service import Corpus
 from paperbrowse.ui.app import PAGE_SIZE, PaperBrowseApp
 from paperbrowse.ui.screens import ExportScreen, FilterScreen, HelpScreen
@@ -1096,6 +1096,91 @@ async def test_f_filters_by_year_with_counts_that_match_the_core(
             pilot, lambda: app.results is not None and not app.results.filters, "no filter"
         )
         assert app.results.total == results.total
+
+
+def test_the_year_facet_counts_undated_papers(index: PaperIndex) -> None:
+    """The "undated" bucket: counted by the engine, chosen with Filters(undated=True)."""
+    for text in ("", "diffusion"):
+        results = index.search(text, facets=True, limit=None)
+        facets = results.facets
+        assert facets is not None
+        undated = sum(h.paper.published is None for h in results.hits)
+        assert undated > 0  # the bundled captures list many papers without a date
+        assert facets.undated == undated
+        assert sum(n for _, n in facets.years) + facets.undated == results.total
+
+        chosen = index.search(text, filters=Filters(undated=True), facets=True, limit=None)
+        assert chosen.total == undated
+        assert all(h.paper.published is None for h in chosen.hits)
+        # the year facet ignores its own filter: every year stays choosable
+        assert chosen.facets.years == facets.years
+
+    year, count = max(facets.years, key=lambda item: item[1])
+    both = index.search("diffusion", filters=Filters(years=(year, year), undated=True))
+    assert both.total == count + facets.undated  # a year or undated
+    assert Filters(years=(year, year), undated=True).describe() == f"{year} or undated"
+    assert Filters(undated=True).describe() == "undated" and Filters(undated=True)
+
+
+def test_saved_tables_keep_the_undated_count(index: PaperIndex) -> None:
+    """The tables file saves the whole index's undated count; a file saved before
+    there was one is read, and that count computed again (not taken as 0)."""
+    import json
+
+    from paperbrowse.core.tables import Tables
+
+    whole = index.search("", facets=True, limit=1).facets
+    folder = Path(index._ix.storage.folder)
+    [saved] = folder.glob("tables-*.bin")
+    data = saved.read_bytes()
+    start = len(Tables.MAGIC)
+    end = data.index(b"\n", start)
+    header = json.loads(data[start:end])
+    assert header["facets"]["undated"] == whole.undated > 0
+    key = (str(folder), int(saved.stem.removeprefix("tables-")), header["docs"])
+    assert Tables.load(key, folder).facets() == whole
+
+    del header["facets"]["undated"]  # as saved by paperbrowse 1.0
+    old = json.dumps(header).encode()
+    saved.write_bytes(data[:start] + old + data[end:])
+    loaded = Tables.load(key, folder)
+    assert loaded is not None and "facets" not in loaded.cache
+    assert loaded.facets() == whole
+
+
+async def test_f_filters_to_the_undated_papers(app: PaperBrowseApp, index: PaperIndex) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        results = await paste_query(pilot, "diffusion")
+        undated = results.facets.undated
+        assert undated == index.search("diffusion", facets=True).facets.undated > 0
+        assert f"undated {undated}" in rendered_text(app.query_one("#facets"))
+
+        await pilot.press("down", "f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), "the filter screen")
+        options = app.screen.query_one("#filter-options", OptionList)
+        option = options.get_option("undated")
+        assert str(option.prompt).split() == ["undated", str(undated), "no", "publication", "date"]
+        options.highlighted = options.get_option_index("undated")
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: app.results is not None and app.results.filters.undated,
+            "the undated papers",
+        )
+        assert app.results.total == undated
+        assert all(h.paper.published is None for h in listed(app.query_one(ResultList)))
+        assert "Filter: undated" in rendered_text(app.query_one("#facets"))
+        assert "Date" in detail(app, "meta") and "unknown" in detail(app, "meta")
+
+        # choosing it again turns it off; a year replaces it
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), "the filter screen")
+        assert str(app.screen.query_one(OptionList).get_option("undated").prompt).startswith("●")
+        year = results.facets.years[-1][0]
+        assert app.screen.toggled(f"year:{year}") == Filters(years=(year, year))
+        assert app.screen.toggled("undated") == Filters()
+        await pilot.press("escape")
 
 
 async def test_bookmarked_only_filter(app: PaperBrowseApp, index: PaperIndex) -> None:

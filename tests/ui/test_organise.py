@@ -35,15 +35,17 @@ from test_app import (  # the shared Pilot helpers
 )
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets._footer import FooterKey
 
 from paperbrowse.core.index import PaperIndex
 from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
-from paperbrowse.core.models import Paper, paper_id_for
+from paperbrowse.core.models import MONTH, YEAR, Name, Paper, paper_id_for
 from paperbrowse.core.service import Corpus
 from paperbrowse.ui.app import PaperBrowseApp
 from paperbrowse.ui.screens import (
     BookmarkFilterScreen,
+    ConfirmScreen,
     ExportScreen,
     HelpScreen,
     ListsScreen,
@@ -509,9 +511,11 @@ async def test_c_copies_the_bibtex_entry_and_capital_c_a_citation(
         await wait_for_toast(pilot, f"Copied BibTeX entry for “{BYOL.title}”")
 
         await pilot.press("C")
+        # citeproc-py, paperbrowse's Harvard style (Cite Them Right)
         assert app.clipboard == (
-            "Jean-Bastien Grill et al. (2020). Bootstrap your own latent: A new approach to "
-            "self-supervised learning. arXiv:2006.07733"
+            "Grill, J.-B. et al. (2020) “Bootstrap your own latent: A new approach to "
+            "self-supervised learning”, arXiv [Preprint]. "
+            "Available at: https://arxiv.org/abs/2006.07733."
         )
         await wait_for_toast(pilot, "Copied citation")
 
@@ -533,7 +537,10 @@ async def test_copied_keys_match_a_full_export(app: PaperBrowseApp, library: Lib
         [entry] = bibtexparser.parse_string(app.clipboard).entries
         assert entry.key == "grill2020bootstrapa"
         await pilot.press("C")
-        assert app.clipboard == "Anna Grill (2020). Bootstrap everything. arXiv:2101.00001"
+        assert app.clipboard == (
+            "Grill, A. (2020) “Bootstrap everything”, arXiv [Preprint]. "
+            "Available at: https://arxiv.org/abs/2101.00001."
+        )
 
 
 async def test_copying_a_paper_that_is_not_bookmarked(app: PaperBrowseApp) -> None:
@@ -591,3 +598,245 @@ async def test_the_detail_pane_keeps_the_focus_through_a_dialog(app: PaperBrowse
         assert isinstance(app.focused, DetailPane)
         assert "#later" in detail(app, "library")
         assert app.library.bookmark(paper.id).tags == ("later",)
+
+
+# ------------------------------------------- 9. removing safely, and undo
+def footer_keys(app: PaperBrowseApp) -> set[str]:
+    """Keys the footer shows now (enabled bindings with ``show``)."""
+    return {b.key for _, b, enabled, _ in app.screen.active_bindings.values() if b.show and enabled}
+
+
+def footer_on_screen(app: PaperBrowseApp) -> list[str]:
+    """Descriptions of the footer's keys that fit on the screen."""
+    width = app.screen.size.width
+    return [key.description for key in app.query(FooterKey) if key.region.right <= width]
+
+
+def organise_byol(library: Library) -> None:
+    library.add(BYOL)
+    library.set_tags(BYOL, ["ssl", "later"])
+    library.set_status(BYOL, "read")
+    library.add_to_list("Thesis", BYOL)
+
+
+async def test_b_on_an_organised_paper_asks_first_and_u_restores_it(
+    app: PaperBrowseApp, library: Library
+) -> None:
+    organise_byol(library)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        assert app.query_one(ResultList).current_hit.paper.id == BYOL.id
+        assert "u" not in footer_keys(app)  # nothing to undo yet
+        dialog = await open_modal(pilot, "b", ConfirmScreen)
+        question = str(dialog.query_one("#confirm-question", Label).render())
+        assert question == (
+            f"Remove the bookmark of “{BYOL.title[:59].rstrip()}…”? "
+            "Its 2 tags, status ‘read’ and 1 list go with it."
+        )
+        assert BYOL.id in library  # nothing happens before the answer
+        await pilot.press("y")
+        await closed(pilot)
+        assert BYOL.id not in library
+        assert library.bookmark(BYOL.id) is None
+        await wait_for_toast(pilot, "Removed bookmark")
+        assert "u" in footer_keys(app)  # the footer offers the undo now
+        assert not prompt_text(app.query_one(ResultList), 0).startswith(BOOKMARK_MARK)
+
+        await pilot.press("u")
+        restored = library.bookmark(BYOL.id)
+        assert restored is not None
+        assert restored.tags == ("later", "ssl")
+        assert restored.status == "read"
+        assert restored.lists == ("Thesis",)
+        await wait_for_toast(pilot, "Restored the bookmark of")
+        assert "#later #ssl" in detail(app, "library") and "Thesis" in detail(app, "library")
+        assert prompt_text(app.query_one(ResultList), 0).startswith(BOOKMARK_MARK)
+        assert "u" not in footer_keys(app)
+        await pilot.press("u")
+        await wait_for_toast(pilot, "Nothing to undo")
+
+
+@pytest.mark.parametrize("key", ["n", "escape"])
+async def test_n_or_esc_keeps_the_organised_bookmark(
+    app: PaperBrowseApp, library: Library, key: str
+) -> None:
+    organise_byol(library)
+    library.set_note(BYOL, "Read section 3 again.")
+    before = library.bookmark(BYOL.id)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        dialog = await open_modal(pilot, "b", ConfirmScreen)
+        assert "(its note stays)" in str(dialog.query_one("#confirm-question", Label).render())
+        await pilot.press(key)
+        await closed(pilot)
+        assert library.bookmark(BYOL.id) == before
+        await wait_for_toast(pilot, "Kept the bookmark")
+        assert app.undo_stack == []
+
+
+async def test_a_plain_bookmark_goes_at_once_and_ctrl_z_brings_it_back(
+    app: PaperBrowseApp, library: Library
+) -> None:
+    async with run(app, size=(80, 24)) as pilot:
+        paper = await start_on(pilot, row=2)
+        await pilot.press("b")
+        assert paper.id in library
+        assert "Undo" not in footer_on_screen(app)
+        await pilot.press("b")  # not organised: no question
+        assert len(app.screen_stack) == 1
+        assert paper.id not in library
+        await pilot.pause()
+        assert "Undo" in footer_on_screen(app)  # within 80 columns
+        await pilot.press("ctrl+z")
+        assert paper.id in library
+        assert BOOKMARK_MARK in detail(app, "title")
+        await wait_for_toast(pilot, f"Restored the bookmark of “{paper.title}”")
+
+
+async def test_removed_tags_list_and_cleared_status_can_be_undone(
+    app: PaperBrowseApp, library: Library
+) -> None:
+    organise_byol(library)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        # tags: keep one
+        dialog = await open_modal(pilot, "t", TagsScreen)
+        dialog.query_one("#tags-input", Input).value = "ssl"
+        await pilot.press("enter")
+        await closed(pilot)
+        assert library.bookmark(BYOL.id).tags == ("ssl",)
+        # status: read → none
+        await pilot.press("r")
+        assert library.bookmark(BYOL.id).status is None
+        # lists: take it off Thesis
+        await open_modal(pilot, "l", ListsScreen)
+        await pilot.press("enter", "escape")
+        await closed(pilot)
+        assert library.bookmark(BYOL.id).lists == ()
+
+        await pilot.press("u")
+        assert library.bookmark(BYOL.id).lists == ("Thesis",)
+        await wait_for_toast(pilot, "on Thesis")
+        await pilot.press("u")
+        assert library.bookmark(BYOL.id).status == "read"
+        await pilot.press("u")
+        assert library.bookmark(BYOL.id).tags == ("later", "ssl")
+        assert app.undo_stack == []
+
+
+async def test_a_deleted_note_can_be_undone(app: PaperBrowseApp, library: Library) -> None:
+    library.add(BYOL)
+    library.set_note(BYOL, "Compare with SimCLR.")
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        dialog = await open_modal(pilot, "n", NoteScreen)
+        dialog.query_one("#note-text", TextArea).text = ""
+        await pilot.press("ctrl+s")
+        await closed(pilot)
+        assert library.note(BYOL.id) == ""
+        await pilot.press("u")
+        assert library.note(BYOL.id) == "Compare with SimCLR."
+        assert "Compare with SimCLR." in detail(app, "note")
+
+
+async def test_help_names_the_undo_keys(app: PaperBrowseApp) -> None:
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        keys = rendered_text(app.screen.query_one("#help-keys"))
+        assert "u  ctrl+z" in keys and "Undo" in keys
+
+
+# ------------------------------------------------ 10. the record in the pane
+PRB = Paper(
+    id=paper_id_for("From stripe to checkerboard order on the square lattice"),
+    title="From stripe to checkerboard order on the square lattice",
+    authors=("Adrian Del Maestro", "Bernd Rosenow", "Subir Sachdev"),
+    names=(
+        Name("Del Maestro", "Adrian"),
+        Name("Rosenow", "Bernd"),
+        Name("Sachdev", "Subir"),
+    ),
+    author_count=3,
+    published=date(2006, 7, 1),
+    date_parts=MONTH,
+    entry_type="article",
+    container="Physical Review B",
+    volume="74",
+    number="2",
+    pages="024520",
+    publisher="American Physical Society",
+    doi="10.1103/PhysRevB.74.024520",
+    citation_key="delmaestro2006stripe",
+)
+YEAR_ONLY = Paper(
+    id=paper_id_for("World health statistics 2020"),
+    title="World health statistics 2020",
+    published=date(2020, 1, 1),
+    date_parts=YEAR,
+    entry_type="techreport",
+    institution="World Health Organization",
+)
+
+
+def meta_rows(app: PaperBrowseApp) -> dict[str, str]:
+    """The detail pane's metadata rows, ``{label: value}``."""
+    rows = {}
+    for line in detail(app, "meta").splitlines():
+        label, _, value = line.strip().partition("  ")
+        rows[label] = value.strip()
+    return rows
+
+
+async def test_the_detail_pane_shows_the_record(app: PaperBrowseApp, library: Library) -> None:
+    library.add(PRB)
+    library.add(YEAR_ONLY)
+    library.add(BYOL)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B")
+        rows = meta_rows(app)
+        assert rows["Type"] == "journal article (@article)"
+        assert rows["Venue"] == "Physical Review B 74(2), 024520"
+        assert rows["Publisher"] == "American Physical Society"
+        assert rows["Date"] == "Jul 2006"  # the month is known, the day is not
+        assert rows["DOI"] == "10.1103/PhysRevB.74.024520"
+        assert rows["Key"] == "delmaestro2006stripe"  # the imported key, kept
+
+        await pilot.press("j")
+        rows = meta_rows(app)
+        assert rows["Date"] == "2020"  # no invented month or day
+        assert rows["Type"] == "technical report (@techreport)"
+        assert rows["Institution"] == "World Health Organization"
+        assert "Authors" not in rows and "Venue" not in rows and "DOI" not in rows
+        key = library.bookmark(YEAR_ONLY.id).paper.citation_key
+        assert key and rows["Key"] == key  # assigned by the library
+
+        await pilot.press("j")
+        rows = meta_rows(app)
+        assert rows["arXiv"] == "2006.07733"
+        assert rows["Date"] == "13 Jun 2020"
+
+
+async def test_capital_c_copies_a_citation_of_a_paper_without_authors(
+    app: PaperBrowseApp, library: Library
+) -> None:
+    library.add(YEAR_ONLY)
+    library.add(PRB)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "B", "C")
+        assert app.clipboard == (
+            "World health statistics 2020 (2020). Technical report. World Health Organization."
+        )
+        await pilot.press("j", "C")
+        assert app.clipboard == (
+            "Del Maestro, A., Rosenow, B. and Sachdev, S. (2006) “From stripe to checkerboard "
+            "order on the square lattice”, Physical Review B, 74(2), p. 024520. "
+            "Available at: https://doi.org/10.1103/PhysRevB.74.024520."
+        )

@@ -2,7 +2,8 @@
 
 Covers: the result list and detail pane for a fixed title query (100x30), the help
 screen (100x30), the export dialog on a small 80x24 terminal, the facet filter, and the
-bookmarks view of an organised library (lists, tags, statuses, a note).
+bookmarks view of an organised library (lists, tags, statuses, a note), and the question
+`b` asks before removing an organised bookmark (80x24).
 
 The baselines live in ``tests/ui/__snapshots__/``. After an intended change to the
 look of the app, review the new screenshots and update them with
@@ -30,7 +31,7 @@ from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.service import Corpus
 from paperbrowse.ui.app import PaperBrowseApp
-from paperbrowse.ui.screens import ExportScreen, FilterScreen, HelpScreen
+from paperbrowse.ui.screens import ConfirmScreen, ExportScreen, FilterScreen, HelpScreen
 from paperbrowse.ui.widgets import ResultList, SearchBar
 
 QUERY = 'title:"latent diffusion"'
@@ -160,3 +161,23 @@ def test_bookmarks_view_organised(
         app.clear_notifications()
 
     assert snap_compare(app, terminal_size=(110, 32), run_before=run_before)
+
+
+def test_confirm_removal_small_terminal(
+    snap_compare, locations, corpus, library, index, fixed_clock
+) -> None:
+    """``b`` on an organised bookmark asks first, at 80x24."""
+    paper = index.search(QUERY).hits[0].paper
+    library.add(paper)
+    library.set_tags(paper, ["diffusion", "text"])
+    library.set_status(paper, "read")
+    library.add_to_list("Thesis", paper)
+    app = make_app(locations, corpus, library, index)
+
+    async def run_before(pilot: Pilot) -> None:
+        await show_query(pilot, QUERY)
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        app.clear_notifications()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
