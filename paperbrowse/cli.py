@@ -54,22 +54,27 @@ def _hit_line(hit) -> str:
     return f"{p.id}\t{year}\t{p.title}"
 
 
-def _year_range(ctx, param, value: str | None) -> tuple[int, int] | None:
-    """``2023`` → (2023, 2023); ``2020-2023`` or ``2020..2023`` → (2020, 2023)."""
+def _year_range(ctx, param, value: str | None) -> tuple[int, int] | str | None:
+    """``2023`` → (2023, 2023); ``2020-2023`` or ``2020..2023`` → (2020, 2023);
+    ``undated`` → ``"undated"`` (papers without a date)."""
     if value is None:
         return None
+    if value.strip().lower() == "undated":
+        return "undated"
     parts = [p for p in value.replace("..", "-").split("-") if p.strip()]
     try:
         years = [int(p) for p in parts]
     except ValueError:
         years = []
     if len(years) not in (1, 2):
-        raise click.BadParameter(f"{value!r} is not a year or a range like 2020-2023")
+        raise click.BadParameter(f"{value!r} is not a year, a range like 2020-2023, or 'undated'")
     return (min(years), max(years))
 
 
 def _filters(obj: Context, years, organisation, bookmarked) -> Filters:
     ids = obj.library().ids() if bookmarked else None
+    if years == "undated":
+        return Filters(undated=True, organisation=organisation, ids=ids)
     return Filters(years=years, organisation=organisation, ids=ids)
 
 
@@ -77,7 +82,10 @@ def _facet_lines(results: Results) -> list[str]:
     facets = results.facets
     if facets is None:
         return []
-    lines = ["Years: " + ", ".join(f"{y} {n}" for y, n in facets.years)] if facets.years else []
+    years = [f"{y} {n}" for y, n in facets.years]
+    if facets.undated:
+        years.append(f"undated {facets.undated}")
+    lines = ["Years: " + ", ".join(years)] if years else []
     if facets.organisations:
         lines.append("Organisations: " + ", ".join(f"{o} {n}" for o, n in facets.organisations))
     return lines
@@ -98,6 +106,7 @@ def _print_results(results: Results, as_json: bool, with_facets: bool) -> None:
         if with_facets and results.facets is not None:
             payload["facets"] = {
                 "years": {str(y): n for y, n in results.facets.years},
+                "undated": results.facets.undated,
                 "organisations": dict(results.facets.organisations),
             }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -123,8 +132,8 @@ _filter_options = [
         "--year",
         "years",
         callback=_year_range,
-        metavar="YEAR[-YEAR]",
-        help="Only papers published in this year or range (2023, 2020-2023).",
+        metavar="YEAR[-YEAR]|undated",
+        help="Only papers published in this year or range (2023, 2020-2023), or 'undated'.",
     ),
     click.option("--org", "organisation", metavar="NAME", help="Only papers of this organisation."),
     click.option("--bookmarked", is_flag=True, help="Only bookmarked papers."),
@@ -199,14 +208,21 @@ def similar(
 ) -> None:
     """List the papers most similar to PAPER_ID (more-like-this on title and abstract).
 
-    PAPER_ID is an id as 'paperbrowse search' prints it (pb:6da686ffb410, arxiv:2006.07733).
+    PAPER_ID is an id as 'paperbrowse search' prints it (pb:6da686ffb410,
+    arxiv:2006.07733), an arXiv id or URL, a DOI or doi.org URL, or a citation key.
+    An unknown or ambiguous id is reported with the closest candidates (exit status 2).
     """
+    from paperbrowse.cli_library import resolve_refs
+
     index = obj.open_index(quiet=True).index
+    found, ok = resolve_refs(obj, [paper_id])
+    if not ok:
+        sys.exit(2)
     filters = _filters(obj, years, organisation, bookmarked)
     try:
-        results = index.similar(paper_id, limit=limit, filters=filters)
+        results = index.similar(found[0].id, limit=limit, filters=filters)
     except KeyError:
-        click.echo(f"error: no paper with id {paper_id!r} in the index", err=True)
+        click.echo(f"error: {found[0].id} is in your library but not in the index", err=True)
         click.echo("Find ids with 'paperbrowse search QUERY'.", err=True)
         sys.exit(2)
     _print_results(results, as_json, False)
@@ -216,11 +232,89 @@ def similar(
 @click.option("--rebuild", is_flag=True, help="Rebuild even if the index is up to date.")
 @pass_context
 def index_cmd(obj: Context, rebuild: bool) -> None:
-    """Build the search index if it is missing or stale, and report on it."""
-    opened = obj.open_index(rebuild=rebuild)
-    stamp = opened.index.stamp
-    state = "rebuilt" if opened.built else "up to date"
-    click.echo(f"index {state}: {stamp.docs} papers, {obj.locations.index_root}")
+    """Build the search index if it is missing or stale, and report on it.
+
+    An index behind the library (papers stored by an import that was killed
+    before it indexed them, or while another process held the index) is
+    caught up, and said to be: "up to date" only when its library revision
+    is the library's.
+    """
+    from paperbrowse.core.index import WRITER_BUSY, IndexStore
+
+    library = obj.library()
+    store = IndexStore(obj.locations.index_root)
+
+    def behind() -> bool:
+        current = store.read_current()
+        if current is None or current[1].revision >= library.revision():
+            return False
+        click.echo(
+            f"index behind the library: catching up (index at revision {current[1].revision}, "
+            f"library at {library.revision()})",
+            err=True,
+        )
+        return True
+
+    was_behind = not rebuild and behind()
+    opened = obj.open_index(rebuild=rebuild)  # catches up unless another process writes
+    if not opened.built and store.read_current() and behind():
+        store.catch_up(library, on_wait=lambda: click.echo(WRITER_BUSY, err=True))
+        was_behind = True
+    current = store.read_current()
+    state = "rebuilt" if opened.built else "caught up" if was_behind else "up to date"
+    docs = current[1].docs if current is not None else opened.index.stamp.docs
+    click.echo(f"index {state}: {docs} papers, {obj.locations.index_root}")
+
+
+@cli.command("check")
+@pass_context
+def check_cmd(obj: Context) -> None:
+    """Check the library and the search index for damage, and mend the index.
+
+    \b
+    Checks:
+      the library: SQLite's integrity check (read-only);
+      the index: every file against the checksum written when it was committed;
+      counts: the index holds every paper of the corpus and the library.
+    A damaged index is rebuilt from the corpus and the library (nothing is lost);
+    an index behind the library is caught up. Exit status 1 if a problem remains.
+    """
+    from paperbrowse.core.service import check_data
+
+    library = obj.library()
+    report = check_data(obj.locations, obj.corpus, library)
+    click.echo(
+        f"library: {'ok' if not report.library else 'DAMAGED'} "
+        f"({report.library_papers} imported papers, {obj.locations.library_path})"
+    )
+    for problem in report.library:
+        click.echo(f"  {problem}")
+    if report.index:
+        click.echo(f"index: DAMAGED ({obj.locations.index_root})")
+        for problem in report.index:
+            click.echo(f"  {problem}")
+        reason = "; ".join(report.index[:3])
+        opened = obj.open_index(damaged=f"the index is damaged ({reason})")
+        click.echo(f"index: rebuilt, {opened.index.stamp.docs} papers")
+        report = check_data(obj.locations, obj.corpus, library)
+    else:
+        click.echo(
+            f"index: ok ({report.files_checked} files match their checksums, "
+            f"{report.index_docs} papers)"
+        )
+    if report.counts:
+        for problem in report.counts:
+            click.echo(f"counts: {problem}")
+        opened = obj.open_index(rebuild=any("not in the index" in p for p in report.counts))
+        from paperbrowse.core.index import IndexStore
+
+        IndexStore(obj.locations.index_root).catch_up(library)
+        report = check_data(obj.locations, obj.corpus, library)
+        click.echo("counts: mended" if not report.counts else "counts: still wrong")
+    else:
+        click.echo("counts: ok (the index holds every paper of the corpus and the library)")
+    if not report.ok:
+        sys.exit(1)
 
 
 for _command in COMMANDS:

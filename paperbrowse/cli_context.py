@@ -24,8 +24,11 @@ class Context:
         self.corpus = Corpus(corpus_dir) if corpus_dir else Corpus.bundled()
         self._library: Library | None = None
 
-    def open_index(self, rebuild: bool = False, quiet: bool = False) -> OpenedIndex:
-        """Open the index, building it with a Rich progress bar when needed."""
+    def open_index(
+        self, rebuild: bool = False, quiet: bool = False, damaged: str | None = None
+    ) -> OpenedIndex:
+        """Open the index, building it with a Rich progress bar when needed
+        (``damaged``: see :func:`~paperbrowse.core.service.open_index`)."""
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -60,6 +63,7 @@ class Context:
                     rebuild=rebuild,
                     progress=report,
                     on_wait=waiting,
+                    damaged=damaged,
                 )
         except (OSError, RuntimeError) as exc:
             raise click.ClickException(str(exc)) from exc

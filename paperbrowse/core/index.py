@@ -66,6 +66,7 @@ from paperbrowse.core.models import (
 )
 from paperbrowse.core.models import papers as _papers
 from paperbrowse.core.query import QueryError, check_query, plain_words
+from paperbrowse.core.segments import verify_manifest, write_manifest
 from paperbrowse.core.tables import Tables, save_tables
 from paperbrowse.core.writing import open_writer
 
@@ -371,7 +372,10 @@ class IndexStore:
         Whoosh opens an index lazily, so a truncated or damaged segment would
         only fail at the first search; the check opens a reader and reads the
         last stored document and the first term (a few milliseconds whatever
-        the size), so damage is found here and the caller can rebuild.
+        the size), so damage is found here and the caller can rebuild. Before
+        that, the generation's files are checked against the checksums
+        written at their commit (:func:`~paperbrowse.core.segments.verify_manifest`:
+        a ``stat`` per file, and a CRC-32 of any file written since).
 
         Raises:
             IndexUnavailable: no generation, or Whoosh cannot open or read it;
@@ -381,6 +385,9 @@ class IndexStore:
         if current is None:
             raise IndexUnavailable(f"no index in {self.root}")
         folder, stamp = current
+        problems = verify_manifest(folder)
+        if problems:
+            raise IndexUnavailable(f"the index in {folder} is damaged ({'; '.join(problems[:3])})")
         try:
             ix = whoosh_index.open_dir(str(folder))
             with ix.reader() as reader:
@@ -444,6 +451,7 @@ class IndexStore:
         progress: ProgressCallback | None = None,
         is_cancelled: Callable[[], bool] | None = None,
         on_wait: Callable[[], None] | None = None,
+        replaces_damaged: bool = False,
     ) -> PaperIndex:
         """Build a new generation from ``papers`` and make it live atomically.
 
@@ -458,6 +466,9 @@ class IndexStore:
             on_wait: called once, before waiting, when another process (an
                 import, a rebuild) is writing the index; the build then waits
                 for it.
+            replaces_damaged: the live generation is damaged: it is removed
+                once the new one is live (else it is kept until the next
+                build, for processes still reading it).
 
         Raises:
             BuildCancelled: see ``is_cancelled``; the previous index stays live.
@@ -487,6 +498,7 @@ class IndexStore:
                     writer.cancel()
                     raise
                 save_tables(ix, folder)
+                write_manifest(folder)
                 stamp = Stamp(
                     schema=SCHEMA_VERSION,
                     corpus=corpus,
@@ -499,7 +511,8 @@ class IndexStore:
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
-            self._remove_old_generations(keep=(name, previous))
+            keep = (name,) if replaces_damaged else (name, previous)
+            self._remove_old_generations(keep=keep)
             return PaperIndex(ix, stamp, self)
 
     def catch_up(
@@ -508,6 +521,7 @@ class IndexStore:
         *,
         progress: ProgressCallback | None = None,
         wait: bool = True,
+        on_wait: Callable[[], None] | None = None,
     ) -> int | None:
         """Add to the live generation the papers stored after its revision.
 
@@ -531,6 +545,8 @@ class IndexStore:
                 instead. The app opens with ``False``: the running import
                 catches the index up itself, and an open index follows its
                 commits at the next search.
+            on_wait: called once, before waiting for a writer of another
+                process (with ``wait``).
 
         Returns:
             Number of papers added or replaced (0 when already current), or
@@ -542,7 +558,7 @@ class IndexStore:
                 last committed state (Whoosh writes a new segment, then its
                 table of contents).
         """
-        with self._build_lock(wait) as held:
+        with self._build_lock(wait, on_wait) as held:
             if not held:
                 return None
             current = self.read_current()
@@ -577,6 +593,7 @@ class IndexStore:
                 writer.commit()
                 docs = ix.doc_count()  # reads the table of contents just committed
                 save_tables(ix, folder)
+                write_manifest(folder)
             finally:
                 ix.close()
             if progress:
@@ -712,6 +729,7 @@ class PaperIndex:
         )
         self._parser_lock = threading.Lock()
         self._spell_analyzer = make_spelling_analyzer()
+        self._fields = frozenset(ix.schema.names())  # the same in every generation
 
     def _current_version(self) -> tuple[int, int] | None:
         if self._store is None:
@@ -781,12 +799,17 @@ class PaperIndex:
             QueryError: the text is not a well-formed query (see
                 :func:`paperbrowse.core.query.check_query`).
         """
-        check_query(text)
+        check_query(text, known_fields=self._fields)
         with self._parser_lock:  # QueryParser keeps no state, but be safe across threads
             try:
                 parsed = self._parser.parse(text)
-            except Exception as exc:  # Whoosh's parser crashes on some odd inputs ('|~', '<0')
-                raise QueryError(text, 1, f"cannot be read as a query ({exc})") from None
+            except Exception:  # Whoosh's parser crashes on some odd inputs ('|~', '<0')
+                raise QueryError(
+                    text,
+                    1,
+                    "cannot be read as a query: check its brackets, quotes, operators "
+                    "and symbols (see 'paperbrowse search --help')",
+                ) from None
         if parsed is query.NullQuery and text.strip():
             words = [t.text for t in self.analyzer(text)]
             if words:  # stop-word-only queries are fine; anything else is not understood
@@ -982,6 +1005,8 @@ class PaperIndex:
         in_years = in_org = None
         if years is not None:
             in_years = (tables.year >= years[0]) & (tables.year <= years[1])
+        if filters.undated:  # no year: alone, or with the years chosen
+            in_years = tables.undated() if in_years is None else in_years | tables.undated()
         if org is not None:
             code = tables.org_code(org)
             in_org = tables.org == code if code is not None else np.zeros(tables.count, bool)
@@ -991,7 +1016,7 @@ class PaperIndex:
             if restriction is not None:
                 chosen = chosen & restriction
         counts = None
-        unfiltered = years is None and org is None and ids is None
+        unfiltered = in_years is None and org is None and ids is None
         if want_facets and everything and unfiltered:
             counts = tables.facets()  # the whole index's: counted once per state
         elif want_facets:
@@ -1190,6 +1215,24 @@ class PaperIndex:
         with self._searcher() as searcher:
             stored = searcher.document(id=paper_id)
         return Paper.from_dict(json.loads(stored["data"])) if stored else None
+
+    def find(self, field: str, value: str) -> list[Paper]:
+        """Papers whose ``field`` holds exactly ``value``, in input order (read-only).
+
+        Args:
+            field: an exact-match field of :func:`make_schema`: ``id``,
+                ``arxiv`` (an arXiv id without version), ``doi`` (stored lower
+                case: pass a lower-case DOI) or ``title_key``.
+            value: the term to look up.
+
+        Raises:
+            ValueError: ``field`` is not one of those.
+        """
+        if field not in ("id", "arxiv", "doi", "title_key"):
+            raise ValueError(f"cannot look papers up by {field!r}")
+        with self._searcher() as searcher:
+            docs = [d["data"] for d in searcher.documents(**{field: value}) if "data" in d]
+        return [Paper.from_dict(json.loads(d)) for d in docs]
 
     def all_papers(self) -> list[Paper]:
         """Every paper in the index, in input order."""

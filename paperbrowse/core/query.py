@@ -109,18 +109,55 @@ def _check_numeric(text: str, offset: int, field: str, value: str) -> None:
         )
 
 
+#: The fields a user searches by name, as the messages list them.
+USER_FIELDS = ("title", "abstract", "authors", "organisation", "year", "upvotes")
+
+
+def _check_symbols(text: str, offset: int, token: str) -> None:
+    """``<``/``>`` outside a numeric comparison and ``~`` not after a word:
+    Whoosh's parser fails on them with internal errors (``<script>``: "list
+    index out of range"; ``~~``: "'NoneType' object has no attribute 'maxdist'")."""
+    if _FIELD.fullmatch(token):
+        return  # field:value: checked by field
+    quoted = False
+    for i, ch in enumerate(token):
+        if ch == '"':
+            quoted = not quoted
+        if quoted:
+            continue
+        if ch in "<>":
+            raise QueryError(
+                text,
+                offset + i + 1,
+                f"'{ch}' compares numbers after a number field, as in year:>2020 or "
+                "upvotes:>=10; to search for the word, leave the symbol out",
+            )
+        if ch == "~" and (i == 0 or not (token[i - 1].isalnum() or token[i - 1] in '*?"')):
+            raise QueryError(
+                text,
+                offset + i + 1,
+                "'~' follows a word to match it with typos, as in difusion~ or difusion~2",
+            )
+
+
 def check_query(
     text: str,
     *,
     numeric_fields: Collection[str] = ("year", "upvotes"),
     text_fields: Collection[str] = ("title", "abstract", "authors", "organisation"),
+    known_fields: Collection[str] | None = None,
 ) -> None:
     """Raise :class:`QueryError` if ``text`` is not a well-formed query.
 
     Checks balanced quotes, parentheses and range brackets; operators with a
-    term on each side; values of known fields; whole numbers and ranges for
-    numeric fields. Unknown ``word:`` prefixes are left alone: Whoosh searches
-    them as plain words, which is right for a pasted title like ``Mamba: ...``.
+    term on each side; values of known fields (a value may be a group:
+    ``title:(latent diffusion)``); whole numbers and ranges for numeric
+    fields; ``<``/``>`` only in comparisons (``year:>2020``) and ``~`` only
+    after a word (``difusion~``). A ``word: ...`` prefix followed by a space
+    is left alone (Whoosh searches it as a plain word, right for a pasted
+    title like ``Mamba: Linear...``); ``word:value`` with a ``word`` that is
+    not among ``known_fields`` is an error naming the fields (when
+    ``known_fields`` is given; URLs such as ``https://...`` are words).
 
     Raises:
         QueryError: naming the query, the 1-based column and the problem.
@@ -129,6 +166,7 @@ def check_query(
     tokens = _tokens(text)
     previous: str | None = None
     for index, (offset, token) in enumerate(tokens):
+        _check_symbols(text, offset, token)
         if token in _OPERATORS:
             at_edge = index == 0 or index == len(tokens) - 1
             if at_edge or previous in _OPERATORS or previous == "(" or tokens[index + 1][1] == ")":
@@ -138,7 +176,26 @@ def check_query(
         elif m := _FIELD.fullmatch(token):
             field, value = m.group("field"), m.group("value")
             known = field in numeric_fields or field in text_fields
-            if known and not value:
+            group = not value and index + 1 < len(tokens) and tokens[index + 1][1] == "("
+            group = group and tokens[index + 1][0] == offset + len(token)
+            if group and field in numeric_fields:
+                raise QueryError(
+                    text, offset + len(field) + 2, f"{field} takes a number or a range, not a group"
+                )
+            if (
+                known_fields is not None
+                and (value or group)
+                and field not in known_fields
+                and not value.startswith("/")
+            ):
+                raise QueryError(
+                    text,
+                    offset + 1,
+                    f"unknown field '{field}': search in {', '.join(USER_FIELDS)} "
+                    f"(as in title:diffusion), or put a space after '{field}:' to search "
+                    "for the word",
+                )
+            if known and not value and not group:
                 raise QueryError(
                     text, offset + len(field) + 2, f"'{field}:' needs a value after it"
                 )

@@ -446,3 +446,139 @@ class _MergeChunk:
         self.postings = 0
         if self.flushed is not None:
             self.flushed()
+
+
+# ------------------------------------------------------------------ checksums
+
+#: The checksum manifest of a generation folder (JSON, written at each commit).
+MANIFEST = "CHECKSUMS.json"
+#: Files a manifest covers: Whoosh's segment files and tables of contents,
+#: immutable once committed (the tables file has a CRC-32 of its own).
+CHECKED_SUFFIXES = (".seg", ".toc")
+#: Bytes read at a time when computing a checksum.
+_CHUNK = 1 << 20
+
+
+def file_crc32(path) -> int:
+    """CRC-32 (``zlib.crc32``, as the tables file uses) of a file's bytes.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    import zlib
+
+    checksum = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            checksum = zlib.crc32(chunk, checksum)
+    return checksum
+
+
+def _checked_files(folder) -> list:
+    from pathlib import Path
+
+    return sorted(p for p in Path(folder).iterdir() if p.suffix in CHECKED_SUFFIXES and p.is_file())
+
+
+def read_manifest(folder) -> dict[str, dict] | None:
+    """The manifest of ``folder``: ``{file name: {"size", "mtime_ns", "crc32"}}``,
+    or ``None`` when there is none (a generation of an older version) or it
+    cannot be read."""
+    import json
+    from pathlib import Path
+
+    try:
+        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return files if isinstance(files, dict) else None
+
+
+def write_manifest(folder) -> dict[str, dict]:
+    """Record the size, modification time (ns) and CRC-32 of every segment and
+    table-of-contents file of a generation in its :data:`MANIFEST`, atomically.
+
+    Called after each commit (build and catch-up). A file already recorded
+    with the same size and time is not read again (segment files never change
+    once written), so a commit of a few papers to a large index reads only
+    its new files.
+
+    Returns:
+        The manifest written.
+
+    Raises:
+        OSError: a file cannot be read, or the manifest cannot be written.
+    """
+    from pathlib import Path
+
+    from paperbrowse.core.atomic import write_json_atomic
+
+    old = read_manifest(folder) or {}
+    files: dict[str, dict] = {}
+    for path in _checked_files(folder):
+        info = path.stat()
+        known = old.get(path.name)
+        if (
+            isinstance(known, dict)
+            and known.get("size") == info.st_size
+            and known.get("mtime_ns") == info.st_mtime_ns
+            and isinstance(known.get("crc32"), int)
+        ):
+            files[path.name] = known
+            continue
+        files[path.name] = {
+            "size": info.st_size,
+            "mtime_ns": info.st_mtime_ns,
+            "crc32": file_crc32(path),
+        }
+    write_json_atomic(Path(folder) / MANIFEST, {"version": 1, "files": files})
+    return files
+
+
+def verify_manifest(folder, *, full: bool = False) -> list[str]:
+    """Check a generation's files against its manifest.
+
+    The quick check (``full=False``, run each time a process opens the
+    index): one ``stat`` per recorded file; a file whose size or modification
+    time differs from the record has been written since its commit, and its
+    CRC-32 is compared. The full check (``full=True``, ``paperbrowse check``)
+    compares every file's CRC-32, so it also finds damage that kept the
+    file's time (a failing disk). A recorded file that no longer exists is
+    not a problem here (a commit merged it away before the manifest was
+    rewritten; a missing segment the current table of contents needs is
+    found by Whoosh when it opens the index).
+
+    Returns:
+        One problem per damaged file (``"MAIN_x.seg: checksum mismatch"``);
+        empty when all is well or the folder has no manifest.
+    """
+    from pathlib import Path
+
+    manifest = read_manifest(folder)
+    if not manifest:
+        return []
+    problems = []
+    for name, record in manifest.items():
+        path = Path(folder) / name
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append(f"{name}: cannot be read ({exc.strerror or exc})")
+            continue
+        if not isinstance(record, dict):
+            continue
+        same = record.get("size") == info.st_size and record.get("mtime_ns") == info.st_mtime_ns
+        if same and not full:
+            continue
+        if record.get("size") != info.st_size:
+            problems.append(f"{name}: {info.st_size} bytes, {record.get('size')} written")
+            continue
+        try:
+            if file_crc32(path) != record.get("crc32"):
+                problems.append(f"{name}: checksum mismatch")
+        except OSError as exc:
+            problems.append(f"{name}: cannot be read ({exc.strerror or exc})")
+    return problems

@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 
 from whoosh import index as whoosh_index
 from whoosh.writing import IndexingError
@@ -127,11 +128,67 @@ def _parent_alive(pid: int) -> bool:
     return True
 
 
+#: ``prctl`` option: the signal the kernel sends a process when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _set_death_signal() -> bool:
+    """Ask Linux to send this process ``SIGKILL`` when its parent dies
+    (``prctl(PR_SET_PDEATHSIG)``, through ``ctypes``); ``False`` where that is
+    not available (other systems: :func:`_watch_parent` alone then)."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError, ValueError):
+        return False
+
+
+def _watch_parent(parent: int, started_under: int) -> None:
+    """End this process when the parent is gone: a daemon thread that looks
+    every :data:`_POLL` seconds whether the process ``parent`` still exists
+    and this process has not been re-parented away from ``started_under`` (a
+    killed parent's children pass to init or a sub-reaper at once, even while
+    the dead parent is a zombie that ``kill(pid, 0)`` still finds).
+
+    The portable fallback for :func:`_set_death_signal`, and it catches what a
+    poll between batches cannot: a worker blocked reading a batch the killed
+    parent had only half written to the pipe (read blocks for ever, since the
+    workers themselves hold the pipe's write end), or blocked at exit on a
+    full result pipe no one reads.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(_POLL)
+            if os.getppid() != started_under or not _parent_alive(parent):
+                os._exit(1)  # the parent was killed: its generation is abandoned
+
+    threading.Thread(target=watch, name="paperbrowse-parent-watch", daemon=True).start()
+
+
 def _work(folder: str, indexname: str, jobs, results, parent: int) -> None:
     """A worker process: add the documents of each batch taken from ``jobs``
     to segments of its own (a new one each time the postings in memory pass
     :data:`LIMIT_MB`); on ``None``, write the last and put the list on
-    ``results`` (an exception is put there instead if anything fails)."""
+    ``results`` (an exception is put there instead if anything fails).
+
+    The worker dies with its parent: ``SIGKILL`` from the kernel on Linux
+    (:func:`_set_death_signal`), else within :data:`_POLL` seconds
+    (:func:`_watch_parent`); started from a ``forkserver``, its parent is the
+    server, which exits when the importing process does.
+    """
+    started_under = os.getppid()
+    _set_death_signal()
+    if os.getppid() != started_under or not _parent_alive(parent):
+        os._exit(1)  # the parent died before the death signal was set
+    _watch_parent(parent, started_under)
     try:
         ix = whoosh_index.open_dir(folder, indexname=indexname)
         written = []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from paperbrowse.core.models import Paper
+from paperbrowse.core.models import Name, Paper
 from paperbrowse.core.sources.common import SourceError, SourceUnavailable
 from paperbrowse.core.sources.jsonl import file_size, read_jsonl, snapshot_record
 
@@ -37,7 +37,17 @@ def test_snapshot_fixture() -> None:
         url="https://arxiv.org/abs/0704.0001",
         doi="10.1103/physrevd.76.013009",
         categories=("hep-ph",),
+        # authors_parsed gives the parts: [last, first, suffix]
+        names=(
+            Name("Balázs", "C."),
+            Name("Berger", "E. L."),
+            Name("Nadolsky", "P. M."),
+            Name("Yuan", "C. -P."),
+        ),
+        journal_ref="Phys.Rev.D76:013009,2007",
+        comment="37 pages, 15 figures; published version",
     )
+    assert stripe.names[0] == Name("Del Maestro", "Adrian")  # not family "Maestro"
     assert diphoton.abstract.startswith(
         "A fully differential calculation in perturbative quantum chromodynamics is presented"
     )

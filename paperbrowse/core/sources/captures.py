@@ -95,16 +95,27 @@ def _is_daily(lines: Sequence[str]) -> bool:
     return any(line.strip() == "Daily Papers" for line in lines[:12])
 
 
-def _listing_entries(path: Path, lines: Sequence[str]) -> Iterator[_Entry]:
+def _listing_entries(path: Path, lines: Sequence[str], errors: list[CaptureError]) -> list[_Entry]:
+    """The title/abstract pairs of a listing capture.
+
+    A last title without its abstract (a file cut short) is reported in
+    ``errors`` and the pairs before it kept. A title line that is too long
+    to be a title means a line is missing somewhere above, after which every
+    title and abstract are out of step: then nothing of the file is kept.
+    """
     start = next((i for i, line in enumerate(lines[:10]) if line.startswith("Subscribe")), None)
     if start is None:
         raise CaptureError(path, 1, "no 'Subscribe' line: not a Hugging Face papers capture")
     body = [(i + 1, line) for i, line in enumerate(lines) if i >= start and line.strip()]
     first_no, first = body[0]
     body[0] = (first_no, first[len("Subscribe") :])
+    tail = None
     if len(body) % 2:
-        last_no, last = body[-1]
-        raise CaptureError(path, last_no, f"title without an abstract: {last[:60]!r}")
+        last_no, last = body.pop()
+        tail = CaptureError(
+            path, last_no, f"title without an abstract (the file is cut short?): {last[:60]!r}"
+        )
+    entries = []
     for (title_no, title), (_, abstract) in zip(body[::2], body[1::2], strict=True):
         if len(title) > MAX_TITLE_CHARS:
             raise CaptureError(
@@ -113,10 +124,28 @@ def _listing_entries(path: Path, lines: Sequence[str]) -> Iterator[_Entry]:
                 f"expected a title, found {len(title)} characters of text "
                 "(a title or an abstract line is missing above)",
             )
-        yield _Entry(title_no, title, abstract)
+        entries.append(_Entry(title_no, title, abstract))
+    if tail is not None:
+        errors.append(tail)
+    return entries
 
 
-def _daily_entries(path: Path, lines: Sequence[str]) -> Iterator[_Entry]:
+def _daily_entries(path: Path, lines: Sequence[str], errors: list[CaptureError]) -> list[_Entry]:
+    """The paper blocks of a daily-papers capture; at the first block that is
+    incomplete or malformed (a file cut short), the error goes to ``errors``
+    and the blocks before it are kept."""
+    entries: list[_Entry] = []
+    try:
+        for entry in _daily_blocks(path, lines):
+            entries.append(entry)
+    except CaptureError as exc:
+        if exc.reason.startswith("daily-papers capture without"):
+            raise
+        errors.append(exc)
+    return entries
+
+
+def _daily_blocks(path: Path, lines: Sequence[str]) -> Iterator[_Entry]:
     numbered = [(i + 1, line.strip()) for i, line in enumerate(lines) if line.strip()]
     # Skip the header: everything up to and including the page date line.
     pos = next((k for k, (_, text) in enumerate(numbered) if text.startswith("byAK")), None)
@@ -191,8 +220,82 @@ def _to_paper(path: Path, entry: _Entry, year: int) -> Paper:
     )
 
 
+@dataclass(frozen=True)
+class CaptureRead:
+    """One capture read as far as it goes.
+
+    Attributes:
+        papers: the papers of the complete entries, in page order.
+        errors: what could not be read, each with its line: bytes that are
+            not UTF-8 (replaced by U+FFFD, the line kept), a broken tail (the
+            papers before it kept), an entry with a bad date (skipped), or
+            a file that follows neither layout (no papers).
+    """
+
+    papers: list[Paper]
+    errors: list[CaptureError]
+
+
+def _decode(path: Path, data: bytes, errors: list[CaptureError]) -> str:
+    """UTF-8 text of ``data``; bytes that are not UTF-8 (a file cut inside a
+    character, a stray binary byte) become U+FFFD and each line holding some
+    is reported (up to 5 lines, then one line for the rest)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as first:
+        reason = first.reason
+    text = data.decode("utf-8", errors="replace")
+    bad = [n for n, line in enumerate(data.split(b"\n"), 1) if _not_utf8(line)]
+    for n in bad[:5]:
+        errors.append(CaptureError(path, n, f"not UTF-8 text ({reason}); bytes replaced by U+FFFD"))
+    if len(bad) > 5:
+        errors.append(CaptureError(path, bad[5], f"{len(bad) - 5} more lines not UTF-8 text"))
+    return text
+
+
+def _not_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def read_capture(path: Path | str, *, default_year: int | None = None) -> CaptureRead:
+    """Read one capture file, keeping every complete paper (see :class:`CaptureRead`).
+
+    Args:
+        path: a ``.txt`` capture in either layout (see the module docstring).
+        default_year: see :func:`parse_capture`.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    path = Path(path)
+    errors: list[CaptureError] = []
+    text = _decode(path, path.read_bytes(), errors)
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        return CaptureRead([], [*errors, CaptureError(path, 1, "empty capture")])
+    reader = _daily_entries if _is_daily(lines) else _listing_entries
+    try:
+        entries = reader(path, lines, errors)
+    except CaptureError as exc:
+        return CaptureRead([], [*errors, exc])
+    year = _capture_year(entries, default_year or date.today().year)
+    papers = []
+    for entry in entries:
+        try:
+            papers.append(_to_paper(path, entry, year))
+        except CaptureError as exc:
+            errors.append(exc)
+    errors.sort(key=lambda e: e.line)
+    return CaptureRead(papers, errors)
+
+
 def parse_capture(path: Path | str, *, default_year: int | None = None) -> list[Paper]:
-    """Parse one capture file into papers, in page order (duplicates kept).
+    """Parse one capture file into papers, in page order (duplicates kept), strictly:
+    any problem raises (:func:`read_capture` keeps the complete papers instead).
 
     Args:
         path: a ``.txt`` capture in either layout (see the module docstring).
@@ -207,19 +310,10 @@ def parse_capture(path: Path | str, *, default_year: int | None = None) -> list[
             the file and the 1-based line at fault.
         OSError: the file cannot be read.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise CaptureError(path, line, f"not UTF-8 text ({exc.reason})") from None
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
-        raise CaptureError(path, 1, "empty capture")
-    reader = _daily_entries if _is_daily(lines) else _listing_entries
-    entries = list(reader(path, lines))
-    year = _capture_year(entries, default_year or date.today().year)
-    return [_to_paper(path, entry, year) for entry in entries]
+    read = read_capture(path, default_year=default_year)
+    if read.errors:
+        raise read.errors[0]
+    return read.papers
 
 
 @dataclass(frozen=True)
@@ -229,9 +323,10 @@ class CorpusLoad:
     Attributes:
         papers: distinct papers, duplicates merged, in first-seen order.
         entries: number of entries read over all captures (duplicates counted).
-        errors: one :class:`CaptureError` per capture that could not be read;
-            the other captures are still loaded.
-        files: the captures read successfully.
+        errors: what could not be read, by capture and line; the complete
+            papers of a partly broken capture are loaded, and the other
+            captures always are.
+        files: the captures that gave papers.
     """
 
     papers: list[Paper]
@@ -256,20 +351,23 @@ def merge_duplicates(papers: Iterable[Paper]) -> list[Paper]:
 def load_captures(paths: Iterable[Path | str]) -> CorpusLoad:
     """Parse every capture and merge duplicates across them.
 
-    A malformed capture is reported in :attr:`CorpusLoad.errors` and skipped;
-    it never stops the others from loading.
+    A malformed capture is reported in :attr:`CorpusLoad.errors`, its
+    complete papers kept (:func:`read_capture`); it never stops the others
+    from loading.
     """
     all_papers: list[Paper] = []
     errors: list[CaptureError] = []
     files: list[Path] = []
     for path in sorted(Path(p) for p in paths):
         try:
-            all_papers.extend(parse_capture(path))
-            files.append(path)
-        except CaptureError as exc:
-            errors.append(exc)
+            read = read_capture(path)
         except OSError as exc:
             errors.append(CaptureError(path, 1, f"cannot read: {exc.strerror or exc}"))
+            continue
+        all_papers.extend(read.papers)
+        errors.extend(read.errors)
+        if read.papers:
+            files.append(path)
     return CorpusLoad(merge_duplicates(all_papers), len(all_papers), errors, files)
 
 
@@ -318,18 +416,19 @@ def read_captures(paths: Iterable[Path | str]) -> Iterator[Record]:
         paths: capture files (``.txt``) in either layout, anywhere.
 
     Yields:
-        The :class:`Paper` records of each capture in page order, sources set
-        to the file name; for a capture that does not follow either layout,
-        one :class:`SourceError` ``(path, "line N", reason)`` instead of its
-        papers (a capture is parsed as a whole); for a file that cannot be
-        read, one located ``"file"``. The other captures are still read.
+        The :class:`Paper` records of each capture's complete entries in page
+        order, sources set to the file name, then one :class:`SourceError`
+        ``(path, "line N", reason)`` per problem :func:`read_capture` found (a
+        broken tail, bytes that are not UTF-8, a file that follows neither
+        layout); for a file that cannot be read, one located ``"file"``. The
+        other captures are still read.
     """
     for path in (Path(p) for p in paths):
         try:
-            found = parse_capture(path)
-        except CaptureError as exc:
-            yield SourceError(str(path), f"line {exc.line}", exc.reason)
+            read = read_capture(path)
         except OSError as exc:
             yield SourceError(str(path), "file", f"cannot read: {exc.strerror or exc}")
-        else:
-            yield from found
+            continue
+        yield from read.papers
+        for exc in read.errors:
+            yield SourceError(str(path), f"line {exc.line}", exc.reason)

@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from paperbrowse.core.models import Paper, paper_id_for
+from paperbrowse.core.models import Name, Paper, paper_id_for
 from paperbrowse.core.sources.common import (
     Record,
     SourceError,
@@ -62,33 +62,41 @@ def file_size(path: Path | str) -> int:
         ) from exc
 
 
-def _authors(record: dict[str, Any]) -> tuple[str, ...]:
+def _authors(record: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Name, ...]]:
+    """``(display names, split names)``: split names only from ``authors_parsed``."""
     parsed = record.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
-        names = []
+        names: list[Name] = []
         for parts in parsed:
             if isinstance(parts, list):
                 # [last, first, suffix]: displayed "first last suffix"
-                ordered = [*parts[1:2], *parts[:1], *parts[2:3]]
-                name = clean_text(" ".join(p for p in ordered if isinstance(p, str)))
-                if name:
+                last, first, suffix = (
+                    clean_text(p) if isinstance(p, str) else "" for p in [*parts, "", "", ""][:3]
+                )
+                name = Name(family=last, given=first, suffix=suffix) if last else None
+                if name is None and (first or suffix):
+                    name = Name(literal=" ".join(x for x in (first, suffix) if x))
+                if name is not None:
                     names.append(name)
         if names:
-            return tuple(names)
+            return tuple(str(n) for n in names), tuple(names)
     text = record.get("authors")
     if not isinstance(text, str):
-        return ()
+        return (), ()
     text = _PARENTHESES.sub(" ", " ".join(text.split()))  # affiliations in parentheses
-    return tuple(name for part in _AUTHOR_SEPARATOR.split(text) if (name := clean_text(part)))
+    split = _AUTHOR_SEPARATOR.split(text)
+    return tuple(name for part in split if (name := clean_text(part))), ()
 
 
 def _published(record: dict[str, Any]) -> date | None:
     versions = record.get("versions")
     if isinstance(versions, list) and versions and isinstance(versions[0], dict):
-        try:
-            return email.utils.parsedate_to_datetime(versions[0].get("created")).date()
-        except (TypeError, ValueError):
-            pass
+        created = versions[0].get("created")
+        if isinstance(created, str):
+            try:
+                return email.utils.parsedate_to_datetime(created).date()
+            except (TypeError, ValueError, IndexError, OverflowError):
+                pass
     update = record.get("update_date")
     if isinstance(update, str):
         try:
@@ -98,7 +106,102 @@ def _published(record: dict[str, Any]) -> date | None:
     return None
 
 
+#: The snapshot's fields and the JSON type each must have when present and not
+#: ``null`` (``str``: a JSON string; ``list``: an array). A record with a field
+#: of another type is reported, not imported with the field dropped.
+FIELD_TYPES: dict[str, type] = {
+    "id": str,
+    "submitter": str,
+    "authors": str,
+    "title": str,
+    "comments": str,
+    "journal-ref": str,
+    "doi": str,
+    "report-no": str,
+    "categories": str,
+    "license": str,
+    "abstract": str,
+    "versions": list,
+    "update_date": str,
+    "authors_parsed": list,
+}
+
+_JSON_TYPE_NAMES = {
+    str: "a string",
+    list: "an array",
+    dict: "an object",
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+}
+
+#: UTF-16 surrogate code points: JSON can spell them (``"\\ud800"``) but a lone one
+#: cannot be encoded as UTF-8 (SQLite would refuse the whole batch).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_type(value: Any) -> str:
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _type_problem(record: dict[str, Any]) -> str | None:
+    """Why ``record`` cannot be imported for a field of the wrong JSON type, or ``None``."""
+    for key, wanted in FIELD_TYPES.items():
+        value = record.get(key)
+        if value is not None and not isinstance(value, wanted):
+            shown = repr(value) if isinstance(value, (int, float, bool)) else _json_type(value)
+            return f"'{key}' must be {_JSON_TYPE_NAMES[wanted]}, not {shown}"
+    for n, version in enumerate(record.get("versions") or ()):
+        if not isinstance(version, dict):
+            return f"'versions[{n}]' must be an object, not {_json_type(version)}"
+        created = version.get("created")
+        if created is not None and not isinstance(created, str):
+            return f"'versions[{n}].created' must be a date string, not {created!r}"[:200]
+    for n, parts in enumerate(record.get("authors_parsed") or ()):
+        if not isinstance(parts, list) or not all(p is None or isinstance(p, str) for p in parts):
+            return f"'authors_parsed[{n}]' must be an array of strings [last, first, suffix]"
+    return None
+
+
+def _unsurrogate(value: Any, depth: int = 0) -> Any:
+    """``value`` with lone surrogates in its strings (down to three levels of
+    arrays and objects, as deep as the snapshot's fields go) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if depth >= 3:
+        return value
+    if isinstance(value, list):
+        return [_unsurrogate(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {k: _unsurrogate(v, depth + 1) for k, v in value.items()}
+    return value
+
+
 def snapshot_record(record: Any, source: str, line: int) -> Record:
+    """Turn one decoded snapshot object into a record; never raises.
+
+    Any JSON value is accepted: anything that is not a usable snapshot object
+    gives a :class:`SourceError` with the reason (a field of the wrong type,
+    see :data:`FIELD_TYPES`; no id or title; an id that is not an arXiv id).
+    Lone UTF-16 surrogates (``"\\ud800"``, which JSON allows and UTF-8 cannot
+    encode) are replaced by U+FFFD.
+
+    Args:
+        record: the object of one line.
+        source: name recorded in ``Paper.sources`` and ``SourceError.source``.
+        line: its 1-based line number, for the error location.
+
+    Returns:
+        See :func:`_snapshot_record`.
+    """
+    try:
+        return _snapshot_record(record, source, line)
+    except Exception as exc:  # noqa: BLE001 - a record must never stop an import
+        reason = f"cannot be read ({type(exc).__name__}: {exc})"[:300]
+        return SourceError(source, f"line {line}", reason)
+
+
+def _snapshot_record(record: Any, source: str, line: int) -> Record:
     """Turn one decoded snapshot object into a record.
 
     Args:
@@ -120,6 +223,10 @@ def snapshot_record(record: Any, source: str, line: int) -> Record:
         return SourceError(
             source, location, f"expected a JSON object, found {type(record).__name__}"
         )
+    problem = _type_problem(record)
+    if problem:
+        return SourceError(source, location, problem)
+    record = _unsurrogate(record)
     raw_id = record.get("id")
     if not isinstance(raw_id, str) or not raw_id.strip():
         return SourceError(source, location, "no 'id'")
@@ -129,7 +236,7 @@ def snapshot_record(record: Any, source: str, line: int) -> Record:
     title = clean_text(record.get("title")) if isinstance(record.get("title"), str) else ""
     if not title:
         return SourceError(source, location, f"no 'title' for {arxiv_id}")
-    authors = _authors(record)
+    authors, names = _authors(record)
     abstract = record.get("abstract")
     categories = record.get("categories")
     doi = record.get("doi")
@@ -145,7 +252,15 @@ def snapshot_record(record: Any, source: str, line: int) -> Record:
         url=f"https://arxiv.org/abs/{arxiv_id}",
         doi=normalise_doi(doi) if isinstance(doi, str) else None,
         categories=tuple(dict.fromkeys(categories.split())) if isinstance(categories, str) else (),
+        names=names,
+        journal_ref=_text(record, "journal-ref"),
+        comment=_text(record, "comments"),
     )
+
+
+def _text(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    return (clean_text(value) or None) if isinstance(value, str) else None
 
 
 def read_jsonl(
@@ -225,6 +340,11 @@ def _stream(
                 continue
             except ValueError as exc:
                 yield SourceError(source, f"line {number}", f"not JSON: {exc}")
+                continue
+            except RecursionError:
+                yield SourceError(
+                    source, f"line {number}", "not a snapshot record: JSON nested too deeply"
+                )
                 continue
             yield snapshot_record(record, source, number)
     if progress is not None and consumed != reported:
