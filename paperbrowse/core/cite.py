@@ -16,33 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from paperbrowse.core.models import Name, Paper
+from paperbrowse.core.export import csl_name, csl_type
+from paperbrowse.core.models import Paper
 
 #: paperbrowse's Harvard style (Cite Them Right, a title-first entry without authors).
 DEFAULT_STYLE = Path(__file__).with_name("styles") / "harvard-paperbrowse.csl"
 
-#: BibTeX entry type → CSL item type (CSL 1.0.2 "type"; the mapping follows
-#: pandoc's and Better BibTeX's). ``article`` is settled in :func:`_csl_type`.
-_CSL_TYPES = {
-    "inproceedings": "paper-conference",
-    "conference": "paper-conference",
-    "incollection": "chapter",
-    "inbook": "chapter",
-    "book": "book",
-    "mvbook": "book",
-    "collection": "book",
-    "proceedings": "book",
-    "booklet": "pamphlet",
-    "techreport": "report",
-    "report": "report",
-    "manual": "report",
-    "phdthesis": "thesis",
-    "mastersthesis": "thesis",
-    "thesis": "thesis",
-    "unpublished": "manuscript",
-    "online": "webpage",
-    "www": "webpage",
-}
 _GENRES = {
     "phdthesis": "PhD thesis",
     "mastersthesis": "Master's thesis",
@@ -118,30 +97,6 @@ def _style(path: str):
         return CitationStylesStyle(path, validate=False)
 
 
-def _csl_type(paper: Paper) -> str:
-    kind = (paper.entry_type or "").lower()
-    if kind in _CSL_TYPES:
-        return _CSL_TYPES[kind]
-    if kind in ("", "article") and (paper.container or paper.journal_ref):
-        return "article-journal"
-    return "article"  # CSL's type for preprints (and misc: not a journal article)
-
-
-def _csl_name(name: Name) -> dict[str, str]:
-    """A CSL name object (``family``, ``given``, ``non-dropping-particle``,
-    ``suffix``, or ``literal``)."""
-    if name.literal or not name.family:
-        return {"literal": name.literal or str(name)}
-    data = {"family": name.family}
-    if name.given:
-        data["given"] = name.given
-    if name.particle:
-        data["non-dropping-particle"] = name.particle
-    if name.suffix:
-        data["suffix"] = name.suffix
-    return data
-
-
 def csl_item(paper: Paper) -> dict[str, Any]:
     """The CSL-JSON item (CSL 1.0.2 variables only) citeproc-py formats for ``paper``.
 
@@ -158,12 +113,12 @@ def csl_item(paper: Paper) -> dict[str, Any]:
         A JSON-ready dict; its ``id`` is the citation key, else the paper id.
     """
     p = paper
-    kind = _csl_type(p)
+    kind = csl_type(p)
     item: dict[str, Any] = {"id": p.citation_key or p.id, "type": kind, "title": p.title}
     if p.authors:
-        item["author"] = [_csl_name(n) for n in p.author_names]
+        item["author"] = [csl_name(n) for n in p.author_names]
     if p.editors:
-        item["editor"] = [_csl_name(n) for n in p.editors]
+        item["editor"] = [csl_name(n) for n in p.editors]
     if p.date_list:
         item["issued"] = {"date-parts": [p.date_list]}
     container = p.container or p.journal_ref
