@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from paperbrowse.core.index import IndexStore
-from paperbrowse.core.library import Library
+from paperbrowse.core.library import DiskFull, Library, is_disk_full
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Paper, authority, normalise_title, same_work
 from paperbrowse.core.service import Corpus, open_index
@@ -323,14 +323,23 @@ def import_records(
         ImportBusy: another import is running and ``on_wait`` is ``None``.
         SourceUnavailable: the input as a whole cannot be read (raised by the
             importer); batches already stored stay stored and indexed.
+        DiskFull: the disk filled up (an ``OSError``, ``ENOSPC``); the batch
+            being stored is dropped whole, the index's partial files removed;
+            the message says what was stored, ``summary`` counts it.
+        ReadOnlyLibrary: the library was opened read-only.
         OSError: the data directory cannot be written.
         ImportInterrupted: on Ctrl-C (a :class:`KeyboardInterrupt`); the batch
             being read is dropped whole, the summary counts the stored ones.
     """
     summary = ImportSummary()
     with import_lock(locations, on_wait, on_takeover):
-        open_index(locations, corpus, library=library)  # built, or caught up, first
         store = IndexStore(locations.index_root)
+        try:
+            open_index(locations, corpus, library=library)  # built, or caught up, first
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            raise _disk_full(locations, library, store, summary) from exc
         batch = _Batch()
         summary.revision = library.revision()
         stored = [replace(summary)]  # the counts as of the last stored batch
@@ -371,8 +380,67 @@ def import_records(
             if pending[0] is not None and library.revision() > done.revision:
                 done = pending[0]  # the batch's transaction committed before the interrupt
             raise ImportInterrupted(done) from exc
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            raise _disk_full(locations, library, store, stored[0]) from exc
         summary.revision = library.revision()
     return summary
+
+
+def _disk_full(
+    locations: Locations, library: Library, store: IndexStore, done: ImportSummary
+) -> DiskFull:
+    """The :class:`DiskFull` an import ends with, saying what it stored
+    (``done``: the counts as of its last stored batch) and carrying them as
+    ``summary``. The failed batch's transaction was rolled back and the index's
+    partial segments removed (:meth:`IndexStore.catch_up`)."""
+    if not done.committed:
+        outcome = "nothing of this import was stored"
+    else:
+        outcome = f"the first {done.committed} records were stored ({done}), the rest were not"
+        current = store.read_current()
+        try:
+            behind = current is not None and current[1].revision < library.revision()
+        except Exception:  # noqa: BLE001 - only the wording depends on it
+            behind = False
+        if behind:
+            outcome += "; the search index adds them when there is room ('paperbrowse index')"
+    error = DiskFull(locations.data_dir, outcome)
+    error.summary = done
+    return error
+
+
+def _without_own_tags(paper: Paper, existing: Paper, library: Library) -> Paper:
+    """``paper`` without the BibTeX ``keywords`` that are the existing paper's tags.
+
+    paperbrowse writes a bookmark's tags in ``keywords``; re-importing such an
+    export must not turn them into a bibliographic field of the paper (a tag
+    removed later would come back in every export). Keywords that are not
+    tags stay. One library lookup, only for a record that has ``keywords``.
+    """
+    if not any(name.lower() == "keywords" for name, _ in paper.extra):
+        return paper
+    mark = library.bookmark(existing.id)
+    if mark is None or not mark.tags:
+        return paper
+    tags = {t.casefold() for t in mark.tags}
+    extra = []
+    for name, value in paper.extra:
+        if name.lower() == "keywords":
+            kept = [k.strip() for k in value.split(",") if _word(k) not in tags]
+            if not kept:
+                continue
+            value = ", ".join(kept)
+        extra.append((name, value))
+    return replace(paper, extra=tuple(extra))
+
+
+def _word(latex: str) -> str:
+    """A keyword as tags are compared: LaTeX decoded, white space collapsed, case-folded."""
+    from paperbrowse.core.sources.bibtex import latex_text  # loads pylatexenc's decoder
+
+    return " ".join(latex_text(latex).split()).casefold()
 
 
 def _take(paper: Paper, batch: _Batch, known: _Known, summary: ImportSummary) -> None:
@@ -384,6 +452,7 @@ def _take(paper: Paper, batch: _Batch, known: _Known, summary: ImportSummary) ->
         batch.put(paper)
         summary.added += 1
         return
+    paper = _without_own_tags(paper, existing, known.library)
     merged = existing.merged_with(paper)
     # the title the user knows stays, unless the record is the user's own reference
     # (it has a citation key: .bib, CSL-JSON, RIS) and more authoritative (a published

@@ -436,7 +436,9 @@ class Paper:
           later capture has seen more votes); sources are united in order;
         * authors: a complete list beats an incomplete one (``and others``, a
           bare count), then the longer list wins; its split names come with it;
-        * the date with more known parts wins (a full date over a year);
+        * the date of the more authoritative record wins (a journal's "Jul
+          2006" over the arXiv submission's 2 March 2006); between records of
+          equal authority, the date with more known parts;
         * the publication record comes from the more authoritative source
           (:func:`authority`: a published venue over an arXiv preprint): its
           entry type, container, volume, number and pages win, and every
@@ -452,10 +454,13 @@ class Paper:
             upvotes = max(self.upvotes, other.upvotes)
         sources = tuple(dict.fromkeys(self.sources + other.sources))
         people = max((self, other), key=lambda p: (p.authors_complete, len(p.authors)))
-        dated = self
-        if not self.published or (other.published and other.date_parts > self.date_parts):
-            dated = other
         first, second = (self, other) if authority(self) >= authority(other) else (other, self)
+        # a published version's date is the publication date: an arXiv submission
+        # date, however precise, does not replace it; between equals, more parts win
+        dated = max(
+            (first, second),  # on a tie, max keeps the first: the more authoritative
+            key=lambda p: (bool(p.published), _venue_dated(p), p.date_parts),
+        )
         bib = {
             name: getattr(first, name) or getattr(second, name)
             for name in ("entry_type", *BIB_FIELDS)
@@ -489,6 +494,12 @@ class Paper:
 
 _PREPRINT = re.compile(r"arxiv|preprint|biorxiv|medrxiv|ssrn|openreview", re.IGNORECASE)
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.", re.IGNORECASE)
+
+
+def _venue_dated(paper: Paper) -> bool:
+    """True when the record's date is a publication's (it names a venue or a type
+    other than misc), not an arXiv submission or listing date."""
+    return bool(paper.container) or paper.entry_type not in (None, "misc", "online", "unpublished")
 
 
 def authority(paper: Paper) -> int:

@@ -29,7 +29,7 @@ from textual.widgets import Footer, Header, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from paperbrowse.core.history import QueryHistory
-from paperbrowse.core.index import SORTS, WRITER_BUSY, PaperIndex
+from paperbrowse.core.index import SORTS, WRITER_BUSY, IndexDamaged, PaperIndex
 from paperbrowse.core.library import STATUSES, Bookmark, Library, LibraryError
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Hit, Paper, Results, papers
@@ -140,7 +140,7 @@ class PaperBrowseApp(App[None]):
         super().__init__()
         self.locations = locations
         self.corpus = corpus
-        self.library = library or Library(locations.ensure().library_path)
+        self.library = library or Library(locations.ensure().library_path, auto_backup=True)
         self.index = index
         self.results: Results | None = None
         #: The bookmarks by paper id, oldest first (refreshed on every listing).
@@ -304,6 +304,9 @@ class PaperBrowseApp(App[None]):
                 forgiving=True,
                 facets=True,
             )
+        except IndexDamaged as exc:  # bytes damaged on disk: say how to mend it
+            self.post_message(SearchCompleted(text, sort, None, str(exc)))
+            return
         except Exception as exc:  # never fail silently: the user sees what went wrong
             self.post_message(SearchCompleted(text, sort, None, f"search failed: {exc!r}"))
             return
@@ -1050,6 +1053,9 @@ class PaperBrowseApp(App[None]):
                 library=self.library,
                 progress=lambda s: self.post_message(ImportProgress(label, s)),
                 on_wait=lambda: self.post_message(ImportProgress(label, None)),
+                on_takeover=lambda message: self.call_from_thread(
+                    self.notify, message, title="Import", severity="warning", timeout=15
+                ),
             )
         except ImportInterrupted as stop:
             self.post_message(ImportFinished(label, stop.summary, "interrupted"))
@@ -1118,7 +1124,7 @@ class PaperBrowseApp(App[None]):
             ("l", "Reading lists of the paper: add, remove, create"),
             ("f  x (in the bookmarks)", "Narrow to a list, tag or status / show all"),
             ("e", "Export the reading list (or the narrowed set)"),
-            ("i", "Import papers: arXiv, HF daily papers, BibTeX, JSON Lines, captures"),
+            ("i", "Import: arXiv, DOIs, HF daily, BibTeX, CSL-JSON or RIS files, captures"),
             ("o  O", "Open the paper's page / its PDF in the browser"),
             ("c  C", "Copy the BibTeX entry / a formatted citation (Harvard)"),
             ("s", "Cycle sort: relevance, newest first, most upvoted"),
@@ -1196,7 +1202,9 @@ class PaperBrowseApp(App[None]):
             "Show bookmarks", "The reading list (B)", self.action_toggle_bookmarks_view
         )
         yield SystemCommand(
-            "Export reading list", "Markdown, BibTeX, CSV or JSON (e)", self.action_export
+            "Export reading list",
+            "Markdown, BibTeX, CSL-JSON, RIS, CSV or JSON (e)",
+            self.action_export,
         )
         yield SystemCommand(
             "Cycle sort order", "Relevance, newest, most upvoted (s)", self.action_cycle_sort
@@ -1251,7 +1259,7 @@ def run_app(locations: Locations, corpus: Corpus) -> None:
     from paperbrowse.core.library import LibraryError
 
     try:
-        library = Library(locations.ensure().library_path)
+        library = Library(locations.ensure().library_path, auto_backup=True)
     except (LibraryError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     PaperBrowseApp(locations, corpus, library=library).run()

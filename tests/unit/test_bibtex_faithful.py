@@ -223,3 +223,32 @@ def test_add_file_reads_every_export_format_back(run, tmp_path: Path) -> None:
     odd.write_text("x", encoding="utf-8")
     result = run("add", "file", str(odd))
     assert result.exit_code == 2 and "cannot tell the format of" in result.output
+
+
+def test_re_importing_an_export_does_not_turn_tags_into_keywords(run, tmp_path: Path) -> None:
+    """Tags are written in ``keywords``; reading that export back must not store them
+    as the paper's own keywords, or a tag removed later would come back."""
+    assert run("add", "bibtex", str(THESIS)).exit_code == 0
+    assert run("tag", "vonneumann1928theorie", "x", "café").exit_code == 0
+    out = tmp_path / "t.bib"
+    assert run("export", "--tag", "x", "-o", str(out)).exit_code == 0
+    assert "keywords = {game theory, minimax, caf{\\'e}, x}" in out.read_text("utf-8")
+    assert run("add", "file", str(out)).exit_code == 0
+    assert run("tag", "vonneumann1928theorie", "--remove", "x").exit_code == 0
+    assert run("export", "--tag", "café", "-o", str(out)).exit_code == 0
+    text = out.read_text("utf-8")
+    assert "keywords = {game theory, minimax, caf{\\'e}}" in text  # the source's, then tags
+
+
+def test_the_published_date_is_kept_over_the_arxiv_submission_date(run, tmp_path) -> None:
+    """refs.bib's Phys. Rev. B article is "Jul 2006"; its arXiv record says 2 March 2006
+    (the submission): the journal's date stays, in every export."""
+    assert run("add", "bibtex", str(FIXTURES / "refs.bib")).exit_code == 1  # one broken entry
+    assert run("add", "jsonl", str(FIXTURES / "arxiv_snapshot.jsonl")).exit_code == 1
+    assert run("tag", "delmaestro2006stripe", "cm").exit_code == 0
+    out = tmp_path / "t.bib"
+    assert run("export", "--tag", "cm", "-o", str(out)).exit_code == 0
+    (entry,) = bibtexparser.parse_string(out.read_text("utf-8")).entries
+    assert entry.fields_dict["month"].value == "jul" and "day" not in entry.fields_dict
+    assert entry["journal"] == "Phys. Rev. B"
+    assert entry["eprint"] == "cond-mat/0603029"  # what the arXiv record added
