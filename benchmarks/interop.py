@@ -11,7 +11,7 @@ Two reading lists are exported:
   papers without authors);
 * ``library``: the bundled corpus (Hugging Face captures) plus
   ``tests/fixtures/arxiv_snapshot.jsonl``, ``hf_daily_papers_2026-03-23.json``
-  and ``refs.bib``, duplicates merged as the importer merges them, keys
+  ``refs.bib`` and ``thesis.bib``, duplicates merged as the importer merges them, keys
   assigned by :func:`paperbrowse.core.citekeys.export_keys` (skipped with
   ``--no-library``).
 
@@ -70,6 +70,7 @@ def library() -> list[Bookmark]:
         *read_jsonl(fixtures / "arxiv_snapshot.jsonl"),
         *parse_daily_papers(daily.read_text(encoding="utf-8"), daily.name),
         *read_bibtex(fixtures / "refs.bib"),
+        *read_bibtex(fixtures / "thesis.bib"),
     ]
     for record in records:
         if isinstance(record, SourceError):
