@@ -16,12 +16,35 @@ import click
 from paperbrowse import __version__
 from paperbrowse.cli_context import Context, pass_context
 from paperbrowse.cli_library import COMMANDS
-from paperbrowse.core.index import SORTS, SUGGEST_BELOW
+from paperbrowse.core.index import SORTS, SUGGEST_BELOW, IndexDamaged
 from paperbrowse.core.models import Filters, Results
 from paperbrowse.core.query import QueryError
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The main group: a full disk, a read-only library or a damaged index met by
+    any command ends it with one message (exit status 1), never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from paperbrowse.core.index import IndexDamaged
+        from paperbrowse.core.library import DiskFull, ReadOnlyLibrary, is_disk_full
+
+        try:
+            return super().invoke(ctx)
+        except (DiskFull, ReadOnlyLibrary, IndexDamaged) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if not is_disk_full(exc) or not isinstance(ctx.obj, Context):
+                raise
+            full = DiskFull.from_error(exc, ctx.obj.locations.data_dir, "nothing was changed")
+            raise click.ClickException(str(full)) from exc
+
+
+@click.group(
+    cls=_Group,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -179,7 +202,15 @@ def search(
     index = obj.open_index(quiet=True).index
     filters = _filters(obj, years, organisation, bookmarked)
     try:
-        results = index.search(text, sort=sort, limit=limit, filters=filters, facets=with_facets)
+        try:
+            results = index.search(
+                text, sort=sort, limit=limit, filters=filters, facets=with_facets
+            )
+        except IndexDamaged as exc:  # damage that kept the file's time: rebuild, search again
+            index = obj.open_index(quiet=True, damaged=f"the index is damaged ({exc.reason})").index
+            results = index.search(
+                text, sort=sort, limit=limit, filters=filters, facets=with_facets
+            )
     except QueryError as exc:
         click.echo(f"error: {exc}", err=True)
         click.echo("See 'paperbrowse search --help' for the query syntax.", err=True)
@@ -281,7 +312,15 @@ def check_cmd(obj: Context) -> None:
     """
     from paperbrowse.core.service import check_data
 
-    library = obj.library()
+    try:
+        library = obj.library()
+    except click.ClickException as exc:  # too damaged to open: say so, and what to restore
+        report = check_data(obj.locations, obj.corpus, None)
+        click.echo(f"library: DAMAGED ({obj.locations.library_path})")
+        for problem in report.library or [exc.message]:
+            click.echo(f"  {problem}")
+        _restore_hint(obj)
+        sys.exit(1)
     report = check_data(obj.locations, obj.corpus, library)
     click.echo(
         f"library: {'ok' if not report.library else 'DAMAGED'} "
@@ -289,6 +328,8 @@ def check_cmd(obj: Context) -> None:
     )
     for problem in report.library:
         click.echo(f"  {problem}")
+    if report.library:
+        _restore_hint(obj)
     if report.index:
         click.echo(f"index: DAMAGED ({obj.locations.index_root})")
         for problem in report.index:
@@ -315,6 +356,110 @@ def check_cmd(obj: Context) -> None:
         click.echo("counts: ok (the index holds every paper of the corpus and the library)")
     if not report.ok:
         sys.exit(1)
+
+
+def _restore_hint(obj: Context) -> None:
+    """Name the backup to restore a damaged library from (or say there is none)."""
+    from paperbrowse.core.backup import backup_folder, list_backups
+
+    folder = backup_folder(obj.locations.library_path)
+    daily = [b for b in list_backups(folder) if not b.before_restore]
+    if not daily:
+        click.echo(f"  no backup to restore from in {folder}")
+        return
+    newest = daily[0]
+    click.echo(
+        f"  restore the last backup ({newest.day.isoformat()}, {newest.path}) with:\n"
+        f"    paperbrowse backup restore {newest.day.isoformat()}\n"
+        "  (restoring first keeps the damaged file in the backups folder; "
+        "'paperbrowse backup list' lists the other backups)"
+    )
+
+
+@cli.group("backup")
+def backup_group() -> None:
+    """Backups of the library (bookmarks, tags, notes, lists, imported papers).
+
+    \b
+    One is made automatically at most once a day, before the first change of
+    the day, in DATA_DIR/backups/library-YYYY-MM-DD.sqlite3; the last 7 are kept.
+    """
+
+
+@backup_group.command("list")
+@pass_context
+def backup_list(obj: Context) -> None:
+    """List the backups, newest first."""
+    from paperbrowse.core.backup import backup_folder, list_backups
+
+    folder = backup_folder(obj.locations.library_path)
+    backups = list_backups(folder)
+    if not backups:
+        click.echo(f"No backups yet in {folder}.", err=True)
+        return
+    for backup in backups:
+        kind = "  (before a restore)" if backup.before_restore else ""
+        click.echo(f"{backup.day.isoformat()}\t{backup.size:>12,} bytes\t{backup.path}{kind}")
+
+
+@backup_group.command("now")
+@pass_context
+def backup_now_cmd(obj: Context) -> None:
+    """Back up the library now (replacing today's backup)."""
+    import sqlite3
+
+    from paperbrowse.core.backup import BackupError, backup_now
+
+    path = obj.locations.library_path
+    try:
+        written = backup_now(path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise click.ClickException(f"cannot back up {path}: {exc}") from exc
+    click.echo(f"Backed up the library to {written}")
+
+
+@backup_group.command("restore")
+@click.argument("which", required=False, metavar="[DATE|FILE]")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+def backup_restore(obj: Context, which: str | None, yes: bool) -> None:
+    """Replace the library with a backup: the newest, that of DATE (YYYY-MM-DD), or FILE.
+
+    The current library is first copied to the backups folder
+    (library-…-before-restore.sqlite3), so a restore can be undone by
+    restoring that file. The search index catches up at the next command.
+    Close the app and wait for imports to end first.
+    """
+    import sqlite3
+
+    from paperbrowse.core.backup import BackupError, backup_folder, find_backup, restore
+    from paperbrowse.core.ingest import ImportBusy, import_lock
+    from paperbrowse.core.library import LIBRARY_SCHEMA_VERSION
+
+    path = obj.locations.library_path
+    try:
+        source = find_backup(backup_folder(path), which)
+        if not yes:
+            click.confirm(f"Replace {path} with {source}?", abort=True, err=True)
+        with import_lock(obj.locations, on_wait=None):
+            safety = restore(path, source, newest_schema=LIBRARY_SCHEMA_VERSION)
+    except (BackupError, ImportBusy) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise click.ClickException(f"cannot restore {path}: {exc}; it is unchanged") from exc
+    click.echo(f"Restored {path} from {source}")
+    if safety is not None:
+        click.echo(f"The library as it was is kept in {safety}")
+    try:  # the index holds the papers of the old library: rebuild it from the restored one
+        obj.open_index(rebuild=True, quiet=True)
+    except click.ClickException as exc:
+        click.echo(
+            f"warning: the index was not rebuilt ({exc.message}); "
+            "run 'paperbrowse index --rebuild'",
+            err=True,
+        )
 
 
 for _command in COMMANDS:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from paperbrowse.core.index import WRITER_BUSY
-from paperbrowse.core.library import Library, LibraryError
+from paperbrowse.core.library import DiskFull, Library, LibraryError, is_disk_full
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.service import Corpus, OpenedIndex, open_index
 
@@ -65,7 +65,14 @@ class Context:
                     on_wait=waiting,
                     damaged=damaged,
                 )
-        except (OSError, RuntimeError) as exc:
+        except OSError as exc:
+            if is_disk_full(exc):
+                full = DiskFull.from_error(
+                    exc, self.locations.data_dir, "the index was not changed"
+                )
+                raise click.ClickException(str(full)) from exc
+            raise click.ClickException(str(exc)) from exc
+        except RuntimeError as exc:
             raise click.ClickException(str(exc)) from exc
         if opened.recovered:
             err.print(
@@ -87,7 +94,7 @@ class Context:
     def library(self) -> Library:
         if self._library is None:
             try:
-                self._library = Library(self.locations.ensure().library_path)
+                self._library = Library(self.locations.ensure().library_path, auto_backup=True)
             except (LibraryError, OSError) as exc:
                 raise click.ClickException(str(exc)) from exc
         return self._library

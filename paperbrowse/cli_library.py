@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 
 from paperbrowse.cli_context import Context, pass_context
-from paperbrowse.core.library import STATUSES, Bookmark
+from paperbrowse.core.library import STATUSES, Bookmark, DiskFull, ReadOnlyLibrary
 from paperbrowse.core.models import Paper, papers
 from paperbrowse.core.sources.common import SourceUnavailable, normalise_arxiv_id
 from paperbrowse.core.sources.request import SourceRequest
@@ -80,6 +80,8 @@ def _run_import(obj: Context, request: SourceRequest, batch_size: int | None = N
 
     err = Console(stderr=True)
     library = obj.library()
+    if library.read_only is not None:
+        raise click.ClickException(str(library.read_only_error()))
     obj.open_index()  # a first run builds the index here, with its own progress bar
     try:
         total, unit = request.size()
@@ -154,6 +156,16 @@ def _run_import(obj: Context, request: SourceRequest, batch_size: int | None = N
             if request.kind == "jsonl":
                 click.echo(f"Resume with --skip {request.skip + done.committed}.", err=True)
             sys.exit(130)
+        except DiskFull as exc:
+            progress.stop()
+            click.echo(f"error: {exc}", err=True)
+            done = getattr(exc, "summary", None)
+            if request.kind == "jsonl" and done is not None and done.committed:
+                click.echo(f"Resume with --skip {request.skip + done.committed}.", err=True)
+            sys.exit(1)
+        except ReadOnlyLibrary as exc:
+            progress.stop()
+            raise click.ClickException(str(exc)) from exc
         except OSError as exc:
             progress.stop()
             raise click.ClickException(f"cannot write {obj.locations.data_dir}: {exc}") from exc

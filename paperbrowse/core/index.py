@@ -21,16 +21,19 @@ tokenised, lower-cased, accent-folded and Porter-stemmed, so ``matern`` finds
 from __future__ import annotations
 
 import contextlib
-import errno
 import itertools
 import json
 import math
+import os
+import pickle
 import re
 import secrets
 import shutil
+import struct
 import threading
 import time
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,6 +58,7 @@ from whoosh.support.charset import accent_map
 from paperbrowse.core.atomic import write_json_atomic
 from paperbrowse.core.codec import CompactPositions, MemoFrequency
 from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
+from paperbrowse.core.library import DiskFull, is_disk_full
 from paperbrowse.core.matching import DecodedCache, Postings, Vocabulary, match_set, top_scored
 from paperbrowse.core.models import (
     Facets,
@@ -273,6 +277,48 @@ class PaperSource(Protocol):
 
 class IndexUnavailable(RuntimeError):
     """There is no usable index (never built, removed, or unreadable)."""
+
+
+class IndexDamaged(IndexUnavailable):
+    """A search met a damaged index file (bytes changed on disk after the
+    checksums were verified at open: damage that kept the file's time).
+
+    The message says so and how to mend it: ``paperbrowse check`` (or
+    ``paperbrowse index --rebuild``) rebuilds the index from the corpus and
+    the library; nothing stored is lost.
+
+    Attributes:
+        reason: what failed, as ``"TypeName: message"``.
+        folder: the damaged generation's folder.
+    """
+
+    def __init__(self, exc: BaseException, folder: Path | str | None = None) -> None:
+        self.reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        self.folder = folder
+        super().__init__(damage_message(exc, folder))
+
+
+#: What reading a damaged Whoosh segment raises (decompressing, unpacking or
+#: decoding bytes that are not what was written).
+_DAMAGE_ERRORS: tuple[type[BaseException], ...] = (
+    zlib.error,
+    struct.error,
+    EOFError,
+    pickle.UnpicklingError,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+)
+
+
+def damage_message(exc: BaseException, folder: Path | str | None = None) -> str:
+    """The user's message for a search that met damaged index bytes: what
+    failed and ``run 'paperbrowse check'``."""
+    where = f" in {folder}" if folder else ""
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return (
+        f"the index{where} is damaged ({reason}): run 'paperbrowse check' to rebuild it "
+        "(your library and bookmarks are not affected)"
+    )
 
 
 @dataclass(frozen=True)
@@ -495,7 +541,7 @@ class IndexStore:
                             progress(pos + 1, total)
                     writer.commit()
                 except BaseException:
-                    writer.cancel()
+                    _abandon(writer)
                     raise
                 save_tables(ix, folder)
                 write_manifest(folder)
@@ -508,8 +554,12 @@ class IndexStore:
                     revision=revision,
                 )
                 write_json_atomic(self.current_file, {"dir": name, "stamp": stamp.__dict__})
-            except BaseException:
+            except BaseException as exc:
                 shutil.rmtree(folder, ignore_errors=True)
+                if is_disk_full(exc):
+                    raise DiskFull.from_error(
+                        exc, self.root, "the index was left as it was"
+                    ) from exc
                 raise
             keep = (name,) if replaces_damaged else (name, previous)
             self._remove_old_generations(keep=keep)
@@ -569,8 +619,15 @@ class IndexStore:
             if revision <= stamp.revision:
                 return 0
             total = library.stored_count(since=stamp.revision)
+            before = _file_names(folder)  # what the last commit left: kept on failure
             ix = whoosh_index.open_dir(str(folder))
-            writer = open_writer(ix, total)
+            toc = ix.latest_generation()
+            try:
+                writer = open_writer(ix, total)
+            except BaseException:
+                ix.close()
+                _discard_new_files(folder, before)
+                raise
             done = 0
             try:
                 base = ix.doc_count_all()
@@ -585,12 +642,28 @@ class IndexStore:
                         done += 1
                         if progress and done % 250 == 0:
                             progress(done, total)
-            except BaseException:
-                writer.cancel()
+            except BaseException as exc:
+                _abandon(writer)
                 ix.close()
+                _discard_new_files(folder, before)
+                if is_disk_full(exc):
+                    raise DiskFull.from_error(
+                        exc, self.root, "the index was left as it was"
+                    ) from exc
                 raise
             try:
                 writer.commit()
+            except BaseException as exc:
+                _abandon(writer)  # a failed Whoosh commit keeps its lock
+                ix.close()
+                if f"_{ix.indexname}_{toc + 1}.toc" not in _file_names(folder):  # not committed
+                    _discard_new_files(folder, before)
+                    if is_disk_full(exc):
+                        raise DiskFull.from_error(
+                            exc, self.root, "the index was left as it was"
+                        ) from exc
+                raise
+            try:
                 docs = ix.doc_count()  # reads the table of contents just committed
                 save_tables(ix, folder)
                 write_manifest(folder)
@@ -611,6 +684,53 @@ class IndexStore:
         for old in self.root.glob("gen-*"):
             if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def _abandon(writer) -> None:
+    """Cancel a writer whose work failed, and release the index's write lock
+    whatever happens: cancelling writes the open segment's last bytes, which
+    fails again on a full disk, and Whoosh releases its lock only at the end
+    of a cancel or commit that succeeds (a long-running app would otherwise
+    never write the index again)."""
+    with contextlib.suppress(Exception):
+        if not writer.is_closed:
+            writer.cancel()
+    inner = getattr(writer, "_writer", writer)  # a ParallelWriter's own SegmentWriter
+    lock = getattr(inner, "writelock", None)
+    if lock is not None:
+        with contextlib.suppress(Exception):
+            lock.release()
+
+
+def _file_names(folder: Path) -> set[str]:
+    """Names of the files in a generation folder (empty if it cannot be listed)."""
+    try:
+        return {entry.name for entry in os.scandir(folder)}
+    except OSError:
+        return set()
+
+
+def _discard_new_files(folder: Path, before: set[str]) -> list[str]:
+    """Remove the files of ``folder`` not in ``before``: the partial segments
+    (and the temporary folder) of a commit that failed (a full disk), which no
+    table of contents names.
+
+    The writer's lock file is left (Whoosh keeps one per index). Returns the
+    names removed."""
+    removed = []
+    for name in sorted(_file_names(folder) - before):
+        if name.endswith("WRITELOCK"):
+            continue
+        path = folder / name
+        try:
+            if path.is_dir():  # the writer's temporary storage (MAIN.tmp)
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(name)
+        except OSError:
+            pass
+    return removed
 
 
 def _live_docnum(leaves, field: str, value: str) -> int | None:
@@ -769,23 +889,36 @@ class PaperIndex:
         ix = self._ix
         with self._pool_lock:
             idle, self._idle = self._idle, None
-        if idle is not None and idle._ix is ix and idle.up_to_date():
-            searcher = idle
-        else:
-            # not Searcher.refresh(): Whoosh 2.7 reuses the reader of a segment that
-            # gained deletions since, so a replaced paper would be listed twice
-            if idle is not None:
-                idle.close()
-            searcher = ix.searcher()
+        try:
+            if idle is not None and idle._ix is ix and idle.up_to_date():
+                searcher = idle
+            else:
+                # not Searcher.refresh(): Whoosh 2.7 reuses the reader of a segment that
+                # gained deletions since, so a replaced paper would be listed twice
+                if idle is not None:
+                    idle.close()
+                searcher = ix.searcher()
+        except _DAMAGE_ERRORS as exc:
+            raise IndexDamaged(exc, ix.storage.folder) from exc
         try:
             yield searcher
-        finally:
-            with self._pool_lock:
-                keep = self._idle is None and searcher._ix is self._ix
-                if keep:
-                    self._idle = searcher
-            if not keep:
-                searcher.close()
+        except _DAMAGE_ERRORS as exc:
+            searcher.close()  # never kept over damaged bytes
+            raise IndexDamaged(exc, ix.storage.folder) from exc
+        except BaseException:
+            self._release(searcher)
+            raise
+        self._release(searcher)
+
+    def _release(self, searcher) -> None:
+        """Keep ``searcher`` for the next search, or close it (another is kept,
+        or the live generation changed)."""
+        with self._pool_lock:
+            keep = self._idle is None and searcher._ix is self._ix
+            if keep:
+                self._idle = searcher
+        if not keep:
+            searcher.close()
 
     def doc_count(self) -> int:
         """Number of papers in the index."""
@@ -1261,8 +1394,3 @@ def edit_distance(a: str, b: str) -> int:
                 row[j] = min(row[j], prev2[j - 2] + 1)
         prev2, prev = prev, row
     return prev[len(b)]
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """True if ``exc`` is an ``OSError`` for a full disk or quota."""
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)

@@ -339,7 +339,7 @@ def import_records(
         except OSError as exc:
             if not is_disk_full(exc):
                 raise
-            raise _disk_full(locations, library, store, summary) from exc
+            raise _disk_full(exc, locations, library, store, summary) from exc
         batch = _Batch()
         summary.revision = library.revision()
         stored = [replace(summary)]  # the counts as of the last stored batch
@@ -383,13 +383,13 @@ def import_records(
         except OSError as exc:
             if not is_disk_full(exc):
                 raise
-            raise _disk_full(locations, library, store, stored[0]) from exc
+            raise _disk_full(exc, locations, library, store, stored[0]) from exc
         summary.revision = library.revision()
     return summary
 
 
 def _disk_full(
-    locations: Locations, library: Library, store: IndexStore, done: ImportSummary
+    exc: OSError, locations: Locations, library: Library, store: IndexStore, done: ImportSummary
 ) -> DiskFull:
     """The :class:`DiskFull` an import ends with, saying what it stored
     (``done``: the counts as of its last stored batch) and carrying them as
@@ -406,7 +406,7 @@ def _disk_full(
             behind = False
         if behind:
             outcome += "; the search index adds them when there is room ('paperbrowse index')"
-    error = DiskFull(locations.data_dir, outcome)
+    error = DiskFull.from_error(exc, locations.data_dir, outcome)
     error.summary = done
     return error
 

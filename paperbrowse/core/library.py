@@ -38,18 +38,30 @@ change is one ``BEGIN IMMEDIATE`` transaction. The layout version is kept in
 ``PRAGMA user_version`` and older layouts are migrated on open, each step in
 one transaction together with its version bump (a step is SQL statements and,
 where SQL cannot do it, Python functions run on the same connection).
+
+When the file or its folder cannot be written (a read-only data directory,
+a read-only mount) the library opens **read-only** (SQLite ``mode=ro``, or
+``immutable=1`` when the WAL's ``-shm`` file cannot be created either): every
+reading method works, every writing one raises :class:`ReadOnlyLibrary`. A
+disk too full to open the WAL does the same. A write that finds the disk full
+rolls its transaction back and raises :class:`DiskFull` (an ``OSError`` with
+``errno.ENOSPC``) naming the folder and the bytes left.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import shutil
 import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from paperbrowse.core import citekeys
 from paperbrowse.core.models import Paper, normalise_title, same_work
@@ -216,6 +228,104 @@ class LibraryError(RuntimeError):
     """The library database cannot be opened or is damaged (message names the file)."""
 
 
+class ReadOnlyLibrary(LibraryError):
+    """A write was asked of a library opened read-only; the message names the folder."""
+
+
+def free_bytes(folder: Path | str) -> int | None:
+    """Bytes free for this user on the file system holding ``folder`` (its
+    nearest existing parent), or ``None`` if it cannot be told."""
+    path = Path(folder)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
+class DiskFull(OSError):
+    """The disk holding the data directory is full: a write was given up whole.
+
+    An ``OSError`` with ``errno.ENOSPC``, so code that handles "cannot write"
+    still does. ``str()`` is the message for the user:
+    ``"the disk holding DIR is full: N bytes free"`` (with the system's own
+    words in parentheses when there are some, "No space left on device"),
+    followed by ``outcome`` (what was and was not stored) when one is given.
+
+    Attributes:
+        folder: the folder that could not be written.
+        free: bytes free on its file system when the error was raised (``None``
+            if unknown).
+        outcome: what happened to the write, as a clause (``"nothing of this
+            import was stored"``); ``""`` if not said.
+        reason: the operating system's message (``strerror``), or ``None``.
+    """
+
+    def __init__(self, folder: Path | str, outcome: str = "", reason: str | None = None) -> None:
+        self.folder = Path(folder)
+        self.free = free_bytes(self.folder)
+        self.outcome = outcome
+        self.reason = reason
+        super().__init__(errno.ENOSPC, self._message(), str(self.folder))
+
+    @classmethod
+    def from_error(cls, exc: BaseException, folder: Path | str, outcome: str = "") -> DiskFull:
+        """The :class:`DiskFull` for ``exc`` (a full-disk ``OSError``, SQLite's
+        ``SQLITE_FULL`` or a ``DiskFull``), naming ``folder`` (a ``DiskFull``
+        keeps its own) and saying ``outcome``."""
+        if isinstance(exc, DiskFull):
+            return DiskFull(exc.folder, outcome, exc.reason)
+        reason = exc.strerror if isinstance(exc, OSError) else None
+        return DiskFull(folder, outcome, reason)
+
+    def _message(self) -> str:
+        free = "an unknown number of" if self.free is None else f"{self.free:,}"
+        why = f" ({self.reason})" if self.reason else ""
+        text = f"the disk holding {self.folder} is full{why}: {free} bytes free"
+        return f"{text}; {self.outcome}" if self.outcome else text
+
+    def with_outcome(self, outcome: str) -> DiskFull:
+        """The same error, saying ``outcome`` (free bytes measured again)."""
+        return DiskFull(self.folder, outcome, self.reason)
+
+    def __str__(self) -> str:
+        return self._message()
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for a full disk or quota: ``OSError`` ``ENOSPC``/``EDQUOT``, or SQLite's
+    ``database or disk is full`` (``SQLITE_FULL``)."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if isinstance(exc, sqlite3.OperationalError):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)
+    return False
+
+
+def _is_read_only_error(exc: BaseException) -> bool:
+    """SQLite's ``attempt to write a readonly database`` (``SQLITE_READONLY``)."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (code is not None and code & 0xFF == sqlite3.SQLITE_READONLY) or (
+        "readonly database" in str(exc)
+    )
+
+
+def writable(path: Path) -> bool:
+    """True if the library file ``path`` and its folder can be written by this
+    process (``os.access``: root passes, a read-only mount does not).
+
+    SQLite needs both: the file for the data, the folder for the WAL's
+    ``-wal`` and ``-shm`` files."""
+    folder = path.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
+
+
 @dataclass(frozen=True, slots=True)
 class Toggled:
     """What :meth:`Library.toggle` did; true when the paper is bookmarked afterwards.
@@ -326,23 +436,148 @@ class Library:
     Args:
         path: the database file; created with its folder if missing.
         busy_timeout: seconds to wait for another process's write lock.
+        read_only: open read-only even if the file could be written (backups,
+            ``paperbrowse check``).
+        auto_backup: before the first write through this instance (a schema
+            migration included), make today's backup if there is none
+            (:func:`paperbrowse.core.backup.backup_if_due`: at most one a day
+            in ``<data>/backups/``, the last 7 kept). The command line and
+            the app ask for it; a backup that cannot be made never stops the write.
+
+    The library opens read-only by itself when the file or its folder cannot
+    be written, or the disk is too full to open the WAL (:attr:`read_only`
+    then says why); writing methods then raise :class:`ReadOnlyLibrary`.
+    Every writing method raises :class:`DiskFull` when the disk fills up
+    during its transaction (which is rolled back whole).
 
     Raises:
         LibraryError: the file is not a paperbrowse database, or was written
             by a newer paperbrowse (schema version above
-            :data:`LIBRARY_SCHEMA_VERSION`); the message names the file.
+            :data:`LIBRARY_SCHEMA_VERSION`), or is missing in a folder that
+            cannot be written, or needs a migration but is read-only; the
+            message names the file.
+        DiskFull: a new library cannot be created on a full disk.
     """
 
-    def __init__(self, path: Path | str, busy_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        busy_timeout: float = 10.0,
+        *,
+        read_only: bool = False,
+        auto_backup: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # the daily backup is taken before this instance's first write (once);
+        # a library this call creates has nothing to back up yet
+        try:
+            existed = self.path.stat().st_size > 0
+        except OSError:
+            existed = False
+        self._backup_due = auto_backup and not read_only and existed
+        #: why the library is read-only (a clause naming the folder), ``None`` if writable
+        self.read_only: str | None = None
+        self._immutable = False
+        if read_only:
+            self._open_read_only("it was opened read-only")
+            return
+        if not writable(self.path):
+            if self.path.exists():
+                self._open_read_only(f"{self.path.parent} cannot be written")
+                return
+            if self.path.parent.is_dir():
+                raise LibraryError(
+                    f"{self.path}: no library yet, and {self.path.parent} cannot be written"
+                )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(f"{self.path}: cannot create the library ({exc})") from exc
         try:
             with self._connect() as db:
                 db.execute("PRAGMA journal_mode=WAL")
                 self._migrate(db)
+        except DiskFull as exc:
+            # no room to create or upgrade it: read what is there, if it can be read as is
+            if not self.path.exists():
+                raise
+            try:
+                self._open_read_only(str(DiskFull(self.path.parent)))
+            except LibraryError:
+                raise exc.with_outcome(f"{self.path} was not changed") from None
+        except sqlite3.OperationalError as exc:
+            # no room for the WAL's files, or a file SQLite may not write: read what is there
+            text = str(exc)
+            if self.path.exists() and (
+                is_disk_full(exc) or _is_read_only_error(exc) or "disk I/O error" in text
+            ):
+                reason = (
+                    str(DiskFull(self.path.parent))
+                    if is_disk_full(exc) or "disk I/O error" in text
+                    else f"{self.path} cannot be written ({text})"
+                )
+                self._open_read_only(reason)
+                return
+            raise LibraryError(f"{self.path}: not a usable library database ({exc})") from exc
         except sqlite3.DatabaseError as exc:
             raise LibraryError(f"{self.path}: not a usable library database ({exc})") from exc
+
+    def _open_read_only(self, reason: str) -> None:
+        """Open the existing file read-only (``mode=ro``; ``immutable=1`` when SQLite
+        cannot open it so: the WAL's ``-shm`` cannot be created), and check its schema.
+
+        Raises:
+            LibraryError: no file, not a library, or a layout this version
+                would have to migrate (which needs writing).
+        """
+        if not self.path.exists():
+            raise LibraryError(f"{self.path}: no library, and {reason}")
+        self.read_only = reason
+        last: sqlite3.DatabaseError | None = None
+        for immutable in (False, True):
+            self._immutable = immutable
+            try:
+                with self._connect() as db:
+                    version = db.execute("PRAGMA user_version").fetchone()[0]
+                break
+            except sqlite3.DatabaseError as exc:
+                last = exc
+        else:
+            raise LibraryError(f"{self.path}: not a usable library database ({last})") from last
+        if version > LIBRARY_SCHEMA_VERSION:
+            raise LibraryError(
+                f"{self.path} was written by a newer paperbrowse "
+                f"(schema {version} > {LIBRARY_SCHEMA_VERSION})"
+            )
+        if version < LIBRARY_SCHEMA_VERSION:
+            raise LibraryError(
+                f"{self.path} must be upgraded (schema {version} to {LIBRARY_SCHEMA_VERSION}) "
+                f"but is read-only: {reason}"
+            )
+
+    def read_only_error(self) -> ReadOnlyLibrary:
+        """The error a write on this read-only library raises (message names why)."""
+        return ReadOnlyLibrary(f"the library is read-only ({self.read_only}); nothing was changed")
+
+    def _check_writable(self) -> None:
+        """Raise :class:`ReadOnlyLibrary` if the library was opened read-only."""
+        if self.read_only is not None:
+            raise self.read_only_error()
+
+    def _translate(self, exc: BaseException) -> BaseException:
+        """The error to raise for a failed write: :class:`DiskFull`,
+        :class:`ReadOnlyLibrary`, or ``exc`` itself."""
+        if isinstance(exc, DiskFull):
+            return exc
+        if is_disk_full(exc):
+            return DiskFull(self.path.parent)
+        if _is_read_only_error(exc):
+            return ReadOnlyLibrary(
+                f"the library is read-only ({self.path} cannot be written: {exc}); "
+                "nothing was changed"
+            )
+        return exc
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         while True:
@@ -365,13 +600,24 @@ class Library:
                         db.execute(step)
                 db.execute(f"PRAGMA user_version={version + 1}")
 
+    def connect_uri(self) -> tuple[str, bool]:
+        """``(database, uri)`` as :func:`sqlite3.connect` takes them for this library:
+        the plain path, or a ``file:`` URI with ``mode=ro`` (and ``immutable=1``)
+        when read-only."""
+        if self.read_only is None:
+            return str(self.path), False
+        uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
+        return (uri + "&immutable=1" if self._immutable else uri), True
+
     @contextmanager
     def _connect(self, check_same_thread: bool = True) -> Iterator[sqlite3.Connection]:
+        database, uri = self.connect_uri()
         db = sqlite3.connect(
-            self.path,
+            database,
             timeout=self.busy_timeout,
             isolation_level=None,
             check_same_thread=check_same_thread,
+            uri=uri,
         )
         db.create_function("pb_doi_key", 1, _doi_key, deterministic=True)
         db.create_function("pb_title_key", 1, _title_key, deterministic=True)
@@ -380,16 +626,42 @@ class Library:
         finally:
             db.close()
 
-    @staticmethod
     @contextmanager
-    def _transaction(db: sqlite3.Connection, mode: str = "IMMEDIATE") -> Iterator[None]:
-        db.execute(f"BEGIN {mode}")
+    def _transaction(self, db: sqlite3.Connection, mode: str = "IMMEDIATE") -> Iterator[None]:
+        """One transaction on ``db``: ``BEGIN mode`` … ``COMMIT``, rolled back on error.
+
+        A write (``IMMEDIATE``) on a read-only library raises
+        :class:`ReadOnlyLibrary` before it starts. SQLite rolls a transaction
+        back by itself on some errors (a full disk); the rollback here is then
+        skipped, so the error raised is the one that happened, translated
+        (:class:`DiskFull`, :class:`ReadOnlyLibrary`).
+        """
+        if mode != "DEFERRED":
+            self._check_writable()
+            if self._backup_due:
+                self._backup_due = False
+                from paperbrowse.core.backup import backup_if_due
+
+                backup_if_due(self.path)  # never raises
         try:
-            yield
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+            db.execute(f"BEGIN {mode}")
+            try:
+                yield
+            except BaseException:
+                if db.in_transaction:
+                    # (if this fails, closing the connection next rolls back too)
+                    with suppress(sqlite3.Error):
+                        db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except (sqlite3.OperationalError, OSError) as exc:
+            if db.in_transaction:  # a failed COMMIT leaves the transaction open
+                with suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            translated = self._translate(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     @staticmethod
     def _bookmark_in(db: sqlite3.Connection, paper: Paper, now: str) -> bool:
@@ -569,8 +841,8 @@ class Library:
         with self._connect() as db:
             with self._transaction(db, "DEFERRED"):  # one snapshot
                 found = self._load_in(db, where, params)
-            if all(bm.paper.citation_key for bm in found):
-                return found
+            if all(bm.paper.citation_key for bm in found) or self.read_only is not None:
+                return found  # read-only: keys not assigned yet stay None
             # bookmarks without a key (made by another process mid-migration): assign
             with self._transaction(db):
                 now = _now()
@@ -639,6 +911,13 @@ class Library:
         known = self.stored_key(paper_id)
         if known is not None:
             return known
+        if self.read_only is not None:
+            # the key it would get, not stored (a later writable open may choose another)
+            with self._connect() as db:
+                if not isinstance(paper, Paper):
+                    paper = self._known_paper_in(db, paper_id)
+                base = _imported_key(paper) or citekeys.base_key(paper)
+                return citekeys.unique_key(base, _key_taken(db, paper_id))
         with self._connect() as db, self._transaction(db):
             if not isinstance(paper, Paper):
                 paper = self._known_paper_in(db, paper_id)
@@ -950,6 +1229,7 @@ class Library:
             Exception: whatever the iterable raises; nothing is stored and the
                 revision is unchanged.
         """
+        self._check_writable()
         now = _now()
         with self._connect() as db:
             db.execute(

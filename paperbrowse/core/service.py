@@ -7,6 +7,7 @@ and builds it otherwise.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,10 @@ def open_index(
             index = store.open()  # checks the generation can be read
             if library is not None:
                 # never wait for a running import: it catches the index up itself
-                store.catch_up(library, progress=progress, wait=False)
+                # a full disk or a read-only data directory (OSError): search what
+                # the index holds (its partial files are removed); a later open catches up
+                with contextlib.suppress(OSError):
+                    store.catch_up(library, progress=progress, wait=False)
             return OpenedIndex(index, built=False)
         except IndexUnavailable as exc:
             recovered = str(exc)  # damaged: rebuild from the captures and the library
