@@ -324,3 +324,34 @@ def test_ctrl_c_then_resume_with_skip(locations, tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"added {6000 - skip}," in done.stdout
     assert library.stored_count() == 6000
+
+
+def _readme_block(heading_text: str) -> list[list[str]]:
+    """The commands of the README's ```sh block after ``heading_text``, split as a shell
+    would (comments dropped)."""
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    start = readme.index(heading_text)
+    opening = readme.index("```sh\n", start) + 6
+    block = readme[opening : readme.index("\n```", opening)]
+    return [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_organise_examples_work_with_bare_arxiv_ids(run, replay, tmp_path):
+    """After the README's `add arxiv 2006.07733 2106.09685`, its organise block runs
+    as written: bare arXiv ids, an arXiv: id with a version, a pb: id, a key."""
+    assert run("add", "arxiv", "2006.07733", "2106.09685").exit_code == 0
+    commands = _readme_block("Organise the bookmarks from the app")
+    assert commands[0][:3] == ["paperbrowse", "tag", "2006.07733"]
+    for argv in commands:
+        if "-o" in argv:
+            argv = [*argv[: argv.index("-o") + 1], str(tmp_path / "thesis.bib")]
+        result = run(*argv[1:])
+        assert result.exit_code == 0, (argv, result.output)
+    marks = {m["id"]: m for m in json.loads(run("bookmarks", "--json").stdout)["papers"]}
+    byol = next(m for m in marks.values() if m.get("arxiv_id") == "2006.07733")
+    assert byol["status"] == "read" and set(byol["tags"]) == {"self-supervised", "thesis"}
+    assert "Thesis" in byol["lists"]
+    entries = bibtexparser.parse_string((tmp_path / "thesis.bib").read_text("utf-8")).entries
+    assert len(entries) == 3 and all(e.key for e in entries)
