@@ -8,9 +8,10 @@ Exit status: 0 on success; 1 when an import read some bad records (the good
 ones are imported, the bad ones listed on standard error), or when some of
 the paper ids given to a command taking several (``list add``, ``list
 remove``) are unknown or ambiguous (the others are done; each failure is
-reported with the closest candidates); 2 for a usage error, the unknown or
-ambiguous paper of a command taking one id (nothing is done), an unknown list,
-or a source that cannot be reached.
+reported with the closest candidates), or when ``export`` selects no
+bookmark (nothing is written); 2 for a usage error, the unknown or
+ambiguous paper of a command taking one id (nothing is done), an unknown list
+(or, for ``export``, an unknown tag), or a source that cannot be reached.
 """
 
 from __future__ import annotations
@@ -123,6 +124,10 @@ def _run_import(obj: Context, request: SourceRequest, batch_size: int | None = N
         def waiting() -> None:
             err.print("Another import is running in this data directory; waiting for it…")
 
+        def retrying(notice) -> None:
+            # "arXiv is busy (HTTP 503); retrying in 4 s (retry 2 of 3)…", above the bar
+            err.print(f"{notice}…", markup=False, highlight=False)
+
         interrupted = threading.Event()
 
         def on_sigint(signum, frame) -> None:
@@ -132,7 +137,7 @@ def _run_import(obj: Context, request: SourceRequest, batch_size: int | None = N
         previous_handler = signal.signal(signal.SIGINT, on_sigint)
         try:
             summary = import_records(
-                request.records(advance),
+                request.records(advance, on_retry=retrying),
                 locations=obj.locations,
                 corpus=obj.corpus,
                 library=library,
@@ -631,6 +636,96 @@ def bookmarks(
         click.echo(_bookmark_line(bm))
 
 
+def _known_names(kind: str, given: str, known: list[tuple[str, int]]) -> list[str]:
+    """Lines naming the closest ``known`` names to ``given``, then all of them (15 at most).
+
+    Args:
+        kind: ``"tag"`` or ``"reading list"``, for the wording.
+        given: the name the user typed.
+        known: ``(name, bookmarks)`` pairs, as ``Library.tags()`` / ``lists()`` give.
+    """
+    import difflib
+
+    if not known:
+        return [f"There is no {kind} yet."]
+    by_key = {name.casefold(): name for name, _ in known}
+    close = difflib.get_close_matches(given.casefold(), list(by_key), n=3, cutoff=0.5)
+    lines = []
+    if close:
+        lines.append("Did you mean " + " or ".join(repr(by_key[c]) for c in close) + "?")
+    shown = sorted(known, key=lambda item: (-item[1], item[0].casefold()))
+    names = ", ".join(f"{name} ({count})" for name, count in shown[:15])
+    more = f", … and {len(shown) - 15} more" if len(shown) > 15 else ""
+    lines.append(f"{kind.capitalize()}s: {names}{more}")
+    return lines
+
+
+def _check_selection_names(obj: Context, list_: str | None, tag_: str | None) -> None:
+    """Exit with status 2, naming the closest known names, for an unknown list or tag."""
+    from paperbrowse.core.library import normalise_tag
+
+    library = obj.library()
+    if list_ is not None:
+        lists = library.lists()
+        if list_.casefold() not in {name.casefold() for name, _ in lists}:
+            click.echo(f"error: no reading list named {list_!r}", err=True)
+            for line in _known_names("reading list", list_, lists):
+                click.echo(line, err=True)
+            sys.exit(2)
+    if tag_ is not None:
+        try:
+            wanted = normalise_tag(tag_)
+        except ValueError as exc:
+            raise _value_error(exc) from exc
+        tags_in_use = library.tags()
+        if wanted not in {name for name, _ in tags_in_use}:
+            click.echo(f"error: no bookmark has the tag {tag_!r}", err=True)
+            for line in _known_names("tag", wanted, tags_in_use):
+                click.echo(line, err=True)
+            sys.exit(2)
+
+
+def _nothing_to_export(
+    obj: Context,
+    list_: str | None,
+    tag_: str | None,
+    status_: str | None,
+    output: Path | None,
+) -> None:
+    """Say on standard error that the selection is empty (and why), and exit with status 1."""
+    library = obj.library()
+    unwritten = f" {output} was not written." if output is not None else ""
+    filters = [
+        (option, value)
+        for option, value in (("--list", list_), ("--tag", tag_), ("--status", status_))
+        if value is not None
+    ]
+    if not filters:
+        click.echo(
+            f"Nothing to export: no bookmarks yet (press b on a paper in the app, or "
+            f"paperbrowse tag ID TAG).{unwritten}",
+            err=True,
+        )
+        sys.exit(1)
+    chosen = " and ".join(f"{option} {value!r}" for option, value in filters)
+    click.echo(f"Nothing to export: no bookmark matches {chosen}.{unwritten}", err=True)
+    if len(filters) > 1:
+        alone = {"--list": {"list": list_}, "--tag": {"tag": tag_}, "--status": {"status": status_}}
+        counts = [
+            f"{option} {value!r} alone: {papers(len(library.bookmarks(**alone[option])))}"
+            for option, value in filters
+        ]
+        click.echo("; ".join(counts), err=True)
+    elif status_ is not None:
+        in_use: dict[str, int] = {}
+        for mark in library.bookmarks():
+            if mark.status:
+                in_use[mark.status] = in_use.get(mark.status, 0) + 1
+        names = ", ".join(f"{s} ({n})" for s, n in in_use.items()) or "none set yet"
+        click.echo(f"Statuses in use: {names}", err=True)
+    sys.exit(1)
+
+
 @click.command()
 @click.option(
     "--format",
@@ -661,6 +756,10 @@ def export(
 ) -> None:
     """Export the reading list (the bookmarks), or the part chosen by list, tag or status.
 
+    When nothing is chosen (no bookmarks yet, or none with that tag, list and
+    status) nothing is written, no file is created, and the exit status is 1;
+    an unknown tag or list is reported with the closest names (exit status 2).
+
     \b
     Examples:
       paperbrowse export -o reading.md
@@ -669,7 +768,10 @@ def export(
     """
     from paperbrowse.core import export as exporter
 
+    _check_selection_names(obj, list_, tag_)
     marks = _selected(obj, list_, tag_, status_)
+    if not marks:
+        _nothing_to_export(obj, list_, tag_, status_, output)
     if output is None:
         click.echo(exporter.render(marks, fmt or "md"), nl=False)
         return

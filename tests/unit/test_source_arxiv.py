@@ -343,13 +343,14 @@ def test_retries_429_and_timeouts() -> None:
     assert time.sleeps == [3.0, 3.0]  # back-off 1.5 s and 3 s, but never under the 3 s delay
 
 
-def test_offline_raises_arxiv_unavailable_after_the_retries() -> None:
+def test_unreachable_raises_arxiv_unavailable_after_the_retries() -> None:
     time = FakeTime()
+    notices = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution", request=request)
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
 
-    client, seen = make_client(handler, time, delay=0.0)
+    client, seen = make_client(handler, time, delay=0.0, on_retry=notices.append)
     with pytest.raises(ArxivUnavailable) as caught:
         list(client.fetch_ids(["2006.07733"]))
     error = caught.value
@@ -357,13 +358,40 @@ def test_offline_raises_arxiv_unavailable_after_the_retries() -> None:
     message = str(error)
     assert message.startswith("arXiv could not be reached at ")
     assert "https://export.arxiv.org/api/query?id_list=2006.07733&start=0&max_results=1" in message
-    assert "ConnectError: [Errno -3] Temporary failure in name resolution" in message
+    assert "ConnectError: [Errno 111] Connection refused" in message
     assert "4 attempts" in message
     assert "Check your internet connection" in message
     assert "offline" in message
     assert error.attempts == 4
     assert len(seen) == 4
     assert time.sleeps == [2.0, 4.0, 8.0]
+    # each wait was announced first, with its length
+    assert [str(n) for n in notices] == [
+        f"arXiv could not be reached (ConnectError: [Errno 111] Connection refused); "
+        f"retrying in {wait} s (retry {k} of 3)"
+        for k, wait in ((1, 2), (2, 4), (3, 8))
+    ]
+
+
+def test_offline_name_resolution_fails_at_once() -> None:
+    """Issue 16: a DNS failure (offline) was retried for 15 s before the same message."""
+    time = FakeTime()
+    notices = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution", request=request)
+
+    client, seen = make_client(handler, time, delay=0.0, on_retry=notices.append)
+    with pytest.raises(ArxivUnavailable) as caught:
+        list(client.fetch_ids(["2006.07733"]))
+    message = str(caught.value)
+    assert message.startswith("arXiv could not be reached at https://export.arxiv.org/api/query?")
+    assert "the host name export.arxiv.org could not be resolved" in message
+    assert "Temporary failure in name resolution; 1 attempt)" in message
+    assert "Check your internet connection" in message
+    assert caught.value.attempts == 1
+    assert len(seen) == 1
+    assert time.sleeps == [] and notices == []
 
 
 def test_persistent_503_is_unavailable_too() -> None:

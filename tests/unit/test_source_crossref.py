@@ -498,10 +498,10 @@ def test_busy_crossref_is_retried_honouring_retry_after() -> None:
 
 
 def test_unreachable_crossref_raises_naming_the_service() -> None:
-    def offline(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution", request=request)
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
 
-    client, seen = make_client(offline, retries=2)
+    client, seen = make_client(refused, retries=2)
     with pytest.raises(CrossrefUnavailable) as caught:
         list(client.fetch_dois([ARTICLE_DOI]))
     assert isinstance(caught.value, SourceUnavailable)
@@ -509,6 +509,24 @@ def test_unreachable_crossref_raises_naming_the_service() -> None:
     assert message.startswith("Crossref could not be reached at https://api.crossref.org/works/")
     assert "3 attempts" in message and "internet connection" in message
     assert len(seen) == 3
+
+
+def test_offline_crossref_fails_at_once_and_busy_crossref_is_announced() -> None:
+    def offline(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    notices = []
+    client, seen = make_client(offline, retries=2, on_retry=notices.append)
+    with pytest.raises(CrossrefUnavailable, match="api.crossref.org could not be resolved"):
+        list(client.fetch_dois([ARTICLE_DOI]))
+    assert len(seen) == 1 and notices == []
+
+    answers = iter([httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(404)])
+    client, seen = make_client(lambda request: next(answers), on_retry=notices.append)
+    list(client.fetch_dois([ARTICLE_DOI]))
+    assert [str(n) for n in notices] == [
+        "Crossref is busy (HTTP 429); retrying in 7 s (retry 1 of 3)"
+    ]
 
 
 # --- the request and the command line ------------------------------------------------

@@ -156,10 +156,27 @@ def test_fetch_date_retries_503_then_succeeds() -> None:
         httpx.Response(503, headers={"Retry-After": "5"}),
         httpx.Response(200, content=DAILY),
     ]
-    client, seen = make_client(lambda r: answers.pop(0), time)
+    notices = []
+    client, seen = make_client(lambda r: answers.pop(0), time, on_retry=notices.append)
     assert len(list(client.fetch_date(DAY))) == 4
     assert len(seen) == 2
     assert time.sleeps == [5.0]
+    assert [str(n) for n in notices] == [
+        "Hugging Face is busy (HTTP 503); retrying in 5 s (retry 1 of 3)"
+    ]
+    assert notices[0].url == "https://huggingface.co/api/daily_papers?date=2026-03-23"
+
+
+def test_offline_hf_fails_at_once() -> None:
+    time = FakeTime()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    client, seen = make_client(handler, time)
+    with pytest.raises(HFUnavailable, match="huggingface.co could not be resolved"):
+        list(client.fetch_date(DAY))
+    assert len(seen) == 1 and time.sleeps == []
 
 
 def test_offline_raises_hf_unavailable() -> None:

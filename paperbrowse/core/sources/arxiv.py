@@ -37,7 +37,7 @@ from paperbrowse.core.sources.common import (
     normalise_arxiv_id,
     normalise_doi,
 )
-from paperbrowse.core.sources.http import PoliteClient, ServiceUnavailable
+from paperbrowse.core.sources.http import PoliteClient, RetryNotice, ServiceUnavailable
 
 if TYPE_CHECKING:
     import httpx
@@ -163,7 +163,8 @@ class ArxivClient:
             by default one is created, closed by :meth:`close`.
         base_url: the query endpoint.
         delay: seconds between consecutive requests; arXiv asks for 3 s.
-        retries: retries after a connection error, timeout, HTTP 429 or 5xx.
+        retries: retries after a connection error, timeout, HTTP 429 or 5xx (a host
+            name that cannot be resolved fails at once: offline).
         backoff: seconds before the first retry, doubled for each further one
             (a ``Retry-After`` header wins).
         page_size: ids per ``id_list`` request, results per ``search`` page
@@ -171,6 +172,8 @@ class ArxivClient:
         timeout: seconds allowed for connecting and for each read.
         sleep: called with the seconds to wait (``time.sleep``).
         clock: monotonic time in seconds, for the rate limit.
+        on_retry: called with a :class:`~paperbrowse.core.sources.http.RetryNotice`
+            before each wait for a retry (to tell the user), or ``None``.
         source: name recorded in ``Paper.sources`` / ``SourceError.source``.
 
     Raises:
@@ -190,6 +193,7 @@ class ArxivClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         source: str = SOURCE,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
@@ -206,6 +210,7 @@ class ArxivClient:
             timeout=timeout,
             sleep=sleep,
             clock=clock,
+            on_retry=on_retry,
         )
 
     def _query(self, params: dict[str, Any], first_entry: int) -> tuple[list[Record], int | None]:

@@ -48,7 +48,7 @@ from paperbrowse.core.sources.common import (
     normalise_arxiv_id,
     normalise_doi,
 )
-from paperbrowse.core.sources.http import PoliteClient, ServiceUnavailable, user_agent
+from paperbrowse.core.sources.http import PoliteClient, RetryNotice, ServiceUnavailable, user_agent
 
 if TYPE_CHECKING:
     import httpx
@@ -484,12 +484,15 @@ class CrossrefClient:
             etiquette: such requests go to its "polite" pool), or ``None``.
         delay: seconds between consecutive requests (1 s, well inside
             Crossref's public rate limit).
-        retries: retries after a connection error, timeout, HTTP 429 or 5xx.
+        retries: retries after a connection error, timeout, HTTP 429 or 5xx (a host
+            name that cannot be resolved fails at once: offline).
         backoff: seconds before the first retry, doubled for each further one
             (a ``Retry-After`` header wins).
         timeout: seconds allowed for connecting and for each read.
         sleep: called with the seconds to wait (``time.sleep``).
         clock: monotonic time in seconds, for the rate limit.
+        on_retry: called with a :class:`~paperbrowse.core.sources.http.RetryNotice`
+            before each wait for a retry (to tell the user), or ``None``.
         source: name recorded in ``Paper.sources`` / ``SourceError.source``.
 
     Raises:
@@ -510,6 +513,7 @@ class CrossrefClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         source: str = SOURCE,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.source = source
@@ -523,6 +527,7 @@ class CrossrefClient:
             timeout=timeout,
             sleep=sleep,
             clock=clock,
+            on_retry=on_retry,
             user_agent=user_agent(mailto),
         )
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from paperbrowse.core.models import Paper, paper_id_for
 from paperbrowse.core.sources.common import Record, SourceError, clean_text, normalise_arxiv_id
-from paperbrowse.core.sources.http import PoliteClient, ServiceUnavailable
+from paperbrowse.core.sources.http import PoliteClient, RetryNotice, ServiceUnavailable
 
 if TYPE_CHECKING:
     import httpx
@@ -151,12 +151,15 @@ class DailyPapersClient:
             by default one is created, closed by :meth:`close`.
         base_url: the daily-papers endpoint.
         delay: seconds between consecutive requests.
-        retries: retries after a connection error, timeout, HTTP 429 or 5xx.
+        retries: retries after a connection error, timeout, HTTP 429 or 5xx (a host
+            name that cannot be resolved fails at once: offline).
         backoff: seconds before the first retry, doubled for each further one
             (a ``Retry-After`` header wins).
         timeout: seconds allowed for connecting and for each read.
         sleep: called with the seconds to wait (``time.sleep``).
         clock: monotonic time in seconds, for the rate limit.
+        on_retry: called with a :class:`~paperbrowse.core.sources.http.RetryNotice`
+            before each wait for a retry (to tell the user), or ``None``.
     """
 
     def __init__(
@@ -170,6 +173,7 @@ class DailyPapersClient:
         timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         self.base_url = base_url
         self.http = PoliteClient(
@@ -182,6 +186,7 @@ class DailyPapersClient:
             timeout=timeout,
             sleep=sleep,
             clock=clock,
+            on_retry=on_retry,
         )
 
     def fetch_date(self, day: date) -> Iterator[Record]:

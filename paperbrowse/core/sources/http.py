@@ -12,6 +12,13 @@
   wait before retry *k* (1, 2, ...) is ``backoff * 2 ** (k - 1)`` seconds
   (2, 4, 8 s with the default ``backoff=2.0``), unless the answer carries a
   ``Retry-After`` header (seconds or an HTTP date), which is then obeyed.
+  Before each wait the ``on_retry`` callback (if any) gets a
+  :class:`RetryNotice` ("arXiv is busy (HTTP 503); retrying in 4 s (retry 2
+  of 3)"), so a command line or an app can say why nothing seems to happen.
+* **Offline fails fast.** A host name that cannot be resolved (DNS: the
+  machine is offline, or the URL is wrong; see :func:`is_name_resolution_error`)
+  is not retried: waiting 2 + 4 + 8 s would not bring the network back, and
+  the user would wait 15 s for the same message.
 * **Offline.** When the service still cannot be reached after the retries,
   :class:`ServiceUnavailable` (a
   :class:`~paperbrowse.core.sources.common.SourceUnavailable`) is raised; its
@@ -32,8 +39,10 @@ from __future__ import annotations
 
 import email.utils
 import re
+import socket
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -127,6 +136,94 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+#: What the C library's ``getaddrinfo`` says when a name cannot be resolved
+#: (glibc, musl, macOS, Windows), lower case: recognised in an error's text
+#: when the :class:`socket.gaierror` itself is not in the exception chain.
+NAME_RESOLUTION_MESSAGES = (
+    "name or service not known",
+    "temporary failure in name resolution",
+    "nodename nor servname provided",
+    "no address associated with hostname",
+    "getaddrinfo failed",
+    "name does not resolve",
+)
+
+
+def is_name_resolution_error(exc: BaseException) -> bool:
+    """True when ``exc`` comes from a host name that could not be resolved (DNS).
+
+    httpx raises :class:`httpx.ConnectError` from httpcore's ``ConnectError``,
+    raised in turn from the :class:`socket.gaierror` of ``getaddrinfo``; the
+    chain (``__cause__`` / ``__context__``) is searched for that
+    ``socket.gaierror``, and failing that the messages are matched against
+    :data:`NAME_RESOLUTION_MESSAGES` ("[Errno -2] Name or service not known",
+    "[Errno -3] Temporary failure in name resolution").
+
+    Args:
+        exc: any exception, typically an ``httpx.ConnectError``.
+
+    Returns:
+        ``True`` for a name-resolution failure, ``False`` for anything else
+        (connection refused, timeouts, TLS errors ...).
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return True
+        text = str(current).casefold()
+        if any(message in text for message in NAME_RESOLUTION_MESSAGES):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _seconds(value: float) -> str:
+    """``"4 s"``, ``"0.5 s"``: a wait as the user reads it."""
+    return f"{value:.0f} s" if value >= 1 or value == 0 else f"{value:.1f} s"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryNotice:
+    """A failed request that is about to be retried, for an ``on_retry`` callback.
+
+    ``str(notice)`` is the sentence to show, e.g. ``"arXiv is busy (HTTP 503);
+    retrying in 4 s (retry 2 of 3)"``.
+
+    Attributes:
+        service: the service's display name, e.g. ``"arXiv"``.
+        url: the URL requested, with its query string.
+        reason: what went wrong: ``"HTTP 503"``, ``"ReadTimeout: ..."``,
+            ``"ConnectError: [Errno 111] Connection refused"``.
+        status: the HTTP status of a busy answer (429 or 5xx), else ``None``.
+        retry: which retry comes next, 1-based.
+        retries: the most retries that will be made.
+        wait: seconds until the retry (back-off, ``Retry-After``, or the rate
+            limit, whichever is longest).
+    """
+
+    service: str
+    url: str
+    reason: str
+    status: int | None
+    retry: int
+    retries: int
+    wait: float
+
+    def __str__(self) -> str:
+        if self.status is not None:
+            what = f"is busy ({self.reason})"
+        elif "Timeout" in self.reason:
+            what = f"did not answer in time ({self.reason})"
+        else:
+            what = f"could not be reached ({self.reason})"
+        return (
+            f"{self.service} {what}; retrying in {_seconds(self.wait)} "
+            f"(retry {self.retry} of {self.retries})"
+        )
+
+
 class PoliteClient:
     """GET requests with a rate limit, retries with back-off, and an offline error.
 
@@ -148,6 +245,12 @@ class PoliteClient:
         clock: monotonic time in seconds (``time.monotonic``).
         user_agent: the ``User-Agent`` header (:data:`USER_AGENT`; see
             :func:`user_agent`).
+        on_retry: called with a :class:`RetryNotice` before each wait for a
+            retry (in the thread that called :meth:`get`); ``None`` for none.
+
+    Raises:
+        ValueError: a negative ``delay``, ``backoff`` or ``retries``, or a
+            ``timeout`` that is not positive.
     """
 
     def __init__(
@@ -164,6 +267,7 @@ class PoliteClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         user_agent: str = USER_AGENT,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         import httpx
 
@@ -181,6 +285,7 @@ class PoliteClient:
         self.sleep = sleep
         self.clock = clock
         self.user_agent = user_agent
+        self.on_retry = on_retry
         self._last_end: float | None = None
 
     def get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
@@ -191,8 +296,9 @@ class PoliteClient:
 
         Raises:
             ServiceUnavailable: (the ``unavailable`` subclass) no such answer
-                after ``retries + 1`` attempts, or the service asked to wait
-                longer than ``max_retry_after`` seconds.
+                after ``retries + 1`` attempts, the service asked to wait
+                longer than ``max_retry_after`` seconds, or at once (no retry)
+                when the host name cannot be resolved.
         """
         import httpx
 
@@ -203,6 +309,7 @@ class PoliteClient:
             attempt += 1
             self._pause(backoff_wait)
             retry_after: float | None = None
+            status: int | None = None
             try:
                 response = self.client.get(
                     url,
@@ -212,10 +319,19 @@ class PoliteClient:
                 )
             except httpx.TransportError as exc:
                 reason = _describe(exc)
+                if isinstance(exc, httpx.ConnectError) and is_name_resolution_error(exc):
+                    host = httpx.URL(url).host or url
+                    raise self.unavailable(
+                        self.service,
+                        full_url,
+                        f"the host name {host} could not be resolved: {exc}",
+                        attempt,
+                    ) from exc
             else:
                 if response.status_code != 429 and response.status_code < 500:
                     return response
-                reason = f"HTTP {response.status_code}"
+                status = response.status_code
+                reason = f"HTTP {status}"
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             finally:
                 self._last_end = self.clock()
@@ -231,12 +347,28 @@ class PoliteClient:
             backoff_wait = (
                 retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1)
             )
+            if self.on_retry is not None:
+                notice = RetryNotice(
+                    service=self.service,
+                    url=full_url,
+                    reason=reason,
+                    status=status,
+                    retry=attempt,
+                    retries=self.retries,
+                    wait=self._wait_needed(backoff_wait),
+                )
+                self.on_retry(notice)
 
-    def _pause(self, at_least: float) -> None:
-        """Sleep until ``delay`` has passed since the last request, and at least ``at_least``."""
+    def _wait_needed(self, at_least: float) -> float:
+        """Seconds until ``delay`` has passed since the last request, and at least ``at_least``."""
         wait = at_least
         if self._last_end is not None:
             wait = max(wait, self.delay - (self.clock() - self._last_end))
+        return max(wait, 0.0)
+
+    def _pause(self, at_least: float) -> None:
+        """Sleep until ``delay`` has passed since the last request, and at least ``at_least``."""
+        wait = self._wait_needed(at_least)
         if wait > 0:
             self.sleep(wait)
 

@@ -13,8 +13,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paperbrowse.core.sources.common import Record, SourceUnavailable, normalise_arxiv_id
+
+if TYPE_CHECKING:
+    from paperbrowse.core.sources.http import RetryNotice
 
 #: Environment variables that point the network importers elsewhere (a local
 #: server replaying recorded responses, a mirror).
@@ -130,11 +134,19 @@ class SourceRequest:
             return len({parse_doi(i) or i for i in self.ids}), "records"  # repeats fetched once
         return None, "records"
 
-    def records(self, progress: Callable[[int], None] | None = None) -> Iterator[Record]:
+    def records(
+        self,
+        progress: Callable[[int], None] | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+    ) -> Iterator[Record]:
         """Open the source and yield its records (see ``sources.common``).
 
         Args:
             progress: for ``jsonl``, called with the bytes read so far.
+            on_retry: for the web services (``arxiv``, ``doi``, ``hf``), called
+                with a :class:`~paperbrowse.core.sources.http.RetryNotice`
+                before each wait for a retry ("arXiv is busy (HTTP 503);
+                retrying in 4 s (retry 2 of 3)").
 
         Raises:
             SourceUnavailable: when iterated, if the service or file cannot be
@@ -143,7 +155,9 @@ class SourceRequest:
         if self.kind == "arxiv":
             from paperbrowse.core.sources.arxiv import API_URL, ArxivClient
 
-            with ArxivClient(base_url=os.environ.get(ARXIV_URL_VARIABLE, API_URL)) as client:
+            with ArxivClient(
+                base_url=os.environ.get(ARXIV_URL_VARIABLE, API_URL), on_retry=on_retry
+            ) as client:
                 if self.ids:
                     yield from client.fetch_ids(list(self.ids))
                 elif self.query:
@@ -156,6 +170,7 @@ class SourceRequest:
                 client = crossref.CrossrefClient(
                     base_url=os.environ.get(CROSSREF_URL_VARIABLE, crossref.API_URL),
                     mailto=mailto,
+                    on_retry=on_retry,
                 )
             except ValueError as exc:
                 raise SourceUnavailable(f"{MAILTO_VARIABLE}: {exc}") from exc
@@ -164,7 +179,9 @@ class SourceRequest:
         elif self.kind == "hf":
             from paperbrowse.core.sources.hf import API_URL, DailyPapersClient
 
-            with DailyPapersClient(base_url=os.environ.get(HF_URL_VARIABLE, API_URL)) as client:
+            with DailyPapersClient(
+                base_url=os.environ.get(HF_URL_VARIABLE, API_URL), on_retry=on_retry
+            ) as client:
                 yield from client.fetch_date(self.day or date.today())
         elif self.kind == "bibtex":
             from paperbrowse.core.sources.bibtex import read_bibtex
