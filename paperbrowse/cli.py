@@ -121,6 +121,10 @@ def _print_results(results: Results, as_json: bool, with_facets: bool) -> None:
             "sort": results.sort,
             "total": results.total,
             "filters": results.filters.describe(),
+            "ran": results.ran,
+            "relaxed": results.relaxed,
+            "notice": results.notice or None,
+            "suggestion": results.suggestion,
             "hits": [
                 {"rank": h.rank + 1, "score": round(h.score, 4), **h.paper.to_dict()}
                 for h in results.hits
@@ -158,7 +162,12 @@ _filter_options = [
         metavar="YEAR[-YEAR]|undated",
         help="Only papers published in this year or range (2023, 2020-2023), or 'undated'.",
     ),
-    click.option("--org", "organisation", metavar="NAME", help="Only papers of this organisation."),
+    click.option(
+        "--org",
+        "organisation",
+        metavar="NAME",
+        help="Only papers of this organisation: its name or Hugging Face handle, any case.",
+    ),
     click.option("--bookmarked", is_flag=True, help="Only bookmarked papers."),
 ]
 
@@ -176,6 +185,12 @@ def filter_options(func):
 @filter_options
 @click.option("--facets", "with_facets", is_flag=True, help="Also count hits per year and org.")
 @click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Run the query exactly as typed: no spelling correction, no relaxing to "
+    "some of the words (a correction is only suggested).",
+)
 @pass_context
 def search(
     obj: Context,
@@ -187,8 +202,15 @@ def search(
     bookmarked: bool,
     with_facets: bool,
     as_json: bool,
+    strict: bool,
 ) -> None:
     """Search the index. QUERY uses Whoosh's query language.
+
+    Forgiving by default, like the app: a query that finds nothing runs as its
+    spelling correction, and plain words that no paper has together list the
+    papers with the most of them; what was run is said on standard error (and
+    in --json as "ran", "notice" and "suggestion"). --strict runs the query as
+    typed. A query that does not parse is an error either way (exit status 2).
 
     \b
     Examples:
@@ -197,29 +219,44 @@ def search(
       paperbrowse search 'year:[2023 TO 2025]' --sort date
       paperbrowse search diffusion --year 2025 --facets
       paperbrowse search 'difusion~' 'NOT audio'
+      paperbrowse search --strict 'wavlet video'
     """
     text = " ".join(query)
     index = obj.open_index(quiet=True).index
     filters = _filters(obj, years, organisation, bookmarked)
+
+    def run():
+        if not strict and text.strip():
+            index.parse(text)  # a malformed query is an error, not its plain words
+        return index.search(
+            text,
+            sort=sort,
+            limit=limit,
+            filters=filters,
+            facets=with_facets,
+            forgiving=not strict,
+        )
+
     try:
         try:
-            results = index.search(
-                text, sort=sort, limit=limit, filters=filters, facets=with_facets
-            )
+            results = run()
         except IndexDamaged as exc:  # damage that kept the file's time: rebuild, search again
             index = obj.open_index(quiet=True, damaged=f"the index is damaged ({exc.reason})").index
-            results = index.search(
-                text, sort=sort, limit=limit, filters=filters, facets=with_facets
-            )
+            results = run()
     except QueryError as exc:
         click.echo(f"error: {exc}", err=True)
         click.echo("See 'paperbrowse search --help' for the query syntax.", err=True)
         sys.exit(2)
     _print_results(results, as_json, with_facets)
-    if text.strip() and results.total < SUGGEST_BELOW:
-        corrected = index.correct(text)
-        if corrected:
-            click.echo(f"Did you mean: paperbrowse search {shlex.quote(corrected)}", err=True)
+    if results.ran is not None and results.ran != text:
+        click.echo(f"searched for {results.ran!r} instead: {results.notice}", err=True)
+    elif results.notice:
+        click.echo(results.notice, err=True)
+    suggestion = results.suggestion
+    if strict and text.strip() and results.total < SUGGEST_BELOW:
+        suggestion = index.correct(text)
+    if suggestion:
+        click.echo(f"Did you mean: paperbrowse search {shlex.quote(suggestion)}", err=True)
 
 
 @cli.command()

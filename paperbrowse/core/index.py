@@ -75,7 +75,7 @@ from paperbrowse.core.tables import Tables, save_tables
 from paperbrowse.core.writing import open_writer
 
 #: Bump whenever the schema or analysis changes: existing indexes are rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: A query finding fewer hits than this gets a spelling check ("did you mean").
 SUGGEST_BELOW = 3
@@ -344,10 +344,55 @@ class Stamp:
     revision: int = 0
 
 
+#: Words of a title that an acronym may skip ("Learning with Noisy Labels", LNL).
+_MINOR_WORDS = frozenset(
+    {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the"}
+    | {"to", "via", "with"}
+)
+_TITLE_WORD = re.compile(r"[^\W_]+")
+_TITLE_HEAD = re.compile(r":|\s(?:--|-|–|—)\s")
+#: A token written as an acronym: two or more capitals (``BYOL``, ``LCMs``, ``ViT``).
+_ACRONYM_TOKEN = re.compile(r"\b[^\W\d_]*[A-Z][^\W\d_]*[A-Z][^\W\d_]*\b")
+
+
+def title_acronyms(title: str, abstract: str = "") -> tuple[str, ...]:
+    """The acronyms a paper names itself by: tokens of its title or abstract
+    written with capitals (``BYOL``, ``LCMs``, ``ViT``) whose capitals are the
+    initials of the words of the title's head, minor words (``for``,
+    ``with``...) counted or skipped: "Bootstrap your own latent: ..." with
+    "Bootstrap Your Own Latent (BYOL)" in its abstract gives ``("BYOL",)``.
+
+    The head is the whole title or its part before a colon or a spaced dash
+    (``--``, ``–``, ``—``): a paper whose title *is* the expansion is the one
+    that defines the acronym; one whose title merely starts with a common
+    phrase ("Latent diffusion models for ...", LDM) or ends "... with
+    Bootstrap Your Own Latent" uses it. At least 3 capitals. The acronyms are
+    indexed with the title (:func:`_paper_doc`), so the acronym finds the
+    defining paper as its title words would.
+
+    Returns:
+        The acronym tokens as written, first occurrence first, no repeats.
+    """
+    head = _TITLE_HEAD.split(title, maxsplit=1)[0]
+    words = _TITLE_WORD.findall(head)
+    if not 3 <= len(words) <= 12:
+        return ()
+    major = [w for w in words if w.lower() not in _MINOR_WORDS]
+    initials = {"".join(w[0] for w in run).lower() for run in (words, major) if len(run) >= 3}
+    found: dict[str, None] = {}
+    for token in _ACRONYM_TOKEN.findall(f"{title}\n{abstract}"):
+        capitals = "".join(c for c in token if c.isupper()).lower()
+        if capitals in initials and len(token) <= 2 * len(capitals) + 1:
+            found.setdefault(token, None)
+    return tuple(found)
+
+
 def _paper_doc(paper: Paper, pos: int) -> dict:
+    acronyms = title_acronyms(paper.title, paper.abstract)
     doc = {
         "id": paper.id,
-        "title": paper.title,
+        # a title's acronyms are searched as title words ("byol" finds BYOL's paper)
+        "title": f"{paper.title}\n{' '.join(acronyms)}" if acronyms else paper.title,
         "abstract": paper.abstract,
         "authors": "; ".join(paper.authors),
         "organisation": " ".join(x for x in (paper.organisation, paper.org_handle) if x),
@@ -1009,6 +1054,7 @@ class PaperIndex:
         if blank and sort == "relevance":
             sort = "date"
         suggestion = None
+        relaxed_run = False
         with self._searcher() as searcher:
             # one decoding of each term's postings for every run of this search
             postings = self._postings(searcher)
@@ -1031,6 +1077,8 @@ class PaperIndex:
                         ran, q, found, counts, total = corrected, cq, c_found, c_counts, c_total
                     elif c_total > total:
                         suggestion = corrected
+                if suggestion is None and total == 0 and not ran:
+                    suggestion = self._loosened(searcher, text, postings)
             vocabulary = self._vocabulary(self._tables_for(searcher))
             terms = {} if blank else query_terms(q, searcher.reader(), vocabulary)
             page = found.page if found is not None else []
@@ -1043,12 +1091,14 @@ class PaperIndex:
                     if limit is not None:
                         page = page[:limit]
                     some = or_found.total - total
-                    notice = (
+                    relaxed_notice = (
                         f"{_papers(total)} with every word, {some} more with some of them"
                         if total
                         else f"no paper has every word; {_papers(some)} with some of them"
-                    ) + (f" ({notice})" if notice else "")
+                    )
+                    notice = f"{notice}; {relaxed_notice}" if notice else relaxed_notice
                     total, counts = or_found.total, or_counts
+                    relaxed_run = True
                     terms = {
                         f: terms.get(f, frozenset()) | or_terms.get(f, frozenset())
                         for f in set(terms) | set(or_terms)
@@ -1068,6 +1118,7 @@ class PaperIndex:
             suggestion=suggestion,
             filters=filters,
             facets=counts,
+            relaxed=relaxed_run,
         )
 
     def _relax(self, searcher, text: str, sort, limit, filters, facets, postings=None):
@@ -1091,6 +1142,30 @@ class PaperIndex:
             return None
         terms = query_terms(q, searcher.reader(), self._vocabulary(self._tables_for(searcher)))
         return found, terms, counts
+
+    def _loosened(self, searcher, text: str, postings) -> str | None:
+        """A looser form of ``text`` that finds papers, for a query with syntax
+        that found none: its phrases unquoted (``"smooth nowcasting"`` →
+        ``smooth nowcasting``, ``title:"a b"`` → ``title:(a b)``), then its
+        ``AND`` made ``OR`` (``smooth AND nowcasting`` → ``smooth OR
+        nowcasting``), then the words of a field's phrase joined by ``OR``
+        (``title:(smooth OR nowcasting)``). Plain words are counted as the forgiving search runs
+        them (relaxed to OR); ``None`` when no form finds anything."""
+        unquoted = _FIELD_PHRASE.sub(r"\1:(\2)", text).replace('"', "")
+        either = _FIELD_PHRASE.sub(lambda m: f"{m[1]}:({' OR '.join(m[2].split())})", text)
+        forms = [unquoted, _AND.sub("OR", unquoted), _AND.sub("OR", either.replace('"', ""))]
+        tables = self._tables_for(searcher)
+        for form in dict.fromkeys(f for f in forms if f != text):
+            plain = form == plain_words(form) and len(form.split()) > 1
+            try:
+                q = self._or_parser.parse(form) if plain else self.parse(form)
+            except QueryError:
+                continue
+            if q is query.NullQuery:
+                continue
+            if np.any(match_set(searcher, q, tables.live, postings)):
+                return form
+        return None
 
     def _parse_plain(self, words: str) -> query.Query:
         """Parse words that carry no syntax (the output of :func:`plain_words`)."""
@@ -1141,8 +1216,8 @@ class PaperIndex:
         if filters.undated:  # no year: alone, or with the years chosen
             in_years = tables.undated() if in_years is None else in_years | tables.undated()
         if org is not None:
-            code = tables.org_code(org)
-            in_org = tables.org == code if code is not None else np.zeros(tables.count, bool)
+            codes = self._org_codes(searcher, tables, org, postings)
+            in_org = np.isin(tables.org, codes) if codes else np.zeros(tables.count, bool)
         base = matched if ids is None else matched & ids
         chosen = base
         for restriction in (in_years, in_org):
@@ -1168,6 +1243,38 @@ class PaperIndex:
         else:
             page = [(int(d), 0.0) for d in tables.first_in_order(sort, chosen, total, wanted)]
         return _Found(total, page), counts
+
+    def _org_codes(self, searcher, tables: Tables, name: str, postings) -> list[int]:
+        """The organisation codes (:attr:`Tables.org`) that ``name`` chooses:
+        the organisation of that exact name (as the facets list it), else
+        every one whose name or Hugging Face handle is ``name`` ignoring case
+        (``adobe`` chooses Adobe; ``nyu-visionx`` chooses "VISIONx @ NYU").
+        Kept per index state. A handle is found through the ``organisation``
+        text field, which holds name and handle; one stored paper per
+        organisation code is read to compare its handle."""
+        code = tables.org_code(name)
+        if code is not None:
+            return [code]
+        kept = tables.cache.setdefault("org_lookup", {})
+        key = name.casefold().strip()
+        if key in kept:
+            return kept[key]
+        codes = {c for c, n in enumerate(tables.org_names) if c and n.casefold() == key}
+        tokens = [t.text for t in self.analyzer(key)]  # lower case: no case-change splits
+        if tokens:
+            words = [postings.mask(postings.docs("organisation", t)) for t in tokens]
+            docs = np.flatnonzero(np.logical_and.reduce(words) & tables.live)
+            seen: set[int] = set()
+            for doc in docs.tolist():
+                c = int(tables.org[doc])
+                if not c or c in seen or c in codes:
+                    continue
+                seen.add(c)
+                stored = json.loads(searcher.stored_fields(doc)["data"])
+                if str(stored.get("org_handle") or "").casefold() == key:
+                    codes.add(c)
+        kept[key] = sorted(codes)
+        return kept[key]
 
     def _postings(self, searcher) -> Postings:
         """A search's postings, drawing on those kept for the index state."""
@@ -1212,15 +1319,27 @@ class PaperIndex:
     def correct(self, text: str, searcher=None) -> str | None:
         """Return ``text`` with its unknown words spelled as words of the index.
 
-        The "did you mean" of the search bar. Each word of the query that is
-        not in the index's vocabulary (the ``spell`` field: unstemmed words of
-        titles and abstracts) is replaced by the best of the indexed words
-        within edit distance 1 for words of up to 4 letters, else 2, sharing
-        the first letter (:class:`~paperbrowse.core.matching.Vocabulary`): the one with the highest
-        ``log(document frequency) - 3 × edit distance``, where swapping two
-        letters counts as one edit. (Whoosh ranks its suggestions by frequency
-        alone, so ``speach`` became ``space`` rather than ``speech``.) Operators, field names,
-        wildcards, fuzzy terms and numbers are left as they are.
+        The "did you mean" of the search bar and the CLI. A word is *known*,
+        and left as it is, when it is in the index's vocabulary (the ``spell``
+        field: unstemmed words of titles and abstracts) or when the fields it
+        is searched in hold it (``rose`` is a title word of RoseLoRA;
+        ``organisation:adobe`` names an organisation; author names): a query
+        that finds what it names is never "corrected".
+
+        Each unknown word's candidates are the indexed words within edit
+        distance 1 (words of up to 4 letters) or 2, sharing its first letter
+        (:class:`~paperbrowse.core.matching.Vocabulary`), ranked by
+        ``log(document frequency) - 3 × typo cost`` (:func:`typo_cost`: an
+        omitted, added or swapped letter, a neighbouring key or a vowel for a
+        vowel costs 1, another substitution 1.5). The best
+        :data:`_CANDIDATES` are then tried *in the whole query*, one count
+        each: a candidate with which the corrected query finds papers wins,
+        then one that those papers contain as written (``grokking linear
+        estimatrs`` → ``estimators``, the word of the one paper, not the
+        commoner ``estimates`` that only shares its stem), then by
+        ``log(papers found) - 3 × typo cost``. Queries with more than
+        :data:`_CHECKED_WORDS` unknown words skip the counts. Operators,
+        field names, wildcards, fuzzy terms and numbers are left as they are.
 
         Returns:
             The corrected query text, or ``None`` when every word is known or
@@ -1232,33 +1351,81 @@ class PaperIndex:
         reader = searcher.reader()
         vocabulary = self._vocabulary(self._tables_for(searcher))
         spell = self._spell_analyzer
-        changed = False
-
-        def fix(match: re.Match[str]) -> str:
-            nonlocal changed
+        fielded = _fielded_spans(text)
+        unknown: list[tuple[re.Match[str], list[tuple[str, float]]]] = []
+        for match in _CORRECTABLE.finditer(text):
             word = match.group(0)
             if word in _OPERATOR_WORDS:
-                return word
+                continue
             folded = "".join(t.text for t in spell(word))
             if len(folded) < 3 or ("spell", folded) in reader:
-                return word
+                continue
+            field = next((f for lo, hi, f in fielded if lo <= match.start() < hi), None)
+            if self._known(reader, word, field):
+                continue
             maxdist = 1 if len(folded) <= 4 else 2
-            candidates = [
-                w.decode() for w in vocabulary.within(reader, "spell", folded, maxdist, prefix=1)
-            ]
-            if not candidates:
-                return word
-            changed = True
-            return max(
-                candidates,
-                key=lambda c: (
-                    math.log(reader.doc_frequency("spell", c) or 1)
-                    - _EDIT_PENALTY * edit_distance(folded, c)
+            words = vocabulary.within(reader, "spell", folded, maxdist, prefix=1)
+            if not words:
+                continue
+            costed = [(w.decode(), typo_cost(folded, w.decode())) for w in words]
+            costed.sort(
+                key=lambda wc: (
+                    math.log(reader.doc_frequency("spell", wc[0]) or 1) - _EDIT_PENALTY * wc[1]
                 ),
+                reverse=True,
             )
+            unknown.append((match, costed[:_CANDIDATES]))
+        if not unknown:
+            return None
+        chosen = [ranked[0][0] for _, ranked in unknown]
 
-        corrected = _CORRECTABLE.sub(fix, text)
-        return corrected if changed else None
+        def spelled(choice: list[str]) -> str:
+            parts, at = [], 0
+            for (match, _), word in zip(unknown, choice, strict=True):
+                parts += [text[at : match.start()], word]
+                at = match.end()
+            return "".join(parts) + text[at:]
+
+        if len(unknown) <= _CHECKED_WORDS:
+            tables = self._tables_for(searcher)
+            postings = self._postings(searcher)
+            for i, (_, ranked) in enumerate(unknown):
+                if len(ranked) < 2:
+                    continue
+
+                def support(candidate: tuple[str, float], i: int = i) -> tuple:
+                    word, cost = candidate
+                    trial = [*chosen[:i], word, *chosen[i + 1 :]]
+                    found = self._count_with(searcher, spelled(trial), word, tables, postings)
+                    count, literal = found
+                    papers = literal or count or reader.doc_frequency("spell", word) or 1
+                    return (count > 0, literal > 0, math.log(papers) - _EDIT_PENALTY * cost)
+
+                chosen[i] = max(ranked, key=support)[0]
+        return spelled(chosen)
+
+    def _known(self, reader, word: str, field: str | None) -> bool:
+        """True if every analysed token of ``word`` is indexed in ``field``
+        (any searched field when ``None``): the word finds something as typed."""
+        tokens = [t.text for t in self.analyzer(word)]
+        fields = [field] if field in FIELD_BOOSTS else list(FIELD_BOOSTS)
+        return any(all((f, t) in reader for t in tokens) for f in fields) if tokens else True
+
+    def _count_with(self, searcher, text: str, word: str, tables, postings) -> tuple[int, int]:
+        """``(papers matching text, those of them whose title or abstract has
+        word as written)``; ``(0, 0)`` when ``text`` is not a query."""
+        try:
+            q = self.parse(text)
+        except QueryError:
+            return 0, 0
+        if q is query.NullQuery:
+            return 0, 0
+        matched = match_set(searcher, q, tables.live, postings)
+        count = int(np.count_nonzero(matched))
+        if not count:
+            return 0, 0
+        spelled = postings.mask(postings.docs("spell", word))
+        return count, int(np.count_nonzero(matched & spelled))
 
     @staticmethod
     def _key_terms(searcher, paper: Paper, count: int = 20) -> list[tuple[str, float]]:
@@ -1378,6 +1545,72 @@ class PaperIndex:
 #: Cost of one edit in :meth:`PaperIndex.correct`, against log document frequency:
 #: a word one edit further away must be e³ ≈ 20 times as frequent to win.
 _EDIT_PENALTY = 3.0
+
+#: Candidate corrections per unknown word tried in the whole query (one count each).
+_CANDIDATES = 4
+
+#: Queries with more unknown words than this are corrected word by word, uncounted.
+_CHECKED_WORDS = 3
+
+#: ``field:"a phrase"`` in query text, unquoted as ``field:(a phrase)``.
+_FIELD_PHRASE = re.compile(r'\b([A-Za-z_]+):"([^"]*)"')
+_AND = re.compile(r"\bAND\b")
+
+#: A field's value in query text: ``field:word``, ``field:"a phrase"``, ``field:(a b)``.
+_FIELD_VALUE = re.compile(r'\b([A-Za-z_]+):("[^"]*"?|\([^)]*\)?|[^\s()"]+)')
+
+
+def _fielded_spans(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, field)`` of each ``field:value`` of query ``text``."""
+    return [(m.start(2), m.end(2), m.group(1)) for m in _FIELD_VALUE.finditer(text)]
+
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_VOWELS = frozenset("aeiouy")
+
+
+def _neighbours() -> dict[str, frozenset[str]]:
+    """Keys next to each letter on a QWERTY keyboard (same row, and the rows
+    above and below at the same or next column)."""
+    where = {c: (r, i) for r, row in enumerate(_KEYBOARD_ROWS) for i, c in enumerate(row)}
+    near: dict[str, set[str]] = {c: set() for c in where}
+    for a, (ra, ia) in where.items():
+        for b, (rb, ib) in where.items():
+            if a != b and abs(ra - rb) <= 1 and (ib - ia if rb >= ra else ia - ib) in (-1, 0, 1):
+                near[a].add(b)
+    return {c: frozenset(n) for c, n in near.items()}
+
+
+_NEAR_KEYS = _neighbours()
+
+
+def _substitution_cost(a: str, b: str) -> float:
+    """1 for a neighbouring key or a vowel for a vowel (``speach``), else 1.5."""
+    if a == b:
+        return 0.0
+    if b in _NEAR_KEYS.get(a, ()) or (a in _VOWELS and b in _VOWELS):
+        return 1.0
+    return 1.5
+
+
+def typo_cost(typed: str, word: str) -> float:
+    """How likely a typing slip turned ``word`` into ``typed``, as a weighted
+    optimal-string-alignment distance: a letter left out or added, two
+    neighbouring letters swapped, a neighbouring key or a vowel for a vowel
+    cost 1 each; another substitution 1.5 (``flw`` is 1 from ``flow``, a
+    letter left out, and 1.5 from ``few``). Lower case ASCII QWERTY.
+    """
+    prev2: list[float] = []
+    prev = [float(j) for j in range(len(word) + 1)]
+    for i in range(1, len(typed) + 1):
+        row = [float(i)] + [0.0] * len(word)
+        for j in range(1, len(word) + 1):
+            sub = _substitution_cost(typed[i - 1], word[j - 1])
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + sub)
+            if i > 1 and j > 1 and typed[i - 1] == word[j - 2] and typed[i - 2] == word[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[len(word)]
 
 
 def edit_distance(a: str, b: str) -> int:

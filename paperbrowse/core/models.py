@@ -649,6 +649,9 @@ class Results:
         filters: the filters applied.
         facets: hit counts per year and organisation, when asked for.
         offset: the rank of the first hit of :attr:`hits` (0: the first page).
+        relaxed: the words (of :attr:`ran`, else of :attr:`query`) were run
+            with ``OR`` as well, no paper having them all or too few: the hits
+            add the papers with most of them (the forgiving search).
     """
 
     query: str
@@ -663,6 +666,7 @@ class Results:
     filters: Filters = field(default_factory=Filters)
     facets: Facets | None = None
     offset: int = 0
+    relaxed: bool = False
 
     def __len__(self) -> int:
         return len(self.hits)

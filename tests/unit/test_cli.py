@@ -135,3 +135,57 @@ def test_data_dir_from_environment(tmp_path: Path, monkeypatch) -> None:
     result = CliRunner().invoke(cli, ["index"])
     assert result.exit_code == 0
     assert (tmp_path / "envdata" / "index" / "CURRENT").is_file()
+
+
+def test_search_runs_the_correction_of_a_misspelt_query(run) -> None:
+    result = run("search", "wavlet video autoencoder", "--limit", "3")
+    assert result.exit_code == 0, result.output
+    assert "WF-VAE" in result.stdout.splitlines()[0]
+    assert "searched for 'wavelet video autoencoder' instead" in result.stderr
+    data = json.loads(run("search", "wavlet video autoencoder", "--json").stdout)
+    assert data["ran"] == "wavelet video autoencoder" and data["notice"]
+    assert data["hits"][0]["title"].startswith("WF-VAE")
+
+
+def test_search_lists_papers_with_some_of_the_words(run) -> None:
+    result = run("search", "smooth nowcasting")
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 6  # as the app shows
+    assert "no paper has every word; 6 papers with some of them" in result.stderr
+    data = json.loads(run("search", "smooth nowcasting", "--json").stdout)
+    assert data["total"] == 6 and data["relaxed"] is True and data["ran"] is None
+    assert data["suggestion"] is None
+
+
+def test_strict_search_runs_the_query_as_typed(run) -> None:
+    result = run("search", "--strict", "wavlet video autoencoder")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "Did you mean: paperbrowse search 'wavelet video autoencoder'" in result.stderr
+    assert run("search", "--strict", "smooth nowcasting").stdout == ""
+    data = json.loads(run("search", "--strict", "smooth nowcasting", "--json").stdout)
+    assert data["total"] == 0 and data["relaxed"] is False and data["ran"] is None
+    assert run("search", "--strict", "year:[").exit_code == 2
+
+
+def test_a_query_with_syntax_finding_nothing_is_offered_a_looser_form(run) -> None:
+    result = run("search", "smooth AND nowcasting")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "Did you mean: paperbrowse search 'smooth OR nowcasting'" in result.stderr
+    result = run("search", '"smooth nowcasting"', "--json")
+    assert json.loads(result.stdout)["suggestion"] == "smooth nowcasting"
+
+
+def test_a_query_that_finds_what_it_names_is_not_corrected(run) -> None:
+    for query in ("organisation:adobe", "rose"):
+        result = run("search", query)
+        assert result.exit_code == 0 and len(result.stdout.splitlines()) == 1
+        assert "Did you mean" not in result.stderr and "instead" not in result.stderr
+
+
+@pytest.mark.parametrize("org", ["adobe", "Adobe", "ADOBE", "nyu-visionx", "VISIONx @ NYU"])
+def test_org_filter_takes_any_case_and_the_hugging_face_handle(run, org: str) -> None:
+    data = json.loads(run("search", "", "--org", org, "--json").stdout)
+    assert data["total"] == 1
+    handle = data["hits"][0]["org_handle"]
+    assert org.casefold() in (handle, data["hits"][0]["organisation"].casefold())
+    assert json.loads(run("search", "", "--org", "nyu", "--json").stdout)["total"] == 0

@@ -311,3 +311,77 @@ def test_a_catch_up_saves_the_new_state_and_drops_the_old_tables(tmp_path: Path)
     top = index.search("", sort="upvotes", limit=3)
     assert [h.paper.id for h in top.hits] == [p.id for p in reversed(papers[107:110])]
     assert index.search("", facets=True).total == 110
+
+
+def test_correct_leaves_words_that_find_what_they_name(index: PaperIndex) -> None:
+    assert index.correct("organisation:adobe") is None  # an organisation's name
+    assert index.correct("rose") is None  # a title word (RoseLoRA), not in the spelling list
+    assert index.correct("organisation:adobe difusion") == "organisation:adobe diffusion"
+    results = index.search("rose", forgiving=True)
+    assert results.total == 1 and results.suggestion is None
+
+
+def test_correct_prefers_what_finds_papers_with_the_rest_of_the_query(index: PaperIndex):
+    # 'estimates' is commoner, but only 'estimators' is in a paper with the other words
+    assert index.correct("grokking linear estimatrs") == "grokking linear estimators"
+    # a letter left out (flow) is likelier than a far key struck (few, 2.4x as common)
+    assert index.correct("flw") == "flow"
+    assert index.search("flw", forgiving=True).ran == "flow"
+    assert index.correct("difusion modle") == "diffusion model"
+
+
+def test_typo_cost_weighs_slips_by_how_likely_they_are() -> None:
+    from paperbrowse.core.index import typo_cost
+
+    assert typo_cost("flw", "flow") == 1.0  # a letter left out
+    assert typo_cost("flw", "few") == 1.5  # l and e are far apart
+    assert typo_cost("modle", "model") == 1.0  # a swap
+    assert typo_cost("speach", "speech") == 1.0  # a vowel for a vowel
+    assert typo_cost("difusion", "diffusion") == 1.0
+    assert typo_cost("latent", "latent") == 0.0
+
+
+@pytest.mark.parametrize(
+    "text,loosened",
+    [
+        ("smooth AND nowcasting", "smooth OR nowcasting"),
+        ('"smooth nowcasting"', "smooth nowcasting"),
+        ('title:"smooth nowcasting"', "title:(smooth OR nowcasting)"),
+    ],
+)
+def test_syntax_that_finds_nothing_is_offered_a_looser_query(index, text, loosened) -> None:
+    results = index.search(text, forgiving=True)
+    assert results.total == 0 and results.suggestion == loosened
+    assert index.search(loosened, forgiving=True).total > 0
+    assert index.search(text).suggestion is None  # strict: nothing offered
+
+
+@pytest.mark.parametrize("org", ["Adobe", "adobe", "nyu-visionx", "NYU-VisionX", "visionx @ nyu"])
+def test_organisation_filter_takes_any_case_and_the_handle(index: PaperIndex, org: str):
+    results = index.search("", filters=Filters(organisation=org), facets=True)
+    assert results.total == 1
+    paper = results.hits[0].paper
+    assert org.casefold() in (paper.organisation.casefold(), paper.org_handle.casefold())
+    # the year facet counts within the organisation (its own facet ignores it)
+    assert sum(n for _, n in results.facets.years) + results.facets.undated == 1
+    assert index.search("", filters=Filters(organisation="visionx")).total == 0
+
+
+def test_title_acronyms_name_the_paper_whose_title_is_the_expansion() -> None:
+    from paperbrowse.core.index import title_acronyms
+
+    byol = "We introduce Bootstrap Your Own Latent (BYOL), a new approach."
+    assert title_acronyms("Bootstrap your own latent: A new approach", byol) == ("BYOL",)
+    # the expansion ends the title: the paper uses the acronym, does not define it
+    assert title_acronyms("Refinement with Bootstrap Your Own Latent", byol) == ()
+    # a common phrase starting a longer title is not the paper's name
+    ldm = "Latent diffusion models (LDMs) are popular."
+    assert title_acronyms("Latent diffusion models for precipitation nowcasting", ldm) == ()
+    assert title_acronyms("Learning with Noisy Labels", "We study LNL.") == ("LNL",)
+    assert title_acronyms("Latent Consistency Models", "") == ()  # never used: not indexed
+
+
+def test_an_acronym_finds_the_paper_that_defines_it_first(index: PaperIndex) -> None:
+    top = titles(index, "byol")
+    assert top[0].startswith("Bootstrap your own latent") and len(top) == 3
+    assert titles(index, "lcm")[0].startswith("Latent Consistency Models")
