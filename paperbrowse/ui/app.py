@@ -19,15 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.notifications import Notify, SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from paperbrowse.config import Config, remember_theme, remembered_theme
 from paperbrowse.core.history import QueryHistory
 from paperbrowse.core.index import SORTS, WRITER_BUSY, IndexDamaged, PaperIndex
 from paperbrowse.core.library import STATUSES, Bookmark, Library, LibraryError
@@ -77,6 +80,13 @@ SEARCH_PLACEHOLDER = (
 SORT_LABELS = {"relevance": "relevance", "date": "newest first", "upvotes": "most upvoted"}
 #: How many destructive actions ``u`` (``ctrl+z``) can take back, latest first.
 UNDO_DEPTH = 50
+#: Most toasts on screen at once: a new one takes the place of the oldest.
+MAX_TOASTS = 3
+#: Longest time, in seconds, a routine (``information``) toast stays on screen;
+#: warnings and errors keep the time they ask for.
+INFO_TOAST_SECONDS = 4.0
+#: Seconds the query must rest, with its results shown, to join the query history.
+HISTORY_IDLE_SECONDS = 2.0
 
 
 class PaperBrowseApp(App[None]):
@@ -87,13 +97,18 @@ class PaperBrowseApp(App[None]):
         corpus: the captures the index reflects (built on first run).
         library: the bookmarks store; opened from ``locations`` if omitted.
         index: an already opened index; opened (or built) in a worker if omitted.
+        config: the user's configuration (:mod:`paperbrowse.config`): first sort
+            order, theme, keymap; the defaults if omitted.
     """
 
     TITLE = "paperbrowse"
     CSS_PATH = "app.tcss"
 
     BINDINGS = [
-        Binding("slash", "focus_search", "Search", id="focus_search"),
+        # priority: run as the app reads the key, before the keys typed after it are
+        # handed to the focused widget (a paste or tmux send-keys "/" "ctrl+u" "numbats"
+        # must land in the search bar); skipped in a text field, where "/" is typed
+        Binding("slash", "slash", "Search", id="focus_search", priority=True),
         Binding("b", "toggle_bookmark", "Bookmark", id="toggle_bookmark"),
         # shown in the footer only while there is something to undo (check_action), next to b
         # so that an 80-column footer has room for it
@@ -103,9 +118,12 @@ class PaperBrowseApp(App[None]):
         Binding("u,ctrl+z", "nothing_to_undo", show=False, id="nothing_to_undo"),
         Binding("B", "toggle_bookmarks_view", "Bookmarks", id="bookmarks_view"),
         Binding("e", "export", "Export", id="export"),
+        Binding("f", "filter", "Filter", id="filter"),
+        # the footer lists the shown keys in this order: an 80-column footer cuts the last
+        Binding("question_mark", "help", "Keys", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
         Binding("s", "cycle_sort", "Sort", id="cycle_sort"),
         Binding("m", "similar", "Similar", id="similar"),
-        Binding("f", "filter", "Filter", id="filter"),
         Binding("x", "clear_filters", "Clear filter", show=False, id="clear_filters"),
         Binding("t", "edit_tags", "Tags", show=False, id="edit_tags"),
         Binding("n", "edit_note", "Note", show=False, id="edit_note"),
@@ -117,8 +135,6 @@ class PaperBrowseApp(App[None]):
         Binding("C", "copy_citation", "Copy citation", show=False, id="copy_citation"),
         Binding("i", "import_papers", "Import", show=False, id="import_papers"),
         Binding("ctrl+y", "accept_suggestion", "Accept correction", show=False, id="suggestion"),
-        Binding("question_mark", "help", "Keys", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
         Binding("escape", "escape", "Back", show=False, id="escape"),
         # Reached only when the focused widget does not use "down" itself: the search bar.
         Binding("down", "focus_results", "Results", show=False, id="focus_results"),
@@ -136,8 +152,12 @@ class PaperBrowseApp(App[None]):
         *,
         library: Library | None = None,
         index: PaperIndex | None = None,
+        config: Config | None = None,
     ) -> None:
         super().__init__()
+        self.config = config or Config()
+        #: The theme last applied or remembered (see :meth:`_remember_theme`).
+        self._theme_kept: str | None = None
         self.locations = locations
         self.corpus = corpus
         self.library = library or Library(locations.ensure().library_path, auto_backup=True)
@@ -150,6 +170,8 @@ class PaperBrowseApp(App[None]):
         #: The list, tag or status the bookmarks view is narrowed to (None: all).
         self.narrowing: Narrowing | None = None
         self.export_format = "md"
+        #: What the export dialog offers first: ``bookmarks`` or ``results``.
+        self.export_scope = "bookmarks"
         self.filters = Filters()
         self.history = QueryHistory(locations.history_path)
         self.similar_to: Paper | None = None
@@ -159,6 +181,8 @@ class PaperBrowseApp(App[None]):
         self._listed_marks: list[Bookmark] = []
         #: Destructive actions that ``u`` can take back, the latest last.
         self.undo_stack: list[UndoEntry] = []
+        #: Adds the query to the history when it rests (see :meth:`_remember_when_idle`).
+        self._history_timer: Timer | None = None
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -179,7 +203,17 @@ class PaperBrowseApp(App[None]):
             yield ProgressBar(id="importing-progress", show_eta=False, show_percentage=False)
         yield Footer()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_footer(event.size.width)
+
+    def _fit_footer(self, width: int) -> None:
+        """Below 100 columns the footer leaves out ``^p palette`` (the help lists it),
+        so that the main keys show whole at 80 columns."""
+        self.query_one(Footer).show_command_palette = width >= 100
+
     def on_mount(self) -> None:
+        self._apply_config()
+        self._fit_footer(self.size.width)
         self.query_one("#importing").display = False
         self.query_one("#results").border_title = "Results"
         self.query_one("#detail").border_title = "Paper"
@@ -192,6 +226,69 @@ class PaperBrowseApp(App[None]):
             self.query_one("#building").display = False
             self._index_opened()
         self.query_one(SearchBar).focus()
+
+    # ------------------------------------------------------------------ config
+    def _apply_config(self) -> None:
+        """Apply the user's configuration: the first sort order, the keymap (by binding
+        id, through :meth:`App.set_keymap`) and the theme: the one last chosen in the
+        app (``<data dir>/state.json``) while the config's ``theme`` is unchanged, else
+        the config's. The file's problems show as one warning notification."""
+        ids = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+        config = self.config = self.config.checked(self.available_themes, ids)
+        self.sort = config.sort
+        if config.keys:
+            self.set_keymap(dict(config.keys))
+        chosen = remembered_theme(self.locations.data_dir, config.theme)
+        theme = chosen if chosen in self.available_themes else config.theme
+        if theme:
+            self.theme = theme
+        self._theme_kept = self.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if config.problems:
+            self.notify(
+                "\n".join(config.problems),
+                title="Configuration file",
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
+
+    def _remember_theme(self, theme) -> None:
+        """A theme was chosen (the palette's "Theme" command): keep it in the state file
+        so that the next start uses it (see :func:`paperbrowse.config.remembered_theme`)."""
+        if theme.name == self._theme_kept:
+            return
+        self._theme_kept = theme.name
+        try:
+            remember_theme(self.locations.ensure().data_dir, theme.name, self.config.theme)
+        except OSError as exc:
+            self.notify(f"Cannot remember the theme: {exc}", severity="warning")
+
+    # ------------------------------------------------------------------ toasts
+    NOTIFICATION_TIMEOUT = 3
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """As :meth:`App.notify`; a routine (``information``) toast stays at most
+        :data:`INFO_TOAST_SECONDS` (3 s by default), so toasts do not cover the
+        abstract for long."""
+        if severity == "information":
+            timeout = min(timeout or self.NOTIFICATION_TIMEOUT, INFO_TOAST_SECONDS)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_notify(self, event: Notify) -> None:
+        """Before a toast is shown (Textual's own handler adds it next), drop the
+        oldest so that at most :data:`MAX_TOASTS` are on screen."""
+        shown = list(self._notifications)
+        for old in shown[: max(0, len(shown) - MAX_TOASTS + 1)]:
+            self._unnotify(old, refresh=False)
 
     # ------------------------------------------------------------------ index
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
@@ -334,6 +431,25 @@ class PaperBrowseApp(App[None]):
         assert self.index is not None
         self._show_source(SearchSource(self.index, results))
         self._update_status()
+        self._remember_when_idle(message.query)
+
+    def _remember_when_idle(self, query: str) -> None:
+        """Add ``query`` to the history if it rests :data:`HISTORY_IDLE_SECONDS`
+        with its results shown (the user read them); a newer keystroke's
+        results start the wait again."""
+        if self._history_timer is not None:
+            self._history_timer.stop()
+            self._history_timer = None
+        if not query.strip() or self.query_one(SearchBar).recalling:
+            return
+
+        def rested() -> None:
+            self._history_timer = None
+            bar = self.query_one(SearchBar)
+            if self.view == "search" and bar.value == query and not bar.recalling:
+                self.remember_query()
+
+        self._history_timer = self.set_timer(HISTORY_IDLE_SECONDS, rested)
 
     def _update_status(self) -> None:
         status = self.query_one("#status", Static)
@@ -346,6 +462,15 @@ class PaperBrowseApp(App[None]):
             else:
                 count = sum(bm.paper.id in self.bookmarked for bm in self._listed_marks)
                 what = f"[b]{escape(self.narrowing.describe(count))}[/] of {len(self.bookmarked)}"
+            # an un-bookmarked paper stays listed (unmarked) until the view is left: say
+            # so, so that the list's "3 of 3" and the count of bookmarks agree
+            gone = sum(bm.paper.id not in self.bookmarked for bm in self._listed_marks)
+            if gone:
+                what += f" · {len(self._listed_marks)} listed, {gone} un-bookmarked (u undoes)"
+            title = "Bookmarks" if self.narrowing is None else f"Bookmarks {self.narrowing.phrase}"
+            if gone:
+                title += f" · {gone} un-bookmarked"
+            self.query_one(ResultList).border_title = escape(title)
             status.update(f"Bookmarks: {what}  [dim]· {keys}[/]")
             return
         if self.results is None:
@@ -504,6 +629,22 @@ class PaperBrowseApp(App[None]):
             self.notify(f"Cannot save the query history: {exc}", severity="warning")
 
     # ---------------------------------------------------------------- actions
+    def action_slash(self) -> None:
+        """``/``: go to the search bar (:meth:`action_focus_search`).
+
+        Bound with priority, so the focus moves as the app reads the key, before
+        the keys typed right after it are handed to the focused widget. Where
+        ``/`` is text (an input, the note, a dialog or the command palette) the
+        binding steps aside (:class:`~textual.actions.SkipAction`) and the key
+        is typed.
+        """
+        from textual.actions import SkipAction
+        from textual.widgets import Input, TextArea
+
+        if self.screen is not self.screen_stack[0] or isinstance(self.focused, Input | TextArea):
+            raise SkipAction()
+        self.action_focus_search()
+
     def action_focus_search(self) -> None:
         """Move the focus to the search bar (synchronously, see :meth:`action_focus_results`)."""
         self.screen.set_focus(self.query_one(SearchBar))
@@ -1047,7 +1188,14 @@ class PaperBrowseApp(App[None]):
         label = request.label
         try:
             summary = import_records(
-                request.records(),
+                request.records(
+                    # "arXiv is busy (HTTP 503); retrying in 4 s (retry 2 of 3)" in the label
+                    on_retry=lambda notice: self.call_from_thread(
+                        lambda: self.query_one("#importing-label", Label).update(
+                            f"Importing {escape(label)}: {escape(str(notice))}…"
+                        )
+                    )
+                ),
                 locations=self.locations,
                 corpus=self.corpus,
                 library=self.library,
@@ -1123,7 +1271,7 @@ class PaperBrowseApp(App[None]):
             ("r", "Cycle status: ○ to-read, ◐ reading, ● read, none"),
             ("l", "Reading lists of the paper: add, remove, create"),
             ("f  x (in the bookmarks)", "Narrow to a list, tag or status / show all"),
-            ("e", "Export the reading list (or the narrowed set)"),
+            ("e", "Export the reading list (or the narrowed set) or the current results"),
             ("i", "Import: arXiv, DOIs, HF daily, BibTeX, CSL-JSON or RIS files, captures"),
             ("o  O", "Open the paper's page / its PDF in the browser"),
             ("c  C", "Copy the BibTeX entry / a formatted citation (Harvard)"),
@@ -1141,43 +1289,55 @@ class PaperBrowseApp(App[None]):
         return rows
 
     def action_export(self) -> None:
-        """Ask for a file and format, then write the reading list there.
+        """Ask what, where and in which format to export, then write it.
 
-        In the bookmarks view narrowed to a list, tag or status, only that
-        set is exported (and the dialog says so).
+        What: the reading list (in the bookmarks view narrowed to a list, tag
+        or status, only that set, and the dialog says so) or, in the search
+        and similar-papers views, the current results (the first
+        :data:`~paperbrowse.ui.screens.RESULTS_EXPORT_CAP`, in the order shown).
         """
+        from paperbrowse.ui.screens import RESULTS_EXPORT_CAP, ExportChoice, ExportScreen
+
         narrowing = self.narrowing if self.view == "bookmarks" else None
         query = narrowing.query if narrowing else {}
         count = len(self.library.bookmarks(**query)) if narrowing else len(self.library)
-        if count == 0:
+        results = self.results.total if self.view != "bookmarks" and self.results else None
+        if count == 0 and not results:
             if narrowing is not None:
                 self.notify(f"No bookmarks {narrowing.phrase} to export.", severity="warning")
                 return
             self.notify("No bookmarks to export yet: press b on a paper first.", severity="warning")
             return
+        listed = self.results
 
-        def done(choice: tuple[Path, str] | None) -> None:
+        def done(choice: ExportChoice | None) -> None:
             if choice is None:
                 return
             from paperbrowse.core import export as exporter
 
-            path, fmt = choice
-            self.export_format = fmt
+            self.export_format = choice.fmt
+            self.export_scope = choice.scope
             try:
-                marks = self.library.bookmarks(**query)
-                written = exporter.export(marks, path, fmt)
+                if choice.scope == "results" and listed is not None:
+                    marks = self._result_marks(listed, RESULTS_EXPORT_CAP)
+                    what = papers(len(marks))
+                    if listed.total > len(marks):
+                        what += f" (the first of {listed.total:,} results)"
+                    title = "Results exported"
+                else:
+                    marks = self.library.bookmarks(**query)
+                    what = narrowing.describe(len(marks)) if narrowing else papers(len(marks))
+                    title = "Reading list exported"
+                written = exporter.export(marks, choice.path, choice.fmt)
             except (OSError, ValueError) as exc:
                 self.notify(
-                    f"Cannot write {path}: {getattr(exc, 'strerror', None) or exc}",
+                    f"Cannot write {choice.path}: {getattr(exc, 'strerror', None) or exc}",
                     title="Export failed",
                     severity="error",
                     timeout=10,
                 )
                 return
-            what = narrowing.describe(len(marks)) if narrowing else papers(len(marks))
-            self.notify(f"Wrote {what} to {written}", title="Reading list exported", timeout=8)
-
-        from paperbrowse.ui.screens import ExportScreen
+            self.notify(f"Wrote {what} to {written}", title=title, timeout=8)
 
         screen = ExportScreen(
             count,
@@ -1185,8 +1345,30 @@ class PaperBrowseApp(App[None]):
             self.export_format,
             what=narrowing.describe(count) if narrowing else None,
             stem=narrowing.file_stem if narrowing else "reading-list",
+            results=results,
+            scope=self.export_scope,
         )
         self.push_screen(screen, done)
+
+    def _result_marks(self, results: Results, cap: int) -> list[Bookmark]:
+        """The first ``cap`` papers of ``results`` as the exporter takes them: a
+        bookmarked paper with its tags, status, lists and note, any other one
+        bare (dated now)."""
+        from datetime import UTC, datetime
+
+        if self.view == "search" and self.index is not None and results.total > len(results.hits):
+            results = self.index.search(
+                results.query,
+                sort=results.sort,
+                limit=cap,
+                filters=results.filters,
+                forgiving=True,
+            )
+        self._reload_marks()
+        now = datetime.now(UTC)
+        return [
+            self.marks.get(hit.paper.id) or Bookmark(hit.paper, now) for hit in results.hits[:cap]
+        ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -1203,7 +1385,7 @@ class PaperBrowseApp(App[None]):
         )
         yield SystemCommand(
             "Export reading list",
-            "Markdown, BibTeX, CSL-JSON, RIS, CSV or JSON (e)",
+            "Reading list or current results: Markdown, BibTeX, CSL-JSON, RIS, CSV, JSON (e)",
             self.action_export,
         )
         yield SystemCommand(
@@ -1242,14 +1424,15 @@ class PaperBrowseApp(App[None]):
         )
         yield SystemCommand(
             "Import papers",
-            "From arXiv, HF daily papers, BibTeX, JSON Lines or captures (i)",
+            "arXiv, DOIs, HF daily papers, BibTeX, CSL-JSON, RIS, JSON Lines, captures (i)",
             self.action_import_papers,
         )
         yield SystemCommand("Keys and query syntax", "Help (?)", self.action_help)
 
 
-def run_app(locations: Locations, corpus: Corpus) -> None:
-    """Open the library and run the app until the user quits.
+def run_app(locations: Locations, corpus: Corpus, config: Config | None = None) -> None:
+    """Open the library and run the app until the user quits (``config``: see
+    :class:`PaperBrowseApp`).
 
     Raises:
         click.ClickException: the data directory or library cannot be opened.
@@ -1262,4 +1445,4 @@ def run_app(locations: Locations, corpus: Corpus) -> None:
         library = Library(locations.ensure().library_path, auto_backup=True)
     except (LibraryError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
-    PaperBrowseApp(locations, corpus, library=library).run()
+    PaperBrowseApp(locations, corpus, library=library, config=config).run()

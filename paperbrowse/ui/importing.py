@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,6 +20,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from paperbrowse.core.ingest import ImportSummary
 from paperbrowse.core.sources.request import KINDS, SourceRequest
+from paperbrowse.ui.widgets import ChoiceGrid, OrderedInput
 
 #: Radio button labels of the source kinds.
 KIND_LABELS = {
@@ -43,9 +46,13 @@ PLACEHOLDERS = {
 class ImportScreen(ModalScreen[SourceRequest | None]):
     """Ask what to import: a source kind and one line of ids, query, date or paths.
 
-    Dismisses with a :class:`SourceRequest`, or ``None`` when cancelled. Input
-    that cannot be used (a bad date, a missing file) is explained under the
-    field and the dialog stays open.
+    Keyboard: the focus starts in the text field; ``tab`` goes to the buttons
+    and the sources, ``shift+tab`` back; on the sources the arrows choose (a
+    grid of four columns) and the text typed stays. ``enter`` imports from the
+    field or the sources, ``esc`` cancels. Dismisses with a
+    :class:`SourceRequest`, or ``None`` when cancelled. Input that cannot be
+    used (a bad date, a missing file) is explained under the field and the
+    dialog stays open.
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -58,15 +65,22 @@ class ImportScreen(ModalScreen[SourceRequest | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog"):
             yield Label("Import papers into your library", id="import-title")
-            with RadioSet(id="import-kind"):
+            yield Label(KINDS[self.kind], id="import-help")
+            # select_on_focus off: coming back with tab keeps the text, the caret at its end
+            yield OrderedInput(
+                placeholder=PLACEHOLDERS[self.kind], id="import-text", select_on_focus=False
+            )
+            yield Label("", id="import-error")
+            with ChoiceGrid(id="import-kind", columns=4):
                 for kind in KINDS:
                     yield RadioButton(
                         KIND_LABELS[kind], value=kind == self.kind, name=kind, id=f"kind-{kind}"
                     )
-            yield Label(KINDS[self.kind], id="import-help")
-            yield Input(placeholder=PLACEHOLDERS[self.kind], id="import-text")
-            yield Label("", id="import-error")
             with Horizontal(id="import-buttons"):
+                yield Label(
+                    Text("tab: sources · arrows choose · enter imports · esc cancels", style="dim"),
+                    classes="dialog-keys",
+                )
                 yield Button("Import", variant="primary", id="import-ok")
                 yield Button("Cancel", id="import-cancel")
 
@@ -74,11 +88,15 @@ class ImportScreen(ModalScreen[SourceRequest | None]):
         self.query_one("#import-text", Input).focus()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
         self.kind = event.pressed.name or "arxiv"
         self.query_one("#import-help", Label).update(KINDS[self.kind])
         self.query_one("#import-text", Input).placeholder = PLACEHOLDERS[self.kind]
         self.query_one("#import-error", Label).update("")
-        self.query_one("#import-text", Input).focus()
+
+    def on_choice_grid_submitted(self, event: ChoiceGrid.Submitted) -> None:
+        event.stop()
+        self._submit()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -95,7 +113,7 @@ class ImportScreen(ModalScreen[SourceRequest | None]):
         try:
             request = SourceRequest.from_text(self.kind, text, cwd=self.cwd)
         except ValueError as exc:
-            self.query_one("#import-error", Label).update(f"[b red]{exc}[/]")
+            self.query_one("#import-error", Label).update(f"[b red]{escape(str(exc))}[/]")
             return
         self.dismiss(request)
 

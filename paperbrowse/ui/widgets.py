@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style as VisualStyle
 from textual.visual import Visual
-from textual.widgets import Input, Static
+from textual.widgets import Input, RadioButton, RadioSet, Static
 from textual.worker import Worker
 
 from paperbrowse.core.library import Bookmark
@@ -47,7 +47,87 @@ MAX_PAGES = 8
 PREFETCH_HITS = 10
 
 
-class SearchBar(Input):
+class OrderedInput(Input):
+    """An :class:`~textual.widgets.Input` that acts on every key in the order typed.
+
+    Textual hands a printable key to the focused input at once, but runs a
+    binding (``ctrl+u``, ``backspace``, ``left``, ``enter``…) only when the key
+    has bubbled back to the app's message queue: keys arriving together (a
+    paste, ``tmux send-keys``, a fast typist) are then applied out of order, so
+    ``ctrl+u`` sent before ``numbats`` deletes ``numbats``. This input looks up
+    and runs the binding of a non-printable key (its own, or one of a container,
+    screen or the app, as Textual would) as it reads the key.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable or not self.has_focus:
+            return  # Input._on_key types it
+        # App._check_bindings is what App._on_key runs for the bubbled key (Textual 8):
+        # the bindings of the focus chain, the focused widget first, up to the modal screen
+        if await self.app._check_bindings(event.key):
+            event.stop()
+            event.prevent_default()
+
+
+class ChoiceGrid(RadioSet):
+    """A :class:`~textual.widgets.RadioSet` laid out as a grid, chosen with the arrows.
+
+    The arrow keys choose at once (``left``/``right`` the previous/next choice,
+    ``up``/``down`` the one a row up/down, :attr:`columns` apart, staying put at
+    an edge); ``space`` chooses the highlighted choice; ``enter`` posts
+    :class:`ChoiceGrid.Submitted`, which a dialog takes as "confirm".
+
+    Args:
+        columns: choices per row, as the grid's CSS ``grid-size`` lays them out.
+    """
+
+    BINDINGS = [
+        Binding("left", "move(-1)", "Previous choice", show=False),
+        Binding("right", "move(1)", "Next choice", show=False),
+        Binding("up", "move_row(-1)", "Choice above", show=False),
+        Binding("down", "move_row(1)", "Choice below", show=False),
+        Binding("space", "toggle_button", "Choose", show=False),
+        Binding("enter", "submit", "Confirm", show=False),
+    ]
+
+    class Submitted(Message):
+        """Enter was pressed on the grid (the choice is :attr:`RadioSet.pressed_button`)."""
+
+        def __init__(self, grid: ChoiceGrid) -> None:
+            super().__init__()
+            self.grid = grid
+
+        @property
+        def control(self) -> ChoiceGrid:
+            return self.grid
+
+    def __init__(self, *buttons: RadioButton, columns: int = 3, **kwargs) -> None:
+        super().__init__(*buttons, **kwargs)
+        self.columns = columns
+
+    def _choose(self, index: int) -> None:
+        buttons = list(self.query(RadioButton))
+        if not 0 <= index < len(buttons):
+            return
+        self._selected = index
+        buttons[index].value = True
+
+    def _current(self) -> int:
+        return self.pressed_index if self.pressed_index >= 0 else (self._selected or 0)
+
+    def action_move(self, step: int) -> None:
+        """Choose the previous (``-1``) or next (``1``) choice, in reading order."""
+        self._choose(self._current() + step)
+
+    def action_move_row(self, rows: int) -> None:
+        """Choose the choice ``rows`` rows down (negative: up), in the same column."""
+        self._choose(self._current() + rows * self.columns)
+
+    def action_submit(self) -> None:
+        self.post_message(self.Submitted(self))
+
+
+class SearchBar(OrderedInput):
     """The query input, with the query history on the up arrow.
 
     ``up`` recalls older queries, ``down`` newer ones and then the text being

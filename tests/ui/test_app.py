@@ -574,7 +574,8 @@ async def test_export_markdown_by_default(app: PaperBrowseApp, tmp_path: Path) -
         heading = str(dialog.query_one("#export-title", Static).render())
         assert "Export" in heading and re.search(r"\b2 (bookmarked )?papers\b", heading), heading
         path_input = dialog.query_one("#export-path", Input)
-        assert dialog.focused is path_input
+        # the focus starts on the formats; enter there exports
+        assert dialog.focused is dialog.query_one("#export-format", RadioSet)
         assert path_input.value.endswith("reading-list.md")
         pressed = dialog.query_one("#export-format", RadioSet).pressed_button
         assert pressed is not None and pressed.name == "md"
@@ -600,11 +601,13 @@ async def test_export_bibtex_chosen_with_the_keyboard(app: PaperBrowseApp, tmp_p
         path_input = dialog.query_one("#export-path", Input)
         path_input.value = str(tmp_path / "papers.md")
 
-        # shift+tab to the format list, move to BibTeX, select it, back to the path
-        await pilot.press("shift+tab")
+        # the focus starts on the formats (a grid: Markdown BibTeX CSV / JSON CSL-JSON
+        # RIS): the arrows choose at once, tab goes to the path, enter exports
         radio = dialog.query_one("#export-format", RadioSet)
         assert dialog.focused is radio
-        await pilot.press("down", "enter")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: dialog.fmt == "json", "JSON (a row down) to be chosen")
+        await pilot.press("up", "right")
         await wait_until(pilot, lambda: dialog.fmt == "bibtex", "BibTeX to be chosen")
         assert radio.pressed_button is not None and radio.pressed_button.name == "bibtex"
         assert path_input.value == str(tmp_path / "papers.bib")  # the extension follows
@@ -682,7 +685,9 @@ async def test_export_with_an_empty_path_keeps_the_dialog_open(
 async def test_export_without_bookmarks_only_warns(app: PaperBrowseApp) -> None:
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
-        await pilot.press("down", "e")
+        await pilot.press("down", "B")  # the bookmarks view: no results to offer instead
+        await wait_until(pilot, lambda: app.view == "bookmarks", "the bookmarks view")
+        await pilot.press("e")
         await wait_for_toast(pilot, "No bookmarks to export yet")
         assert len(app.screen_stack) == 1
         assert len(app.screen.query("Toast.-warning")) == 1
