@@ -57,18 +57,30 @@ class _Group(click.Group):
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Folder of page captures to index instead of the bundled corpus.",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file (default: $PAPERBROWSE_CONFIG, else config.toml in the "
+    "platform's user config dir).",
+)
 @click.version_option(__version__, prog_name="paperbrowse")
 @click.pass_context
-def cli(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None) -> None:
+def cli(
+    ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None, config_file: Path | None
+) -> None:
     """paperbrowse: search, read and bookmark research papers in the terminal.
 
     Without a command, opens the app on the bundled corpus.
     """
-    ctx.obj = Context(data_dir, corpus_dir)
+    ctx.obj = Context(data_dir, corpus_dir, config_file)
     if ctx.invoked_subcommand is None:
         from paperbrowse.ui.app import run_app
 
-        run_app(ctx.obj.locations, ctx.obj.corpus)
+        # the app shows the configuration's problems as a notification
+        run_app(ctx.obj.locations, ctx.obj.corpus, config=ctx.obj.config)
+    else:
+        ctx.obj.warn_config()
 
 
 def _hit_line(hit) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from paperbrowse.config import apply_sources, load_config
 from paperbrowse.core.index import WRITER_BUSY
 from paperbrowse.core.library import DiskFull, Library, LibraryError, is_disk_full
 from paperbrowse.core.locations import Locations
@@ -17,9 +18,15 @@ from paperbrowse.core.service import Corpus, OpenedIndex, open_index
 
 
 class Context:
-    """What every command needs: the data locations and the corpus."""
+    """What every command needs: the data locations, the corpus and the user's
+    configuration (:mod:`paperbrowse.config`; ``config_file``: ``--config``)."""
 
-    def __init__(self, data_dir: Path | None, corpus_dir: Path | None) -> None:
+    def __init__(
+        self, data_dir: Path | None, corpus_dir: Path | None, config_file: Path | None = None
+    ) -> None:
+        self.config = load_config(config_file)
+        # [sources] feed the PAPERBROWSE_*_URL variables; one set in the environment wins
+        apply_sources(self.config)
         self.locations = Locations.resolve(data_dir)
         self.corpus = Corpus(corpus_dir) if corpus_dir else Corpus.bundled()
         self._library: Library | None = None
@@ -98,6 +105,11 @@ class Context:
             except (LibraryError, OSError) as exc:
                 raise click.ClickException(str(exc)) from exc
         return self._library
+
+    def warn_config(self) -> None:
+        """Print the configuration file's problems on stderr, as warnings."""
+        for problem in self.config.problems:
+            click.echo(f"warning: {problem}", err=True)
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -57,3 +57,6 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     """Never touch the real user's data: point XDG and our variable at tmp_path."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.delenv("PAPERBROWSE_DATA_DIR", raising=False)
+    # nor the real user's config file (the CLI reads it)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("PAPERBROWSE_CONFIG", raising=False)
