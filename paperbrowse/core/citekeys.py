@@ -110,16 +110,17 @@ def export_keys(papers: Iterable[Paper]) -> list[str]:
     same key (two libraries merged by hand), the later one gets a suffix.
     """
     papers = list(papers)
-    used = {p.citation_key for p in papers if p.citation_key}
+    # compared ignoring case, as BibTeX and biber compare keys
+    used = {p.citation_key.lower() for p in papers if p.citation_key}
     keys: list[str] = []
     given: set[str] = set()
     for paper in papers:
-        if paper.citation_key and paper.citation_key not in given:
+        if paper.citation_key and paper.citation_key.lower() not in given:
             key = paper.citation_key
         else:
             base = paper.citation_key or base_key(paper)
-            key = unique_key(base, lambda k: k in used or k in given)
-        given.add(key)
-        used.add(key)
+            key = unique_key(base, lambda k: k.lower() in used or k.lower() in given)
+        given.add(key.lower())
+        used.add(key.lower())
         keys.append(key)
     return keys

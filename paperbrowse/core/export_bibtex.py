@@ -348,7 +348,10 @@ def bibtex_fields(paper: Paper, *, tags: Sequence[str] = (), note: str = "") -> 
             fields.append(Field("month", _MONTH_MACROS[paper.month - 1]))
         if paper.day:
             add("day", str(paper.day))
-    if paper.arxiv_id:
+    # an eprint of another archive (kept in extra, with its eprinttype) is the
+    # entry's own: the arXiv id (from its url or DOI) must not replace it
+    own_eprint = any(name.lower() == "eprint" for name, _ in paper.extra)
+    if paper.arxiv_id and not own_eprint:
         add("eprint", paper.arxiv_id)
         add("archivePrefix", "arXiv")
         if paper.categories:
@@ -401,8 +404,10 @@ def _incomplete(paper: Paper) -> bool:
 
 def _entry(paper: Paper, key: str, tags: Sequence[str] = (), note: str = "") -> Entry:
     entry = Entry(entry_type(paper), key, bibtex_fields(paper, tags=tags, note=note))
-    # AddEnclosingMiddleware(reuse_previous_enclosing=True) writes the month bare
-    entry.parser_metadata[RemoveEnclosingMiddleware.metadata_key()] = {"month": "no-enclosing"}
+    # AddEnclosingMiddleware(reuse_previous_enclosing=True) writes the month bare,
+    # when it is a month macro (a month kept as written, "Summer", stays braced)
+    if entry.fields_dict.get("month") and entry.fields_dict["month"].value in _MONTH_MACROS:
+        entry.parser_metadata[RemoveEnclosingMiddleware.metadata_key()] = {"month": "no-enclosing"}
     return entry
 
 

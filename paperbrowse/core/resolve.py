@@ -165,8 +165,14 @@ class _Lookup:
             paper = mark.paper if mark is not None else self.library.stored_paper(paper_id)
             if paper is None and self.index is not None:
                 paper = self.index.get(paper_id)
-            if paper is not None and not paper.citation_key:
+            if paper is not None:
+                # the key table is the authority: a stored record keeps the key it was
+                # imported with even when the library gave it another (taken, renamed)
                 key = self.library.stored_key(paper_id)
+                if key is None and paper.citation_key:
+                    owner = self.library.paper_for_key(paper.citation_key)
+                    key = paper.citation_key if owner in (None, paper_id) else None
+                    paper = replace(paper, citation_key=key)
                 paper = _with_key(paper, key)
             self._seen[paper_id] = paper
         return self._seen[paper_id]

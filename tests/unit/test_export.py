@@ -473,3 +473,13 @@ def test_markdown_and_csv_show_the_venue() -> None:
     )
     assert row["published"] == "2006-07" and row["year"] == "2006"  # no invented day
     assert (row["note"], row["bibtex_note"]) == ("my note", "Erratum in 75, 1")
+
+
+def test_export_keys_are_distinct_ignoring_case() -> None:
+    # BibTeX (and biber) compare keys ignoring case: Smith2020 and smith2020 clash
+    one = Paper("pb:1", "Alpha", "", ("Ann Smith",), citation_key="Smith2020")
+    two = Paper("pb:2", "Beta", "", ("Bob Smith",), citation_key="smith2020")
+    three = Paper("pb:3", "Gamma", "", ("Cy Smith",), published=date(2020, 1, 1), date_parts=YEAR)
+    keys = export.export_keys([Bookmark(p, datetime.now(UTC)) for p in (one, two, three)])
+    assert keys[0] == "Smith2020"
+    assert len({k.lower() for k in keys}) == 3

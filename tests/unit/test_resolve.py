@@ -175,3 +175,18 @@ def test_two_papers_with_one_doi_are_ambiguous(tmp_path) -> None:
     assert answer.status == AMBIGUOUS and not answer
     assert {p.id for p in answer.candidates} == {a.id, b.id}
     assert "matches 2 papers" in answer.message() and "Journal version" in answer.message()
+
+
+def test_a_stored_paper_is_shown_with_the_key_the_library_gave_it(tmp_path) -> None:
+    # the .bib key "smith2020" was already another paper's: the stored record still
+    # carries it, but the library gave this paper "smith2020a"; a user rename too
+    library = Library(tmp_path / "library.sqlite3")
+    first = Paper("pb:one", "First paper", "", ("Ann Smith",), citation_key="smith2020")
+    second = Paper("pb:two", "Second paper", "", ("Bob Smith",), citation_key="smith2020")
+    library.store_papers([first, second])
+    assert library.stored_key("pb:two") == "smith2020a"
+    found = resolve("smith2020a", library)
+    assert found.paper.id == "pb:two" and found.paper.citation_key == "smith2020a"
+    assert resolve("pb:two", library).paper.citation_key == "smith2020a"
+    library.rename_key("pb:one", "annsmith")
+    assert resolve("pb:one", library).paper.citation_key == "annsmith"

@@ -508,3 +508,44 @@ def test_export_round_trip_of_random_tricky_text(tmp_path: Path, seed: int) -> N
         )
     for original, again in zip(papers, _round_trip(papers, tmp_path), strict=True):
         _assert_same(original, again)
+
+
+def test_string_macros_concatenated_with_hash_are_resolved() -> None:
+    # BibTeX joins values with "#" (Patashnik, BibTeXing, section 4); bibtexparser
+    # v2 leaves such values raw, which exported "conf \# ..." as the venue
+    text = (
+        '@string{conf = "Proc. of Conf"}\n'
+        '@string{Full = conf # " on Things"}\n'
+        "@inproceedings{c, title = {T}, author = {Doe, Jane}, year = 2020,\n"
+        '  booktitle = CONF # " 2020", note = {a # b}, publisher = "P" # {, Inc.},\n'
+        "  series = full, month = jun}\n"
+    )
+    (paper,) = parse_bibtex(text, "x.bib")
+    assert paper.container == "Proc. of Conf 2020"
+    assert paper.note == "a # b"
+    assert paper.publisher == "P, Inc."
+    assert paper.series == "Proc. of Conf on Things"
+    assert (paper.published, paper.date_parts) == (date(2020, 6, 1), MONTH)
+    assert "#" not in render_bibtex([Bookmark(paper, ADDED)]).split("note")[0]
+
+
+def test_a_month_that_is_not_read_is_kept_as_written() -> None:
+    text = "@article{a, title = {T}, author = {Doe, Jane}, year = 2020, month = {Summer}}"
+    (paper,) = parse_bibtex(text, "x.bib")
+    assert (paper.published, paper.date_parts) == (date(2020, 1, 1), YEAR)
+    assert ("month", "Summer") in paper.extra
+    assert "month = {Summer}" in render_bibtex([Bookmark(paper, ADDED)])
+
+
+def test_an_eprint_of_another_archive_is_not_replaced_by_the_arxiv_id() -> None:
+    # the arXiv id comes from the url; the entry's own eprint is a PubMed id
+    text = (
+        "@article{b, title = {T}, author = {Doe, Jane}, year = 2020, eprint = {12345},"
+        " eprinttype = {pubmed}, url = {https://arxiv.org/abs/2001.01234}}"
+    )
+    (paper,) = parse_bibtex(text, "x.bib")
+    out = render_bibtex([Bookmark(paper, ADDED)])
+    (again,) = parse_bibtex(out, "y.bib")
+    assert "eprint = {12345}" in out and "eprinttype = {pubmed}" in out
+    assert "2001.01234" in out  # still in the url
+    assert dict(again.extra).get("eprint") == "12345"

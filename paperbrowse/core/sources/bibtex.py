@@ -68,7 +68,7 @@ from pathlib import Path
 
 import bibtexparser
 from bibtexparser.middlewares.names import parse_single_name_into_parts
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock, String
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from paperbrowse.core.models import DAY, MONTH, YEAR, Name, Paper, paper_id_for
@@ -480,6 +480,8 @@ def _entry_record(entry: Entry, source: str) -> Record:
             extra.append((key, raw))  # the one the entry type does not use
         elif low == "day" and date_parts < DAY:
             extra.append((key, raw))  # a day that did not make a date
+        elif low == "month" and published and date_parts < MONTH and "date" not in fields:
+            extra.append((key, raw))  # a month that could not be read ("Summer"): as written
         elif (low, bool({"month": published, "url": url, "doi": doi}.get(low, 1))) in (
             ("month", False),
             ("url", False),
@@ -531,6 +533,37 @@ def _failed_record(block: ParsingFailedBlock, source: str) -> SourceError:
     return SourceError(source, _location(block.start_line + 1, key), reason)
 
 
+def _resolve_value(raw: str, macros: Mapping[str, str]) -> str:
+    """A field value as BibTeX reads it: its parts joined at top-level ``#``, each
+    part's ``{...}`` or ``"..."`` delimiters dropped, and ``@string`` macros
+    (case-insensitive, ``macros`` maps lower-case names to resolved values)
+    replaced; an unknown macro (``jun``) and a number stay as written.
+    A value whose braces or quotes do not balance is returned stripped, as is.
+    """
+    parts: list[str] = []
+    depth, quoted, start = 0, False, 0
+    for i, char in enumerate(raw):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0 and raw[i - 1 : i] != "\\":
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(raw[start:i])
+            start = i + 1
+    if depth != 0 or quoted:
+        return raw.strip()
+    parts.append(raw[start:])
+    out = []
+    for part in (p.strip() for p in parts):
+        if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')):
+            out.append(part[1:-1])
+        else:
+            out.append(macros.get(part.lower(), part))
+    return "".join(out)
+
+
 def parse_bibtex(text: str, source: str) -> Iterator[Record]:
     """Read BibTeX text.
 
@@ -547,12 +580,19 @@ def parse_bibtex(text: str, source: str) -> Iterator[Record]:
         ``@string``, ``@preamble`` and comments yield nothing.
     """
     try:
-        library = bibtexparser.parse_string(text)
+        # no middleware: values keep their delimiters, so that "#" joins are told
+        # apart from a "#" inside braces (_resolve_value does both jobs)
+        library = bibtexparser.parse_string(text, parse_stack=[])
     except Exception as exc:  # bibtexparser may fail outright on pathological input
         yield SourceError(source, "file", f"cannot parse as BibTeX: {exc}")
         return
+    macros: dict[str, str] = {}
     for block in library.blocks:
-        if isinstance(block, Entry):
+        if isinstance(block, String):
+            macros[str(block.key).lower()] = _resolve_value(str(block.value), macros)
+        elif isinstance(block, Entry):
+            for field in block.fields:
+                field.value = _resolve_value(str(field.value), macros)
             yield _entry_record(block, source)
         elif isinstance(block, ParsingFailedBlock):
             yield _failed_record(block, source)
