@@ -166,7 +166,8 @@ def render_markdown(bookmarks: Sequence[Bookmark]) -> str:
             lines.append(f"> **Note:** {note_lines[0]}")
             lines.extend(f"> {line}".rstrip() for line in note_lines[1:])
             lines.append("")
-        lines.append(f"Bookmarked {bm.added_at.date().isoformat()}.")
+        if bm.added_at is not None:
+            lines.append(f"Bookmarked {bm.added_at.date().isoformat()}.")
         lines.append("")
     return "\n".join(lines)
 
@@ -264,7 +265,7 @@ def render_csv(bookmarks: Sequence[Bookmark]) -> str:
             "arxiv_id": p.arxiv_id,
             "doi": p.doi,
             "url": p.url,
-            "added_at": bm.added_at.isoformat(),
+            "added_at": bm.added_at.isoformat() if bm.added_at else None,
             "status": bm.status,
             "tags": "; ".join(bm.tags),
             "lists": "; ".join(bm.lists),
@@ -300,7 +301,7 @@ def render_json(bookmarks: Sequence[Bookmark]) -> str:
     items = [
         bm.paper.to_dict()
         | {
-            "added_at": bm.added_at.isoformat(),
+            "added_at": bm.added_at.isoformat() if bm.added_at else None,
             "status": bm.status,
             "tags": list(bm.tags),
             "lists": list(bm.lists),
@@ -381,7 +382,7 @@ def private_data(bookmark: Bookmark) -> dict[str, Any]:
         ("entry-type", p.entry_type),
         ("status", bookmark.status),
         ("lists", list(bookmark.lists)),
-        ("added", bookmark.added_at.isoformat()),
+        ("added", bookmark.added_at.isoformat() if bookmark.added_at else None),
         ("extra", [list(pair) for pair in p.extra]),
         ("latex", [list(pair) for pair in p.latex]),
     ):

@@ -353,7 +353,9 @@ class Bookmark:
 
     Attributes:
         paper: the paper as it was when bookmarked.
-        added_at: when it was bookmarked (timezone-aware, UTC).
+        added_at: when it was bookmarked (timezone-aware, UTC); ``None`` for a
+            paper exported without being bookmarked (the app's "current
+            results" export), so no format invents a date added.
         tags: its tags in :func:`normalise_tag` form, sorted.
         note: the user's note, ``""`` if none.
         status: ``"to-read"``, ``"reading"``, ``"read"`` or ``None``.
@@ -362,7 +364,7 @@ class Bookmark:
     """
 
     paper: Paper
-    added_at: datetime
+    added_at: datetime | None
     tags: tuple[str, ...] = ()
     note: str = ""
     status: str | None = None

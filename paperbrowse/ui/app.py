@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.notifications import Notify, SeverityLevel
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, ProgressBar, Static
 from textual.worker import get_current_worker
@@ -87,6 +87,10 @@ MAX_TOASTS = 3
 INFO_TOAST_SECONDS = 4.0
 #: Seconds the query must rest, with its results shown, to join the query history.
 HISTORY_IDLE_SECONDS = 2.0
+
+
+#: A terminal this short or shorter has no room for toasts beside a dialog.
+SMALL_TERMINAL_ROWS = 30
 
 
 class PaperBrowseApp(App[None]):
@@ -629,6 +633,13 @@ class PaperBrowseApp(App[None]):
             self.notify(f"Cannot save the query history: {exc}", severity="warning")
 
     # ---------------------------------------------------------------- actions
+    def push_screen(self, screen, *args, **kwargs):  # type: ignore[override]
+        """Open a screen; a dialog on a small terminal first clears the toasts, which
+        would cover its last lines (the keys it takes) at 80×24."""
+        if isinstance(screen, ModalScreen) and self.size.height <= SMALL_TERMINAL_ROWS:
+            self.clear_notifications()
+        return super().push_screen(screen, *args, **kwargs)
+
     def action_slash(self) -> None:
         """``/``: go to the search bar (:meth:`action_focus_search`).
 
@@ -1354,7 +1365,6 @@ class PaperBrowseApp(App[None]):
         """The first ``cap`` papers of ``results`` as the exporter takes them: a
         bookmarked paper with its tags, status, lists and note, any other one
         bare (dated now)."""
-        from datetime import UTC, datetime
 
         if self.view == "search" and self.index is not None and results.total > len(results.hits):
             results = self.index.search(
@@ -1365,9 +1375,9 @@ class PaperBrowseApp(App[None]):
                 forgiving=True,
             )
         self._reload_marks()
-        now = datetime.now(UTC)
+        # a paper not bookmarked has no date added: the exports write none
         return [
-            self.marks.get(hit.paper.id) or Bookmark(hit.paper, now) for hit in results.hits[:cap]
+            self.marks.get(hit.paper.id) or Bookmark(hit.paper, None) for hit in results.hits[:cap]
         ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

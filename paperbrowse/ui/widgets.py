@@ -104,16 +104,34 @@ class ChoiceGrid(RadioSet):
     def __init__(self, *buttons: RadioButton, columns: int = 3, **kwargs) -> None:
         super().__init__(*buttons, **kwargs)
         self.columns = columns
+        #: The choice the arrows last made. ``pressed_index`` follows only when the
+        #: button's change message has been handled, so arrows typed together (a
+        #: paste, ``tmux send-keys Right Right``) count from this one instead.
+        self._chosen: int | None = None
+        self._pending: list[int] = []
 
     def _choose(self, index: int) -> None:
         buttons = list(self.query(RadioButton))
         if not 0 <= index < len(buttons):
             return
         self._selected = index
+        self._chosen = index
+        self._pending.append(index)
         buttons[index].value = True
 
     def _current(self) -> int:
+        if self._chosen is not None:
+            return self._chosen
         return self.pressed_index if self.pressed_index >= 0 else (self._selected or 0)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """Follow a choice made another way (the mouse); the arrows' own are known."""
+        if event.radio_set is not self:
+            return
+        if event.index in self._pending:
+            del self._pending[: self._pending.index(event.index) + 1]
+        else:
+            self._chosen = event.index
 
     def action_move(self, step: int) -> None:
         """Choose the previous (``-1``) or next (``1``) choice, in reading order."""

@@ -99,6 +99,8 @@ async def test_export_the_current_results(
     ids = [hit.paper.id for hit in index.search("diffusion", limit=None, forgiving=True).hits]
     assert len(written) == results.total == len(ids) > 30  # beyond the first page
     assert [p["id"] for p in written] == ids
+    # none of them is bookmarked: no date added is invented
+    assert {p["added_at"] for p in written} == {None}
 
 
 async def test_export_scope_switches_between_bookmarks_and_results(
@@ -183,3 +185,40 @@ async def test_a_query_left_resting_joins_the_history(app: PaperBrowseApp) -> No
         burst(app, *"xy")  # typing on: the unfinished query is not kept before it rests
         await wait_for_results(pilot, "numbatsxy")
         assert "numbatsx" not in app.history.entries
+
+
+async def test_arrows_sent_together_move_as_many_choices(app: PaperBrowseApp, index) -> None:
+    """``tmux send-keys Right Right`` in the export dialog moves two formats, not one
+    (the second arrow counts from the first one's choice, not from the button state
+    that follows only once its change message is handled)."""
+    app.library.add(index.search("diffusion").hits[0].paper)
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        await pilot.press("down", "e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen), "the dialog")
+        dialog = app.screen
+        path = dialog.query_one("#export-path", Input)
+        assert path.value.endswith(".md")
+        burst(app, "right", "right")
+        await wait_until(pilot, lambda: path.value.endswith(".csv"), "two formats on: CSV")
+        burst(app, "left", "right", "right")
+        await wait_until(pilot, lambda: path.value.endswith(".json"), "JSON")
+        await pilot.pause(0.2)
+        assert path.value.endswith(".json") and not path.value.endswith(".csl.json")
+
+
+async def test_a_dialog_at_80x24_is_not_covered_by_toasts(app: PaperBrowseApp, index) -> None:
+    """After ``t`` and ``r`` (each says something in a toast), ``b`` asks to confirm:
+    at 80×24 the toasts would cover the dialog's key line, so they are cleared."""
+    app.library.add_tag(index.search("diffusion").hits[0].paper, "ssl")
+    async with run(app, size=(80, 24)) as pilot:
+        await wait_for_results(pilot, "")
+        await paste_query(pilot, "diffusion")
+        await pilot.press("down")
+        app.notify("one"), app.notify("two")
+        await pilot.pause()
+        assert toasts(app)
+        await pilot.press("b")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 2, "the confirm dialog")
+        await pilot.pause()
+        assert toasts(app) == []
