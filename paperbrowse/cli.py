@@ -16,9 +16,9 @@ import click
 from paperbrowse import __version__
 from paperbrowse.cli_context import Context, pass_context
 from paperbrowse.cli_library import COMMANDS
+from paperbrowse.core.engine.query import QueryError
 from paperbrowse.core.index import SORTS, SUGGEST_BELOW, IndexDamaged
 from paperbrowse.core.models import Filters, Results
-from paperbrowse.core.query import QueryError
 
 
 class _Group(click.Group):

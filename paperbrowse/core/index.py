@@ -56,10 +56,21 @@ from whoosh.query.terms import FuzzyTerm
 from whoosh.support.charset import accent_map
 
 from paperbrowse.core.atomic import write_json_atomic
-from paperbrowse.core.codec import CompactPositions, MemoFrequency
-from paperbrowse.core.highlight import WordAnalyzer, highlight, snippet
+from paperbrowse.core.engine import whoosh_compat
+from paperbrowse.core.engine.codec import CompactPositions, MemoFrequency
+from paperbrowse.core.engine.highlight import WordAnalyzer, highlight, snippet
+from paperbrowse.core.engine.matching import (
+    DecodedCache,
+    Postings,
+    Vocabulary,
+    match_set,
+    top_scored,
+)
+from paperbrowse.core.engine.query import QueryError, check_query, plain_words
+from paperbrowse.core.engine.segments import verify_manifest, write_manifest
+from paperbrowse.core.engine.tables import Tables, save_tables
+from paperbrowse.core.engine.writing import open_writer
 from paperbrowse.core.library import DiskFull, is_disk_full
-from paperbrowse.core.matching import DecodedCache, Postings, Vocabulary, match_set, top_scored
 from paperbrowse.core.models import (
     Facets,
     Filters,
@@ -69,10 +80,6 @@ from paperbrowse.core.models import (
     normalise_title,
 )
 from paperbrowse.core.models import papers as _papers
-from paperbrowse.core.query import QueryError, check_query, plain_words
-from paperbrowse.core.segments import verify_manifest, write_manifest
-from paperbrowse.core.tables import Tables, save_tables
-from paperbrowse.core.writing import open_writer
 
 #: Bump whenever the schema or analysis changes: existing indexes are rebuilt.
 SCHEMA_VERSION = 6
@@ -465,7 +472,7 @@ class IndexStore:
         last stored document and the first term (a few milliseconds whatever
         the size), so damage is found here and the caller can rebuild. Before
         that, the generation's files are checked against the checksums
-        written at their commit (:func:`~paperbrowse.core.segments.verify_manifest`:
+        written at their commit (:func:`~paperbrowse.core.engine.segments.verify_manifest`:
         a ``stat`` per file, and a CRC-32 of any file written since).
 
         Raises:
@@ -785,7 +792,7 @@ def _live_docnum(leaves, field: str, value: str) -> int | None:
     query and matcher objects."""
     btext = value.encode("utf-8")
     for leaf, base in leaves:
-        terms = getattr(leaf, "_terms", None)
+        terms = whoosh_compat.segment_terms(leaf)
         if terms is None or (field, btext) not in terms:
             continue
         for docnum in leaf.postings(field, btext).all_ids():
@@ -935,7 +942,7 @@ class PaperIndex:
         with self._pool_lock:
             idle, self._idle = self._idle, None
         try:
-            if idle is not None and idle._ix is ix and idle.up_to_date():
+            if idle is not None and whoosh_compat.searcher_index(idle) is ix and idle.up_to_date():
                 searcher = idle
             else:
                 # not Searcher.refresh(): Whoosh 2.7 reuses the reader of a segment that
@@ -959,7 +966,7 @@ class PaperIndex:
         """Keep ``searcher`` for the next search, or close it (another is kept,
         or the live generation changed)."""
         with self._pool_lock:
-            keep = self._idle is None and searcher._ix is self._ix
+            keep = self._idle is None and whoosh_compat.searcher_index(searcher) is self._ix
             if keep:
                 self._idle = searcher
         if not keep:
@@ -975,7 +982,7 @@ class PaperIndex:
 
         Raises:
             QueryError: the text is not a well-formed query (see
-                :func:`paperbrowse.core.query.check_query`).
+                :func:`paperbrowse.core.engine.query.check_query`).
         """
         check_query(text, known_fields=self._fields)
         with self._parser_lock:  # QueryParser keeps no state, but be safe across threads
@@ -1192,11 +1199,11 @@ class PaperIndex:
         """Search with filters; return ``(_Found or None, Facets or None)``.
 
         The matching documents are found once, unscored, as a mask over the
-        document numbers (:func:`~paperbrowse.core.matching.match_set`); the
+        document numbers (:func:`~paperbrowse.core.engine.matching.match_set`); the
         total, the filters and the facet counts come from it and the
         per-document tables. A page sorted by date or upvotes is cut from the
         table's precomputed order; a relevance page is the BM25F top
-        ``limit`` of the filtered set (:func:`~paperbrowse.core.matching.top_scored`).
+        ``limit`` of the filtered set (:func:`~paperbrowse.core.engine.matching.top_scored`).
         """
         if q is query.NullQuery or (filters.ids is not None and not filters.ids):
             return None, (Facets() if want_facets else None)
@@ -1328,7 +1335,7 @@ class PaperIndex:
 
         Each unknown word's candidates are the indexed words within edit
         distance 1 (words of up to 4 letters) or 2, sharing its first letter
-        (:class:`~paperbrowse.core.matching.Vocabulary`), ranked by
+        (:class:`~paperbrowse.core.engine.matching.Vocabulary`), ranked by
         ``log(document frequency) - 3 × typo cost`` (:func:`typo_cost`: an
         omitted, added or swapped letter, a neighbouring key or a vowel for a
         vowel costs 1, another substitution 1.5). The best

@@ -230,7 +230,7 @@ def check_data(locations: Locations, corpus: Corpus, library=None) -> CheckRepor
     * the library: SQLite ``integrity_check`` (:func:`library_integrity`);
     * the index: every segment and table-of-contents file of the live
       generation against the CRC-32 written at its commit
-      (:func:`~paperbrowse.core.segments.verify_manifest` with ``full=True``),
+      (:func:`~paperbrowse.core.engine.segments.verify_manifest` with ``full=True``),
       then Whoosh opens it and reads every stored document;
     * counts: the index must hold every paper of the corpus and every paper
       stored in the library (by id), and record the library's revision.
@@ -248,7 +248,7 @@ def check_data(locations: Locations, corpus: Corpus, library=None) -> CheckRepor
 
     from whoosh import index as whoosh_index
 
-    from paperbrowse.core.segments import read_manifest, verify_manifest
+    from paperbrowse.core.engine.segments import read_manifest, verify_manifest
 
     report = CheckReport()
     report.library = library_integrity(locations.library_path)

@@ -25,9 +25,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from paperbrowse.core.engine.query import QueryError
 from paperbrowse.core.index import PaperIndex
 from paperbrowse.core.models import Paper, normalise_title
-from paperbrowse.core.query import QueryError
 
 QUERIES_FILE = Path(__file__).resolve().with_name("queries.toml")
 

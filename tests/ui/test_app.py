@@ -1132,7 +1132,7 @@ def test_saved_tables_keep_the_undated_count(index: PaperIndex) -> None:
     there was one is read, and that count computed again (not taken as 0)."""
     import json
 
-    from paperbrowse.core.tables import Tables
+    from paperbrowse.core.engine.tables import Tables
 
     whole = index.search("", facets=True, limit=1).facets
     folder = Path(index._ix.storage.folder)

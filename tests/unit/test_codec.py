@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
-from paperbrowse.core.codec import (
+from paperbrowse.core.engine.codec import (
     MAGIC,
     ArrayCodec,
     ArrayPostingsWriter,
@@ -19,8 +19,8 @@ from paperbrowse.core.codec import (
     PaperCodec,
     read_term_arrays,
 )
+from paperbrowse.core.engine.segments import ArraySegmentWriter
 from paperbrowse.core.index import _paper_doc, make_schema
-from paperbrowse.core.segments import ArraySegmentWriter
 from paperbrowse.core.sources.captures import bundled_corpus_dir, load_captures
 
 
@@ -208,7 +208,7 @@ def test_memoised_analysis_equals_the_analyzers_on_any_text(text: str) -> None:
 
 @pytest.mark.parametrize("sizes", [[4, 0, 8, 4], [3, 0, 5, 1]], ids=["words", "bytes"])
 def test_values_are_gathered_in_posting_order(sizes, monkeypatch) -> None:
-    from paperbrowse.core import segments
+    from paperbrowse.core.engine import segments
 
     monkeypatch.setattr(segments, "GATHER_CHUNK", 2)  # several chunks
     values = [bytes(range(10 * n, 10 * n + s)) for n, s in enumerate(sizes)]

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from paperbrowse.cli import cli
+from paperbrowse.core.engine.query import QueryError, plain_words
 from paperbrowse.core.history import QueryHistory
 from paperbrowse.core.index import PaperIndex, edit_distance
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters
-from paperbrowse.core.query import QueryError, plain_words
 
 
 @pytest.mark.parametrize(

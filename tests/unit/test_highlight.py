@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from paperbrowse.core.highlight import (
+from paperbrowse.core.engine.highlight import (
     WORD_PATTERN,
     WordAnalyzer,
     highlight,

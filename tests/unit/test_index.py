@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from paperbrowse.core.engine.query import QueryError
+from paperbrowse.core.engine.tables import Tables
 from paperbrowse.core.index import SCHEMA_VERSION, BuildCancelled, IndexStore, PaperIndex
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters
-from paperbrowse.core.query import QueryError
 from paperbrowse.core.service import Corpus, needs_build, open_index
 from paperbrowse.core.sources.captures import bundled_corpus_dir, load_captures
-from paperbrowse.core.tables import Tables
 
 
 def titles(index: PaperIndex, text: str, **kwargs) -> list[str]:

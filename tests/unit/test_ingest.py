@@ -254,7 +254,7 @@ KILL_SCRIPT = textwrap.dedent(
     locations = Locations.resolve(sys.argv[1])
     library = Library(locations.library_path)
     if sys.argv[2] == "merging":  # tiers of 2 from 40 papers: a merge at most commits
-        from paperbrowse.core import segments, writing
+        from paperbrowse.core.engine import segments, writing
         segments.SMALL = writing.SMALL_SEGMENT = 40
         segments.FACTOR = 2
 

@@ -7,8 +7,7 @@ import pytest
 from whoosh import query
 from whoosh.query.terms import FuzzyTerm
 
-from paperbrowse.core.index import PaperIndex
-from paperbrowse.core.matching import (
+from paperbrowse.core.engine.matching import (
     DecodedCache,
     Postings,
     TermPostings,
@@ -17,6 +16,7 @@ from paperbrowse.core.matching import (
     segment_words,
     top_scored,
 )
+from paperbrowse.core.index import PaperIndex
 
 QUERIES = [
     "diffusion",

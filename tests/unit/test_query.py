@@ -2,7 +2,7 @@
 
 import pytest
 
-from paperbrowse.core.query import QueryError, check_query
+from paperbrowse.core.engine.query import QueryError, check_query
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from paperbrowse.core.engine.query import QueryError
 from paperbrowse.core.index import PaperIndex
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Results
-from paperbrowse.core.query import QueryError
 from paperbrowse.core.service import Corpus, open_index
 
 #: Pieces of the query language, so generated strings reach the parser's

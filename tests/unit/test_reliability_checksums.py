@@ -11,9 +11,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from paperbrowse.cli import cli
+from paperbrowse.core.engine.segments import MANIFEST, read_manifest, verify_manifest
 from paperbrowse.core.index import IndexStore
 from paperbrowse.core.models import Paper, paper_id_for
-from paperbrowse.core.segments import MANIFEST, read_manifest, verify_manifest
 from paperbrowse.core.service import check_data, open_index
 
 MINE = Paper(id=paper_id_for("Checksummed tidal locking"), title="Checksummed tidal locking")

@@ -277,7 +277,7 @@ def test_a_real_full_disk(tmpfs: Path, built_data_dir: Path, tmp_path: Path):
     assert f"the disk holding {data} is full" in output
     assert "bytes free" in output
     folder = IndexStore(data / "index").read_current()[0]
-    from paperbrowse.core.segments import read_manifest
+    from paperbrowse.core.engine.segments import read_manifest
 
     listed = set(read_manifest(folder) or {})
     segments = {p.name for p in folder.iterdir() if p.suffix in (".seg", ".toc", ".pst", ".trm")}

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(
 #: Runs the CLI with worker processes from 50 documents on (the default is 5,000).
 DRIVER = """
 import sys
-from paperbrowse.core import writing
+from paperbrowse.core.engine import writing
 writing.PARALLEL_FROM = 50
 writing.BATCH = 20
 from paperbrowse.cli import main

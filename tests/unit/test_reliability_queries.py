@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from paperbrowse.cli import cli
-from paperbrowse.core.query import USER_FIELDS, QueryError
+from paperbrowse.core.engine.query import USER_FIELDS, QueryError
 
 INTERNALS = ("list index", "NoneType", "attribute", "maxdist", "Traceback")
 

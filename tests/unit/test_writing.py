@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from paperbrowse.core import writing
-from paperbrowse.core.codec import ArrayCodec, MappedFile, MappedStorage, MemoryReader
+from paperbrowse.core.engine import writing
+from paperbrowse.core.engine.codec import ArrayCodec, MappedFile, MappedStorage, MemoryReader
+from paperbrowse.core.engine.tables import _numbers
 from paperbrowse.core.index import BuildCancelled, IndexStore, PaperIndex
 from paperbrowse.core.library import Library
 from paperbrowse.core.sources.captures import bundled_corpus_dir, corpus_files, load_captures
-from paperbrowse.core.tables import _numbers
 
 QUERIES = ["diffusion", "latent diffusion", '"language model"', "video~", "year:2024", ""]
 
@@ -182,7 +182,7 @@ def test_a_parallel_catch_up_adds_and_replaces(tmp_path: Path, papers, parallel)
 
 CANCEL_SCRIPT = """
 import sys, time
-from paperbrowse.core import writing
+from paperbrowse.core.engine import writing
 from whoosh import index
 from paperbrowse.core.index import make_schema
 writing._work = lambda *args: time.sleep(600)  # workers that never read a batch
@@ -212,7 +212,7 @@ def test_the_process_ends_after_cancelling_with_batches_unread(tmp_path: Path):
 
 WORKER_SCRIPT = """
 import sys, time
-from paperbrowse.core import writing
+from paperbrowse.core.engine import writing
 from whoosh import index
 from paperbrowse.core.index import make_schema
 ix = index.create_in(sys.argv[1], make_schema())
@@ -322,7 +322,7 @@ def postings_by_paper(index: PaperIndex) -> dict:
 @pytest.fixture
 def tiny_tiers(monkeypatch):
     """Parallel writes of tiny segments, merged in tiers of 3 from 8 papers up."""
-    from paperbrowse.core import segments as segs
+    from paperbrowse.core.engine import segments as segs
 
     monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
     monkeypatch.setattr(writing, "BATCH", 8)

@@ -15,7 +15,7 @@ command is), stop when cancelled, and exit by themselves when the parent
 process dies.
 
 Memory: each worker keeps at most :data:`LIMIT_MB` megabytes of postings in
-memory (:class:`~paperbrowse.core.segments.MemoryPool`'s estimate) before it
+memory (:class:`~paperbrowse.core.engine.segments.MemoryPool`'s estimate) before it
 writes them as a segment and starts another, and the parent holds at most
 ``2 × procs`` batches of :data:`BATCH` documents in flight, so a build's
 memory does not grow with the number of documents.
@@ -33,8 +33,9 @@ import time
 from whoosh import index as whoosh_index
 from whoosh.writing import IndexingError
 
-from paperbrowse.core.codec import ArrayCodec
-from paperbrowse.core.segments import SMALL, ArraySegmentWriter
+from paperbrowse.core.engine import whoosh_compat as wc
+from paperbrowse.core.engine.codec import ArrayCodec
+from paperbrowse.core.engine.segments import SMALL, ArraySegmentWriter
 
 #: Writes of at least this many documents use worker processes (below it,
 #: starting the workers costs more than they save).
@@ -42,7 +43,7 @@ PARALLEL_FROM = 5_000
 #: Documents sent to a worker at a time.
 BATCH = 200
 #: Megabytes of postings a worker keeps in memory before it writes them as a
-#: segment and starts another (:class:`~paperbrowse.core.segments.MemoryPool`).
+#: segment and starts another (:class:`~paperbrowse.core.engine.segments.MemoryPool`).
 LIMIT_MB = 96
 #: Seconds a worker waits for a batch before checking that its parent lives.
 _POLL = 1.0
@@ -52,7 +53,7 @@ _FINISH_TIMEOUT = 3600.0
 
 #: Segments with fewer documents than this are merged together once there are
 #: more than :data:`MAX_SMALL` of them (imports of a few papers each); larger
-#: ones are merged in tiers (:func:`~paperbrowse.core.segments.merge_tiers`).
+#: ones are merged in tiers (:func:`~paperbrowse.core.engine.segments.merge_tiers`).
 SMALL_SEGMENT = SMALL
 MAX_SMALL = 8
 
@@ -68,7 +69,7 @@ def merge_small(writer, segments: list) -> list:
     papers in batches of 10,000 stalled for many minutes at 110,000 papers
     while one core re-indexed the segments already written. Here small
     segments are merged through the writer, and larger ones at commit, a
-    tier at a time, from their arrays (:func:`~paperbrowse.core.segments.merge_tiers`).
+    tier at a time, from their arrays (:func:`~paperbrowse.core.engine.segments.merge_tiers`).
     """
     from whoosh.reading import SegmentReader
 
@@ -94,7 +95,7 @@ def open_writer(ix, docs: int):
     Returns Whoosh's ``SegmentWriter`` (one process) below
     :data:`PARALLEL_FROM` documents or on one core, else a
     :class:`ParallelWriter`. Both hold the index's write lock, write with
-    :class:`~paperbrowse.core.codec.ArrayCodec` and offer ``add_document``,
+    :class:`~paperbrowse.core.engine.codec.ArrayCodec` and offer ``add_document``,
     ``delete_document``, ``commit`` and ``cancel``.
 
     Raises:
@@ -192,7 +193,7 @@ def _work(folder: str, indexname: str, jobs, results, parent: int) -> None:
     try:
         ix = whoosh_index.open_dir(folder, indexname=indexname)
         written = []
-        writer = ArraySegmentWriter(ix, _lk=False, limitmb=LIMIT_MB, codec=ArrayCodec())
+        writer = wc.unlocked_writer(ArraySegmentWriter, ix, limitmb=LIMIT_MB, codec=ArrayCodec())
         while True:
             try:
                 batch = jobs.get(timeout=_POLL)
@@ -205,12 +206,14 @@ def _work(folder: str, indexname: str, jobs, results, parent: int) -> None:
             for fields in batch:
                 writer.add_document(**fields)
             if writer.pool.memory > LIMIT_MB * 2**20:
-                written.append(writer._finalize_segment())
-                writer = ArraySegmentWriter(ix, _lk=False, limitmb=LIMIT_MB, codec=ArrayCodec())
-        if writer._added:
-            written.append(writer._finalize_segment())
+                written.append(wc.finalize_segment(writer))
+                writer = wc.unlocked_writer(
+                    ArraySegmentWriter, ix, limitmb=LIMIT_MB, codec=ArrayCodec()
+                )
+        if wc.has_added(writer):
+            written.append(wc.finalize_segment(writer))
         else:
-            writer._close_segment()
+            wc.close_segment(writer)
         results.put(("segments", written))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
         results.put(("error", exc))
@@ -325,13 +328,13 @@ class ParallelWriter:
             self._jobs.close()
             self._results.close()
             writer = self._writer
-            final = writer._merge_segments(merge_small, None, None)
-            if writer._added:  # the merge policy merged small segments in this writer
-                final.append(writer._finalize_segment())
+            final = wc.merge_segments(writer, merge_small)
+            if wc.has_added(writer):  # the merge policy merged small segments in this writer
+                final.append(wc.finalize_segment(writer))
             else:
-                writer._close_segment()
-            writer._commit_toc(final + segments)
-            writer._finish()
+                wc.close_segment(writer)
+            wc.commit_toc(writer, final + segments)
+            wc.finish(writer)
         except BaseException:
             self.cancel()
             raise

@@ -8,10 +8,10 @@ then handed one by one to the field writer. With a paperbrowse document's
 gathers the postings of its documents in a :class:`MemoryPool` instead (16
 bytes a posting plus its positions, in ``array`` buffers), orders them with
 one NumPy sort at the end and writes each term's record at once
-(:meth:`MemoryPool.write`, through :func:`~paperbrowse.core.codec.write_term`'s
+(:meth:`MemoryPool.write`, through :func:`~paperbrowse.core.engine.codec.write_term`'s
 format). The pool lives in memory: a writer whose pool passes its budget
 (:attr:`MemoryPool.memory`) is finished as a segment and a new one started
-(:class:`~paperbrowse.core.writing.ParallelWriter` does this), so memory
+(:class:`~paperbrowse.core.engine.writing.ParallelWriter` does this), so memory
 stays bounded without spilling to disk.
 """
 
@@ -22,9 +22,10 @@ from array import array
 
 import numpy as np
 from whoosh.formats import Existence, Frequency
-from whoosh.writing import SegmentWriter
 
-from paperbrowse.core.codec import BYTE_TO_LENGTH, CompactPositions, field_runs
+from paperbrowse.core.engine import whoosh_compat as wc
+from paperbrowse.core.engine.codec import BYTE_TO_LENGTH, CompactPositions, field_runs
+from paperbrowse.core.engine.whoosh_compat import HookedSegmentWriter
 
 #: Bytes a posting costs in the pool, besides its value (term id, document, weight, value size).
 POSTING_BYTES = 16
@@ -113,7 +114,7 @@ class MemoryPool:
 
     def write(self, schema, perdoc, fieldwriter) -> None:
         """Write every term's record with ``fieldwriter`` (an
-        :class:`~paperbrowse.core.codec.ArrayFieldWriter`), fields and terms
+        :class:`~paperbrowse.core.engine.codec.ArrayFieldWriter`), fields and terms
         in order, each term's postings in document order.
 
         Args:
@@ -191,24 +192,27 @@ def _length_bounds(perdoc, keys, doc, starts) -> tuple[np.ndarray, np.ndarray]:
     return shortest, longest
 
 
-class ArraySegmentWriter(SegmentWriter):
+class ArraySegmentWriter(HookedSegmentWriter):
     """Whoosh's ``SegmentWriter`` with a :class:`MemoryPool` for its postings,
-    written by :meth:`MemoryPool.write` (needs :class:`~paperbrowse.core.codec.ArrayCodec`).
+    written by :meth:`MemoryPool.write` (needs :class:`~paperbrowse.core.engine.codec.ArrayCodec`).
 
     Raises:
-        whoosh.index.LockError: another writer holds the index's lock (unless ``_lk=False``).
+        whoosh.index.LockError: another writer holds the index's lock (unless made by
+            :func:`~paperbrowse.core.engine.whoosh_compat.unlocked_writer`).
     """
 
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self.pool = MemoryPool()
 
-    def _commit_toc(self, segments) -> None:
-        """List ``segments`` in a new table of contents, after the tiered
-        merges they call for (:func:`merge_tiers`)."""
-        super()._commit_toc(merge_tiers(self, segments))
+    def plan_commit(self, segments: list) -> list:
+        """The segments to list in a new table of contents: ``segments``
+        after the tiered merges they call for (:func:`merge_tiers`)."""
+        return merge_tiers(self, segments)
 
-    def _flush_segment(self) -> None:
+    def flush_postings(self) -> None:
+        """Write the pool's postings (:meth:`MemoryPool.write`) and close the
+        segment's per-document and field writers."""
         self.perdocwriter.close()
         perdoc = self.per_document_reader()
         try:
@@ -225,7 +229,7 @@ class ArraySegmentWriter(SegmentWriter):
 #: and its segments are merged into one when there are :data:`FACTOR` of them.
 FACTOR = 8
 #: Documents of the smallest tier's segments (merged into the writer by
-#: :func:`~paperbrowse.core.writing.merge_small`).
+#: :func:`~paperbrowse.core.engine.writing.merge_small`).
 SMALL = 2_000
 #: Postings written per call of the field writer during a merge (bounds memory).
 MERGE_CHUNK = 1 << 20
@@ -256,7 +260,7 @@ def merge_tiers(writer, segments: list) -> list:
         writer: the committing ``SegmentWriter`` (holds the index lock).
         segments: the segments the commit is about to list.
     """
-    from paperbrowse.core.codec import ArrayCodec
+    from paperbrowse.core.engine.codec import ArrayCodec
 
     if not mergeable(writer.schema):
         return list(segments)
@@ -289,7 +293,7 @@ def mergeable(schema) -> bool:
 
 def merge_segments(writer, segments: list):
     """Write the live documents of ``segments`` (written with
-    :class:`~paperbrowse.core.codec.ArrayCodec`) as one new segment and
+    :class:`~paperbrowse.core.engine.codec.ArrayCodec`) as one new segment and
     return it (not yet listed in the table of contents).
 
     Per-document data (stored fields, field lengths, columns) is copied by
@@ -309,10 +313,10 @@ def merge_segments(writer, segments: list):
     from whoosh import index as whoosh_index
     from whoosh.reading import SegmentReader
 
-    from paperbrowse.core.codec import ArrayCodec, read_term_arrays
+    from paperbrowse.core.engine.codec import ArrayCodec, read_term_arrays
 
     ix = whoosh_index.FileIndex(writer.storage, writer.schema, writer.indexname)
-    out = ArraySegmentWriter(ix, _lk=False, codec=ArrayCodec())
+    out = wc.unlocked_writer(ArraySegmentWriter, ix, codec=ArrayCodec())
     schema = out.schema
     readers = [SegmentReader(writer.storage, schema, segment) for segment in segments]
     try:
@@ -331,15 +335,16 @@ def merge_segments(writer, segments: list):
                 )
                 maps.append(moved)
             _drop_pages(reader)
-        out._added = True
+        wc.mark_added(out)
         out.perdocwriter.close()
+        postfiles = [wc.terms_postfile(wc.segment_terms(r)) for r in readers]
         chunk = _MergeChunk(schema, out.fieldwriter, lambda: [_drop_pages(r) for r in readers])
         streams = [_terms(reader, k, schema) for k, reader in enumerate(readers)]
         for key, parts in groupby(heapq.merge(*streams, key=lambda item: item[0]), lambda i: i[0]):
             pieces = []
             shortest, longest = None, 0
             for _, k, info in parts:
-                arrays = read_term_arrays(readers[k]._terms._postfile, info)
+                arrays = read_term_arrays(postfiles[k], info)
                 ids = maps[k][arrays.ids]
                 keep = ids >= 0
                 positions = arrays.positions
@@ -361,8 +366,8 @@ def merge_segments(writer, segments: list):
                 chunk.add(key, pieces, shortest or 0, longest)
         chunk.flush()
         out.fieldwriter.close()
-        out._close_segment()
-        out._assemble_segment()
+        wc.close_segment(out)
+        wc.assemble_segment(out)
         return out.get_segment()
     finally:
         for reader in readers:
@@ -377,9 +382,7 @@ def _drop_pages(reader) -> None:
     the segments of a million papers."""
     import mmap
 
-    storage = getattr(reader, "_storage", None)
-    compound = getattr(storage, "a", None)
-    source = getattr(compound, "_source", None)
+    source = wc.segment_map(reader)
     if isinstance(source, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
         with contextlib.suppress(OSError, ValueError):  # closed, or not supported here
             source.madvise(mmap.MADV_DONTNEED)
@@ -387,7 +390,7 @@ def _drop_pages(reader) -> None:
 
 def _terms(reader, k: int, schema):
     """``(key, k, terminfo)`` of every term of segment reader ``reader``, in order."""
-    for key, info in reader._terms.items():
+    for key, info in wc.segment_terms(reader).items():
         if key[0] in schema:
             yield key, k, info
 

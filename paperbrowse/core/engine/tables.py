@@ -28,7 +28,8 @@ import numpy as np
 from whoosh.fields import NUMERIC
 
 from paperbrowse.core.atomic import write_bytes_atomic
-from paperbrowse.core.matching import MISSING
+from paperbrowse.core.engine import whoosh_compat as wc
+from paperbrowse.core.engine.matching import MISSING
 from paperbrowse.core.models import Facets
 
 #: Years a facet lists; a year column holds :data:`MISSING` for "no year".
@@ -367,11 +368,10 @@ def _numbers(leaf, name: str) -> list | None:
     if not isinstance(fieldobj, NUMERIC) or fieldobj.numtype is not int or fieldobj.decimal_places:
         return None
     raw = leaf.column_reader(name, translate=False)
-    try:
-        dbfile, base, stored = raw._dbfile, raw._basepos, raw._count
-        typecode, default = raw._typecode, raw._default
-    except AttributeError:  # not Whoosh 2.7's NumericColumn.Reader
+    parts = wc.numeric_column_parts(raw)
+    if parts is None:  # not Whoosh 2.7's NumericColumn.Reader (logged once)
         return None
+    dbfile, base, stored, typecode, default = parts
     kind = np.dtype(typecode).newbyteorder(">")
     numbers = np.frombuffer(dbfile.get(base, stored * kind.itemsize), dtype=kind).astype(np.int64)
     shift = (1 << (fieldobj.bits - 1)) if fieldobj.signed else 0

@@ -4,7 +4,7 @@ A search needs every matching document once, unscored, for the total, the
 filters and the facet counts, then the best page of them by BM25F. Whoosh
 does both by walking the query's matcher tree one posting at a time in
 Python. Here a term's postings are NumPy arrays over the memory-mapped
-segment (:func:`~paperbrowse.core.codec.read_term_arrays`; no decoding), the
+segment (:func:`~paperbrowse.core.engine.codec.read_term_arrays`; no decoding), the
 query tree becomes operations on boolean masks with one entry per document
 number (``&``, ``|``, ``~``: a few microseconds per 100,000 documents),
 phrases are checked on the positions of the documents holding every word
@@ -34,7 +34,8 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.system import pack_ushort
 
-from paperbrowse.core.codec import BYTE_TO_LENGTH, ArrayCodec, read_term_arrays
+from paperbrowse.core.engine import whoosh_compat as wc
+from paperbrowse.core.engine.codec import BYTE_TO_LENGTH, ArrayCodec, read_term_arrays
 
 
 class Vocabulary:
@@ -125,10 +126,9 @@ def segment_words(leaf, fieldname: str, prefix: bytes) -> list[str] | None:
         term does not decode as one line of UTF-8 (the caller then asks
         Whoosh).
     """
-    terms = getattr(leaf, "_terms", None)
-    tindex = getattr(terms, "_tindex", None)
-    buf = getattr(getattr(tindex, "dbfile", None), "_buf", None)
-    fieldmap = getattr(terms, "_fieldmap", None)
+    found = wc.terms_index(wc.segment_terms(leaf))
+    tindex, fieldmap = found if found is not None else (None, None)
+    buf = wc.file_buffer(getattr(tindex, "dbfile", None))
     dtype = _POSITION_TYPES.get(getattr(tindex, "extras", {}).get("indextype"))
     if buf is None or fieldmap is None or dtype is None:
         return None
@@ -314,7 +314,7 @@ class Postings:
             elif q.field() not in self.reader.schema:
                 got = []
             else:
-                got = sorted(set(q._btexts(self.reader)))
+                got = sorted(set(wc.multiterm_btexts(q, self.reader)))
             self._expanded[q] = got
         return got
 
@@ -395,19 +395,25 @@ def _read(reader, fieldname: str, text: bytes, positions: bool = False) -> TermP
     (their positions too if ``positions``)."""
     parts: list[tuple[int, TermPostings]] = []
     for leaf, base in reader.leaf_readers():
-        terms = getattr(leaf, "_terms", None)
-        if isinstance(getattr(leaf, "_codec", None), ArrayCodec) and terms is not None:
+        terms = wc.segment_terms(leaf)
+        if isinstance(wc.segment_codec(leaf), ArrayCodec) and terms is not None:
             try:
                 terminfo = terms.term_info(fieldname, text)
             except TermNotFound:
                 continue
-            arrays = read_term_arrays(terms._postfile, terminfo)
+            arrays = read_term_arrays(wc.terms_postfile(terms), terminfo)
             counts = None
             if positions and arrays.positions is not None:
                 counts = arrays.weights.astype(np.int32)
             found = arrays.positions if positions else None
             parts.append((base, TermPostings(arrays.ids, arrays.weights, found, counts)))
         else:
+            codec = wc.segment_codec(leaf)
+            if codec is not None:  # a segment of another codec: Whoosh decodes it
+                wc.warn_once(
+                    f"a segment written by {type(codec).__name__} has no array postings",
+                    "Whoosh's decoding of its postings",
+                )
             got = _read_generic(leaf, fieldname, text)
             if got is not None:
                 parts.append(
@@ -518,7 +524,7 @@ def _eval(searcher, postings: Postings, q, live: np.ndarray) -> np.ndarray:
         column = postings.columns.get(q.fieldname)
         if column is not None and len(column) == postings.count:
             return _in_range(column, q)
-        return _eval(searcher, postings, q._compile_query(postings.reader), live)
+        return _eval(searcher, postings, wc.numeric_range_query(q, postings.reader), live)
     if isinstance(q, MultiTerm):
         found = np.zeros(postings.count, dtype=bool)
         for btext in postings.expand(q):
@@ -666,7 +672,7 @@ def _field_lengths(reader, field: str) -> np.ndarray | None:
     or ``None`` when a segment's reader cannot give them whole."""
     parts = []
     for leaf, _base in reader.leaf_readers():
-        perdoc = getattr(leaf, "_perdoc", None)
+        perdoc = wc.segment_per_doc(leaf)
         if not hasattr(perdoc, "length_bytes"):
             return None
         raw = perdoc.length_bytes(field)
@@ -703,7 +709,7 @@ def top_scored(
         caller then asks Whoosh).
     """
     weighting = searcher.weighting
-    if not isinstance(weighting, BM25F) or weighting._field_B or k <= 0:
+    if not isinstance(weighting, BM25F) or wc.bm25f_field_b(weighting) or k <= 0:
         return None
     scale = _coordination(q)
     if scale is None:

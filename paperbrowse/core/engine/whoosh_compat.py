@@ -1,0 +1,404 @@
+"""The one door into Whoosh's private names.
+
+The engine reads and writes Whoosh's segments below its public API: a
+segment's term dictionary and postings file, a column's raw bytes, a term
+info's statistics, a ``ListMatcher``'s cursor, the steps of a
+``SegmentWriter``'s commit. Every such name of whoosh-reloaded (the version
+pinned in ``pyproject.toml``) is reached here, through a small named function
+or, for the two writer steps the engine replaces, through
+:class:`HookedSegmentWriter`; no other module of paperbrowse names one
+(``tests/unit/test_whoosh_contract.py`` checks both: that each name in
+:data:`PRIVATE_NAMES` exists in the installed Whoosh, and that no other module
+uses a private Whoosh name).
+
+Where the engine has a fast path that needs a private name and a slow,
+public one to fall back on (reading a term's postings as arrays, a numeric
+column in bulk, the term dictionary's keys), the accessor returns ``None``
+when the name is missing and logs a warning once per name (logger
+``paperbrowse.core.engine.whoosh_compat``), so a Whoosh upgrade that breaks a
+fast path is seen instead of making searches silently slower.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    W3Codec,
+    W3FieldWriter,
+    W3PerDocReader,
+    W3TermInfo,
+    W3TermsReader,
+    _lenfield,
+)
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import OverlayStorage
+from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
+
+__all__ = [
+    "LENGTHS_COLUMN",
+    "PRIVATE_NAMES",
+    "HookedSegmentWriter",
+    "W3Codec",
+    "W3FieldWriter",
+    "W3PerDocReader",
+    "W3TermInfo",
+    "W3TermsReader",
+]
+
+log = logging.getLogger(__name__)
+
+#: Each private Whoosh name used here, as ``(dotted owner, name)``: the owner
+#: is a module or class of whoosh-reloaded that has (for a module) or sets on
+#: its instances (for a class) the name. The contract test checks each.
+PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
+    ("whoosh.codec.whoosh3", "_lenfield"),
+    ("whoosh.codec.whoosh3.W3PerDocReader", "_cached_reader"),
+    ("whoosh.codec.whoosh3.W3PerDocReader", "_doccount"),
+    ("whoosh.codec.whoosh3.W3TermInfo", "_weight"),
+    ("whoosh.codec.whoosh3.W3TermInfo", "_df"),
+    ("whoosh.codec.whoosh3.W3TermInfo", "_minlength"),
+    ("whoosh.codec.whoosh3.W3TermInfo", "_maxlength"),
+    ("whoosh.codec.whoosh3.W3TermInfo", "_maxweight"),
+    ("whoosh.codec.whoosh3.W3TermInfo", "_minid"),
+    ("whoosh.codec.whoosh3.W3TermInfo", "_maxid"),
+    ("whoosh.codec.whoosh3.W3FieldWriter", "_postfile"),
+    ("whoosh.codec.whoosh3.W3FieldWriter", "_format"),
+    ("whoosh.codec.whoosh3.W3FieldWriter", "_fieldid"),
+    ("whoosh.codec.whoosh3.W3FieldWriter", "_tindex"),
+    ("whoosh.codec.whoosh3.W3TermsReader", "_postfile"),
+    ("whoosh.codec.whoosh3.W3TermsReader", "_tindex"),
+    ("whoosh.codec.whoosh3.W3TermsReader", "_fieldmap"),
+    ("whoosh.columns.FixedBytesColumn.Reader", "_dbfile"),
+    ("whoosh.columns.FixedBytesColumn.Reader", "_basepos"),
+    ("whoosh.columns.FixedBytesColumn.Reader", "_count"),
+    ("whoosh.columns.NumericColumn.Reader", "_typecode"),
+    ("whoosh.columns.NumericColumn.Reader", "_default"),
+    ("whoosh.filedb.compound.CompoundStorage", "_source"),
+    ("whoosh.filedb.structfile.BufferFile", "_buf"),
+    ("whoosh.filedb.structfile.BufferFile", "_name"),
+    ("whoosh.matching.ListMatcher", "_ids"),
+    ("whoosh.matching.ListMatcher", "_weights"),
+    ("whoosh.matching.ListMatcher", "_all_weights"),
+    ("whoosh.matching.ListMatcher", "_values"),
+    ("whoosh.matching.ListMatcher", "_i"),
+    ("whoosh.matching.ListMatcher", "_format"),
+    ("whoosh.matching.ListMatcher", "_scorer"),
+    ("whoosh.matching.ListMatcher", "_term"),
+    ("whoosh.matching.ListMatcher", "_terminfo"),
+    ("whoosh.query.MultiTerm", "_btexts"),
+    ("whoosh.query.NumericRange", "_compile_query"),
+    ("whoosh.reading.SegmentReader", "_terms"),
+    ("whoosh.reading.SegmentReader", "_codec"),
+    ("whoosh.reading.SegmentReader", "_storage"),
+    ("whoosh.reading.SegmentReader", "_perdoc"),
+    ("whoosh.searching.Searcher", "_ix"),
+    ("whoosh.scoring.BM25F", "_field_B"),
+    ("whoosh.writing.SegmentWriter", "_lk"),
+    ("whoosh.writing.SegmentWriter", "_added"),
+    ("whoosh.writing.SegmentWriter", "_assemble_segment"),
+    ("whoosh.writing.SegmentWriter", "_close_segment"),
+    ("whoosh.writing.SegmentWriter", "_commit_toc"),
+    ("whoosh.writing.SegmentWriter", "_finalize_segment"),
+    ("whoosh.writing.SegmentWriter", "_finish"),
+    ("whoosh.writing.SegmentWriter", "_flush_segment"),
+    ("whoosh.writing.SegmentWriter", "_merge_segments"),
+)
+
+_warned: set[str] = set()
+
+
+def warn_once(missing: str, slow: str) -> None:
+    """Log a warning, once per ``missing`` in the process, that what one of the
+    engine's fast paths needs is missing (``missing``: e.g. "Whoosh's
+    SegmentReader has no _terms") and that it falls back to ``slow``."""
+    if missing in _warned:
+        return
+    _warned.add(missing)
+    log.warning(
+        "paperbrowse's fast path is not available (%s): it falls back to %s, which is much "
+        "slower (paperbrowse is tested with the whoosh-reloaded version pinned in pyproject.toml)",
+        missing,
+        slow,
+    )
+
+
+# ----------------------------------------------------------------- reading
+
+
+def segment_terms(leaf: Any) -> Any | None:
+    """The term dictionary (``W3TermsReader``) of segment reader ``leaf``;
+    ``None`` for a reader that is not a ``SegmentReader`` (an empty index's), or
+    (logged once) when Whoosh's ``SegmentReader`` has no ``_terms``."""
+    if not isinstance(leaf, SegmentReader):
+        return None
+    try:
+        return leaf._terms
+    except AttributeError:
+        warn_once("Whoosh's SegmentReader has no _terms", "Whoosh's matchers")
+        return None
+
+
+def segment_codec(leaf: Any) -> Any | None:
+    """The codec that wrote segment reader ``leaf``'s segment; ``None`` for a
+    reader that is not a ``SegmentReader`` or (logged once) when the name is gone."""
+    if not isinstance(leaf, SegmentReader):
+        return None
+    try:
+        return leaf._codec
+    except AttributeError:
+        warn_once("Whoosh's SegmentReader has no _codec", "Whoosh's matchers")
+        return None
+
+
+def segment_per_doc(leaf: Any) -> Any | None:
+    """The per-document reader (stored fields, lengths, columns) of segment
+    reader ``leaf``; ``None`` for a reader that is not a ``SegmentReader`` or
+    (logged once) when the name is gone."""
+    if not isinstance(leaf, SegmentReader):
+        return None
+    try:
+        return leaf._perdoc
+    except AttributeError:
+        warn_once("Whoosh's SegmentReader has no _perdoc", "Whoosh's scoring")
+        return None
+
+
+def searcher_index(searcher: Any) -> Any:
+    """The index (``whoosh.index.Index``) that ``searcher`` was opened from."""
+    return searcher._ix
+
+
+def segment_map(leaf: Any) -> Any | None:
+    """The memory map under segment reader ``leaf``'s compound file, or
+    ``None`` (a segment not in a compound file, or not memory-mapped)."""
+    storage = getattr(leaf, "_storage", None)
+    return compound_map(getattr(storage, "a", None))
+
+
+def compound_map(storage: Any) -> Any | None:
+    """The memory map (``mmap.mmap`` or a buffer) under ``storage`` when it is
+    a memory-mapped ``CompoundStorage`` (or an ``OverlayStorage`` over one),
+    else ``None``."""
+    if isinstance(storage, OverlayStorage):
+        storage = storage.a
+    if not isinstance(storage, CompoundStorage):
+        return None
+    return getattr(storage, "_source", None)
+
+
+def terms_postfile(terms: Any) -> Any:
+    """The postings file of term dictionary ``terms`` (a ``W3TermsReader``)."""
+    return terms._postfile
+
+
+def terms_index(terms: Any) -> tuple[Any, dict[str, int]] | None:
+    """``(hash reader, field name → field number)`` of term dictionary
+    ``terms``; ``None`` (logged once) when Whoosh no longer has them."""
+    tindex = getattr(terms, "_tindex", None)
+    fieldmap = getattr(terms, "_fieldmap", None)
+    if tindex is None or fieldmap is None:
+        if terms is not None:
+            warn_once(
+                "Whoosh's W3TermsReader has no _tindex or _fieldmap", "Whoosh's term iterator"
+            )
+        return None
+    return tindex, fieldmap
+
+
+def file_buffer(dbfile: Any) -> Any | None:
+    """The buffer a Whoosh ``BufferFile`` reads from (the memory map of a
+    compound segment), or ``None`` for a file on disk."""
+    return getattr(dbfile, "_buf", None)
+
+
+def init_buffer_file(dbfile: Any, buf: Any, name: str | None) -> None:
+    """Set the buffer and name of ``dbfile``, a ``BufferFile`` subclass whose
+    ``__init__`` does not call ``BufferFile``'s (which copies the buffer)."""
+    dbfile._buf = buf
+    dbfile._name = name
+
+
+def column_bytes(reader: Any) -> bytes:
+    """The stored bytes of a fixed-size column ``reader`` (``FixedBytesColumn``
+    reader: one slot per document up to the last one written)."""
+    return reader._dbfile.get(reader._basepos, reader._count)
+
+
+def numeric_column_parts(raw: Any) -> tuple[Any, int, int, str, int] | None:
+    """``(file, offset, stored count, array typecode, default)`` of a Whoosh
+    2.7 ``NumericColumn`` reader opened with ``translate=False``; ``None``
+    (logged once) for another reader."""
+    try:
+        return raw._dbfile, raw._basepos, raw._count, raw._typecode, raw._default
+    except AttributeError:
+        warn_once(
+            "Whoosh's NumericColumn reader has no _dbfile, _basepos or _count",
+            "reading numbers one by one",
+        )
+        return None
+
+
+def per_doc_length_column(perdoc: Any, fieldname: str) -> Any | None:
+    """The length column reader of ``fieldname`` in a ``W3PerDocReader``
+    (``None`` when the field has no lengths)."""
+    return perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+
+
+def per_doc_count(perdoc: Any) -> int:
+    """Documents (deleted included) of a ``W3PerDocReader``'s segment."""
+    return perdoc._doccount
+
+
+def set_term_stats(
+    info: Any,
+    *,
+    weight: float,
+    df: int,
+    minlength: int | None,
+    maxlength: int,
+    maxweight: float,
+    minid: int,
+    maxid: int,
+) -> None:
+    """Set the statistics of a ``W3TermInfo`` for postings written whole:
+    total weight, document frequency, shortest and longest field length (in
+    tokens; ``None`` for unknown), highest weight, first and last document number."""
+    info._weight = weight
+    info._df = df
+    info._minlength = minlength
+    info._maxlength = maxlength
+    info._maxweight = maxweight
+    info._minid, info._maxid = minid, maxid
+
+
+# ----------------------------------------------------------------- matching
+
+
+def matcher_terminfo(matcher: Any) -> Any | None:
+    """The term info a ``ListMatcher`` was made with, or ``None``."""
+    return matcher._terminfo
+
+
+def matcher_cursor(matcher: Any) -> tuple[list[int], int]:
+    """``(document numbers, current index)`` of a ``ListMatcher``."""
+    return matcher._ids, matcher._i
+
+
+def set_matcher_cursor(matcher: Any, i: int) -> None:
+    """Move a ``ListMatcher`` to index ``i`` of its document numbers."""
+    matcher._i = i
+
+
+def matcher_args(matcher: Any) -> tuple:
+    """The arguments that make a copy of ``ListMatcher`` ``matcher`` at its
+    current position: ``(ids, weights, values, format, scorer, position,
+    all_weights, term, terminfo)``, ``ListMatcher.__init__``'s order."""
+    m = matcher
+    return (
+        m._ids,
+        m._weights,
+        m._values,
+        m._format,
+        m._scorer,
+        m._i,
+        m._all_weights,
+        m._term,
+        m._terminfo,
+    )
+
+
+def multiterm_btexts(q: Any, reader: Any):
+    """The encoded terms of ``reader`` that multi-term query ``q`` (prefix,
+    wildcard, regex, range) stands for, as Whoosh expands them."""
+    return q._btexts(reader)
+
+
+def numeric_range_query(q: Any, reader: Any) -> Any:
+    """The query over encoded terms that ``NumericRange`` ``q`` compiles to."""
+    return q._compile_query(reader)
+
+
+def bm25f_field_b(weighting: Any) -> dict[str, float]:
+    """The per-field ``B`` values of a ``BM25F`` (empty when every field uses ``B``)."""
+    return weighting._field_B
+
+
+# ----------------------------------------------------------------- writing
+
+
+def field_writer_target(fieldwriter: Any) -> tuple[Any, Any, int, Any]:
+    """``(postings file, current field's format, field number, term index)``
+    of a ``W3FieldWriter`` inside ``start_field``."""
+    fw = fieldwriter
+    return fw._postfile, fw._format, fw._fieldid, fw._tindex
+
+
+def unlocked_writer(cls: type, ix: Any, **kwargs: Any) -> Any:
+    """A ``SegmentWriter`` subclass ``cls`` over ``ix`` that does not take the
+    index's lock (a worker or a merge inside a writer that holds it)."""
+    return cls(ix, _lk=False, **kwargs)
+
+
+def has_added(writer: Any) -> bool:
+    """Whether ``SegmentWriter`` ``writer`` has documents in its new segment."""
+    return writer._added
+
+
+def mark_added(writer: Any) -> None:
+    """Mark ``writer``'s new segment as holding documents (written by hand)."""
+    writer._added = True
+
+
+def finalize_segment(writer: Any) -> Any:
+    """Write ``writer``'s new segment and return it (not yet committed)."""
+    return writer._finalize_segment()
+
+
+def close_segment(writer: Any) -> None:
+    """Close the files of ``writer``'s new segment."""
+    writer._close_segment()
+
+
+def assemble_segment(writer: Any) -> None:
+    """Pack ``writer``'s new segment's files into its compound file."""
+    writer._assemble_segment()
+
+
+def merge_segments(writer: Any, policy: Any) -> list:
+    """The segments left after merge ``policy`` ran in ``writer``."""
+    return writer._merge_segments(policy, None, None)
+
+
+def commit_toc(writer: Any, segments: list) -> None:
+    """Write a table of contents listing ``segments`` (what ``writer`` commits)."""
+    writer._commit_toc(segments)
+
+
+def finish(writer: Any) -> None:
+    """Release ``writer``'s lock and mark it closed, after its commit."""
+    writer._finish()
+
+
+class HookedSegmentWriter(SegmentWriter):
+    """Whoosh's ``SegmentWriter`` whose two private commit steps call public
+    hooks a subclass overrides: :meth:`plan_commit` (the segments a new table
+    of contents lists) and :meth:`flush_postings` (write the new segment's
+    postings and close its files)."""
+
+    def plan_commit(self, segments: list) -> list:
+        """The segments to list in the table of contents (default: ``segments``)."""
+        return segments
+
+    def flush_postings(self) -> None:
+        """Write the new segment's postings (default: Whoosh's pool)."""
+        super()._flush_segment()
+
+    def _commit_toc(self, segments) -> None:
+        super()._commit_toc(self.plan_commit(segments))
+
+    def _flush_segment(self) -> None:
+        self.flush_postings()
