@@ -1,7 +1,8 @@
 """Shared fixtures: one index over the bundled corpus, built once per session.
 
 Each test gets its own copy of the data directory, so bookmarks and rebuilds
-in one test never leak into another.
+in one test never leak into another. ``no_network`` blocks the real HTTP
+transport (the online importers' tests use it with the fakes of ``tests/fakes.py``).
 """
 
 from __future__ import annotations
@@ -60,3 +61,14 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     # nor the real user's config file (the CLI reads it)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.delenv("PAPERBROWSE_CONFIG", raising=False)
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any request through httpx's real transport fail the test."""
+    import httpx  # here: most tests never need it
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a test tried to use the network")
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", refuse)

@@ -12,9 +12,11 @@ import time as real_time
 
 import httpx
 import pytest
+from fakes import FakeTime, recording_http
 
 from paperbrowse.core.sources.http import (
     PoliteClient,
+    Politeness,
     RetryNotice,
     ServiceUnavailable,
     is_name_resolution_error,
@@ -23,29 +25,8 @@ from paperbrowse.core.sources.http import (
 URL = "https://api.example.org/things"
 
 
-class FakeTime:
-    """A monotonic clock that only ``sleep`` moves; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 500.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def polite(handler, time: FakeTime, **kwargs) -> tuple[PoliteClient, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
-
-    def record(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return handler(request)
-
-    http = httpx.Client(transport=httpx.MockTransport(record))
+    http, seen = recording_http(handler)
     client = PoliteClient(http, service="Example", sleep=time.sleep, clock=time.clock, **kwargs)
     return client, seen
 
@@ -199,3 +180,46 @@ def test_no_notice_when_the_first_answer_is_good_or_a_client_error() -> None:
     client, seen = polite(lambda r: httpx.Response(404), time, on_retry=notices.append)
     assert client.get(URL).status_code == 404
     assert notices == [] and len(seen) == 1
+
+
+# --- the politeness policy -------------------------------------------------------------
+
+
+def test_a_policy_override_of_none_keeps_the_policy_value() -> None:
+    base = Politeness("Example", delay=1.5, retries=4)
+    changed = base.with_overrides(delay=0.0, retries=None, timeout=None)
+    assert (changed.delay, changed.retries, changed.timeout) == (0.0, 4, 30.0)
+    assert base.with_overrides(delay=None) is base
+    with pytest.raises(ValueError):
+        base.with_overrides(retries=-1)
+    with pytest.raises(ValueError):
+        Politeness("Example", timeout=0)
+
+
+def test_a_client_from_a_policy_follows_it() -> None:
+    class ExampleDown(ServiceUnavailable):
+        pass
+
+    time = FakeTime()
+    policy = Politeness("Example", ExampleDown, delay=0.0, retries=2, backoff=1.0)
+    http, seen = recording_http(lambda request: httpx.Response(503))
+    client = PoliteClient.from_policy(policy, http, sleep=time.sleep, clock=time.clock)
+    assert client.policy == policy
+    with pytest.raises(ExampleDown, match="Example could not be reached"):
+        client.get(URL)
+    assert len(seen) == 3 and time.sleeps == [1.0, 2.0]
+
+
+def test_each_importer_keeps_its_own_politeness_and_its_overrides() -> None:
+    from paperbrowse.core.sources import arxiv, crossref, hf
+
+    with arxiv.ArxivClient() as a, hf.DailyPapersClient() as h:
+        assert a.http.policy == arxiv.POLITENESS and a.http.delay == 3.0
+        assert a.http.unavailable is arxiv.ArxivUnavailable
+        assert h.http.policy == hf.POLITENESS and h.http.delay == 1.0
+    with crossref.CrossrefClient(mailto="me@example.org", retries=0, timeout=5.0) as c:
+        assert c.http.service == "Crossref" and c.http.delay == 1.0
+        assert (c.http.retries, c.http.timeout) == (0, 5.0)
+        assert c.http.user_agent.endswith("mailto:me@example.org)")
+    with pytest.raises(ValueError):
+        hf.DailyPapersClient(delay=-1)

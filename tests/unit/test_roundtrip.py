@@ -119,7 +119,7 @@ def test_partial_dates_come_back_partial(tmp_path: Path, bookmarks, fmt: str) ->
 def test_bibtex_export_then_import_keeps_the_bibliographic_record(
     tmp_path: Path, bookmarks: list[Bookmark]
 ) -> None:
-    """The BibTeX export is the lead's (export_bibtex); checked here on the same list."""
+    """The BibTeX export is the lead's (export.bibtex); checked here on the same list."""
     path = export.export(bookmarks, tmp_path / "reading-list.bib")
     records = list(read_bibtex(path))
     assert [r for r in records if isinstance(r, SourceError)] == []

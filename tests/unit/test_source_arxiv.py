@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fakes import FakeTime, recording_http
 
 from paperbrowse import __version__
 from paperbrowse.core.models import Paper
@@ -29,37 +30,11 @@ PAGE2 = (FIXTURES / "arxiv_atom_search_page2.xml").read_bytes()
 SEARCH = "id:2006.07733 OR id:2106.09685 OR id:cond-mat/0603029"
 
 
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", refuse)
-
-
-class FakeTime:
-    """A monotonic clock that only ``sleep`` moves; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 def make_client(handler, time: FakeTime, **kwargs) -> tuple[ArxivClient, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
-
-    def record(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return handler(request)
-
-    http = httpx.Client(transport=httpx.MockTransport(record))
+    http, seen = recording_http(handler)
     client = ArxivClient(http, sleep=time.sleep, clock=time.clock, **kwargs)
     return client, seen
 

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from fakes import FakeTime, recording_http
 
 from paperbrowse import __version__
 from paperbrowse.cli import cli
@@ -59,27 +60,7 @@ WORKS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", refuse)
-
-
-class FakeTime:
-    """A monotonic clock that only ``sleep`` moves; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 def crossref_api(request: httpx.Request) -> httpx.Response:
@@ -93,14 +74,8 @@ def crossref_api(request: httpx.Request) -> httpx.Response:
 
 
 def make_client(handler=crossref_api, time: FakeTime | None = None, **kwargs):
-    seen: list[httpx.Request] = []
-
-    def record(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return handler(request)
-
     time = time or FakeTime()
-    http = httpx.Client(transport=httpx.MockTransport(record))
+    http, seen = recording_http(handler)
     client = CrossrefClient(http, sleep=time.sleep, clock=time.clock, **kwargs)
     return client, seen
 

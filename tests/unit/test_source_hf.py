@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fakes import FakeTime, recording_http
 
 from paperbrowse import __version__
 from paperbrowse.core.models import Paper
@@ -20,35 +21,11 @@ DAY = date(2026, 3, 23)
 SOURCE = "Hugging Face daily papers 2026-03-23"
 
 
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", refuse)
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 50.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 def make_client(handler, time: FakeTime, **kwargs) -> tuple[DailyPapersClient, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
-
-    def record(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return handler(request)
-
-    http = httpx.Client(transport=httpx.MockTransport(record))
+    http, seen = recording_http(handler)
     return DailyPapersClient(http, sleep=time.sleep, clock=time.clock, **kwargs), seen
 
 

@@ -37,7 +37,7 @@ from paperbrowse.core.sources.common import (
     normalise_arxiv_id,
     normalise_doi,
 )
-from paperbrowse.core.sources.http import PoliteClient, RetryNotice, ServiceUnavailable
+from paperbrowse.core.sources.http import PoliteClient, Politeness, RetryNotice, ServiceUnavailable
 
 if TYPE_CHECKING:
     import httpx
@@ -55,6 +55,11 @@ class ArxivUnavailable(ServiceUnavailable):
 
     The message says so, names the URL and says to check the connection.
     """
+
+
+#: How arXiv is asked: 3 s between requests (arXiv API terms of use), 3 retries
+#: backing off 2, 4, 8 s, 30 s timeout.
+POLITENESS = Politeness("arXiv", ArxivUnavailable, delay=3.0)
 
 
 def abs_url(arxiv_id: str) -> str:
@@ -162,6 +167,9 @@ class ArxivClient:
         client: an ``httpx.Client`` (tests pass one on ``httpx.MockTransport``);
             by default one is created, closed by :meth:`close`.
         base_url: the query endpoint.
+        politeness: the :class:`~paperbrowse.core.sources.http.Politeness` to follow
+            (:data:`POLITENESS`); ``delay``, ``retries``, ``backoff`` and
+            ``timeout``, when given, override its values.
         delay: seconds between consecutive requests; arXiv asks for 3 s.
         retries: retries after a connection error, timeout, HTTP 429 or 5xx (a host
             name that cannot be resolved fails at once: offline).
@@ -185,11 +193,12 @@ class ArxivClient:
         client: httpx.Client | None = None,
         *,
         base_url: str = API_URL,
-        delay: float = 3.0,
-        retries: int = 3,
-        backoff: float = 2.0,
+        politeness: Politeness = POLITENESS,
+        delay: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
         page_size: int = 100,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         source: str = SOURCE,
@@ -200,17 +209,14 @@ class ArxivClient:
         self.base_url = base_url
         self.page_size = page_size
         self.source = source
-        self.http = PoliteClient(
-            client,
-            service="arXiv",
-            unavailable=ArxivUnavailable,
+        self.politeness = politeness.with_overrides(
             delay=delay,
             retries=retries,
             backoff=backoff,
             timeout=timeout,
-            sleep=sleep,
-            clock=clock,
-            on_retry=on_retry,
+        )
+        self.http = PoliteClient.from_policy(
+            self.politeness, client, sleep=sleep, clock=clock, on_retry=on_retry
         )
 
     def _query(self, params: dict[str, Any], first_entry: int) -> tuple[list[Record], int | None]:

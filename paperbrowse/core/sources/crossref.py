@@ -48,7 +48,13 @@ from paperbrowse.core.sources.common import (
     normalise_arxiv_id,
     normalise_doi,
 )
-from paperbrowse.core.sources.http import PoliteClient, RetryNotice, ServiceUnavailable, user_agent
+from paperbrowse.core.sources.http import (
+    PoliteClient,
+    Politeness,
+    RetryNotice,
+    ServiceUnavailable,
+    user_agent,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -136,6 +142,12 @@ class CrossrefUnavailable(ServiceUnavailable):
 
     The message says so, names the URL and says to check the connection.
     """
+
+
+#: How Crossref is asked: 1 s between requests (well inside its public rate limit),
+#: 3 retries backing off 2, 4, 8 s, 30 s timeout; :func:`~paperbrowse.core.sources.http.user_agent`
+#: adds the ``mailto:`` contact its etiquette asks for.
+POLITENESS = Politeness("Crossref", CrossrefUnavailable, delay=1.0)
 
 
 def parse_doi(text: str | None) -> str | None:
@@ -482,6 +494,9 @@ class CrossrefClient:
         base_url: the works endpoint (:data:`API_URL`); a DOI is appended.
         mailto: a contact e-mail address for the ``User-Agent`` (Crossref's
             etiquette: such requests go to its "polite" pool), or ``None``.
+        politeness: the :class:`~paperbrowse.core.sources.http.Politeness` to follow
+            (:data:`POLITENESS`); ``delay``, ``retries``, ``backoff`` and
+            ``timeout``, when given, override its values.
         delay: seconds between consecutive requests (1 s, well inside
             Crossref's public rate limit).
         retries: retries after a connection error, timeout, HTTP 429 or 5xx (a host
@@ -506,10 +521,11 @@ class CrossrefClient:
         *,
         base_url: str = API_URL,
         mailto: str | None = None,
-        delay: float = 1.0,
-        retries: int = 3,
-        backoff: float = 2.0,
-        timeout: float = 30.0,
+        politeness: Politeness = POLITENESS,
+        delay: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        timeout: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         source: str = SOURCE,
@@ -517,18 +533,15 @@ class CrossrefClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.source = source
-        self.http = PoliteClient(
-            client,
-            service="Crossref",
-            unavailable=CrossrefUnavailable,
+        self.politeness = politeness.with_overrides(
             delay=delay,
             retries=retries,
             backoff=backoff,
             timeout=timeout,
-            sleep=sleep,
-            clock=clock,
-            on_retry=on_retry,
-            user_agent=user_agent(mailto),
+            user_agent=user_agent(mailto) if mailto else None,
+        )
+        self.http = PoliteClient.from_policy(
+            self.politeness, client, sleep=sleep, clock=clock, on_retry=on_retry
         )
 
     def work_url(self, doi: str) -> str:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from paperbrowse.core.models import Paper, paper_id_for
 from paperbrowse.core.sources.common import Record, SourceError, clean_text, normalise_arxiv_id
-from paperbrowse.core.sources.http import PoliteClient, RetryNotice, ServiceUnavailable
+from paperbrowse.core.sources.http import PoliteClient, Politeness, RetryNotice, ServiceUnavailable
 
 if TYPE_CHECKING:
     import httpx
@@ -47,6 +47,11 @@ class HFUnavailable(ServiceUnavailable):
 
     The message says so, names the URL and says to check the connection.
     """
+
+
+#: How Hugging Face is asked: 1 s between requests, 3 retries backing off 2, 4, 8 s,
+#: 30 s timeout.
+POLITENESS = Politeness("Hugging Face", HFUnavailable, delay=1.0)
 
 
 def paper_url(arxiv_id: str) -> str:
@@ -150,6 +155,9 @@ class DailyPapersClient:
         client: an ``httpx.Client`` (tests pass one on ``httpx.MockTransport``);
             by default one is created, closed by :meth:`close`.
         base_url: the daily-papers endpoint.
+        politeness: the :class:`~paperbrowse.core.sources.http.Politeness` to follow
+            (:data:`POLITENESS`); ``delay``, ``retries``, ``backoff`` and
+            ``timeout``, when given, override its values.
         delay: seconds between consecutive requests.
         retries: retries after a connection error, timeout, HTTP 429 or 5xx (a host
             name that cannot be resolved fails at once: offline).
@@ -167,26 +175,24 @@ class DailyPapersClient:
         client: httpx.Client | None = None,
         *,
         base_url: str = API_URL,
-        delay: float = 1.0,
-        retries: int = 3,
-        backoff: float = 2.0,
-        timeout: float = 30.0,
+        politeness: Politeness = POLITENESS,
+        delay: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        timeout: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         self.base_url = base_url
-        self.http = PoliteClient(
-            client,
-            service="Hugging Face",
-            unavailable=HFUnavailable,
+        self.politeness = politeness.with_overrides(
             delay=delay,
             retries=retries,
             backoff=backoff,
             timeout=timeout,
-            sleep=sleep,
-            clock=clock,
-            on_retry=on_retry,
+        )
+        self.http = PoliteClient.from_policy(
+            self.politeness, client, sleep=sleep, clock=clock, on_retry=on_retry
         )
 
     def fetch_date(self, day: date) -> Iterator[Record]:

@@ -31,6 +31,12 @@
 Other answers (2xx, and 4xx other than 429) are returned to the caller, which
 turns a 4xx into a :class:`~paperbrowse.core.sources.common.SourceError`.
 
+The settings (service name, error class, delay, retries, back-off, timeout,
+``User-Agent``) travel together as one :class:`Politeness` policy; each
+importer declares its own (``arxiv.POLITENESS``: 3 s between requests, as
+arXiv asks; ``hf.POLITENESS`` and ``crossref.POLITENESS``: 1 s) and builds its
+:class:`PoliteClient` from it with :meth:`PoliteClient.from_policy`.
+
 ``sleep`` and ``clock`` are injectable, so tests run without waiting, and an
 ``httpx.Client`` built on :class:`httpx.MockTransport` keeps them off the network.
 """
@@ -42,7 +48,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -224,6 +230,56 @@ class RetryNotice:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Politeness:
+    """How politely one web service is asked: one policy per importer.
+
+    Attributes:
+        service: display name used in messages, e.g. ``"arXiv"``.
+        unavailable: the :class:`ServiceUnavailable` subclass raised when the
+            service cannot be reached.
+        delay: minimum seconds between the end of a request and the start of
+            the next one.
+        retries: how many times a failed request is retried (so at most
+            ``retries + 1`` requests).
+        backoff: seconds before the first retry; doubled for each further retry.
+        timeout: seconds allowed for connecting and for each read.
+        max_retry_after: longest ``Retry-After`` in seconds that is waited out.
+        user_agent: the ``User-Agent`` header (:func:`user_agent`).
+
+    Raises:
+        ValueError: (on construction) a negative ``delay``, ``backoff`` or
+            ``retries``, or a ``timeout`` that is not positive.
+    """
+
+    service: str
+    unavailable: type[ServiceUnavailable] = ServiceUnavailable
+    delay: float = 3.0
+    retries: int = 3
+    backoff: float = 2.0
+    timeout: float = 30.0
+    max_retry_after: float = 300.0
+    user_agent: str = USER_AGENT
+
+    def __post_init__(self) -> None:
+        if self.delay < 0 or self.backoff < 0 or self.retries < 0 or self.timeout <= 0:
+            raise ValueError("delay, backoff and retries must be >= 0 and timeout > 0")
+
+    def with_overrides(self, **overrides: Any) -> Politeness:
+        """This policy with the given attributes replaced; ``None`` values are ignored.
+
+        ``ARXIV.with_overrides(delay=0.0, retries=None)`` keeps arXiv's retries
+        and sets no delay, so a client's ``delay=None`` default means "the
+        service's own".
+
+        Raises:
+            ValueError: an out-of-range value (see the class).
+            TypeError: an unknown attribute name.
+        """
+        given = {name: value for name, value in overrides.items() if value is not None}
+        return replace(self, **given) if given else self
+
+
 class PoliteClient:
     """GET requests with a rate limit, retries with back-off, and an offline error.
 
@@ -287,6 +343,47 @@ class PoliteClient:
         self.user_agent = user_agent
         self.on_retry = on_retry
         self._last_end: float | None = None
+
+    @classmethod
+    def from_policy(
+        cls,
+        policy: Politeness,
+        client: httpx.Client | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+    ) -> PoliteClient:
+        """A client that follows ``policy``; ``client``, ``sleep``, ``clock`` and
+        ``on_retry`` as for the constructor."""
+        return cls(
+            client,
+            service=policy.service,
+            unavailable=policy.unavailable,
+            delay=policy.delay,
+            retries=policy.retries,
+            backoff=policy.backoff,
+            timeout=policy.timeout,
+            max_retry_after=policy.max_retry_after,
+            sleep=sleep,
+            clock=clock,
+            user_agent=policy.user_agent,
+            on_retry=on_retry,
+        )
+
+    @property
+    def policy(self) -> Politeness:
+        """The :class:`Politeness` this client follows (from its attributes)."""
+        return Politeness(
+            service=self.service,
+            unavailable=self.unavailable,
+            delay=self.delay,
+            retries=self.retries,
+            backoff=self.backoff,
+            timeout=self.timeout,
+            max_retry_after=self.max_retry_after,
+            user_agent=self.user_agent,
+        )
 
     def get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
         """GET ``url`` with ``params``, politely.
