@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.notifications import Notify, SeverityLevel
 from textual.reactive import reactive
@@ -37,6 +36,7 @@ from paperbrowse.core.library import STATUSES, Bookmark, Library, LibraryError
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Hit, Paper, Results, papers
 from paperbrowse.core.service import Corpus, open_index
+from paperbrowse.ui import keys
 from paperbrowse.ui.messages import (
     IndexFailed,
     IndexProgress,
@@ -108,41 +108,9 @@ class PaperBrowseApp(App[None]):
     TITLE = "paperbrowse"
     CSS_PATH = "app.tcss"
 
-    BINDINGS = [
-        # priority: run as the app reads the key, before the keys typed after it are
-        # handed to the focused widget (a paste or tmux send-keys "/" "ctrl+u" "numbats"
-        # must land in the search bar); skipped in a text field, where "/" is typed
-        Binding("slash", "slash", "Search", id="focus_search", priority=True),
-        Binding("b", "toggle_bookmark", "Bookmark", id="toggle_bookmark"),
-        # shown in the footer only while there is something to undo (check_action), next to b
-        # so that an 80-column footer has room for it
-        Binding("u", "undo", "Undo", id="undo"),
-        Binding("ctrl+z", "undo", "Undo", show=False, id="undo_ctrl_z"),
-        # reached when "undo" is disabled: says there is nothing to undo
-        Binding("u,ctrl+z", "nothing_to_undo", show=False, id="nothing_to_undo"),
-        Binding("B", "toggle_bookmarks_view", "Bookmarks", id="bookmarks_view"),
-        Binding("e", "export", "Export", id="export"),
-        Binding("f", "filter", "Filter", id="filter"),
-        # the footer lists the shown keys in this order: an 80-column footer cuts the last
-        Binding("question_mark", "help", "Keys", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("s", "cycle_sort", "Sort", id="cycle_sort"),
-        Binding("m", "similar", "Similar", id="similar"),
-        Binding("x", "clear_filters", "Clear filter", show=False, id="clear_filters"),
-        Binding("t", "edit_tags", "Tags", show=False, id="edit_tags"),
-        Binding("n", "edit_note", "Note", show=False, id="edit_note"),
-        Binding("r", "cycle_status", "Status", show=False, id="cycle_status"),
-        Binding("l", "edit_lists", "Lists", show=False, id="edit_lists"),
-        Binding("o", "open_page", "Open page", show=False, id="open_page"),
-        Binding("O", "open_pdf", "Open PDF", show=False, id="open_pdf"),
-        Binding("c", "copy_bibtex", "Copy BibTeX", show=False, id="copy_bibtex"),
-        Binding("C", "copy_citation", "Copy citation", show=False, id="copy_citation"),
-        Binding("i", "import_papers", "Import", show=False, id="import_papers"),
-        Binding("ctrl+y", "accept_suggestion", "Accept correction", show=False, id="suggestion"),
-        Binding("escape", "escape", "Back", show=False, id="escape"),
-        # Reached only when the focused widget does not use "down" itself: the search bar.
-        Binding("down", "focus_results", "Results", show=False, id="focus_results"),
-    ]
+    #: Made from the key table, :data:`paperbrowse.ui.keys.KEYS` (ids, keys, labels,
+    #: footer order); the help screen and the palette are made from it too.
+    BINDINGS = keys.bindings()
 
     #: ``search``, ``bookmarks`` or ``similar``. Not watched at start (``init=False``):
     #: the first listing is started once, when the index is open.
@@ -237,8 +205,7 @@ class PaperBrowseApp(App[None]):
         id, through :meth:`App.set_keymap`) and the theme: the one last chosen in the
         app (``<data dir>/state.json``) while the config's ``theme`` is unchanged, else
         the config's. The file's problems show as one warning notification."""
-        ids = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
-        config = self.config = self.config.checked(self.available_themes, ids)
+        config = self.config = self.config.checked(self.available_themes, keys.binding_ids())
         self.sort = config.sort
         if config.keys:
             self.set_keymap(dict(config.keys))
@@ -460,7 +427,7 @@ class PaperBrowseApp(App[None]):
         status.remove_class("notice")
         self._update_facets()
         if self.view == "bookmarks":
-            keys = "f: narrow · x: all · e: export · B or esc: back"
+            hints = "f: narrow · x: all · e: export · B or esc: back"
             if self.narrowing is None:
                 what = f"[b]{papers(len(self.bookmarked))}[/]"
             else:
@@ -475,7 +442,7 @@ class PaperBrowseApp(App[None]):
             if gone:
                 title += f" · {gone} un-bookmarked"
             self.query_one(ResultList).border_title = escape(title)
-            status.update(f"Bookmarks: {what}  [dim]· {keys}[/]")
+            status.update(f"Bookmarks: {what}  [dim]· {hints}[/]")
             return
         if self.results is None:
             status.update("")
@@ -1265,39 +1232,9 @@ class PaperBrowseApp(App[None]):
         self.push_screen(HelpScreen(self.key_help()))
 
     def key_help(self) -> list[tuple[str, str]]:
-        """``(keys, description)`` for every binding, for the help screen."""
-        rows = [
-            ("/", "Go to the search bar"),
-            ("↓ or enter (in the search bar)", "Go to the results"),
-            ("↑ ↓  j k", "Move through the results"),
-            ("g  G  home  end", "First / last result"),
-            ("pageup  pagedown", "A screenful of results up / down"),
-            ("enter (on a result)", "Read the paper: focus the detail pane"),
-            ("tab  shift+tab", "Move between search bar, results and detail pane"),
-            ("b", "Bookmark / un-bookmark (asks if it is organised)"),
-            ("u  ctrl+z", "Undo: restore what was last removed or cleared"),
-            ("B", "Show the bookmarks (the reading list); B or esc to go back"),
-            ("t", "Tags of the selected paper (comma separated)"),
-            ("n", "Note on the paper: ctrl+s saves, esc discards"),
-            ("r", "Cycle status: ○ to-read, ◐ reading, ● read, none"),
-            ("l", "Reading lists of the paper: add, remove, create"),
-            ("f  x (in the bookmarks)", "Narrow to a list, tag or status / show all"),
-            ("e", "Export the reading list (or the narrowed set) or the current results"),
-            ("i", "Import: arXiv, DOIs, HF daily, BibTeX, CSL-JSON or RIS files, captures"),
-            ("o  O", "Open the paper's page / its PDF in the browser"),
-            ("c  C", "Copy the BibTeX entry / a formatted citation (Harvard)"),
-            ("s", "Cycle sort: relevance, newest first, most upvoted"),
-            ("m", "Similar papers to the selected one; esc to go back"),
-            ("f", "Filter by year, organisation or bookmarks (hit counts per value)"),
-            ("x", "Clear the filter"),
-            ("ctrl+y", "Accept the “did you mean” correction"),
-            ("↑ (in the search bar)", "Recall earlier queries (↓ for newer)"),
-            ("ctrl+p", "Command palette: every action by name"),
-            ("?", "This help"),
-            ("esc", "Back to the search bar"),
-            ("q  ctrl+q", "Quit"),
-        ]
-        return rows
+        """``(keys, description)`` for every key, for the help screen (from the key
+        table, :mod:`paperbrowse.ui.keys`, with the user's ``[keys]`` overrides)."""
+        return keys.help_rows(self.config.keys)
 
     def action_export(self) -> None:
         """Ask what, where and in which format to export, then write it.
@@ -1382,62 +1319,8 @@ class PaperBrowseApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Bookmark selected paper", "Bookmark or un-bookmark (b)", self.action_toggle_bookmark
-        )
-        yield SystemCommand(
-            "Undo",
-            "Restore the last removed bookmark, tags, status, list or note (u)",
-            self.action_undo,
-        )
-        yield SystemCommand(
-            "Show bookmarks", "The reading list (B)", self.action_toggle_bookmarks_view
-        )
-        yield SystemCommand(
-            "Export reading list",
-            "Reading list or current results: Markdown, BibTeX, CSL-JSON, RIS, CSV, JSON (e)",
-            self.action_export,
-        )
-        yield SystemCommand(
-            "Cycle sort order", "Relevance, newest, most upvoted (s)", self.action_cycle_sort
-        )
-        yield SystemCommand("Search", "Go to the search bar (/)", self.action_focus_search)
-        yield SystemCommand(
-            "Similar papers", "More like the selected paper (m)", self.action_similar
-        )
-        yield SystemCommand(
-            "Filter results", "By year, organisation, bookmarks (f)", self.action_filter
-        )
-        yield SystemCommand("Clear filter", "Show every hit again (x)", self.action_clear_filters)
-        yield SystemCommand("Edit tags", "Tags of the selected paper (t)", self.action_edit_tags)
-        yield SystemCommand("Edit note", "Note on the selected paper (n)", self.action_edit_note)
-        yield SystemCommand(
-            "Cycle reading status", "To-read, reading, read, none (r)", self.action_cycle_status
-        )
-        yield SystemCommand(
-            "Reading lists", "Put the selected paper on lists (l)", self.action_edit_lists
-        )
-        yield SystemCommand(
-            "Narrow bookmarks",
-            "To a list, tag or status (f in bookmarks)",
-            self.action_narrow_bookmarks,
-        )
-        yield SystemCommand("Open paper page", "In the browser (o)", self.action_open_page)
-        yield SystemCommand("Open PDF", "arXiv PDF in the browser (O)", self.action_open_pdf)
-        yield SystemCommand(
-            "Copy BibTeX entry", "Of the selected paper (c)", self.action_copy_bibtex
-        )
-        yield SystemCommand(
-            "Copy citation",
-            "Harvard style, formatted by citeproc-py (C)",
-            self.action_copy_citation,
-        )
-        yield SystemCommand(
-            "Import papers",
-            "arXiv, DOIs, HF daily papers, BibTeX, CSL-JSON, RIS, JSON Lines, captures (i)",
-            self.action_import_papers,
-        )
-        yield SystemCommand("Keys and query syntax", "Help (?)", self.action_help)
+        for title, help_text, action in keys.palette_commands(self.config.keys):
+            yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
 
 
 def run_app(locations: Locations, corpus: Corpus, config: Config | None = None) -> None:

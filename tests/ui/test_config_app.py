@@ -47,6 +47,11 @@ async def test_config_sets_theme_sort_and_keys(
         await pilot.press("x")
         await wait_until(pilot, lambda: first.id in app.library.ids(), "x to bookmark")
         assert app.library.ids() == {first.id}
+        # the help and the palette name the user's key
+        assert ("x", "Bookmark / un-bookmark (asks if it is organised)") in app.key_help()
+        assert ("b", "Bookmark / un-bookmark (asks if it is organised)") not in app.key_help()
+        palette = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert palette["Bookmark selected paper"] == "Bookmark or un-bookmark (x)"
 
 
 async def test_theme_chosen_in_the_palette_is_remembered(
