@@ -493,7 +493,13 @@ class Paper:
 
 
 _PREPRINT = re.compile(r"arxiv|preprint|biorxiv|medrxiv|ssrn|openreview", re.IGNORECASE)
-_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.", re.IGNORECASE)
+#: An arXiv DOI (``10.48550/arXiv.…``): not a journal's.
+ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.", re.IGNORECASE)
+
+
+def journal_doi(doi: str | None) -> bool:
+    """True for a DOI other than arXiv's own (``10.48550/arXiv.…``)."""
+    return bool(doi) and not ARXIV_DOI.match(doi or "")
 
 
 def _venue_dated(paper: Paper) -> bool:
@@ -513,7 +519,7 @@ def authority(paper: Paper) -> int:
     if paper.container and not _PREPRINT.search(paper.container):
         return 2
     preprint_type = paper.entry_type in ("misc", "online", "unpublished")
-    if paper.doi and not _ARXIV_DOI.match(paper.doi) and not preprint_type:
+    if journal_doi(paper.doi) and not preprint_type:
         return 2  # a preprint server's DOI (bioRxiv's posted content) is not a venue
     if paper.entry_type not in (None, "misc", "online", "unpublished") or paper.journal_ref:
         return 1

@@ -138,6 +138,9 @@ class PaperBrowseApp(App[None]):
         #: The bookmarks by paper id, oldest first (refreshed on every listing).
         self.marks: dict[str, Bookmark] = {}
         self.bookmarked: frozenset[str] = frozenset()
+        #: paper id -> the citation key the library keeps, read with the bookmarks
+        #: (the detail pane shows it on every cursor move: no query per move)
+        self.keys: dict[str, str] = {}
         self._reload_marks()
         #: The list, tag or status the bookmarks view is narrowed to (None: all).
         self.narrowing: Narrowing | None = None
@@ -528,6 +531,7 @@ class PaperBrowseApp(App[None]):
         """Read the bookmarks (with their tags, status, lists, note) from the library."""
         self.marks = {bm.paper.id: bm for bm in self.library.bookmarks()}
         self.bookmarked = frozenset(self.marks)
+        self.keys = {paper_id: key for key, paper_id in self.library.citation_keys()}
 
     def _show_source(self, source: HitSource, highlight: int = 0) -> None:
         """List ``source`` in the result list, the cursor on hit ``highlight``."""
@@ -565,9 +569,7 @@ class PaperBrowseApp(App[None]):
             bookmark=mark,
             # the key the library keeps (assigned once, never changed; a
             # bookmark has one), else the key the paper's source gave, if any
-            citation_key=(mark.paper.citation_key if mark else None)
-            or self.library.stored_key(paper.id)
-            or paper.citation_key,
+            citation_key=self.keys.get(paper.id) or paper.citation_key,
         )
 
     @on(ResultList.Selected, "#results")
@@ -1114,7 +1116,7 @@ class PaperBrowseApp(App[None]):
         if paper is None:
             return
         # the library's key: assigned now if the paper has none, and kept for good
-        key = self.library.citation_key(paper)
+        key = self.keys[paper.id] = self.library.citation_key(paper)
         entry = bibtex_entry(paper, self.library.bookmark(paper.id), key)
         self.copy_to_clipboard(entry)
         key = entry.partition("{")[2].partition(",")[0]

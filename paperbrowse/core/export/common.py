@@ -9,13 +9,12 @@ styles do not print it; the small predicates below decide what a paper is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from paperbrowse.core import citekeys
 from paperbrowse.core.library import Bookmark
-from paperbrowse.core.models import Paper
+from paperbrowse.core.models import Paper, journal_doi  # noqa: F401  (journal_doi: for the formats)
 
 
 def export_keys(bookmarks: Sequence[Bookmark]) -> list[str]:
@@ -29,16 +28,9 @@ def export_keys(bookmarks: Sequence[Bookmark]) -> list[str]:
     return citekeys.export_keys(bm.paper for bm in bookmarks)
 
 
-#: An arXiv DOI (``10.48550/arXiv.…``): not a journal's.
-ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.", re.IGNORECASE)
 #: The BibTeX types read as theses, and the genre (CSL ``genre``, RIS ``M3``) each gets.
 THESIS_GENRE = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis", "thesis": "Thesis"}
 REPORT_TYPES = frozenset({"techreport", "report", "manual"})
-
-
-def journal_doi(doi: str | None) -> bool:
-    """True for a DOI other than arXiv's own (``10.48550/arXiv.…``)."""
-    return bool(doi) and not ARXIV_DOI.match(doi or "")
 
 
 def is_preprint(p: Paper) -> bool:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from paperbrowse import __version__
-from paperbrowse.core.export.common import ARXIV_DOI
 from paperbrowse.core.library import Bookmark
-from paperbrowse.core.models import papers
+from paperbrowse.core.models import journal_doi, papers
 
 
 def render_markdown(bookmarks: Sequence[Bookmark]) -> str:
@@ -33,7 +32,7 @@ def render_markdown(bookmarks: Sequence[Bookmark]) -> str:
             meta.append(f"{p.upvotes} upvotes")
         if p.arxiv_id:
             meta.append(f"arXiv:{p.arxiv_id}")
-        if p.doi and not ARXIV_DOI.match(p.doi):
+        if journal_doi(p.doi):
             meta.append(f"doi:{p.doi}")
         if meta:
             lines.append("*" + " · ".join(meta) + "*")

@@ -37,7 +37,12 @@ from paperbrowse.core.sources.common import (
     normalise_arxiv_id,
     normalise_doi,
 )
-from paperbrowse.core.sources.http import PoliteClient, Politeness, RetryNotice, ServiceUnavailable
+from paperbrowse.core.sources.http import (
+    Politeness,
+    RetryNotice,
+    ServiceClient,
+    ServiceUnavailable,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -160,7 +165,7 @@ def parse_atom(text: str | bytes, source: str = SOURCE) -> Iterator[Record]:
     yield from records
 
 
-class ArxivClient:
+class ArxivClient(ServiceClient):
     """Fetch papers from the arXiv API, politely.
 
     Args:
@@ -209,14 +214,16 @@ class ArxivClient:
         self.base_url = base_url
         self.page_size = page_size
         self.source = source
-        self.politeness = politeness.with_overrides(
+        self._follow(
+            politeness,
+            client,
+            sleep=sleep,
+            clock=clock,
+            on_retry=on_retry,
             delay=delay,
             retries=retries,
             backoff=backoff,
             timeout=timeout,
-        )
-        self.http = PoliteClient.from_policy(
-            self.politeness, client, sleep=sleep, clock=clock, on_retry=on_retry
         )
 
     def _query(self, params: dict[str, Any], first_entry: int) -> tuple[list[Record], int | None]:
@@ -321,13 +328,3 @@ class ArxivClient:
                 return  # an error answer, not a feed, or an empty page
             total = page_total
             start += len(records)
-
-    def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        self.http.close()
-
-    def __enter__(self) -> ArxivClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -49,9 +49,9 @@ from paperbrowse.core.sources.common import (
     normalise_doi,
 )
 from paperbrowse.core.sources.http import (
-    PoliteClient,
     Politeness,
     RetryNotice,
+    ServiceClient,
     ServiceUnavailable,
     user_agent,
 )
@@ -485,7 +485,7 @@ def parse_work(body: str | bytes, doi: str, source: str = SOURCE) -> Record:
         return SourceError(source, location, str(exc))
 
 
-class CrossrefClient:
+class CrossrefClient(ServiceClient):
     """Fetch works by DOI from Crossref's REST API, politely.
 
     Args:
@@ -533,15 +533,17 @@ class CrossrefClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.source = source
-        self.politeness = politeness.with_overrides(
+        self._follow(
+            politeness,
+            client,
+            sleep=sleep,
+            clock=clock,
+            on_retry=on_retry,
             delay=delay,
             retries=retries,
             backoff=backoff,
             timeout=timeout,
             user_agent=user_agent(mailto) if mailto else None,
-        )
-        self.http = PoliteClient.from_policy(
-            self.politeness, client, sleep=sleep, clock=clock, on_retry=on_retry
         )
 
     def work_url(self, doi: str) -> str:
@@ -605,13 +607,3 @@ class CrossrefClient:
             elif doi not in seen:
                 seen.add(doi)
                 yield self.fetch(doi)
-
-    def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        self.http.close()
-
-    def __enter__(self) -> CrossrefClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -141,10 +141,12 @@ def _iso_date(text: str, what: str) -> tuple[date, int]:
     match = _ISO_DATE.match(text.strip())
     if not match:
         raise _Bad(f"{what}: {text!r} is not a date (YYYY-MM-DD)")
-    year, month, day = (int(g) if g else None for g in match.groups())
-    if day and not month:
-        day = None
-    return _make_date(year or 0, month, day, what)
+    try:
+        when, parts = parse_partial_date(match.group())
+    except ValueError as exc:
+        raise _Bad(f"{what}: {exc}") from None
+    assert when is not None  # the match is never empty
+    return when, parts
 
 
 def _str(data: dict[str, Any], key: str) -> str | None:

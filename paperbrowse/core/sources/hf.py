@@ -33,7 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 from paperbrowse.core.models import Paper, paper_id_for
 from paperbrowse.core.sources.common import Record, SourceError, clean_text, normalise_arxiv_id
-from paperbrowse.core.sources.http import PoliteClient, Politeness, RetryNotice, ServiceUnavailable
+from paperbrowse.core.sources.http import (
+    Politeness,
+    RetryNotice,
+    ServiceClient,
+    ServiceUnavailable,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -148,7 +153,7 @@ def parse_daily_papers(data: bytes | str | list[Any], source: str) -> Iterator[R
         yield _item_record(item, number, source)
 
 
-class DailyPapersClient:
+class DailyPapersClient(ServiceClient):
     """Fetch Hugging Face daily papers, politely.
 
     Args:
@@ -185,14 +190,16 @@ class DailyPapersClient:
         on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         self.base_url = base_url
-        self.politeness = politeness.with_overrides(
+        self._follow(
+            politeness,
+            client,
+            sleep=sleep,
+            clock=clock,
+            on_retry=on_retry,
             delay=delay,
             retries=retries,
             backoff=backoff,
             timeout=timeout,
-        )
-        self.http = PoliteClient.from_policy(
-            self.politeness, client, sleep=sleep, clock=clock, on_retry=on_retry
         )
 
     def fetch_date(self, day: date) -> Iterator[Record]:
@@ -215,13 +222,3 @@ class DailyPapersClient:
             yield SourceError(source, "response", reason)
             return
         yield from parse_daily_papers(response.content, source)
-
-    def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        self.http.close()
-
-    def __enter__(self) -> DailyPapersClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -51,7 +51,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from paperbrowse import __version__
 from paperbrowse.core.sources.common import SourceUnavailable
@@ -483,4 +483,43 @@ class PoliteClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.close()
+
+
+class ServiceClient:
+    """Base of the web importers' clients (arXiv, Hugging Face, Crossref).
+
+    Holds the client's :class:`Politeness` (its service's defaults with the
+    constructor's overrides) and the :class:`PoliteClient` that follows it,
+    and closes that with the client (``with ArxivClient() as client: …``).
+    """
+
+    politeness: Politeness
+    http: PoliteClient
+
+    def _follow(
+        self,
+        politeness: Politeness,
+        client: httpx.Client | None,
+        *,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+        on_retry: Callable[[RetryNotice], None] | None,
+        **overrides: Any,
+    ) -> None:
+        """Set :attr:`politeness` (``overrides`` as :meth:`Politeness.with_overrides`
+        takes them, ``None`` keeping the default) and :attr:`http`."""
+        self.politeness = politeness.with_overrides(**overrides)
+        self.http = PoliteClient.from_policy(
+            self.politeness, client, sleep=sleep, clock=clock, on_retry=on_retry
+        )
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         self.close()
