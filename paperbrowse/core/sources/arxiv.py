@@ -22,6 +22,7 @@ Records follow :mod:`~paperbrowse.core.sources.common`: a
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -70,6 +71,33 @@ POLITENESS = Politeness("arXiv", ArxivUnavailable, delay=3.0)
 def abs_url(arxiv_id: str) -> str:
     """The abstract page of a paper: ``https://arxiv.org/abs/<id>`` (no version)."""
     return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+_QUERY_SPECIALS = re.compile(r"[^\w\s]+|_+")
+
+
+def title_query(titles: Sequence[str]) -> str:
+    """An arXiv ``search_query`` for entries whose title holds any of ``titles``.
+
+    Each title becomes a quoted phrase in the title field (``ti:"..."``,
+    arXiv API User's Manual §5.1: ``%22`` groups words into a phrase), the
+    phrases joined with ``OR``. Punctuation is replaced by spaces and the
+    words lower-cased (arXiv's search ignores both), so a title's own quotes,
+    colons, parentheses or ``AND``/``OR`` cannot change the query's meaning.
+
+    Args:
+        titles: titles as displayed (Unicode); empty ones are left out.
+
+    Returns:
+        ``'ti:"bootstrap your own latent" OR ti:"the multiberts"'``;
+        ``""`` when no title has a word.
+    """
+    phrases = []
+    for title in titles:
+        words = _QUERY_SPECIALS.sub(" ", title).lower().split()
+        if words:
+            phrases.append(f'ti:"{" ".join(words)}"')
+    return " OR ".join(dict.fromkeys(phrases))
 
 
 def _published(entry: Any) -> date | None:
@@ -283,6 +311,37 @@ class ArxivClient(ServiceClient):
             for arxiv_id in batch:
                 if arxiv_id not in found:
                     yield SourceError(self.source, f"id {arxiv_id}", reason)
+
+    def search_titles(self, titles: Sequence[str], per_title: int = 5) -> tuple[list[Record], bool]:
+        """Look several titles up in one request (:func:`title_query`).
+
+        Args:
+            titles: titles as displayed; duplicates and empty ones are dropped.
+            per_title: entries asked for per title (``max_results`` is
+                ``per_title * len(titles)``, at most 2000): room for the
+                other papers whose titles hold a title's words as a phrase.
+
+        Returns:
+            ``(records, complete)``: the records as :func:`parse_atom` gives
+            them (a :class:`SourceError` for an error answer), and whether
+            they are every entry arXiv matched (``opensearch:totalResults``
+            not above what was asked for). When not complete, a title
+            without an entry among them may still have one on arXiv.
+
+        Raises:
+            ArxivUnavailable: arXiv could not be reached after the retries.
+            ValueError: ``per_title`` below 1.
+        """
+        if per_title < 1:
+            raise ValueError(f"per_title must be at least 1, not {per_title}")
+        query = title_query(titles)
+        if not query:
+            return [], True
+        phrases = query.count(" OR ") + 1
+        wanted = min(MAX_PAGE_SIZE, per_title * phrases)
+        params = {"search_query": query, "start": 0, "max_results": wanted}
+        records, total = self._query(params, 1)
+        return records, total is not None and total <= wanted
 
     def search(
         self,
