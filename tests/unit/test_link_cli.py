@@ -109,3 +109,18 @@ def test_link_offline_fails_at_once_with_exit_1(run, monkeypatch):
     assert lookups == ["nonexistent.invalid"] and sleeps == []
     assert "arXiv could not be reached at http://nonexistent.invalid/api/query?" in result.stderr
     assert "Nothing was stored; run 'paperbrowse link' again" in result.stderr
+
+
+@pytest.mark.usefixtures("no_network")
+def test_link_exits_1_when_arxiv_answers_with_an_error(run, monkeypatch, locations):
+    error = (FIXTURES / "arxiv_atom_error.xml").read_bytes()
+    answers = [httpx.Response(400, content=error), httpx.Response(200, content=FEED)]
+    http, _ = recording_http(lambda request: answers.pop())  # the feed, then the error
+    made = functools.partial(arxiv.ArxivClient, http, sleep=FakeTime().sleep)
+    monkeypatch.setattr(arxiv, "ArxivClient", made)
+    result = run("link", "--limit", "20")
+    assert result.exit_code == 1, result.output
+    assert "10 not looked up (arXiv answered with an error):" in result.stdout
+    assert "error: arXiv API, entry 1: arXiv reports an error" in result.stderr
+    assert "stored 2" in result.stdout  # the first batch's links are kept
+    assert Library(locations.library_path).stored_paper(BYOL).arxiv_id == "2006.07733"
