@@ -19,7 +19,8 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_la
 # with its letter, a macro with its braced arguments, or an escaped special.
 _FRAGMENT = re.compile(
     r"""
-      \{\\[A-Za-z]+[^{}]*\}                                  # {\em text}, {\romannumeral1}
+      \{\\(?:[`'^"~=.]|[A-Za-z](?![A-Za-z]))\s*(?:\{[A-Za-z]?\}|[A-Za-z])\}  # {\'e} {\"{u}} {\H{o}}
+    | \{\\[A-Za-z]+[^{}]*\}                                  # {\em text}, {\romannumeral1}
     | \\[`'^"~=.](?:\{[A-Za-z]?\}|[A-Za-z])                   # \'e  \"{o}
     | \\[A-Za-z]+\*?(?:\{[^{}]*\})*                           # \pm  \textsuperscript{2}  \method{}
     | \\[%&$\#_{}]                                           # \%  \&  \_

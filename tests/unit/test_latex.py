@@ -47,3 +47,17 @@ def test_unknown_macros_stay_visible() -> None:
 def test_cut_off_fragment_does_not_raise() -> None:
     text = "concepts\\footnote{A concept represents"  # the capture cut the footnote off
     assert latex_to_unicode(text) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (r"Mat{\'e}rn kernels", "Matérn kernels"),
+        (r'M{\"u}ller and Gr{\"{o}}bner', "Müller and Gröbner"),
+        (r"Erd{\H{o}}s", "Erdős"),
+        (r"Fran{\c c}ois", "François"),
+    ],
+)
+def test_accents_in_a_brace_group_lose_the_braces(raw: str, expected: str) -> None:
+    # arXiv titles write accents the BibTeX way ({\'e}); the group's braces are not text
+    assert latex_to_unicode(raw) == expected
