@@ -307,3 +307,41 @@ def test_cli_attach_list_and_refuse(tmp_path: Path) -> None:
     assert refused.exit_code == 2
     assert "bad.pdf is truncated or damaged" in refused.output and "Traceback" not in refused.output
     assert library.attachment(BYOL.id).path.name.endswith(".pdf")  # the good one stays
+
+
+def test_cli_downloads_bookmarked_papers_and_lists_failures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_network
+) -> None:
+    from paperbrowse import cli_pdf
+
+    body = build_pdf(tmp_path / "arxiv.pdf", [["Bootstrap"], ["your own latent"]]).read_bytes()
+    online = [True]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if not online[0]:
+            raise httpx.ConnectError("[Errno -2] Name or service not known")
+        return httpx.Response(200, content=body, headers={"Content-Type": PDF_TYPE})
+
+    http, seen = recording_http(answer)
+    clock = FakeTime()
+    monkeypatch.setattr(
+        cli_pdf,
+        "ArxivPdfClient",
+        lambda **kw: ArxivPdfClient(http, sleep=clock.sleep, clock=clock.clock, **kw),
+    )
+    data = tmp_path / "data"
+    library = Library(Locations.resolve(data).ensure().library_path)
+    library.add(BYOL)
+    library.add(NO_ARXIV)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--data-dir", str(data), "pdf", "--bookmarked"])
+    assert result.exit_code == 1
+    assert "1 downloaded, 0 already had a PDF, 1 failed" in result.output
+    assert "error: pb:0000000000aa: no arXiv id known" in result.output
+    assert library.attachment(BYOL.id).kind == "downloaded" and len(seen) == 1
+    again = runner.invoke(cli, ["--data-dir", str(data), "pdf", "--bookmarked"])
+    assert "0 downloaded, 1 already had a PDF, 1 failed" in again.output and len(seen) == 1
+    online[0] = False
+    offline = runner.invoke(cli, ["--data-dir", str(data), "pdf", "--force", BYOL.id])
+    assert offline.exit_code == 2 and "arXiv could not be reached" in offline.output
+    assert "Traceback" not in offline.output and library.attachment(BYOL.id).pages == 2

@@ -7,7 +7,7 @@ Layout (``<data>`` is :attr:`Locations.data_dir`):
   (``pb:6da686ffb410`` → ``pb%3A6da686ffb410``), so two ids never share a file.
   A linked PDF stays where the user keeps it; the library records its path.
 * ``pdfs/<safe-id>.pages.json``: the extracted, normalised text, as
-  ``{"extractor": "pypdf 5.1.0/1", "source": path, "size": bytes,
+  ``{"extractor": "pypdf 7.1.1/1", "source": path, "size": bytes,
   "mtime_ns": int, "pages": [str, ...]}``; rewritten (atomically) when the PDF's
   size or modification time, or the extractor, differ from what it records.
 
