@@ -16,11 +16,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from paperbrowse.cli_context import Context, pass_context
 from paperbrowse.cli_library import resolve_refs
+from paperbrowse.core.library import is_disk_full
 from paperbrowse.core.models import Paper
 from paperbrowse.core.pdfs import ArxivPdfClient, PdfError, PdfInfo, PdfStore
 from paperbrowse.core.sources.common import SourceUnavailable
@@ -59,6 +61,9 @@ def _report(paper: Paper, info: PdfInfo) -> None:
 @click.option("--force", is_flag=True, help="Download again even if a PDF is attached.")
 @click.option("--list", "list_", is_flag=True, help="List the attached PDFs.")
 @click.option("--open", "open_", is_flag=True, help="Open the PDF (downloading it if needed).")
+@click.option(
+    "--extract", is_flag=True, help="Extract the text of PDFs changed since (or never) extracted."
+)
 @pass_context
 def pdf(
     obj: Context,
@@ -67,6 +72,7 @@ def pdf(
     force: bool,
     list_: bool,
     open_: bool,
+    extract: bool,
 ) -> None:
     """Download the arXiv PDF of each PAPER_ID into <data>/pdfs/ and extract its text.
 
@@ -80,8 +86,12 @@ def pdf(
       paperbrowse pdf --bookmarked
       paperbrowse pdf --open grill2020bootstrap
       paperbrowse pdf --list
+      paperbrowse pdf --extract
     """
     store = _store(obj)
+    if extract:
+        _extract(store)
+        return
     if list_:
         for info in store.infos():
             click.echo(f"{info.paper_id}\t{info.describe()}\t{info.kind}\t{info.path}")
@@ -104,6 +114,40 @@ def pdf(
     _many(store, papers, force, open_)
 
 
+def _extract(store: PdfStore) -> None:
+    """Extract the text of every stale PDF with a progress bar; list those without text."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    err = Console(stderr=True)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("Extracting text", total=None)
+        done = store.refresh(lambda n, total: progress.update(task, completed=n, total=total))
+    without = [(paper_id, info) for paper_id, info in done if info is None or info.error]
+    click.echo(f"{len(done)} PDFs extracted, {len(without)} without text")
+    for paper_id, info in without:
+        click.echo(f"warning: {paper_id}: {info.error if info else 'detached meanwhile'}", err=True)
+
+
+def _file_error(exc: OSError) -> NoReturn:
+    """Report a file that cannot be read or written (exit 2); a full disk goes
+    to the main group's handler (one message, exit 1)."""
+    if is_disk_full(exc):
+        raise exc
+    click.echo(
+        f"error: {exc.filename or ''}: {exc.strerror or exc}; nothing was attached", err=True
+    )
+    sys.exit(2)
+
+
 def _download(store: PdfStore, client: ArxivPdfClient, paper: Paper) -> PdfInfo:
     data, url = client.download(paper)
     return store.save_download(paper, data, url)
@@ -118,6 +162,8 @@ def _one(store: PdfStore, paper: Paper, force: bool, open_: bool) -> None:
         except (PdfError, SourceUnavailable) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except OSError as exc:
+            _file_error(exc)
     _report(paper, info)
     if open_:
         click.echo(_open_file(info.path))
@@ -156,6 +202,10 @@ def _many(store: PdfStore, papers: list[Paper], force: bool, open_: bool) -> Non
                         failures.append(f"{paper.id}: attached, but {info.error}")
                 except (PdfError, SourceUnavailable) as exc:
                     failures.append(f"{paper.id}: {exc}")
+                except OSError as exc:
+                    if is_disk_full(exc):
+                        raise
+                    failures.append(f"{paper.id}: {exc}")
             progress.advance(task)
     click.echo(f"{done} downloaded, {skipped} already had a PDF, {len(failures)} failed")
     for line in failures:
@@ -184,6 +234,8 @@ def attach(obj: Context, paper_id: str, file: Path, link: bool) -> None:
     except PdfError as exc:
         click.echo(f"error: {exc}; nothing was attached", err=True)
         sys.exit(2)
+    except OSError as exc:
+        _file_error(exc)
     _report(found[0], info)
 
 

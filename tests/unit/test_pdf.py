@@ -301,6 +301,8 @@ def test_cli_attach_list_and_refuse(tmp_path: Path) -> None:
     assert "PDF: 2 pages" in result.output
     listed = runner.invoke(cli, ["--data-dir", str(data), "pdf", "--list"])
     assert BYOL.id in listed.output and "copied" in listed.output
+    extract = runner.invoke(cli, ["--data-dir", str(data), "pdf", "--extract"])
+    assert extract.exit_code == 0 and "0 PDFs extracted, 0 without text" in extract.output
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.7\n1 0 obj")
     refused = runner.invoke(cli, ["--data-dir", str(data), "attach", BYOL.id, str(bad)])
@@ -345,3 +347,43 @@ def test_cli_downloads_bookmarked_papers_and_lists_failures(
     offline = runner.invoke(cli, ["--data-dir", str(data), "pdf", "--force", BYOL.id])
     assert offline.exit_code == 2 and "arXiv could not be reached" in offline.output
     assert "Traceback" not in offline.output and library.attachment(BYOL.id).pages == 2
+
+
+def test_stale_pdfs_are_extracted_again_in_bulk(store: PdfStore, tmp_path: Path) -> None:
+    linked = build_pdf(tmp_path / "linked.pdf", [["old text"]])
+    store.attach_file(BYOL, linked, link=True)
+    store.attach_file(NO_ARXIV, image_only_pdf(tmp_path / "scan.pdf"))
+    assert store.stale() == []  # extracted when attached; the scan is known to have no text
+    build_pdf(linked, [["new text, edited by the user"]])
+    revision = store.library.revision()
+    seen: list[tuple[int, int]] = []
+    done = store.refresh(lambda n, total: seen.append((n, total)))
+    assert [paper_id for paper_id, _ in done] == [BYOL.id] and seen == [(1, 1)]
+    assert store.pages(BYOL.id) == ["new text, edited by the user"]
+    assert [p.id for _, p in store.library.stored_papers(since=revision)] == [BYOL.id]
+    assert store.stale() == []
+
+
+def test_a_read_only_library_attaches_nothing(tmp_path: Path) -> None:
+    from paperbrowse.core.library import ReadOnlyLibrary
+
+    locations = Locations.resolve(tmp_path / "data").ensure()
+    Library(locations.library_path)
+    store = PdfStore(locations, Library(locations.library_path, read_only=True))
+    with pytest.raises(ReadOnlyLibrary):
+        store.attach_file(BYOL, build_pdf(tmp_path / "a.pdf", [["text"]]))
+    assert not store.folder.exists() or list(store.folder.iterdir()) == []
+
+
+def test_the_pdf_url_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperbrowse import config
+    from paperbrowse.core.pdfs import fetch
+
+    assert config.SOURCE_VARIABLES["arxiv_pdf_url"] == fetch.PDF_URL_VARIABLE
+    path = tmp_path / "config.toml"
+    path.write_text('[sources]\narxiv_pdf_url = "http://localhost:8000/pdf/"\n')
+    environ: dict[str, str] = {}
+    config.apply_sources(config.load_config(path), environ)
+    monkeypatch.setenv(fetch.PDF_URL_VARIABLE, environ[fetch.PDF_URL_VARIABLE])
+    with ArxivPdfClient() as client:
+        assert client.url_for(BYOL) == "http://localhost:8000/pdf/2006.07733"

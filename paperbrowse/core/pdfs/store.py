@@ -27,6 +27,7 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -148,6 +149,8 @@ class PdfStore:
     def _install(self, paper: Paper, parts, kind: str, shown: str) -> PdfInfo:
         """Write ``parts`` to a temporary file in ``pdfs/``, check and extract it,
         then rename it to :meth:`file_for` and record it (messages name ``shown``)."""
+        if self.library.read_only is not None:  # before a file is written for nothing
+            raise self.library.read_only_error()
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.file_for(paper.id)
         tmp = self.folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
@@ -261,6 +264,43 @@ class PdfStore:
         self._write_cache(paper_id, found.path, extracted.pages)
         self._note(paper_id, extracted.page_count, None)
         return extracted.pages
+
+    def stale(self) -> list[str]:
+        """Ids of the attached PDFs whose text is not cached for the file as it is
+        now (never extracted, changed since, or extracted by an older extractor);
+        missing files and files known to have no text are left out."""
+        ids = []
+        for found in self.library.attachments():
+            try:
+                stat = found.path.stat()
+            except OSError:
+                continue
+            if found.error is not None and found.bytes == stat.st_size:
+                continue
+            if self._read_cache(found.paper_id, found.path, stat) is None:
+                ids.append(found.paper_id)
+        return ids
+
+    def refresh(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> list[tuple[str, PdfInfo | None]]:
+        """Extract the text of every :meth:`stale` PDF (slow: run it off the UI thread).
+
+        Args:
+            progress: called with ``(done, total)`` after each PDF.
+
+        Returns:
+            ``(paper_id, info)`` per PDF extracted, ``info.error`` saying why
+            one has no text.
+        """
+        ids = self.stale()
+        done = []
+        for number, paper_id in enumerate(ids, 1):
+            self.pages(paper_id)
+            done.append((paper_id, self.info(paper_id)))
+            if progress is not None:
+                progress(number, len(ids))
+        return done
 
     def _note(self, paper_id: str, pages: int | None, error: str | None) -> None:
         """Record an extraction in the library, unless it is read-only."""
