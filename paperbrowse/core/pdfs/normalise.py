@@ -48,7 +48,6 @@ SPACING_ACCENTS = {
     "\u0060": "\u0300",  # ` grave
     "\u00a8": "\u0308",  # ¨ diaeresis
     "\u02c6": "\u0302",  # ˆ circumflex
-    "\u005e": "\u0302",  # ^ circumflex (ASCII)
     "\u02dc": "\u0303",  # ˜ tilde
     "\u00b8": "\u0327",  # ¸ cedilla
     "\u02c7": "\u030c",  # ˇ caron
