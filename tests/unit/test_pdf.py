@@ -290,7 +290,9 @@ def test_migration_4_to_5_keeps_rows(tmp_path: Path) -> None:
 # -- command line ------------------------------------------------------------------
 
 
-def test_cli_attach_list_and_refuse(tmp_path: Path) -> None:
+def test_cli_attach_list_refuse_open_detach(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = tmp_path / "data"
     library = Library(Locations.resolve(data).ensure().library_path)
     library.store_papers([BYOL])
@@ -308,7 +310,15 @@ def test_cli_attach_list_and_refuse(tmp_path: Path) -> None:
     refused = runner.invoke(cli, ["--data-dir", str(data), "attach", BYOL.id, str(bad)])
     assert refused.exit_code == 2
     assert "bad.pdf is truncated or damaged" in refused.output and "Traceback" not in refused.output
-    assert library.attachment(BYOL.id).path.name.endswith(".pdf")  # the good one stays
+    kept = library.attachment(BYOL.id).path
+    assert kept.read_bytes() == good.read_bytes()  # the good one stays
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    opened = runner.invoke(cli, ["--data-dir", str(data), "open", BYOL.id])
+    assert opened.exit_code == 0 and opened.output.splitlines()[-1] == str(kept)  # no display
+    detached = runner.invoke(cli, ["--data-dir", str(data), "detach", BYOL.id])
+    assert "PDF detached" in detached.output and not kept.exists()
+    assert library.attachment(BYOL.id) is None and good.exists()
 
 
 def test_cli_downloads_bookmarked_papers_and_lists_failures(
