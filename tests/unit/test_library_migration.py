@@ -1,4 +1,4 @@
-"""A library made by the current release (schema 3) opens with schema 4: everything kept.
+"""A library made by the current release (schema 3) opens with schema 5: everything kept.
 
 The schema-3 database is built here with the statements of paperbrowse's
 schema versions 1 to 3, copied verbatim from the release (not imported from

@@ -194,6 +194,9 @@ def test_not_a_pdf_and_truncated_files_are_refused(store: PdfStore, tmp_path: Pa
     with pytest.raises(TruncatedPdf, match=r"cut\.pdf is truncated or damaged"):
         store.attach_file(BYOL, cut)
     assert store.info(BYOL.id) is None and list(store.folder.glob("*")) == []
+    padded = tmp_path / "padded.pdf"  # padding after the end marker is not truncation
+    padded.write_bytes(whole + b"\0" * 5000)
+    assert store.attach_file(BYOL, padded).pages == 3
 
 
 def test_encrypted_and_image_only_pdfs_are_attached_without_text(

@@ -39,8 +39,9 @@ EXTRACTOR = "pypdf"
 #: Bumped when :mod:`~paperbrowse.core.pdfs.normalise` changes what it makes
 #: (cached text from an older normaliser is extracted again).
 NORMALISER_VERSION = 1
-#: Where the end-of-file marker must be: within this many bytes of the end.
-_TAIL_BYTES = 2048
+#: Where the end-of-file marker must be: within this many bytes of the end
+#: (some producers and mail gateways leave padding after it).
+_TAIL_BYTES = 32768
 
 
 def extractor_version() -> str:
