@@ -18,6 +18,7 @@ in that order. Every key is optional::
     arxiv_url = "http://localhost:8000/api/query"
     hf_url = "http://localhost:8000/api/daily_papers"
     crossref_url = "http://localhost:8000/works"
+    arxiv_pdf_url = "http://localhost:8000/pdf"   # paperbrowse pdf: <arxiv_pdf_url>/<arXiv id>
     mailto = "you@example.org"
 
 A file that cannot be used never stops paperbrowse: :func:`load_config` returns
@@ -64,6 +65,8 @@ SOURCE_VARIABLES: dict[str, str] = {
     "arxiv_url": ARXIV_URL_VARIABLE,
     "hf_url": HF_URL_VARIABLE,
     "crossref_url": CROSSREF_URL_VARIABLE,
+    # paperbrowse.core.pdfs.fetch.PDF_URL_VARIABLE (not imported: it pulls in the arXiv client)
+    "arxiv_pdf_url": "PAPERBROWSE_ARXIV_PDF_URL",
     "mailto": MAILTO_VARIABLE,
 }
 #: The state file's name, in the data directory.
