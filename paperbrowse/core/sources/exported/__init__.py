@@ -36,10 +36,12 @@ Formats (see :mod:`paperbrowse.core.export` for how they are written):
   (``custom`` has ``paperbrowse-id``) the rest comes from ``custom`` (see
   :func:`paperbrowse.core.export.private_data`), and variables it lists as
   ``synthesised`` (a preprint's ``publisher`` "arXiv", a thesis's ``genre``)
-  are skipped. In other files the type gives the entry type
-  (``article-journal`` → ``article``, ``thesis`` → ``phdthesis`` or, with a
-  genre naming a master's, ``mastersthesis`` …) and a report's or thesis's
-  publisher is its institution. Location: ``"item N (id)"``.
+  are skipped; a synthesised ``URL`` (an arXiv paper's abstract page, where
+  it is cited) gives way to the ``url`` in ``custom`` ``fields``, if any.
+  In other files the type gives the entry type (``article-journal`` →
+  ``article``, ``thesis`` → ``phdthesis`` or, with a genre naming a
+  master's, ``mastersthesis`` …) and a report's or thesis's publisher is its
+  institution. Location: ``"item N (id)"``.
 * ``ris``: RIS records (``TY  - `` … ``ER  - ``); lines without a tag continue
   the previous value. ``TI``/``T1`` title, ``AU``/``A1`` authors and
   ``A2``/``ED`` editors (:func:`~paperbrowse.core.export.read_ris_name`),

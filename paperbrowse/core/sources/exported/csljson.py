@@ -180,6 +180,8 @@ def _csl_paper(item: Any, source: str) -> Paper:
             bib.pop("number")
             if bib.get("publisher") == "arXiv":
                 bib.pop("publisher")
+    # an arXiv page made for citations: the paper's own link is the private one
+    url = _str(custom.get("fields") or {}, "url") if "URL" in synthesised else _str(item, "URL")
     published, parts = _csl_date(item.get("issued"))
     categories = bib.pop("categories", None) or _strings(item, "categories")
     return Paper(
@@ -192,7 +194,7 @@ def _csl_paper(item: Any, source: str) -> Paper:
         date_parts=parts,
         arxiv_id=arxiv_id,
         sources=(source,),
-        url=_str(item, "URL"),
+        url=url,
         doi=_doi(_str(item, "DOI")),
         categories=categories,
         entry_type=entry_type,
