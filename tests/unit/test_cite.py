@@ -64,10 +64,9 @@ def test_a_journal_article_with_volume_issue_pages_and_doi() -> None:
 
 
 def test_an_arxiv_only_preprint_cites_its_arxiv_page() -> None:
-    # as the CSL-JSON export writes a preprint (Zotero's way): publisher "arXiv"
     assert format_citation(MATERN) == (
-        "Borovitskiy, V. et al. (2020) “Matérn Gaussian processes on Riemannian manifolds”. "
-        "arXiv. Available at: https://arxiv.org/abs/2006.10160."
+        "Borovitskiy, V. et al. (2020) “Matérn Gaussian processes on Riemannian manifolds”, "
+        "arXiv [Preprint]. Available at: https://arxiv.org/abs/2006.10160."
     )
 
 
@@ -178,8 +177,8 @@ def test_the_csl_item() -> None:
         "DOI": "10.1103/PhysRevB.74.024520",
     }
     arxiv = csl_item(MATERN)
-    assert arxiv["type"] == "article" and arxiv["publisher"] == "arXiv"
-    assert arxiv["number"] == "arXiv:2006.10160"
+    assert arxiv["type"] == "article" and arxiv["container-title"] == "arXiv"
+    assert arxiv["number"] == "arXiv:2006.10160" and "publisher" not in arxiv
     # cited at the arXiv page, not the paper's own (Hugging Face) link
     assert arxiv["URL"] == "https://arxiv.org/abs/2006.10160"
 

@@ -343,8 +343,9 @@ def test_csljson(organised) -> None:
         {"literal": "Plato"},
     ]
     assert grill["custom"]["names"] == {"authors": []}  # the split above was a guess
-    assert grill["number"] == "arXiv:2006.07733" and grill["publisher"] == "arXiv"
-    assert grill["custom"]["synthesised"] == ["number", "publisher"]
+    assert grill["number"] == "arXiv:2006.07733" and grill["container-title"] == "arXiv"
+    assert "publisher" not in grill
+    assert grill["custom"]["synthesised"] == ["container-title", "number"]
     assert grill["URL"] == "https://arxiv.org/abs/2006.07733"
     assert grill["categories"] == ["cs.LG", "stat.ML"]
     assert grill["keyword"] == "gp, self-supervised"

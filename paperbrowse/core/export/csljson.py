@@ -133,9 +133,10 @@ def csl_item(bookmark: Bookmark, key: str) -> dict[str, Any]:
       ``collection-title`` (series), ``publisher`` (for reports and theses
       the institution or school when there is no publisher), ``publisher-place``
       (address), ``ISBN``, ``ISSN``, ``note`` (the BibTeX ``note`` field);
-    * a preprint (an arXiv paper without a venue): ``number`` ``arXiv:ID`` and
-      ``publisher`` ``arXiv``, as Zotero writes a preprint's archive ID and
-      repository;
+    * a preprint (an arXiv paper without a venue): ``number`` ``arXiv:ID``
+      (a preprint's archive ID, as Zotero writes it) and ``container-title``
+      ``arXiv``, which Harvard styles print as "arXiv [Preprint]" (Zotero's
+      ``publisher`` "arXiv" prints as a bare "arXiv.");
     * ``categories``: subject categories; ``keyword``: tags joined by ``, ``;
       ``annote``: the user's note (annotations are not printed by citation
       styles, unlike ``note``);
@@ -180,10 +181,10 @@ def csl_item(bookmark: Bookmark, key: str) -> dict[str, Any]:
     if (genre := genre_of(p) or _REPORT_GENRE.get(p.entry_type or "")) is not None:
         item["genre"] = genre
         synthesised.append("genre")
-    if is_preprint(p) and "number" not in item and "publisher" not in item:
+    if is_preprint(p) and "number" not in item:
         item["number"] = f"arXiv:{p.arxiv_id}"
-        item["publisher"] = "arXiv"
-        synthesised += ["number", "publisher"]
+        item["container-title"] = "arXiv"
+        synthesised += ["container-title", "number"]
     for name in ("howpublished", "journal_ref", "comment"):
         if (value := getattr(p, name)) is not None:
             fields[name] = value
