@@ -1,7 +1,8 @@
 """Formatted citations: one paper as a reference-list entry in a CSL style.
 
-The text is made by citeproc-py (the CSL 1.0.2 processor) from a CSL-JSON item
-(CSL 1.0.2 data schema) built here from the paper's record, with a CSL style:
+The text is made by citeproc-py (the CSL 1.0.2 processor) from the CSL-JSON
+item the CSL-JSON export writes for the paper (CSL 1.0.2 data schema), with a
+CSL style:
 by default :data:`DEFAULT_STYLE`, paperbrowse's copy of Cite Them Right
 (Harvard) from the citeproc-py package, changed so that a paper without
 authors starts with its title once (see the comment in that file). Any other
@@ -16,17 +17,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from paperbrowse.core.export import csl_name, csl_type
+from paperbrowse.core.export import csl_item as export_csl_item
+from paperbrowse.core.export import export_keys, for_citeproc
+from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import Paper
 
 #: paperbrowse's Harvard style (Cite Them Right, a title-first entry without authors).
 DEFAULT_STYLE = Path(__file__).with_name("styles") / "harvard-paperbrowse.csl"
-
-_GENRES = {
-    "phdthesis": "PhD thesis",
-    "mastersthesis": "Master's thesis",
-    "techreport": "Technical report",
-}
 
 
 def bundled_style() -> Path:
@@ -100,48 +97,15 @@ def _style(path: str):
 def csl_item(paper: Paper) -> dict[str, Any]:
     """The CSL-JSON item (CSL 1.0.2 variables only) citeproc-py formats for ``paper``.
 
-    ``type`` from the BibTeX entry type (an untyped paper with a journal is an
-    ``article-journal``, an arXiv preprint an ``article`` in container
-    ``arXiv``); ``issued`` with only the known date parts; ``container-title``,
-    ``volume``, ``issue`` (BibTeX ``number`` of an article or paper, else
-    ``number``), ``page``, ``publisher`` (the school of a thesis, the
-    institution of a report), ``publisher-place``, ``edition``,
-    ``collection-title`` (series), ``genre`` (thesis and report kinds),
-    ``ISBN``, ``ISSN``, ``DOI`` and ``URL`` (an arXiv paper's abstract page, else its link).
+    The CSL-JSON export's item (:func:`paperbrowse.core.export.csl_item`, for
+    the paper without bookmark data) with only the variables citeproc-py
+    knows (:func:`paperbrowse.core.export.for_citeproc`), so a citation and a
+    CSL-JSON export of the same paper cannot disagree.
 
     Returns:
-        A JSON-ready dict; its ``id`` is the citation key, else the paper id.
+        A JSON-ready dict; its ``id`` is the citation key the export gives
+        the paper (its own key when it has one).
     """
-    p = paper
-    kind = csl_type(p)
-    item: dict[str, Any] = {"id": p.citation_key or p.id, "type": kind, "title": p.title}
-    if p.authors:
-        item["author"] = [csl_name(n) for n in p.author_names]
-    if p.editors:
-        item["editor"] = [csl_name(n) for n in p.editors]
-    if p.date_list:
-        item["issued"] = {"date-parts": [p.date_list]}
-    container = p.container or p.journal_ref
-    if not container and p.arxiv_id and kind == "article":
-        container = "arXiv"
-    fields: dict[str, str | None] = {
-        "container-title": container,
-        "volume": p.volume,
-        "page": p.pages,
-        "edition": p.edition,
-        "collection-title": p.series,
-        "publisher-place": p.address,
-        "ISBN": p.isbn,
-        "ISSN": p.issn,
-        "DOI": p.doi,
-        "URL": f"https://arxiv.org/abs/{p.arxiv_id}" if p.arxiv_id else p.url,
-    }
-    number_as = "issue" if kind in ("article-journal", "paper-conference", "article") else "number"
-    fields[number_as] = p.number
-    if kind in ("thesis", "report"):
-        fields["publisher"] = p.institution or p.publisher
-        fields["genre"] = _GENRES.get((p.entry_type or "").lower())
-    else:
-        fields["publisher"] = p.publisher
-    item.update({k: v for k, v in fields.items() if v})
-    return item
+    bookmark = Bookmark(paper, None)
+    key = export_keys([bookmark])[0]
+    return for_citeproc([export_csl_item(bookmark, key)])[0]

@@ -7,6 +7,7 @@ report without authors and with a year only, an undated paper, a corporate autho
 
 from __future__ import annotations
 
+import json
 import warnings
 from datetime import date
 from xml.etree import ElementTree
@@ -14,6 +15,8 @@ from xml.etree import ElementTree
 import pytest
 
 from paperbrowse.core.cite import DEFAULT_STYLE, bundled_style, csl_item, format_citation
+from paperbrowse.core.export import for_citeproc, render_csljson
+from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import DAY, MONTH, YEAR, Name, Paper
 
 PRB = Paper(
@@ -175,6 +178,8 @@ def test_the_csl_item() -> None:
     }
     arxiv = csl_item(MATERN)
     assert arxiv["type"] == "article" and arxiv["container-title"] == "arXiv"
+    assert arxiv["number"] == "arXiv:2006.10160" and "publisher" not in arxiv
+    # cited at the arXiv page, not the paper's own (Hugging Face) link
     assert arxiv["URL"] == "https://arxiv.org/abs/2006.10160"
 
 
@@ -188,3 +193,66 @@ def test_the_styles() -> None:
     assert format_citation(PRB, original) == format_citation(PRB)
     with pytest.raises(FileNotFoundError):
         format_citation(PRB, DEFAULT_STYLE.with_name("missing.csl"))
+
+
+MISC = Paper(
+    id="pb:misc",
+    title="Sketch of the analytical engine invented by Charles Babbage",
+    authors=("Ada Lovelace",),
+    names=(Name("Lovelace", "Ada"),),
+    published=date(1843, 1, 1),
+    date_parts=YEAR,
+    entry_type="misc",
+    howpublished="Scientific Memoirs",
+    note="Translated from the French",
+    url="https://example.org/sketch",
+)
+
+
+def _cite_exported(paper: Paper) -> str:
+    """``paper`` exported as CSL-JSON, read back as JSON and formatted by citeproc-py."""
+    from citeproc import (
+        Citation,
+        CitationItem,
+        CitationStylesBibliography,
+        CitationStylesStyle,
+        formatter,
+    )
+    from citeproc.source.json import CiteProcJSON
+
+    (item,) = for_citeproc(json.loads(render_csljson([Bookmark(paper, None)])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bibliography = CitationStylesBibliography(
+            CitationStylesStyle(str(DEFAULT_STYLE), validate=False),
+            CiteProcJSON([item]),
+            formatter.plain,
+        )
+        bibliography.register(Citation([CitationItem(item["id"])]))
+        return " ".join(str(bibliography.bibliography()[0]).split())
+
+
+@pytest.mark.parametrize(
+    ("paper", "expected"),
+    [
+        (
+            PRB,
+            "Del Maestro, A., Rosenow, B. and Sachdev, S. (2006) “From stripe to checkerboard "
+            "order on the square lattice in the presence of quenched disorder”, Physical Review "
+            "B, 74(2), p. 024520. Available at: https://doi.org/10.1103/PhysRevB.74.024520.",
+        ),
+        (
+            MISC,
+            "Lovelace, A. (1843) “Sketch of the analytical engine invented by Charles Babbage”. "
+            "Available at: https://example.org/sketch.",
+        ),
+    ],
+    ids=["journal-article", "year-only-misc"],
+)
+def test_a_citation_agrees_with_the_csljson_export(paper: Paper, expected: str) -> None:
+    """``C`` and a CSL-JSON export formatted by another citeproc user give the same entry."""
+    item = csl_item(paper)
+    exported = json.loads(render_csljson([Bookmark(paper, None)]))[0]
+    assert item == {k: v for k, v in exported.items() if k in item}
+    assert set(exported) - set(item) <= {"citation-key", "custom"}
+    assert format_citation(paper) == _cite_exported(paper) == expected

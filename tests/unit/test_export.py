@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 from paperbrowse.core import export
 from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import DAY, MONTH, YEAR, Name, Paper
+from paperbrowse.core.sources.exported import parse_csljson
 
 ADDED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -341,8 +343,9 @@ def test_csljson(organised) -> None:
         {"literal": "Plato"},
     ]
     assert grill["custom"]["names"] == {"authors": []}  # the split above was a guess
-    assert grill["number"] == "arXiv:2006.07733" and grill["publisher"] == "arXiv"
-    assert grill["custom"]["synthesised"] == ["number", "publisher"]
+    assert grill["number"] == "arXiv:2006.07733" and grill["container-title"] == "arXiv"
+    assert "publisher" not in grill
+    assert grill["custom"]["synthesised"] == ["container-title", "number"]
     assert grill["URL"] == "https://arxiv.org/abs/2006.07733"
     assert grill["categories"] == ["cs.LG", "stat.ML"]
     assert grill["keyword"] == "gp, self-supervised"
@@ -354,6 +357,27 @@ def test_csljson(organised) -> None:
     assert journal["DOI"] == "10.1103/PhysRevB.74.064411"
     assert journal["author"] == [{"family": "King", "given": "Martin Luther", "suffix": "Jr."}]
     assert "publisher" not in journal and "annote" not in journal
+
+
+def test_csljson_cites_arxiv_papers_at_their_arxiv_page_and_names_report_kinds() -> None:
+    hf = Paper(
+        id="arxiv:2512.12345",
+        title="Both semantics and reconstruction matter",
+        arxiv_id="2512.12345",
+        url="https://huggingface.co/papers/2512.12345",
+    )
+    report = Paper(id="pb:r", title="World health statistics", entry_type="techreport")
+    typed = replace(report, id="pb:t", extra=(("type", "Working paper"),))
+    items = json.loads(export.render_csljson([Bookmark(p, None) for p in (hf, report, typed)]))
+    cited, untyped, working = items
+    assert cited["URL"] == "https://arxiv.org/abs/2512.12345"
+    assert cited["custom"]["fields"]["url"] == "https://huggingface.co/papers/2512.12345"
+    assert "URL" in cited["custom"]["synthesised"]
+    assert untyped["genre"] == "Technical report" and untyped["custom"]["synthesised"] == ["genre"]
+    assert working["genre"] == "Working paper"
+    # read back: the paper's own link, not the page made for citations
+    back = list(parse_csljson(json.dumps(items), "x.csl.json"))
+    assert [p.url for p in back] == [hf.url, None, None]
 
 
 def test_csljson_for_citeproc_keeps_only_what_citeproc_knows(organised) -> None:

@@ -52,6 +52,13 @@ from pylatexenc.latexencode import (
 from paperbrowse.core.citekeys import base_key, export_keys
 from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import Name, Paper
+from paperbrowse.core.sources.bibtex import (
+    BOOKTITLE_TYPES,
+    SCHOOL_TYPES,
+    balanced_braces,
+    latex_text,
+    split_authors,
+)
 
 #: (``--`` –, ``---`` —, two backquotes “, ``''`` ”, ``!``` ¡, ``?``` ¿).
 _LIGATURE_PAIRS = frozenset({"--", "``", "''", "!`", "?`"})
@@ -78,9 +85,6 @@ def _kept_as_is(char: str) -> bool:
     """
     if char.isspace() or (char.isascii() and char.isalnum()):
         return False
-    # deferred: the importer's decoder loads pylatexenc.latex2text, which export needs only here
-    from paperbrowse.core.sources.bibtex import latex_text
-
     return latex_text(_pylatexenc_encoder().unicode_to_latex(char)) != char
 
 
@@ -117,16 +121,6 @@ def _bibtex_encoder(macro_braces: bool) -> UnicodeToLatexEncoder:
         replacement_latex_protection="braces",
         unknown_char_warning=False,
     )
-
-
-def _balanced_braces(text: str) -> bool:
-    depth = 0
-    for char in text:
-        if char in "{}":
-            depth += 1 if char == "{" else -1
-            if depth < 0:
-                return False
-    return depth == 0
 
 
 def _composes(pair: str) -> bool:
@@ -182,7 +176,7 @@ def bibtex_text(value: str) -> str:
     * an ``@`` opening a line is written ``{@}``: bibtexparser would take it
       for the start of a new entry.
     """
-    encoder = _bibtex_encoder(not _balanced_braces(value))
+    encoder = _bibtex_encoder(not balanced_braces(value))
     if unicodedata.is_normalized("NFC", value):
         return _encode(encoder, value)
     # pylatexenc normalises to NFC first ("a" + U+0301 → "á", written \'a):
@@ -215,11 +209,6 @@ _NEEDS_GROUP = re.compile(r"(?:^|\s)and(?:\s|$)|,", re.IGNORECASE)
 _KEEP_CASE = re.compile(r"\w[\w']*?[A-Z]|^[A-Z]$")
 #: A title word: leading punctuation, the word, trailing punctuation.
 _WORD = re.compile(r"([^\w]*)(.*?)([^\w]*)", re.DOTALL)
-BOOKTITLE_TYPES = frozenset(
-    {"inproceedings", "conference", "incollection", "inbook", "bookinbook", "suppbook"}
-    | {"inreference", "suppcollection"}
-)
-SCHOOL_TYPES = frozenset({"phdthesis", "mastersthesis", "thesis"})
 
 
 def _part(text: str) -> str:
@@ -283,8 +272,6 @@ def entry_type(paper: Paper) -> str:
 
 def _source_latex(paper: Paper, field: str, value: str) -> str | None:
     """The source's LaTeX for ``field`` if it still decodes to ``value``."""
-    from paperbrowse.core.sources.bibtex import latex_text  # deferred: loads latex2text
-
     for name, raw in paper.latex:
         if name == field:
             return raw if latex_text(raw) == value else None
@@ -393,8 +380,6 @@ def _incomplete(paper: Paper) -> bool:
     """
     if paper.author_count is not None:
         return paper.author_count > len(paper.authors)
-    from paperbrowse.core.sources.bibtex import split_authors  # deferred, as in _source_latex
-
     for name, raw in paper.latex:
         if name == "author":
             names, complete = split_authors(raw)

@@ -89,6 +89,9 @@ def csl_name(name: Name) -> dict[str, str]:
     return out
 
 
+#: The ``genre`` of a report without a BibTeX ``type`` field (as BibTeX's styles print it).
+_REPORT_GENRE = {"techreport": "Technical report"}
+
 #: Paper fields and the CSL 1.0.2 variables they are written to (as text).
 _CSL_TEXT = (
     ("container", "container-title"),
@@ -110,8 +113,13 @@ def csl_item(bookmark: Bookmark, key: str) -> dict[str, Any]:
     Variables (CSL 1.0.2, https://docs.citationstyles.org/en/stable/specification.html#appendix-iv-variables):
 
     * ``id`` and ``citation-key``: ``key`` (see :func:`export_keys`);
-    * ``type``: :func:`csl_type`; ``genre``: a thesis's kind (``PhD thesis``);
-    * ``title``, ``abstract``, ``DOI``, ``URL``;
+    * ``type``: :func:`csl_type`; ``genre``: a thesis's kind (``PhD thesis``),
+      a report's BibTeX ``type`` (a ``techreport`` without one: ``Technical
+      report``);
+    * ``title``, ``abstract``, ``DOI``;
+    * ``URL``: an arXiv paper's abstract page (``https://arxiv.org/abs/ID``),
+      where citations point; its own link, when another, is kept in
+      ``custom`` ``fields`` as ``url``; else the paper's link;
     * ``author`` and ``editor``: :func:`csl_name` objects. A paper without
       author names (only an organisation, or only a count of authors, as the
       Hugging Face daily pages give) has no ``author``: styles then lead the
@@ -125,15 +133,20 @@ def csl_item(bookmark: Bookmark, key: str) -> dict[str, Any]:
       ``collection-title`` (series), ``publisher`` (for reports and theses
       the institution or school when there is no publisher), ``publisher-place``
       (address), ``ISBN``, ``ISSN``, ``note`` (the BibTeX ``note`` field);
-    * a preprint (an arXiv paper without a venue): ``number`` ``arXiv:ID`` and
-      ``publisher`` ``arXiv``, as Zotero writes a preprint's archive ID and
-      repository;
+    * a preprint (an arXiv paper without a venue): ``number`` ``arXiv:ID``
+      (a preprint's archive ID, as Zotero writes it) and ``container-title``
+      ``arXiv``, which Harvard styles print as "arXiv [Preprint]" (Zotero's
+      ``publisher`` "arXiv" prints as a bare "arXiv.");
     * ``categories``: subject categories; ``keyword``: tags joined by ``, ``;
       ``annote``: the user's note (annotations are not printed by citation
       styles, unlike ``note``);
     * ``custom``: :func:`private_data`, plus ``fields`` for
-      ``institution``, ``howpublished``, ``journal_ref`` and ``comment`` when
-      CSL has no variable for them here.
+      ``institution``, ``howpublished``, ``journal_ref``, ``comment`` and
+      ``url`` when CSL has no variable for them here, and ``synthesised``:
+      the variables made for citation styles, not read back.
+
+    The formatted citation (:func:`paperbrowse.core.cite.format_citation`)
+    is made from this item, so a citation and a CSL-JSON export agree.
 
     ``citation-key``, ``categories`` and ``custom`` are CSL 1.0.2 variables
     that citeproc-py 0.11 does not know: give it :func:`for_citeproc` items.
@@ -165,13 +178,13 @@ def csl_item(bookmark: Bookmark, key: str) -> dict[str, Any]:
             item["publisher"] = p.institution
             synthesised.append("publisher")
         fields["institution"] = p.institution
-    if (genre := genre_of(p)) is not None:
+    if (genre := genre_of(p) or _REPORT_GENRE.get(p.entry_type or "")) is not None:
         item["genre"] = genre
         synthesised.append("genre")
-    if is_preprint(p) and "number" not in item and "publisher" not in item:
+    if is_preprint(p) and "number" not in item:
         item["number"] = f"arXiv:{p.arxiv_id}"
-        item["publisher"] = "arXiv"
-        synthesised += ["number", "publisher"]
+        item["container-title"] = "arXiv"
+        synthesised += ["container-title", "number"]
     for name in ("howpublished", "journal_ref", "comment"):
         if (value := getattr(p, name)) is not None:
             fields[name] = value
@@ -179,7 +192,13 @@ def csl_item(bookmark: Bookmark, key: str) -> dict[str, Any]:
         item["abstract"] = p.abstract
     if p.doi:
         item["DOI"] = p.doi
-    if p.url:
+    arxiv_page = f"https://arxiv.org/abs/{p.arxiv_id}" if p.arxiv_id else None
+    if arxiv_page and p.url != arxiv_page:
+        item["URL"] = arxiv_page  # cited at its arXiv page; the paper's own link kept private
+        synthesised.append("URL")
+        if p.url:
+            fields["url"] = p.url
+    elif p.url:
         item["URL"] = p.url
     if p.categories:
         item["categories"] = list(p.categories)

@@ -1,21 +1,16 @@
-"""Plain data records shared by every layer: papers, hits and result sets.
-
-All records are frozen dataclasses, so they can be handed from a worker thread
-to the UI thread without copying or locking.
-"""
+"""The paper record (:class:`Paper`), its stable id, and how two records of one work merge."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-#: One piece of highlighted text: ``(text, matched)``. A highlighted string is
-#: a tuple of segments whose texts, joined, give the original string.
-Segment = tuple[str, bool]
+from paperbrowse.core.models.dates import DAY, MONTH, YEAR, parse_partial_date
+from paperbrowse.core.models.names import Name
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -37,107 +32,6 @@ def normalise_title(title: str) -> str:
     no_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub("", no_accents.casefold())
 
-
-#: Lower-case words taken as a particle before the family name ("van der").
-NAME_PARTICLES = frozenset(
-    {"van", "von", "der", "den", "de", "del", "della", "dei", "degli", "di", "da", "das"}
-    | {"do", "dos", "du", "des", "la", "le", "lo", "ten", "ter", "zu", "zum", "zur"}
-    | {"af", "av", "al", "el", "bin", "ibn"}
-)
-_NAME_SUFFIXES = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
-
-
-@dataclass(frozen=True, slots=True)
-class Name:
-    """A person's or an organisation's name, split as BibTeX and CSL split names.
-
-    The parts follow BibTeX's four parts (*First von Last, Jr*; Patashnik,
-    *BibTeXing*, §4) and CSL's name variables (``given``,
-    ``non-dropping-particle``, ``family``, ``suffix``, ``literal``; CSL 1.0.2).
-    A corporate or otherwise unsplittable name (``{World Health Organization}``
-    in BibTeX, ``{"literal": …}`` in CSL) has only :attr:`literal`.
-
-    Attributes:
-        family: the family name, particles that are part of it included as the
-            source gave them (``"Del Maestro"`` from ``Del Maestro, Adrian``).
-        given: given names (``"Jean-Bastien"``); may be empty.
-        particle: a lower-case "von" part kept apart (``"van der"``); may be empty.
-        suffix: ``"Jr."``, ``"III"`` …; may be empty.
-        literal: the whole name, for names that must not be split; when set the
-            other parts are empty.
-    """
-
-    family: str = ""
-    given: str = ""
-    particle: str = ""
-    suffix: str = ""
-    literal: str = ""
-
-    def __str__(self) -> str:
-        """The display form, ``Given particle Family Suffix`` (or the literal)."""
-        if self.literal:
-            return self.literal
-        return " ".join(x for x in (self.given, self.particle, self.family, self.suffix) if x)
-
-    @property
-    def last(self) -> str:
-        """Particle and family name: ``"van der Berg"``, ``"Del Maestro"``, or the literal."""
-        if self.literal:
-            return self.literal
-        return " ".join(x for x in (self.particle, self.family) if x)
-
-    def to_dict(self) -> dict[str, str]:
-        """JSON form: only the non-empty parts (``{"family": …, "given": …}``)."""
-        return {k: v for k in _NAME_PARTS if (v := getattr(self, k))}
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Name:
-        """Inverse of :meth:`to_dict`; a plain string is parsed with :meth:`parse`.
-
-        Raises:
-            TypeError: ``data`` is neither a dict nor a string.
-        """
-        if isinstance(data, str):
-            return cls.parse(data)
-        if not isinstance(data, dict):
-            raise TypeError(f"a name is a dict or a string, not {type(data).__name__}")
-        return cls(**{k: str(data[k]) for k in _NAME_PARTS if data.get(k)})
-
-    @classmethod
-    def parse(cls, name: str) -> Name:
-        """Split a display name ``"Given [particle] Family [Jr.]"`` by rule of thumb.
-
-        For sources that give names as one string (arXiv's Atom feed, Hugging
-        Face). The last word is the family name, preceded by any particles
-        (:data:`NAME_PARTICLES`, lower-case, or capitalised when not the first
-        word: ``"Adrian Del Maestro"`` → family ``"Maestro"``, particle
-        ``"Del"``); a trailing ``Jr.``/``III`` is the suffix. Single words,
-        names with a comma or the word ``and`` and names with runs of spaces
-        become literals.
-        ``str(Name.parse(n)) == n`` for every ``n`` without runs of white space.
-        """
-        tokens = name.split(" ")
-        if "," in name or "and" in (t.lower() for t in tokens):  # "Barnes and Noble"
-            return cls(literal=name)
-        if len(tokens) < 2 or "" in tokens:
-            return cls(literal=name)
-        suffix = tokens.pop() if len(tokens) >= 3 and tokens[-1] in _NAME_SUFFIXES else ""
-        family = tokens.pop()
-        particle: list[str] = []
-        while tokens and (
-            tokens[-1] in NAME_PARTICLES
-            or (len(tokens) > 1 and tokens[-1].lower() in NAME_PARTICLES)
-        ):
-            particle.insert(0, tokens.pop())
-        return cls(
-            family=family, given=" ".join(tokens), particle=" ".join(particle), suffix=suffix
-        )
-
-
-_NAME_PARTS = ("family", "given", "particle", "suffix", "literal")
-
-#: How many parts of :attr:`Paper.published` are known.
-YEAR, MONTH, DAY = 1, 2, 3
 
 #: The bibliographic string fields of :class:`Paper`, in export order (BibTeX
 #: field semantics; see :class:`Paper`).
@@ -524,158 +418,6 @@ def authority(paper: Paper) -> int:
     if paper.entry_type not in (None, "misc", "online", "unpublished") or paper.journal_ref:
         return 1
     return 0
-
-
-_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-
-
-def parse_partial_date(text: str | None) -> tuple[date | None, int]:
-    """``"2020"``, ``"2020-06"``, ``"2020-06-13"`` → ``(date, parts known)``.
-
-    Returns ``(None, DAY)`` for an empty value; the date of a partial value
-    is the first day of its year or month.
-
-    Raises:
-        ValueError: ``text`` is not such a date (or names no real day).
-    """
-    if not text:
-        return None, DAY
-    match = _PARTIAL_DATE.fullmatch(str(text).strip())
-    if not match:
-        raise ValueError(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = (int(g) if g else None for g in match.groups())
-    parts = DAY if day else MONTH if month else YEAR
-    return date(year, month or 1, day or 1), parts
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One search hit: a paper plus how it matched.
-
-    Attributes:
-        paper: the matching paper.
-        rank: 0-based position in the result list.
-        score: BM25F score (0.0 for sorted or empty-query listings).
-        title: the title as highlighted segments.
-        snippet: the best-matching fragment of the abstract as highlighted
-            segments (the abstract's opening when nothing in it matched).
-    """
-
-    paper: Paper
-    rank: int
-    score: float
-    title: tuple[Segment, ...]
-    snippet: tuple[Segment, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Restrictions on a query's hits, chosen from the facets.
-
-    Attributes:
-        years: inclusive ``(first, last)`` publication years, or ``None``.
-        organisation: exact organisation display name, or ``None``.
-        ids: only these paper ids (the bookmarked-only filter), or ``None``
-            for no restriction; an empty set matches nothing.
-        undated: papers without a publication date (the facet's "undated"
-            bucket); with :attr:`years` as well, papers in those years *or*
-            undated.
-    """
-
-    years: tuple[int, int] | None = None
-    organisation: str | None = None
-    ids: frozenset[str] | None = None
-    undated: bool = False
-
-    def __bool__(self) -> bool:
-        return (
-            self.years is not None
-            or self.undated
-            or self.organisation is not None
-            or self.ids is not None
-        )
-
-    def describe(self) -> str:
-        """A short description such as ``"2023 · NVIDIA · bookmarked"`` ("" when empty)."""
-        parts = []
-        when = []
-        if self.years:
-            first, last = self.years
-            when.append(str(first) if first == last else f"{first}–{last}")
-        if self.undated:
-            when.append("undated")
-        if when:
-            parts.append(" or ".join(when))
-        if self.organisation:
-            parts.append(self.organisation)
-        if self.ids is not None:
-            parts.append("bookmarked")
-        return " · ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class Facets:
-    """Hit counts of one query by facet value, over every hit (not one page).
-
-    A facet's counts ignore that facet's own filter, so choosing a year keeps
-    the other years visible (and choosable) with their counts.
-
-    Attributes:
-        years: ``(year, hits)`` in year order, dated papers only.
-        organisations: ``(organisation, hits)``, most hits first, then by name.
-        undated: hits without a publication date (the year facet's "undated"
-            bucket, chosen with ``Filters(undated=True)``).
-    """
-
-    years: tuple[tuple[int, int], ...] = ()
-    organisations: tuple[tuple[str, int], ...] = ()
-    undated: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Results:
-    """The answer to one query.
-
-    Attributes:
-        query: the query text as typed.
-        hits: the hits of the requested page, best first.
-        total: number of matching documents (may exceed ``len(hits)``).
-        sort: the sort order used (``relevance``, ``date`` or ``upvotes``).
-        terms: analysed query terms per field (``{"abstract": {"diffus"}}``),
-            used to highlight any text of a hit later, e.g. the full abstract.
-        elapsed: search time in seconds.
-        ran: the query text that was actually run, when it differs from
-            ``query``: the plain words of a malformed query, or a spelling
-            correction of a query that found nothing. ``None`` otherwise.
-        notice: what the user should be told about how the query ran
-            ("searched for the plain words instead"), or ``""``.
-        suggestion: a spelling correction of the query ("did you mean"),
-            offered when the query found few hits and the correction finds
-            more; ``None`` otherwise.
-        filters: the filters applied.
-        facets: hit counts per year and organisation, when asked for.
-        offset: the rank of the first hit of :attr:`hits` (0: the first page).
-        relaxed: the words (of :attr:`ran`, else of :attr:`query`) were run
-            with ``OR`` as well, no paper having them all or too few: the hits
-            add the papers with most of them (the forgiving search).
-    """
-
-    query: str
-    hits: tuple[Hit, ...]
-    total: int
-    sort: str = "relevance"
-    terms: dict[str, frozenset[str]] = field(default_factory=dict)
-    elapsed: float = 0.0
-    ran: str | None = None
-    notice: str = ""
-    suggestion: str | None = None
-    filters: Filters = field(default_factory=Filters)
-    facets: Facets | None = None
-    offset: int = 0
-    relaxed: bool = False
-
-    def __len__(self) -> int:
-        return len(self.hits)
 
 
 def same_work(a: Paper, b: Paper, matched_on: str = "title_key") -> bool:
