@@ -15,8 +15,8 @@ in that order. Every key is optional::
     export = "ctrl+e"
 
     [sources]                    # where the importers go (feed the PAPERBROWSE_* variables)
-    arxiv_url = "http://localhost:8000/api/query"
-    hf_url = "http://localhost:8000/api/daily_papers"
+    arxiv_url = "http://localhost:8000/api/query"        # or PAPERBROWSE_ARXIV_(API_)URL
+    hf_url = "http://localhost:8000/api/daily_papers"    # or PAPERBROWSE_HF_(API_)URL
     crossref_url = "http://localhost:8000/works"
     mailto = "you@example.org"
 
@@ -52,6 +52,7 @@ from paperbrowse.core.sources.request import (
     CROSSREF_URL_VARIABLE,
     HF_URL_VARIABLE,
     MAILTO_VARIABLE,
+    URL_ALIASES,
 )
 
 APP_NAME = "paperbrowse"
@@ -246,7 +247,10 @@ def apply_sources(config: Config, environ: dict[str, str] | None = None) -> None
     """
     target = os.environ if environ is None else environ
     for key, value in config.sources.items():
-        target.setdefault(SOURCE_VARIABLES[key], value)
+        variable = SOURCE_VARIABLES[key]
+        # an alias set in the environment (PAPERBROWSE_ARXIV_API_URL) wins too
+        if not any(target.get(name) for name in URL_ALIASES.get(variable, ())):
+            target.setdefault(variable, value)
 
 
 # ------------------------------------------------------------------ state file
