@@ -16,6 +16,7 @@ import click
 from paperbrowse import __version__
 from paperbrowse.cli_context import Context, pass_context
 from paperbrowse.cli_library import COMMANDS
+from paperbrowse.cli_watch import COMMANDS as WATCH_COMMANDS
 from paperbrowse.core.engine.query import QueryError
 from paperbrowse.core.index import SORTS, SUGGEST_BELOW, IndexDamaged
 from paperbrowse.core.models import Filters, Results
@@ -511,7 +512,7 @@ def backup_restore(obj: Context, which: str | None, yes: bool) -> None:
         )
 
 
-for _command in COMMANDS:
+for _command in COMMANDS + WATCH_COMMANDS:
     cli.add_command(_command)
 
 
