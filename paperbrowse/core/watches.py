@@ -15,7 +15,11 @@ indexed) and records which papers each watch brought:
 
 * **arXiv**: the watch's query restricted to ``submittedDate:[FROM TO TO]``
   (GMT, ``YYYYMMDDHHMM``), where ``FROM`` is the end of the last finished
-  range (the first time: :data:`FIRST_DAYS` days back) and ``TO`` is now. The
+  range less :data:`ARXIV_OVERLAP_DAYS` (the first time: :data:`FIRST_DAYS`
+  days back) and ``TO`` is now. The overlap is there because arXiv lists a
+  paper only once it is announced, up to three days (over a weekend) after
+  its submission date: a range ending now may not hold yet what was
+  submitted just before; the papers fetched twice add nothing. The
   range is fixed when it starts and kept with an offset of entries done, so
   the result list is stable (newer submissions fall after ``TO``) and paging
   (``sortBy=submittedDate``, ascending, ``page_size`` per request, 3 s apart)
@@ -66,6 +70,11 @@ if TYPE_CHECKING:
 
 #: Days of arXiv submissions a new watch looks back on its first update.
 FIRST_DAYS = 7
+#: Days each arXiv range reaches back before the end of the previous one
+#: (submission to announcement takes up to about three and a half days).
+ARXIV_OVERLAP_DAYS = 4
+#: Stored papers matched against a watch's local query per index search.
+LOCAL_CHUNK = 5000
 #: Most days of Hugging Face daily papers one update fetches per watch.
 MAX_DAYS = 7
 #: Most arXiv entries one update fetches per watch; the rest waits for the next run.
@@ -501,6 +510,7 @@ class _Run:
         self.on_wait = on_wait
         self.down: set[str] = set()  # services found unreachable in this run
         self.hf_days: dict[date, list[Paper] | None] = {}  # None: failed this run
+        self._index: tuple[int, object] | None = None  # (library revision, PaperIndex)
 
     def unreachable(self, service: str, exc: SourceUnavailable) -> None:
         self.down.add(service)
@@ -539,7 +549,11 @@ class _Run:
         end_at = state["arxiv_window_to"]
         offset = state["arxiv_start"]
         if not start_at:  # a new range: from the end of the last one to now
-            start_at = state["arxiv_until"] or arxiv_time(now - timedelta(days=FIRST_DAYS))
+            if state["arxiv_until"]:
+                until = datetime.strptime(state["arxiv_until"], _ARXIV_TIME).replace(tzinfo=UTC)
+                start_at = arxiv_time(until - timedelta(days=ARXIV_OVERLAP_DAYS))
+            else:
+                start_at = arxiv_time(now - timedelta(days=FIRST_DAYS))
             end_at = arxiv_time(now)
             offset = 0
             self.store._record(
@@ -568,6 +582,13 @@ class _Run:
             if total is None:  # an error answer: the range stays to be done
                 reasons = "; ".join(str(r) for r in records if isinstance(r, SourceError))
                 self.report.errors.append(f"watch {watch.name!r}: {reasons}")
+                return False
+            if not records and offset < total:
+                # arXiv sometimes answers an empty page in the middle of a result list
+                self.report.errors.append(
+                    f"watch {watch.name!r}: arXiv answered no entries from entry {offset + 1}"
+                    f" of {total}; the next 'paperbrowse update' asks again from there"
+                )
                 return False
             papers = self.import_papers(records, f"watch {watch.name!r}")
             offset += len(records)
@@ -631,6 +652,16 @@ class _Run:
         return True
 
     # -- local ----------------------------------------------------------------------
+    def index(self):
+        """The index, opened again only when the library moved on since the last open."""
+        from paperbrowse.core.service import open_index
+
+        revision = self.store.library.revision()
+        if self._index is None or self._index[0] != revision:
+            opened = open_index(self.locations, self.corpus, library=self.store.library)
+            self._index = (revision, opened.index)
+        return self._index[1]
+
     def matching(self, watch: Watch, papers: list[Paper]) -> list[Paper]:
         """The papers among ``papers`` that the watch's local query and filters match."""
         if not papers:
@@ -638,28 +669,36 @@ class _Run:
         from dataclasses import replace
 
         from paperbrowse.core.index import QueryError
-        from paperbrowse.core.service import open_index
 
         by_id = {p.id: p for p in papers}
-        index = open_index(self.locations, self.corpus, library=self.store.library).index
         filters = replace(watch.filters, ids=frozenset(by_id))
         try:
-            results = index.search(watch.query, filters=filters, limit=None)
+            results = self.index().search(watch.query, filters=filters, limit=None)
         except QueryError as exc:
             self.report.errors.append(f"watch {watch.name!r}: its query does not parse: {exc}")
             return []
         return [by_id[hit.paper.id] for hit in results.hits if hit.paper.id in by_id]
 
     def local(self, watch: Watch, state: dict) -> None:
-        """Add the library's papers stored since the watch last looked that match it."""
+        """Add the library's papers stored since the watch last looked that match
+        it, :data:`LOCAL_CHUNK` papers per search; the cursor moves with each chunk."""
         library = self.store.library
         revision = library.revision()
         since = state["local_revision"]
-        papers = [paper for _rev, paper in library.stored_papers(since)] if revision > since else []
-        matching = self.matching(watch, papers)
         new = self.report.new.setdefault(watch.name, [])
+        chunk: list[Paper] = []
+        if revision > since:
+            for _rev, paper in library.stored_papers(since):
+                if _rev > revision:
+                    break  # stored after this run looked: the next run's
+                chunk.append(paper)
+                if len(chunk) >= LOCAL_CHUNK:
+                    new += self.store._record(
+                        state["watch_id"], self.matching(watch, chunk), VIA_LOCAL, {}
+                    )
+                    chunk = []
         new += self.store._record(
-            state["watch_id"], matching, VIA_LOCAL, {"local_revision": revision}
+            state["watch_id"], self.matching(watch, chunk), VIA_LOCAL, {"local_revision": revision}
         )
 
 

@@ -150,10 +150,11 @@ def test_a_second_update_adds_nothing(store, locations, corpus, net):
     assert second.ok and second.count == 0 and second.imported == 0
     assert store.library.revision() == revision
     asked = [params(r) for r in seen]
-    # arXiv: the range from the end of the last one, and nothing in it
+    # arXiv: the range from the end of the last one (less 4 days: papers submitted then
+    # may not have been announced yet), with nothing new in it
     arxiv = [p["search_query"] for p in asked if "search_query" in p]
     assert arxiv == [
-        "(cat:cs.LG AND abs:diffusion) AND submittedDate:[202603221200 TO 202603230930]"
+        "(cat:cs.LG AND abs:diffusion) AND submittedDate:[202603181200 TO 202603230930]"
     ]
     # HF: the 22nd again (it was "today", its list could grow), then the 23rd;
     # the 20th and the empty 21st are done
@@ -304,3 +305,39 @@ def test_the_arxiv_cap_leaves_the_rest_for_the_next_run(store, locations, corpus
     assert store.get("gen").updated_at is None
     update(store, locations, corpus, net, names=["gen"])
     assert store.get("gen").total == 3
+
+
+def without_entries(name: str) -> bytes:
+    """A recorded page with its entries cut out (``totalResults`` kept)."""
+    text = (FEED / name).read_text()
+    return (text[: text.index("  <entry>")] + "</feed>\n").encode()
+
+
+def test_an_empty_page_in_the_middle_is_asked_again_next_time(store, locations, corpus, net, stub):
+    # arXiv is known to answer an empty page now and then, totalResults still saying 3
+    empty = (
+        lambda request, p: request.url.path == "/api/query" and p["start"] == "2",
+        lambda request: httpx.Response(200, content=without_entries("arxiv_watch_page2.xml")),
+    )
+    stub.fail.append(empty)
+    report = update(store, locations, corpus, net, names=["gen"])
+    assert report.errors == [
+        "watch 'gen': arXiv answered no entries from entry 3 of 3; "
+        "the next 'paperbrowse update' asks again from there"
+    ]
+    assert store._state("gen")["arxiv_start"] == 2 and store._state("gen")["arxiv_until"] is None
+    stub.fail.remove(empty)
+    assert update(store, locations, corpus, net, names=["gen"]).ok
+    assert store.get("gen").total == 3
+
+
+def test_the_local_query_runs_in_chunks_with_the_same_result(
+    store, locations, corpus, net, monkeypatch
+):
+    from paperbrowse.core import watches
+
+    monkeypatch.setattr(watches, "LOCAL_CHUNK", 1)
+    update(store, locations, corpus, net)
+    assert sorted(ids(store, "daily")) == sorted(ids(store, "gen"))
+    assert len(ids(store, "gen")) == 4
+    assert store._state("gen")["local_revision"] == store.library.revision()

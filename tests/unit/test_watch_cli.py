@@ -183,3 +183,33 @@ def test_watch_usage_errors(run):
     assert run("watch", "rm", "a").exit_code == 0
     assert run("watch", "rm", "a").exit_code == 2
     assert run("update").exit_code == 2  # no watches
+
+
+def test_the_api_url_aliases_and_their_precedence(monkeypatch):
+    from paperbrowse.config import Config, apply_sources
+    from paperbrowse.core.sources.request import ARXIV_URL_VARIABLE, HF_URL_VARIABLE, service_url
+
+    for name in (
+        "PAPERBROWSE_ARXIV_URL",
+        "PAPERBROWSE_ARXIV_API_URL",
+        "PAPERBROWSE_HF_URL",
+        "PAPERBROWSE_HF_API_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert service_url(ARXIV_URL_VARIABLE, "default") == "default"
+    monkeypatch.setenv("PAPERBROWSE_ARXIV_API_URL", "http://mirror/api/query")
+    assert service_url(ARXIV_URL_VARIABLE, "default") == "http://mirror/api/query"
+    monkeypatch.setenv("PAPERBROWSE_ARXIV_URL", "http://short/api/query")
+    assert service_url(ARXIV_URL_VARIABLE, "default") == "http://short/api/query"
+
+    # the configuration file fills in only what the environment does not set, aliases included
+    environ = {"PAPERBROWSE_HF_API_URL": "http://env-hf/"}
+    config = Config(sources={"arxiv_url": "http://conf-arxiv/", "hf_url": "http://conf-hf/"})
+    apply_sources(config, environ)
+    assert environ == {
+        "PAPERBROWSE_HF_API_URL": "http://env-hf/",
+        "PAPERBROWSE_ARXIV_URL": "http://conf-arxiv/",
+    }
+    monkeypatch.delenv("PAPERBROWSE_ARXIV_URL")
+    monkeypatch.setenv("PAPERBROWSE_HF_API_URL", "http://env-hf/")
+    assert service_url(HF_URL_VARIABLE, "default") == "http://env-hf/"
