@@ -213,3 +213,19 @@ def test_the_api_url_aliases_and_their_precedence(monkeypatch):
     monkeypatch.delenv("PAPERBROWSE_ARXIV_URL")
     monkeypatch.setenv("PAPERBROWSE_HF_API_URL", "http://env-hf/")
     assert service_url(HF_URL_VARIABLE, "default") == "http://env-hf/"
+
+
+def test_show_json_mark_seen_and_unseen(run, replay):
+    run("watch", "add", "d", "diffusion", "--arxiv", "abs:diffusion")
+    assert run("update").exit_code == 0
+    shown = json.loads(run("watch", "show", "d", "--json").stdout)
+    assert shown["watch"] == "d" and len(shown["papers"]) == 3
+    first = shown["papers"][0]
+    assert (first["id"], first["seen"], first["via"]) == ("arxiv:2603.10003", False, "arxiv")
+    digest = run("watch", "show", "d", "--new", "--mark-seen").stdout
+    assert digest.startswith("== d (3 new) ==")
+    assert run("watch", "show", "d", "--new").stdout == ""  # all seen now
+    assert run("watch", "seen", "d", "--unseen", "arxiv:2603.10001").stdout == (
+        "1 papers marked unseen\n"
+    )
+    assert json.loads(run("watch", "list", "--json").stdout)[0]["unseen"] == 1
