@@ -379,6 +379,33 @@ class WatchStore:
             for payload, added, seen, via in rows
         ]
 
+    def inbox(self) -> list[tuple[Paper, tuple[str, ...]]]:
+        """Every unseen paper of every watch, once each, newest first (as
+        :meth:`papers` orders them), with the names of the watches holding it:
+        the app's inbox screen.
+
+        Returns:
+            ``[(paper, ("diffusion", "video")), …]``, the watch names sorted
+            case-insensitively; the paper is one of the copies the watches
+            recorded (they differ only if it was updated in between).
+        """
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT p.paper_id, MIN(p.paper), MAX(p.published), MAX(p.added_at),"
+                " GROUP_CONCAT(w.name, char(31))"
+                " FROM watch_papers p JOIN watches w ON w.watch_id = p.watch_id"
+                " WHERE p.paper_id NOT IN (SELECT paper_id FROM seen)"
+                " GROUP BY p.paper_id ORDER BY MAX(p.published) IS NULL,"
+                " MAX(p.published) DESC, MAX(p.added_at) DESC, p.paper_id"
+            ).fetchall()
+        return [
+            (
+                Paper.from_dict(json.loads(payload)),
+                tuple(sorted(names.split("\x1f"), key=str.casefold)),
+            )
+            for _id, payload, _published, _added, names in rows
+        ]
+
     def is_seen(self, paper_id: str) -> bool:
         """Whether ``paper_id`` was marked seen."""
         with self._reading() as db:

@@ -110,8 +110,14 @@ def test_seen_is_once_per_paper_across_watches(store):
     store._record(watch_id(store, "a"), [shared, paper(8, None)], VIA_ARXIV, {})
     store._record(watch_id(store, "b"), [shared], VIA_LOCAL, {})
     assert store.unseen_counts() == {"a": 2, "b": 1}
+    inbox = store.inbox()
+    assert [(p.id, names) for p, names in inbox] == [
+        ("arxiv:2603.00007", ("a", "b")),  # once, with both watches
+        ("arxiv:2603.00008", ("a",)),  # undated last
+    ]
     store.mark_all_seen("b")
     assert store.unseen_counts() == {"a": 1, "b": 0}
+    assert [p.id for p, _names in store.inbox()] == ["arxiv:2603.00008"]
     # removing a watch keeps the papers seen
     store.remove("b")
     assert store.is_seen(shared.id)
