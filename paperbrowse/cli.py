@@ -18,6 +18,7 @@ from paperbrowse.cli_context import Context, pass_context
 from paperbrowse.cli_library import COMMANDS
 from paperbrowse.cli_link import COMMANDS as LINK_COMMANDS
 from paperbrowse.cli_pdf import COMMANDS as PDF_COMMANDS
+from paperbrowse.cli_watch import COMMANDS as WATCH_COMMANDS
 from paperbrowse.core.engine.query import QueryError
 from paperbrowse.core.index import SORTS, SUGGEST_BELOW, IndexDamaged
 from paperbrowse.core.models import Filters, Results
@@ -513,7 +514,7 @@ def backup_restore(obj: Context, which: str | None, yes: bool) -> None:
         )
 
 
-for _command in [*COMMANDS, *LINK_COMMANDS, *PDF_COMMANDS]:
+for _command in [*COMMANDS, *LINK_COMMANDS, *PDF_COMMANDS, *WATCH_COMMANDS]:
     cli.add_command(_command)
 
 

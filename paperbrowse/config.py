@@ -9,14 +9,15 @@ in that order. Every key is optional::
     [app]
     sort = "date"                # relevance | date | upvotes: the app's first sort order
     theme = "gruvbox"            # a Textual theme name (the app's "Theme" command lists them)
+    inbox = true                 # the first start of the day opens the watches' inbox
 
     [keys]                       # binding id = key(s), through Textual's App.set_keymap
     toggle_bookmark = "x"
     export = "ctrl+e"
 
     [sources]                    # where the importers go (feed the PAPERBROWSE_* variables)
-    arxiv_url = "http://localhost:8000/api/query"
-    hf_url = "http://localhost:8000/api/daily_papers"
+    arxiv_url = "http://localhost:8000/api/query"        # or PAPERBROWSE_ARXIV_(API_)URL
+    hf_url = "http://localhost:8000/api/daily_papers"    # or PAPERBROWSE_HF_(API_)URL
     crossref_url = "http://localhost:8000/works"
     arxiv_pdf_url = "http://localhost:8000/pdf"   # paperbrowse pdf: <arxiv_pdf_url>/<arXiv id>
     mailto = "you@example.org"
@@ -43,6 +44,7 @@ import re
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import platformdirs
@@ -53,6 +55,7 @@ from paperbrowse.core.sources.request import (
     CROSSREF_URL_VARIABLE,
     HF_URL_VARIABLE,
     MAILTO_VARIABLE,
+    URL_ALIASES,
 )
 
 APP_NAME = "paperbrowse"
@@ -72,7 +75,7 @@ SOURCE_VARIABLES: dict[str, str] = {
 #: The state file's name, in the data directory.
 STATE_FILE = "state.json"
 
-_APP_KEYS = ("sort", "theme")
+_APP_KEYS = ("sort", "theme", "inbox")
 
 
 def default_config_path() -> Path:
@@ -89,6 +92,8 @@ class Config:
         path: the file read (None: no file was read).
         sort: the app's first sort order, one of :data:`SORTS`.
         theme: a Textual theme name, None for Textual's default.
+        inbox: the app's first start of a day opens the inbox of the watches
+            (new papers; see :mod:`paperbrowse.core.watches` and :func:`inbox_due`).
         keys: binding id → key string (``"x"``, ``"ctrl+e"``, ``"f1,ctrl+h"``).
         sources: ``[sources]`` key → value (see :data:`SOURCE_VARIABLES`).
         problems: one message per problem found, naming the file, the line when
@@ -98,6 +103,7 @@ class Config:
     path: Path | None = None
     sort: str = "relevance"
     theme: str | None = None
+    inbox: bool = False
     keys: Mapping[str, str] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
@@ -199,10 +205,15 @@ def _parse(path: Path, data: dict) -> Config:
         else:
             sections[name] = value
 
-    sort, theme = "relevance", None
+    sort, theme, inbox = "relevance", None, False
     for key, value in sections.get("app", {}).items():
         if key not in _APP_KEYS:
-            problem("app", key, "unknown key; [app] takes sort and theme")
+            problem("app", key, "unknown key; [app] takes sort, theme and inbox")
+        elif key == "inbox":
+            if isinstance(value, bool):
+                inbox = value
+            else:
+                problem("app", key, f"must be true or false, not {_type(value)}")
         elif not isinstance(value, str):
             problem("app", key, f"must be a string, not {_type(value)}")
         elif key == "sort":
@@ -236,7 +247,13 @@ def _parse(path: Path, data: dict) -> Config:
             sources[key] = value.strip()
 
     return Config(
-        path=path, sort=sort, theme=theme, keys=keys, sources=sources, problems=tuple(problems)
+        path=path,
+        sort=sort,
+        theme=theme,
+        inbox=inbox,
+        keys=keys,
+        sources=sources,
+        problems=tuple(problems),
     )
 
 
@@ -249,7 +266,10 @@ def apply_sources(config: Config, environ: dict[str, str] | None = None) -> None
     """
     target = os.environ if environ is None else environ
     for key, value in config.sources.items():
-        target.setdefault(SOURCE_VARIABLES[key], value)
+        variable = SOURCE_VARIABLES[key]
+        # an alias set in the environment (PAPERBROWSE_ARXIV_API_URL) wins too
+        if not any(target.get(name) for name in URL_ALIASES.get(variable, ())):
+            target.setdefault(variable, value)
 
 
 # ------------------------------------------------------------------ state file
@@ -292,6 +312,28 @@ def remember_theme(data_dir: Path, theme: str, config_theme: str | None) -> None
     """
     state = load_state(data_dir)
     state.update(theme=theme, config_theme=config_theme)
+    write_json_atomic(state_path(data_dir), state)
+
+
+def inbox_due(data_dir: Path, config: Config, today: date | None = None) -> bool:
+    """Whether the app should open on the watches' inbox: ``[app] inbox`` is
+    on and the inbox was not opened yet ``today`` (local date; default: today),
+    as :func:`remember_inbox_shown` recorded in the state file."""
+    if not config.inbox:
+        return False
+    day = (today or date.today()).isoformat()
+    return load_state(data_dir).get("inbox_shown") != day
+
+
+def remember_inbox_shown(data_dir: Path, today: date | None = None) -> None:
+    """Record that the inbox was opened ``today`` (the state file's
+    ``inbox_shown``, written atomically; other keys kept).
+
+    Raises:
+        OSError: the data directory is not writable, or the disk is full.
+    """
+    state = load_state(data_dir)
+    state["inbox_shown"] = (today or date.today()).isoformat()
     write_json_atomic(state_path(data_dir), state)
 
 

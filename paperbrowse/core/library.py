@@ -67,7 +67,7 @@ from paperbrowse.core import citekeys
 from paperbrowse.core.models import Paper, normalise_title, same_work
 
 #: Version of the database layout, kept in ``PRAGMA user_version``.
-LIBRARY_SCHEMA_VERSION = 5
+LIBRARY_SCHEMA_VERSION = 6
 
 #: The reading statuses a bookmark may have (besides ``None``: no status).
 STATUSES: tuple[str, ...] = ("to-read", "reading", "read")
@@ -467,6 +467,32 @@ def _paper_json(paper: Paper) -> str:
     if not isinstance(paper, Paper):
         raise TypeError(f"expected a Paper, got {type(paper).__name__}")
     return json.dumps(paper.to_dict(), ensure_ascii=False)
+
+
+# -- watches (issue 19; see paperbrowse.core.watches, which holds their SQL) --
+# watches: a named saved search (name_key: case-folded name, unique) with its
+# optional sources and the cursors of `paperbrowse update` (arxiv_window_*:
+# the submittedDate range being fetched, arxiv_start: entries of it done;
+# arxiv_until: the end of the last finished range; hf_until: the last day
+# fetched for good; local_revision: library revision matched so far).
+# watch_papers: what each watch brought (a copy of the paper for listing).
+# seen: once per paper, whichever watch showed it.
+_WATCH_TABLES: tuple[str, ...] = (
+    "CREATE TABLE watches (watch_id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " name_key TEXT NOT NULL UNIQUE, query TEXT NOT NULL, arxiv_query TEXT,"
+    " hf INTEGER NOT NULL DEFAULT 0, filters TEXT NOT NULL DEFAULT '{}',"
+    " created_at TEXT NOT NULL, updated_at TEXT,"
+    " arxiv_until TEXT, arxiv_window_from TEXT, arxiv_window_to TEXT,"
+    " arxiv_start INTEGER NOT NULL DEFAULT 0, hf_until TEXT,"
+    " local_revision INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE watch_papers (watch_id INTEGER NOT NULL, paper_id TEXT NOT NULL,"
+    " added_at TEXT NOT NULL, published TEXT, via TEXT NOT NULL, paper TEXT NOT NULL,"
+    " PRIMARY KEY (watch_id, paper_id)) WITHOUT ROWID",
+    "CREATE INDEX watch_papers_paper ON watch_papers(paper_id)",
+    "CREATE TABLE seen (paper_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL) WITHOUT ROWID",
+)
+
+_MIGRATIONS[6] = _WATCH_TABLES
 
 
 class Library:

@@ -1,4 +1,4 @@
-"""A library made by the current release (schema 3) opens with schema 5: everything kept.
+"""A library made by the current release (schema 3) opens with schema 6: everything kept.
 
 The schema-3 database is built here with the statements of paperbrowse's
 schema versions 1 to 3, copied verbatim from the release (not imported from
@@ -159,7 +159,7 @@ def release_library(tmp_path: Path) -> Path:
 def test_a_release_library_keeps_everything_and_gets_keys(release_library: Path) -> None:
     library = Library(release_library)
     with sqlite3.connect(release_library) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == LIBRARY_SCHEMA_VERSION == 5
+        assert db.execute("PRAGMA user_version").fetchone()[0] == LIBRARY_SCHEMA_VERSION == 6
 
     marks = library.bookmarks()
     assert [bm.paper.id for bm in marks] == [STRIPE["id"], ONLY_MARKED["id"], BYOL["id"]]

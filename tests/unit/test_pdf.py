@@ -278,11 +278,12 @@ def test_migration_4_to_5_keeps_rows(tmp_path: Path) -> None:
     library.store_papers([BYOL])
     library.add_tag(NO_ARXIV, "physics")
     with sqlite3.connect(path) as db:  # back to the schema-4 layout
-        db.execute("DROP TABLE attachments")
+        for table in ("attachments", "watches", "watch_papers", "seen"):
+            db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version=4")
     again = Library(path)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == LIBRARY_SCHEMA_VERSION == 5
+        assert db.execute("PRAGMA user_version").fetchone()[0] == LIBRARY_SCHEMA_VERSION == 6
     assert again.stored_paper(BYOL.id) == BYOL and again.revision() == 1
     assert again.bookmark(NO_ARXIV.id).tags == ("physics",)
     assert again.attachments() == []

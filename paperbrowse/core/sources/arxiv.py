@@ -343,6 +343,44 @@ class ArxivClient(ServiceClient):
         records, total = self._query(params, 1)
         return records, total is not None and total <= wanted
 
+    def search_page(
+        self,
+        query: str,
+        start: int = 0,
+        *,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> tuple[list[Record], int | None]:
+        """One page of an arXiv search: ``page_size`` entries from ``start`` on.
+
+        For callers that keep their own cursor between pages (``paperbrowse
+        update`` commits one per page).
+
+        Args:
+            query: arXiv query syntax, as for :meth:`search`.
+            start: 0-based index of the first entry wanted.
+            sort_by, sort_order: as for :meth:`search`.
+
+        Returns:
+            ``(records, total)``: the page's records (entries numbered from
+            ``start + 1``) and ``opensearch:totalResults``; ``total`` is
+            ``None`` when the answer is an error (then the records are the
+            :class:`SourceError` saying why) or not a feed.
+
+        Raises:
+            ArxivUnavailable: arXiv could not be reached after the retries.
+        """
+        params: dict[str, Any] = {
+            "search_query": query,
+            "start": start,
+            "max_results": self.page_size,
+        }
+        if sort_by:
+            params["sortBy"] = sort_by
+        if sort_order:
+            params["sortOrder"] = sort_order
+        return self._query(params, start + 1)
+
     def search(
         self,
         query: str,

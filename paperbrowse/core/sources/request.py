@@ -25,6 +25,30 @@ if TYPE_CHECKING:
 ARXIV_URL_VARIABLE = "PAPERBROWSE_ARXIV_URL"
 HF_URL_VARIABLE = "PAPERBROWSE_HF_URL"
 CROSSREF_URL_VARIABLE = "PAPERBROWSE_CROSSREF_URL"
+#: Accepted aliases of :data:`ARXIV_URL_VARIABLE` and :data:`HF_URL_VARIABLE`
+#: (the names issue 19 gives; the first one set wins, the short name first).
+ARXIV_API_URL_VARIABLE = "PAPERBROWSE_ARXIV_API_URL"
+HF_API_URL_VARIABLE = "PAPERBROWSE_HF_API_URL"
+URL_ALIASES: dict[str, tuple[str, ...]] = {
+    ARXIV_URL_VARIABLE: (ARXIV_URL_VARIABLE, ARXIV_API_URL_VARIABLE),
+    HF_URL_VARIABLE: (HF_URL_VARIABLE, HF_API_URL_VARIABLE),
+}
+
+
+def service_url(variable: str, default: str) -> str:
+    """The base URL a network importer uses: the first of ``variable`` and its
+    aliases (:data:`URL_ALIASES`) set in the environment, else ``default``.
+
+    Example: ``service_url(ARXIV_URL_VARIABLE, arxiv.API_URL)`` reads
+    ``PAPERBROWSE_ARXIV_URL``, then ``PAPERBROWSE_ARXIV_API_URL``.
+    """
+    for name in URL_ALIASES.get(variable, (variable,)):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return default
+
+
 #: Environment variable with the contact address sent to Crossref (its
 #: etiquette: requests with a ``mailto:`` go to the "polite" pool).
 MAILTO_VARIABLE = "PAPERBROWSE_MAILTO"
@@ -156,7 +180,7 @@ class SourceRequest:
             from paperbrowse.core.sources.arxiv import API_URL, ArxivClient
 
             with ArxivClient(
-                base_url=os.environ.get(ARXIV_URL_VARIABLE, API_URL), on_retry=on_retry
+                base_url=service_url(ARXIV_URL_VARIABLE, API_URL), on_retry=on_retry
             ) as client:
                 if self.ids:
                     yield from client.fetch_ids(list(self.ids))
@@ -180,7 +204,7 @@ class SourceRequest:
             from paperbrowse.core.sources.hf import API_URL, DailyPapersClient
 
             with DailyPapersClient(
-                base_url=os.environ.get(HF_URL_VARIABLE, API_URL), on_retry=on_retry
+                base_url=service_url(HF_URL_VARIABLE, API_URL), on_retry=on_retry
             ) as client:
                 yield from client.fetch_date(self.day or date.today())
         elif self.kind == "bibtex":
