@@ -28,6 +28,7 @@ from paperbrowse.core.pdfs import (
     PdfStore,
     TruncatedPdf,
     describe,
+    file_size,
     read_pdf,
 )
 from paperbrowse.core.pdfs.normalise import (
@@ -138,6 +139,17 @@ def test_a_two_column_page_reads_column_after_column(tmp_path: Path) -> None:
     assert lines[12:] == [f"right column line {i:02d}" for i in range(12)]
 
 
+def test_file_sizes_read_as_people_read_them() -> None:
+    assert [file_size(n) for n in (120, 45_400, 99_999, 100_000, 523_000, 12_345_678)] == [
+        "1 kB",
+        "45 kB",
+        "100 kB",
+        "0.1 MB",
+        "0.5 MB",
+        "12.3 MB",
+    ]
+
+
 # -- the store: good and bad files -------------------------------------------------
 
 
@@ -148,7 +160,7 @@ def test_attach_copies_records_and_reindexes_the_paper(store: PdfStore, tmp_path
     assert info.path == store.file_for(BYOL.id) and info.path.name == "pb%3A6da686ffb410.pdf"
     assert info.path.read_bytes() == source.read_bytes() and info.kind == "copied"
     assert (info.pages, info.missing, info.error) == (3, False, None)
-    assert describe(info) == f"PDF: 3 pages, {info.bytes / 1e6:.1f} MB"
+    assert describe(info) == f"PDF: 3 pages, {round(info.bytes / 1e3)} kB"
     assert describe(store.info(NO_ARXIV.id)) == "no PDF"
     # the paper (not stored before) is stored with a new revision: the index re-reads it
     changed = [p.id for _, p in store.library.stored_papers(since=before)]

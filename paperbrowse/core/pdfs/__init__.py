@@ -24,7 +24,7 @@ from paperbrowse.core.pdfs.errors import (
 )
 from paperbrowse.core.pdfs.extract import Extracted, read_pdf
 from paperbrowse.core.pdfs.fetch import ArxivPdfClient
-from paperbrowse.core.pdfs.store import NO_PDF, PdfInfo, PdfStore, describe, safe_name
+from paperbrowse.core.pdfs.store import NO_PDF, PdfInfo, PdfStore, describe, file_size, safe_name
 
 __all__ = [
     "NO_PDF",
@@ -39,6 +39,7 @@ __all__ = [
     "PdfStore",
     "TruncatedPdf",
     "describe",
+    "file_size",
     "read_pdf",
     "safe_name",
 ]

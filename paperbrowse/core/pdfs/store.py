@@ -80,9 +80,17 @@ class PdfInfo:
         if self.pages is not None:
             parts.append(f"{self.pages} page{'s' if self.pages != 1 else ''}")
         if self.bytes is not None:
-            parts.append(f"{self.bytes / 1e6:.1f} MB")
+            parts.append(file_size(self.bytes))
         text = "PDF: " + (", ".join(parts) or "unknown size")
         return text + ("; no text" if self.error else "")
+
+
+def file_size(size: int) -> str:
+    """A size in bytes as people read it: ``"0.5 MB"`` from 100 kB on, else
+    ``"12 kB"`` (decimal units, as file managers show them)."""
+    if size >= 100_000:
+        return f"{size / 1e6:.1f} MB"
+    return f"{max(1, round(size / 1e3))} kB"
 
 
 def describe(info: PdfInfo | None) -> str:
