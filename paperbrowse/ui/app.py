@@ -36,6 +36,7 @@ from paperbrowse.core.library import STATUSES, Bookmark, Library, LibraryError
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Hit, Paper, Results, papers
 from paperbrowse.core.service import Corpus, open_index
+from paperbrowse.present import sparkline
 from paperbrowse.ui import keys
 from paperbrowse.ui.messages import (
     IndexFailed,
@@ -60,7 +61,6 @@ from paperbrowse.ui.organise import (
     tag_label,
 )
 from paperbrowse.ui.paging import PAGE_SIZE, HitSource, ListSource, SearchSource
-from paperbrowse.ui.render import sparkline
 from paperbrowse.ui.widgets import DetailPane, ResultList, SearchBar
 
 if TYPE_CHECKING:

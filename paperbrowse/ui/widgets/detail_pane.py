@@ -11,8 +11,8 @@ from textual.widgets import Static
 
 from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import Paper, Segment
+from paperbrowse.present import segments_text
 from paperbrowse.ui.organise import STATUS_STYLES, status_label, tag_label
-from paperbrowse.ui.render import segments_text
 from paperbrowse.ui.widgets.hit import BOOKMARK_MARK
 
 
