@@ -71,6 +71,13 @@ class DetailPane(VerticalScroll):
         abstract_w.update(segments_text(abstract or ((paper.abstract or "(no abstract)", False),)))
         self.scroll_home(animate=False)
 
+    def show_abstract(self, paper: Paper, abstract: tuple[Segment, ...]) -> None:
+        """Show ``paper``'s abstract as ``abstract`` (its matches highlighted, arrived
+        after :meth:`show`), keeping the scroll position."""
+        self.query_one("#detail-abstract", Static).update(
+            segments_text(abstract or ((paper.abstract or "(no abstract)", False),))
+        )
+
     @staticmethod
     def _grid(rows: list[tuple[str, str | Text]]) -> Table:
         grid = Table.grid(padding=(0, 2))
