@@ -117,19 +117,7 @@ class EngineGateway:
         """
         with self.lock:
             self.page_calls.append((offset, limit))
-            index = self._engine()
-            if hasattr(index, "page"):
-                return index.page(first, offset, limit)
-            # until PaperIndex.page: the same search again, at ``offset``
-            return index.search(
-                first.query,
-                sort=first.sort,
-                limit=limit,
-                offset=offset,
-                filters=first.filters,
-                forgiving=True,
-                facets=False,
-            )
+            return self._engine().page(first, offset, limit)
 
     def similar(self, paper: Paper, *, limit: int, filters: Filters) -> Results:
         """The papers most like ``paper`` (:meth:`PaperIndex.similar`). Blocking."""

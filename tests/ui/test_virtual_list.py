@@ -95,6 +95,12 @@ class StubIndex:
             facets=Facets(years=((2024, TOTAL),)) if facets else None,
         )
 
+    def page(self, first: Results, offset: int, limit: int) -> Results:
+        """As :meth:`PaperIndex.page`: the same query, sort and filters at ``offset``."""
+        return self.search(
+            first.query, sort=first.sort, limit=limit, offset=offset, filters=first.filters
+        )
+
     def highlight(self, text: str, results: Results, field: str = "abstract"):
         return ((text, False),)
 

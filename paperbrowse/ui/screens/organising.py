@@ -450,16 +450,10 @@ class OrganiseActions:
     def _result_marks(self, results: Results, cap: int) -> list[Bookmark]:
         """The first ``cap`` papers of ``results`` as the exporter takes them: a
         bookmarked paper with its tags, status, lists and note, any other one
-        bare (dated now)."""
-
+        bare (dated now). A search's further hits are those of the query it was
+        resolved to (:meth:`EngineGateway.page`), in the order the list shows them."""
         if self.view == "search" and self.index is not None and results.total > len(results.hits):
-            results = self.index.search(
-                results.query,
-                sort=results.sort,
-                limit=cap,
-                filters=results.filters,
-                forgiving=True,
-            )
+            results = self.engine.page(results, 0, cap)
         self._reload_marks()
         # a paper not bookmarked has no date added: the exports write none
         return [
