@@ -245,7 +245,7 @@ async def test_start_lists_every_paper_newest_first(app: PaperBrowseApp, index: 
 
 @dataclass(frozen=True)
 class SearchCall:
-    """One call of :meth:`PaperBrowseApp.run_search`, as recorded by :func:`record_searches`."""
+    """One call of :meth:`MainScreen.run_search`, as recorded by :func:`record_searches`."""
 
     text: str
     sort: str
