@@ -162,7 +162,7 @@ def _print_results(results: Results, as_json: bool, with_facets: bool) -> None:
         for line in _facet_lines(results) if with_facets else []:
             click.echo(line, err=True)
         return
-    from paperbrowse.ui.render import facet_table, hit_table
+    from paperbrowse.present import facet_table, hit_table
 
     out.print(hit_table(results))
     if with_facets and results.facets is not None:

@@ -72,7 +72,7 @@ def bookmarks(
 
     out = Console()
     if out.is_terminal:
-        from paperbrowse.ui.render import bookmark_table
+        from paperbrowse.present import bookmark_table
 
         out.print(bookmark_table(marks))
         return

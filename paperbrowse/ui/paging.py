@@ -3,8 +3,9 @@
 The :class:`~paperbrowse.ui.widgets.ResultList` never holds a whole result set:
 it asks a :class:`HitSource` for the total (its virtual height) and for pages
 of :data:`PAGE_SIZE` hits as rows come into view. A search's pages come from
-the engine, one ``PaperIndex.search(..., offset=...)`` call each, made in a
-thread worker; the bookmarks and similar-papers views list hits already in
+the engine through the :class:`~paperbrowse.ui.gateway.EngineGateway`, one
+``page`` call each (the query already resolved: no second correction), made in
+a thread worker; the bookmarks and similar-papers views list hits already in
 memory.
 """
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from paperbrowse.core.models import Hit, Results
 
 if TYPE_CHECKING:
-    from paperbrowse.core.index import PaperIndex
+    from paperbrowse.ui.gateway import EngineGateway
 
 #: Hits per page: one engine call fetches, highlights and decodes this many.
 #: About ten hits are visible at once, so a page is a few screens.
@@ -85,21 +86,21 @@ class SearchSource:
     """The pages of one query, as the search bar runs it.
 
     Page 0 is the search's own answer (``first``, fetched with its facets by
-    the app); any other page is one more ``index.search`` with the same text,
-    sort order and filters and ``offset = number * page_size``, in the search
-    bar's forgiving mode (so a corrected or relaxed query pages on the same
-    way), without facets.
+    the main screen); any other page is one :meth:`EngineGateway.page` call with
+    ``offset = number * page_size``: hits of the query ``first`` was resolved to
+    (a corrected or relaxed query pages on as it ran, without being corrected
+    or relaxed again), without facets.
 
     Args:
-        index: the engine (an object with :meth:`PaperIndex.search`'s signature).
+        engine: the gateway to the engine.
         first: the answer of the query's first page; its ``offset`` names its page.
 
     Attributes:
         results: ``first``: query, sort, filters, total, terms to highlight with.
     """
 
-    def __init__(self, index: PaperIndex, first: Results, page_size: int = PAGE_SIZE) -> None:
-        self.index = index
+    def __init__(self, engine: EngineGateway, first: Results, page_size: int = PAGE_SIZE) -> None:
+        self.engine = engine
         self.results = first
         self.total = first.total
         self.page_size = page_size
@@ -115,15 +116,5 @@ class SearchSource:
         return None
 
     def fetch_page(self, number: int) -> Sequence[Hit]:
-        """Hits ``number * page_size`` on, from one engine search."""
-        r = self.results
-        found = self.index.search(
-            r.query,
-            sort=r.sort,
-            limit=self.page_size,
-            offset=number * self.page_size,
-            filters=r.filters,
-            forgiving=True,
-            facets=False,
-        )
-        return found.hits
+        """Hits ``number * page_size`` on, from one :meth:`EngineGateway.page` call."""
+        return self.engine.page(self.results, number * self.page_size, self.page_size).hits

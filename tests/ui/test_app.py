@@ -38,7 +38,8 @@ from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters, Hit, Results
 from paperbrowse.core.service import Corpus
-from paperbrowse.ui.app import PAGE_SIZE, PaperBrowseApp
+from paperbrowse.ui.app import PaperBrowseApp
+from paperbrowse.ui.paging import PAGE_SIZE
 from paperbrowse.ui.screens import ExportScreen, FilterScreen, HelpScreen
 from paperbrowse.ui.widgets import (
     BOOKMARK_MARK,
@@ -76,12 +77,12 @@ async def wait_for_results(
     assert isinstance(app, PaperBrowseApp)
 
     def arrived() -> bool:
-        r = app.results
+        r = app.main.results
         return r is not None and r.query == query and (sort is None or r.sort == sort)
 
     await wait_until(pilot, arrived, f"the results of {query!r}", timeout)
-    assert app.results is not None
-    return app.results
+    assert app.main.results is not None
+    return app.main.results
 
 
 async def type_query(pilot: Pilot, query: str) -> Results:
@@ -158,7 +159,7 @@ def listed(results: ResultList, count: int | None = None) -> list[Hit]:
 def shown_search(app: PaperBrowseApp) -> bool:
     """The result list shows the app's search results (not bookmarks or similar papers)."""
     source = app.query_one(ResultList).source
-    return getattr(source, "results", None) is app.results and app.view == "search"
+    return getattr(source, "results", None) is app.main.results and app.main.view == "search"
 
 
 def reversed_words(results: ResultList, index: int) -> set[str]:
@@ -244,7 +245,7 @@ async def test_start_lists_every_paper_newest_first(app: PaperBrowseApp, index: 
 
 @dataclass(frozen=True)
 class SearchCall:
-    """One call of :meth:`PaperBrowseApp.run_search`, as recorded by :func:`record_searches`."""
+    """One call of :meth:`MainScreen.run_search`, as recorded by :func:`record_searches`."""
 
     text: str
     sort: str
@@ -253,13 +254,13 @@ class SearchCall:
 def record_searches(app: PaperBrowseApp) -> list[SearchCall]:
     """Record every search the app starts (then start it as the app asked)."""
     calls: list[SearchCall] = []
-    start = app.run_search
+    start = app.main.run_search
 
     def spy(text: str, sort: str, *args, **kwargs):
         calls.append(SearchCall(text, sort))
         return start(text, sort, *args, **kwargs)
 
-    app.run_search = spy  # type: ignore[method-assign]
+    app.main.run_search = spy  # type: ignore[method-assign]
     return calls
 
 
@@ -276,13 +277,13 @@ async def test_the_first_listing_a_sort_change_and_a_view_switch_each_search_onc
 
         await pilot.press("down", "s", "s")  # from the list: s cycles the sort order
         await wait_for_results(pilot, "", sort="upvotes")
-        shown = app.results
+        shown = app.main.results
         await pilot.press("B")
-        assert app.view == "bookmarks"
+        assert app.main.view == "bookmarks"
         await pilot.press("B")  # back to the search: it runs again
-        await wait_until(pilot, lambda: app.results is not shown, "the search after B")
-        assert app.view == "search" and app.results is not None
-        assert app.results.query == "" and app.results.sort == "upvotes"
+        await wait_until(pilot, lambda: app.main.results is not shown, "the search after B")
+        assert app.main.view == "search" and app.main.results is not None
+        assert app.main.results.query == "" and app.main.results.sort == "upvotes"
 
         assert [c.sort for c in calls] == ["relevance", "date", "upvotes", "upvotes"]
 
@@ -294,10 +295,10 @@ async def test_typing_in_the_bookmarks_view_searches_once(app: PaperBrowseApp) -
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         await pilot.press("down", "B")
-        assert app.view == "bookmarks"
+        assert app.main.view == "bookmarks"
         await pilot.press("slash")
         await paste_query(pilot, QUERY)
-        assert app.view == "search"
+        assert app.main.view == "search"
         assert app.query_one(ResultList).border_title == "Results"
         assert calls == [SearchCall("", "relevance"), SearchCall(QUERY, "relevance")]
 
@@ -340,8 +341,8 @@ async def test_keys_typed_while_a_search_runs_wait_for_it_and_collapse(
         await app.workers.wait_for_complete()
         assert searched == ["l", "lat"]
         assert max(at_once) == 1
-        assert app.results is not None and app.results.query == "lat"
-        assert status(app).startswith(f"{app.results.total} hits")
+        assert app.main.results is not None and app.main.results.query == "lat"
+        assert status(app).startswith(f"{app.main.results.total} hits")
 
 
 # --------------------------------------------------------------- 2. search
@@ -498,10 +499,10 @@ async def test_bookmarks_persist_and_show_in_the_bookmarks_view(
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         results = app.query_one(ResultList)
-        assert app.bookmarked == {p.id for p in marked}
+        assert app.main.bookmarked == {p.id for p in marked}
 
         await pilot.press("down", "B")
-        assert app.view == "bookmarks"
+        assert app.main.view == "bookmarks"
         assert_counts_bookmarks(status(app), 2)
         assert results.border_title == "Bookmarks"
         assert results.total == 2
@@ -513,15 +514,15 @@ async def test_bookmarks_persist_and_show_in_the_bookmarks_view(
         await wait_for_results(pilot, "")
         await wait_until(pilot, lambda: shown_search(app), "the search results")
         assert results.total == TOTAL_PAPERS
-        assert app.view == "search"
+        assert app.main.view == "search"
         assert results.border_title == "Results"
         assert status(app).startswith(f"{TOTAL_PAPERS} papers")
 
         await pilot.press("B")
-        assert app.view == "bookmarks"
+        assert app.main.view == "bookmarks"
         assert results.total == 2
         await pilot.press("B")
-        assert app.view == "search"
+        assert app.main.view == "search"
         await wait_until(pilot, lambda: shown_search(app), "the search results")
         assert results.total == TOTAL_PAPERS
         assert status(app).startswith(f"{TOTAL_PAPERS} papers")
@@ -617,7 +618,7 @@ async def test_export_bibtex_chosen_with_the_keyboard(app: PaperBrowseApp, tmp_p
 
         target = tmp_path / "papers.bib"
         await wait_until(pilot, target.exists, f"{target} to be written")
-        assert app.export_format == "bibtex"
+        assert app.main.export_format == "bibtex"
 
         # the next export dialog remembers the format
         dialog = await open_export(pilot)
@@ -686,7 +687,7 @@ async def test_export_without_bookmarks_only_warns(app: PaperBrowseApp) -> None:
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         await pilot.press("down", "B")  # the bookmarks view: no results to offer instead
-        await wait_until(pilot, lambda: app.view == "bookmarks", "the bookmarks view")
+        await wait_until(pilot, lambda: app.main.view == "bookmarks", "the bookmarks view")
         await pilot.press("e")
         await wait_for_toast(pilot, "No bookmarks to export yet")
         assert len(app.screen_stack) == 1
@@ -963,7 +964,7 @@ async def test_command_palette_shows_bookmarks(app: PaperBrowseApp, index: Paper
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         await run_command(pilot, "Show bookmarks")
-        await wait_until(pilot, lambda: app.view == "bookmarks", "the bookmarks view")
+        await wait_until(pilot, lambda: app.main.view == "bookmarks", "the bookmarks view")
         assert_counts_bookmarks(status(app), 1)
         assert [h.paper.id for h in listed(app.query_one(ResultList))] == [paper.id]
 
@@ -1038,7 +1039,9 @@ async def test_m_lists_similar_papers_and_esc_returns(
         await wait_until(
             pilot,
             lambda: (
-                app.view == "similar" and app.results is not None and app.results.query == paper.id
+                app.main.view == "similar"
+                and app.main.results is not None
+                and app.main.results.query == paper.id
             ),
             "the similar papers",
         )
@@ -1058,7 +1061,7 @@ async def test_m_lists_similar_papers_and_esc_returns(
 
         await pilot.press("escape")
         await wait_for_results(pilot, 'title:"latent diffusion"')
-        assert app.view == "search"
+        assert app.main.view == "search"
         assert status(app).endswith("? keys") and "hits" in status(app)
 
 
@@ -1087,20 +1090,22 @@ async def test_f_filters_by_year_with_counts_that_match_the_core(
         await pilot.press("enter")
         await wait_until(
             pilot,
-            lambda: app.results is not None and app.results.filters.years == (year, year),
+            lambda: app.main.results is not None and app.main.results.filters.years == (year, year),
             "the filtered results",
         )
-        assert app.results.total == count
+        assert app.main.results.total == count
         assert all(h.paper.year == year for h in listed(app.query_one(ResultList)))
         assert "Filter: " + str(year) in rendered_text(app.query_one("#facets"))
         # the year facet still offers the other years, with the same counts
-        assert app.results.facets.years == facets.years
+        assert app.main.results.facets.years == facets.years
 
         await pilot.press("x")
         await wait_until(
-            pilot, lambda: app.results is not None and not app.results.filters, "no filter"
+            pilot,
+            lambda: app.main.results is not None and not app.main.results.filters,
+            "no filter",
         )
-        assert app.results.total == results.total
+        assert app.main.results.total == results.total
 
 
 def test_the_year_facet_counts_undated_papers(index: PaperIndex) -> None:
@@ -1170,10 +1175,10 @@ async def test_f_filters_to_the_undated_papers(app: PaperBrowseApp, index: Paper
         await pilot.press("enter")
         await wait_until(
             pilot,
-            lambda: app.results is not None and app.results.filters.undated,
+            lambda: app.main.results is not None and app.main.results.filters.undated,
             "the undated papers",
         )
-        assert app.results.total == undated
+        assert app.main.results.total == undated
         assert all(h.paper.published is None for h in listed(app.query_one(ResultList)))
         assert "Filter: undated" in rendered_text(app.query_one("#facets"))
         assert "Date" in detail(app, "meta") and "unknown" in detail(app, "meta")
@@ -1201,7 +1206,7 @@ async def test_bookmarked_only_filter(app: PaperBrowseApp, index: PaperIndex) ->
         await pilot.press("enter")
         await wait_until(
             pilot,
-            lambda: app.results is not None and app.results.filters.ids is not None,
+            lambda: app.main.results is not None and app.main.results.filters.ids is not None,
             "the bookmarked-only results",
         )
         assert [h.paper.id for h in listed(app.query_one(ResultList))] == [marked.id]

@@ -37,7 +37,7 @@ async def test_config_sets_theme_sort_and_keys(
     async with run(app) as pilot:
         await wait_for_results(pilot, "", sort="date")
         assert app.theme == "gruvbox"
-        assert app.sort == "date"
+        assert app.main.sort == "date"
         assert toasts(app) == []  # a good file: no warning
         await paste_query(pilot, "diffusion")
         await wait_for_results(pilot, "diffusion", sort="date")

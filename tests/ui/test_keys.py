@@ -4,17 +4,17 @@ commands made from it, and the user's [keys] overrides shown in the help and pal
 from __future__ import annotations
 
 from paperbrowse.ui import keys
-from paperbrowse.ui.app import PaperBrowseApp
+from paperbrowse.ui.screens.main import MainScreen
 
 
-def test_app_bindings_are_the_table_in_order() -> None:
-    ids = [b.id for b in PaperBrowseApp.BINDINGS]
+def test_main_screen_bindings_are_the_table_in_order() -> None:
+    ids = [b.id for b in MainScreen.BINDINGS]
     assert ids == [k.id for k in keys.KEYS if k.action]
     assert len(set(ids)) == len(ids)
     assert set(ids) == keys.binding_ids()
-    slash = PaperBrowseApp.BINDINGS[0]
+    slash = MainScreen.BINDINGS[0]
     assert (slash.key, slash.action, slash.priority, slash.show) == ("slash", "slash", True, True)
-    shown = [b.id for b in PaperBrowseApp.BINDINGS if b.show]
+    shown = [b.id for b in MainScreen.BINDINGS if b.show]
     # footer order: an 80-column footer cuts the last
     assert shown[:4] == ["focus_search", "toggle_bookmark", "undo", "bookmarks_view"]
 
@@ -22,7 +22,7 @@ def test_app_bindings_are_the_table_in_order() -> None:
 def test_every_action_and_row_resolves() -> None:
     for key in keys.KEYS:
         for action in {key.action, key.palette_action} - {""}:
-            assert hasattr(PaperBrowseApp, f"action_{action}"), action
+            assert hasattr(MainScreen, f"action_{action}"), action
     assert set(keys.HELP_ORDER) <= set(keys.BY_ID)
     assert set(keys.PALETTE_ORDER) <= set(keys.BY_ID)
     assert all(keys.BY_ID[i].palette for i in keys.PALETTE_ORDER)

@@ -578,7 +578,7 @@ async def test_help_and_palette_offer_the_new_keys(
         assert app.library.bookmark(paper.id).status == "to-read"
         await run_command(pilot, "Narrow bookmarks")
         await wait_until(pilot, lambda: isinstance(app.screen, BookmarkFilterScreen), "picker")
-        assert app.view == "bookmarks"
+        assert app.main.view == "bookmarks"
         await pilot.press("escape")
         await closed(pilot)
         await run_command(pilot, "Edit note")
@@ -673,7 +673,7 @@ async def test_n_or_esc_keeps_the_organised_bookmark(
         await closed(pilot)
         assert library.bookmark(BYOL.id) == before
         await wait_for_toast(pilot, "Kept the bookmark")
-        assert app.undo_stack == []
+        assert app.main.undo_stack == []
 
 
 async def test_a_plain_bookmark_goes_at_once_and_ctrl_z_brings_it_back(
@@ -724,7 +724,7 @@ async def test_removed_tags_list_and_cleared_status_can_be_undone(
         assert library.bookmark(BYOL.id).status == "read"
         await pilot.press("u")
         assert library.bookmark(BYOL.id).tags == ("later", "ssl")
-        assert app.undo_stack == []
+        assert app.main.undo_stack == []
 
 
 async def test_a_deleted_note_can_be_undone(app: PaperBrowseApp, library: Library) -> None:

@@ -18,9 +18,10 @@ from paperbrowse.core.index import PaperIndex
 from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.service import Corpus
-from paperbrowse.ui.app import HISTORY_IDLE_SECONDS, MAX_TOASTS, PaperBrowseApp
+from paperbrowse.ui.app import MAX_TOASTS, PaperBrowseApp
 from paperbrowse.ui.importing import ImportScreen
 from paperbrowse.ui.screens import ExportScreen
+from paperbrowse.ui.screens.main import HISTORY_IDLE_SECONDS
 from paperbrowse.ui.widgets import ResultList, SearchBar
 from tests.ui.test_app import (
     paste_query,
@@ -154,7 +155,7 @@ async def test_unbookmarking_in_the_bookmarks_view_says_what_is_listed(
     async with run(app) as pilot:
         await wait_for_results(pilot, "")
         await pilot.press("down", "B")
-        await wait_until(pilot, lambda: app.view == "bookmarks", "the bookmarks view")
+        await wait_until(pilot, lambda: app.main.view == "bookmarks", "the bookmarks view")
         await pilot.press("b")
         await wait_until(pilot, lambda: len(app.library) == 2, "the removal")
         listing = app.query_one(ResultList)

@@ -49,11 +49,13 @@ async def show_query(pilot: Pilot, query: str) -> None:
     """Paste ``query`` into the search bar, wait for its results, focus the list."""
     app = pilot.app
     assert isinstance(app, PaperBrowseApp)
-    await wait_until(pilot, lambda: app.results is not None, "the first listing")
+    await wait_until(pilot, lambda: app.main.results is not None, "the first listing")
     assert isinstance(app.focused, SearchBar)
     app.post_message(events.Paste(query))
     await wait_until(
-        pilot, lambda: app.results is not None and app.results.query == query, "the results"
+        pilot,
+        lambda: app.main.results is not None and app.main.results.query == query,
+        "the results",
     )
     await pilot.press("down")
     assert isinstance(app.focused, ResultList)
@@ -157,7 +159,7 @@ def test_bookmarks_view_organised(
     async def run_before(pilot: Pilot) -> None:
         await show_query(pilot, QUERY)
         await pilot.press("B")
-        await wait_until(pilot, lambda: app.view == "bookmarks", "the bookmarks view")
+        await wait_until(pilot, lambda: app.main.view == "bookmarks", "the bookmarks view")
         app.clear_notifications()
 
     assert snap_compare(app, terminal_size=(110, 32), run_before=run_before)

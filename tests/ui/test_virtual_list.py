@@ -22,7 +22,8 @@ from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results
 from paperbrowse.core.service import Corpus
-from paperbrowse.ui.app import PAGE_SIZE, PaperBrowseApp
+from paperbrowse.ui.app import PaperBrowseApp
+from paperbrowse.ui.paging import PAGE_SIZE
 from paperbrowse.ui.widgets import MAX_PAGES, PREFETCH_HITS, ROWS_PER_HIT, ResultList
 
 TOTAL = 100_000
@@ -94,6 +95,12 @@ class StubIndex:
             facets=Facets(years=((2024, TOTAL),)) if facets else None,
         )
 
+    def page(self, first: Results, offset: int, limit: int) -> Results:
+        """As :meth:`PaperIndex.page`: the same query, sort and filters at ``offset``."""
+        return self.search(
+            first.query, sort=first.sort, limit=limit, offset=offset, filters=first.filters
+        )
+
     def highlight(self, text: str, results: Results, field: str = "abstract"):
         return ((text, False),)
 
@@ -120,7 +127,7 @@ def on_screen(results: ResultList) -> str:
 async def started(pilot: Pilot) -> ResultList:
     app = pilot.app
     assert isinstance(app, PaperBrowseApp)
-    await wait_until(pilot, lambda: app.results is not None, "the first listing")
+    await wait_until(pilot, lambda: app.main.results is not None, "the first listing")
     return app.query_one(ResultList)
 
 
@@ -239,8 +246,10 @@ async def test_the_mouse_wheel_scrolls_and_the_rows_shown_are_fetched(
 async def test_a_page_for_an_older_query_or_sort_is_dropped(
     app: PaperBrowseApp, stub: StubIndex
 ) -> None:
-    """G asks for the last page; before it arrives the sort changes (a new query with
-    its own first page). The late page belongs to the old order: it is never shown."""
+    """G asks for the last page; while it is in the engine the sort changes (a new
+    query with its own first page). The engine gateway serialises engine access:
+    the new search waits for the page fetch. The late page belongs to the old
+    order: it is never shown in the new listing."""
     gate = stub.gates[LAST_PAGE * PAGE_SIZE] = threading.Event()
     async with run(app) as pilot:
         results = await started(pilot)
@@ -248,12 +257,18 @@ async def test_a_page_for_an_older_query_or_sort_is_dropped(
         await pilot.press("down", "G")
         await wait_until(pilot, lambda: LAST_PAGE in results.pages_fetched, "the fetch")
         await pilot.press("s", "s")  # newest first (again), then most upvoted
+        await pilot.pause(0.2)
+        # one engine call at a time: the resort waits for the page fetch in the engine
+        assert app.main.results is not None and app.main.results.sort == "date"
+        assert [c.offset for c in stub.calls][-1] == LAST_PAGE * PAGE_SIZE
+        gate.set()  # the old order's last page arrives now, then the resort runs
         await wait_until(
-            pilot, lambda: app.results is not None and app.results.sort == "upvotes", "the resort"
+            pilot,
+            lambda: app.main.results is not None and app.main.results.sort == "upvotes",
+            "the resort",
         )
         assert results.source is not old
         assert results.highlighted == 0
-        gate.set()  # the old order's last page arrives now
         await app.workers.wait_for_complete()
         await pilot.pause(0.1)
         assert results.held_pages == [0]
@@ -276,7 +291,9 @@ async def test_typing_pages_the_new_query_from_its_start(
         await wait_until(pilot, lambda: results.current_hit is not None, "the last page")
         await pilot.press("slash", "x")
         await wait_until(
-            pilot, lambda: app.results is not None and app.results.query == "x", "the query"
+            pilot,
+            lambda: app.main.results is not None and app.main.results.query == "x",
+            "the query",
         )
         assert results.highlighted == 0 and results.scroll_offset.y == 0
         assert results.held_pages == [0]

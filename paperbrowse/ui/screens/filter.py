@@ -16,7 +16,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from paperbrowse.core.models import Facets, Filters, papers
-from paperbrowse.ui.render import SPARKS
+from paperbrowse.present import SPARKS
 
 
 class FilterScreen(ModalScreen[Filters | None]):

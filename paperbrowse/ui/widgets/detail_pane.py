@@ -11,8 +11,8 @@ from textual.widgets import Static
 
 from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import Paper, Segment
+from paperbrowse.present import segments_text
 from paperbrowse.ui.organise import STATUS_STYLES, status_label, tag_label
-from paperbrowse.ui.render import segments_text
 from paperbrowse.ui.widgets.hit import BOOKMARK_MARK
 
 
@@ -70,6 +70,13 @@ class DetailPane(VerticalScroll):
             note_w.update("")
         abstract_w.update(segments_text(abstract or ((paper.abstract or "(no abstract)", False),)))
         self.scroll_home(animate=False)
+
+    def show_abstract(self, paper: Paper, abstract: tuple[Segment, ...]) -> None:
+        """Show ``paper``'s abstract as ``abstract`` (its matches highlighted, arrived
+        after :meth:`show`), keeping the scroll position."""
+        self.query_one("#detail-abstract", Static).update(
+            segments_text(abstract or ((paper.abstract or "(no abstract)", False),))
+        )
 
     @staticmethod
     def _grid(rows: list[tuple[str, str | Text]]) -> Table:

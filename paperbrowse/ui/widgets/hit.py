@@ -8,8 +8,8 @@ from rich.text import Text
 
 from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import Hit, Segment
+from paperbrowse.present import paper_meta, segments_text
 from paperbrowse.ui.organise import STATUS_MARKS, STATUS_STYLES, tag_label
-from paperbrowse.ui.render import paper_meta, segments_text
 
 BOOKMARK_MARK = "★ "
 #: Lines of text per hit in the result list: the title (up to :data:`TITLE_LINES`),
