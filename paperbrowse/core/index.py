@@ -1128,6 +1128,79 @@ class PaperIndex:
             relaxed=relaxed_run,
         )
 
+    def page(self, first: Results, offset: int, limit: int) -> Results:
+        """Hits ``offset`` to ``offset + limit`` of the query ``first`` was resolved to.
+
+        ``first`` is the answer of a (forgiving) :meth:`search`; this runs the
+        text that search actually ran (:attr:`Results.ran`, else
+        :attr:`Results.query`) with the same sort and filters, relaxed (the
+        hits with every word, then those with some of them) when
+        :attr:`Results.relaxed` says the search was. No spelling correction,
+        relaxation decision, looser form or suggestion is computed again, so
+        page 3 of a corrected query lists the corrected query's hits, exactly
+        the hits one big search returns at those ranks.
+
+        Args:
+            first: a :class:`Results` of :meth:`search` on this index.
+            offset: rank of the first hit wanted (0 or more).
+            limit: number of hits wanted (0 or more).
+
+        Returns:
+            ``first`` with :attr:`~Results.hits` the page asked for (ranks from
+            ``offset``), :attr:`~Results.offset`, :attr:`~Results.total`,
+            :attr:`~Results.terms` and :attr:`~Results.elapsed` of this run;
+            ``notice``, ``suggestion`` and ``facets`` are ``first``'s.
+
+        Raises:
+            ValueError: a negative ``offset`` or ``limit``.
+            QueryError: ``first`` ran a query that is not well formed (only
+                possible for a ``first`` of a non-forgiving search, which raised).
+        """
+        if offset < 0 or limit < 0:
+            raise ValueError(f"offset and limit must be 0 or more, not {offset} and {limit}")
+        started = time.perf_counter()
+        text = first.ran if first.ran is not None else first.query
+        blank = not text.strip()
+        end = offset + limit
+        if blank:
+            q: query.Query = query.Every()
+        else:
+            try:
+                q = self.parse(text)
+            except QueryError:
+                if first.ran is None:
+                    raise
+                q = self._parse_plain(text)  # the plain words of a malformed query
+        with self._searcher() as searcher:
+            postings = self._postings(searcher)
+            found, _ = self._run(searcher, q, first.sort, end, first.filters, False, postings)
+            total = found.total if found is not None else 0
+            vocabulary = self._vocabulary(self._tables_for(searcher))
+            terms = {} if blank else query_terms(q, searcher.reader(), vocabulary)
+            page = found.page if found is not None else []
+            if first.relaxed:
+                relaxed = self._relax(
+                    searcher, text, first.sort, end, first.filters, False, postings
+                )
+                if relaxed is not None:
+                    or_found, or_terms, _ = relaxed
+                    shown = {d for d, _ in page}
+                    page = (page + [(d, s) for d, s in or_found.page if d not in shown])[:end]
+                    total = or_found.total
+                    terms = {
+                        f: terms.get(f, frozenset()) | or_terms.get(f, frozenset())
+                        for f in set(terms) | set(or_terms)
+                    }
+            hits = self._hits(searcher, page[offset:], terms, first.sort, first_rank=offset)
+        return replace(
+            first,
+            hits=tuple(hits),
+            total=total,
+            terms=terms,
+            elapsed=time.perf_counter() - started,
+            offset=offset,
+        )
+
     def _relax(self, searcher, text: str, sort, limit, filters, facets, postings=None):
         """Run ``text`` with OR between its words, most matching words first.
 

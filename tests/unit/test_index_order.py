@@ -104,3 +104,45 @@ def test_pages_from_an_offset_continue_the_first_page(index, sort, text, forgivi
 def test_a_negative_offset_is_refused(index):
     with pytest.raises(ValueError, match="offset"):
         index.search("diffusion", offset=-1)
+
+
+@pytest.mark.parametrize(
+    ("text", "resolved"),
+    [
+        ("transfomer", "ran"),  # found nothing: ran as its spelling correction
+        ('"latent diffusion', "ran"),  # malformed: ran as its plain words
+        ("how to make diffusion sampling faster", "relaxed"),  # no paper has every word
+        ("diffusion", None),
+    ],
+)
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_page_lists_the_resolved_query_at_those_ranks(index, monkeypatch, text, resolved, sort):
+    whole = index.search(text, sort=sort, limit=45, forgiving=True)
+    first = index.search(text, sort=sort, limit=15, forgiving=True)
+    assert len(whole.hits) == 45  # enough hits for three pages
+    if resolved == "ran":
+        assert first.ran and first.ran != text
+    assert first.relaxed == (resolved == "relaxed")
+
+    def no_second_guess(*args, **kwargs):
+        raise AssertionError("page() must not correct or loosen the query again")
+
+    monkeypatch.setattr(index, "correct", no_second_guess)
+    monkeypatch.setattr(index, "_loosened", no_second_guess)
+    pages = [index.page(first, offset, 15) for offset in (15, 30)]
+    assert [p.offset for p in pages] == [15, 30]
+    assert all(p.total == whole.total for p in pages)
+    assert all(
+        (p.ran, p.relaxed, p.notice) == (first.ran, first.relaxed, first.notice) for p in pages
+    )
+    listed = [h for p in pages for h in p.hits]
+    assert listed == list(whole.hits[15:45])  # paper, rank, score and highlights
+    assert index.page(first, whole.total, 15).hits == ()
+
+
+def test_page_refuses_a_negative_offset_or_limit(index):
+    first = index.search("diffusion", limit=15, forgiving=True)
+    with pytest.raises(ValueError, match="offset"):
+        index.page(first, -1, 15)
+    with pytest.raises(ValueError, match="limit"):
+        index.page(first, 0, -1)
