@@ -97,7 +97,7 @@ class Forgiving:
                 malformed: ``first.ran``); ``first.terms`` unused.
             sort, limit, filters, facets: as the search was asked (``limit``
                 counts from rank 0).
-            postings: the search's :class:`~paperbrowse.core.engine.matching.Postings`.
+            postings: the search's :class:`~paperbrowse.core.engine.postings.Postings`.
 
         Returns:
             The resolved query, its hits and terms, the notice and the suggestion.
@@ -211,7 +211,7 @@ class Forgiving:
 
         Each unknown word's candidates are the indexed words within edit
         distance 1 (words of up to 4 letters) or 2, sharing its first letter
-        (:class:`~paperbrowse.core.engine.matching.Vocabulary`), ranked by
+        (:class:`~paperbrowse.core.engine.postings.Vocabulary`), ranked by
         ``log(document frequency) - 3 × typo cost`` (:func:`typo_cost`: an
         omitted, added or swapped letter, a neighbouring key or a vowel for a
         vowel costs 1, another substitution 1.5). The best
@@ -227,7 +227,7 @@ class Forgiving:
         Args:
             text: the query text.
             searcher: an open Whoosh searcher of the index.
-            postings: its :class:`~paperbrowse.core.engine.matching.Postings`.
+            postings: its :class:`~paperbrowse.core.engine.postings.Postings`.
 
         Returns:
             The corrected query text, or ``None`` when every word is known or

@@ -27,14 +27,10 @@ from whoosh import index as whoosh_index
 from paperbrowse.core.engine import whoosh_compat
 from paperbrowse.core.engine.analysis import make_analyzer
 from paperbrowse.core.engine.highlight import WordAnalyzer, highlight, query_terms, snippet
-from paperbrowse.core.engine.matching import (
-    DecodedCache,
-    Postings,
-    Vocabulary,
-    match_set,
-    top_scored,
-)
+from paperbrowse.core.engine.matching import match_set
+from paperbrowse.core.engine.postings import DecodedCache, Postings, Vocabulary
 from paperbrowse.core.engine.query import PrefixedFuzzyPlugin, QueryError, check_query, plain_words
+from paperbrowse.core.engine.scoring import top_scored
 from paperbrowse.core.engine.tables import Tables
 from paperbrowse.core.forgiving import SUGGEST_BELOW, Forgiving, Resolved
 from paperbrowse.core.generations import _DAMAGE_ERRORS, IndexDamaged, IndexStore, Stamp
@@ -401,7 +397,7 @@ class PaperIndex:
         total, the filters and the facet counts come from it and the
         per-document tables. A page sorted by date or upvotes is cut from the
         table's precomputed order; a relevance page is the BM25F top
-        ``limit`` of the filtered set (:func:`~paperbrowse.core.engine.matching.top_scored`).
+        ``limit`` of the filtered set (:func:`~paperbrowse.core.engine.scoring.top_scored`).
         """
         if q is query.NullQuery or (filters.ids is not None and not filters.ids):
             return None, (Facets() if want_facets else None)

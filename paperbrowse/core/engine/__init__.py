@@ -4,8 +4,9 @@ One module per job:
 
 * :mod:`.analysis` — analyzers and token filters (text → terms).
 * :mod:`.codec` — the segment format (array postings, memory-mapped reads).
-* :mod:`.segments` — writing one segment from memory; tiered merges; manifests.
-* :mod:`.writing` — index writers (one process or several) and small-segment merges.
+* :mod:`.segments` — writing one segment from memory; checksum manifests.
+* :mod:`.merging` — the merge policy (small segments, tiers) and the merge itself.
+* :mod:`.writing` — index writers (one process or several).
 * :mod:`.matching` — postings, vocabulary, NumPy matching and BM25F top-k.
 * :mod:`.tables` — per-document tables for sorting, filters and facets.
 * :mod:`.highlight` — a query's terms; marking matched words in titles and snippets.

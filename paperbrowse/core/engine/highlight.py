@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterable
 from whoosh import query
 from whoosh.query.terms import FuzzyTerm
 
-from paperbrowse.core.engine.matching import Vocabulary
+from paperbrowse.core.engine.postings import Vocabulary
 from paperbrowse.core.models import Segment
 
 Span = tuple[int, int]
