@@ -41,7 +41,7 @@ from paperbrowse.core.engine.tables import save_tables
 from paperbrowse.core.engine.writing import open_writer
 from paperbrowse.core.library import DiskFull, is_disk_full
 from paperbrowse.core.models import Paper
-from paperbrowse.core.schema import SCHEMA_VERSION, make_schema, paper_doc
+from paperbrowse.core.schema import SCHEMA_VERSION, FullTextSource, make_schema, paper_doc
 
 if TYPE_CHECKING:
     from paperbrowse.core.search import PaperIndex
@@ -169,8 +169,11 @@ class IndexStore:
         current = self.read_current()
         return bool(current and current[1].schema == SCHEMA_VERSION and current[1].corpus == corpus)
 
-    def open(self) -> PaperIndex:
+    def open(self, fulltext: FullTextSource | None = None) -> PaperIndex:
         """Open the live generation, checking that it can be read.
+
+        ``fulltext`` gives the pages of a paper's PDF for the body snippets
+        of hits found by their full text (see :meth:`build`).
 
         Whoosh opens an index lazily, so a truncated or damaged segment would
         only fail at the first search; the check opens a reader and reads the
@@ -203,7 +206,7 @@ class IndexStore:
             raise IndexUnavailable(f"the index in {folder} is damaged ({reason})") from exc
         from paperbrowse.core.search import PaperIndex  # the search service uses this store
 
-        return PaperIndex(ix, stamp, self)
+        return PaperIndex(ix, stamp, self, fulltext=fulltext)
 
     @contextlib.contextmanager
     def _build_lock(
@@ -257,6 +260,7 @@ class IndexStore:
         is_cancelled: Callable[[], bool] | None = None,
         on_wait: Callable[[], None] | None = None,
         replaces_damaged: bool = False,
+        fulltext: FullTextSource | None = None,
     ) -> PaperIndex:
         """Build a new generation from ``papers`` and make it live atomically.
 
@@ -274,6 +278,10 @@ class IndexStore:
             replaces_damaged: the live generation is damaged: it is removed
                 once the new one is live (else it is kept until the next
                 build, for processes still reading it).
+            fulltext: the pages of each paper's PDF (paper id → page texts,
+                page 1 first, or ``None``: no PDF), indexed in the
+                ``fulltext`` field; the index returned keeps it for the body
+                snippets of its hits. ``None``: no paper has a full text.
 
         Raises:
             BuildCancelled: see ``is_cancelled``; the previous index stays live.
@@ -295,7 +303,8 @@ class IndexStore:
                     for pos, paper in enumerate(papers):
                         if is_cancelled and is_cancelled():
                             raise BuildCancelled()
-                        writer.add_document(**paper_doc(paper, pos))
+                        pages = fulltext(paper.id) if fulltext else None
+                        writer.add_document(**paper_doc(paper, pos, pages))
                         if progress and (pos % 25 == 0 or pos == total - 1):
                             progress(pos + 1, total)
                     writer.commit()
@@ -324,7 +333,7 @@ class IndexStore:
             self._remove_old_generations(keep=keep)
             from paperbrowse.core.search import PaperIndex
 
-            return PaperIndex(ix, stamp, self)
+            return PaperIndex(ix, stamp, self, fulltext=fulltext)
 
     def catch_up(
         self,
@@ -333,6 +342,7 @@ class IndexStore:
         progress: ProgressCallback | None = None,
         wait: bool = True,
         on_wait: Callable[[], None] | None = None,
+        fulltext: FullTextSource | None = None,
     ) -> int | None:
         """Add to the live generation the papers stored after its revision.
 
@@ -358,6 +368,7 @@ class IndexStore:
                 commits at the next search.
             on_wait: called once, before waiting for a writer of another
                 process (with ``wait``).
+            fulltext: the pages of each added paper's PDF, as for :meth:`build`.
 
         Returns:
             Number of papers added or replaced (0 when already current), or
@@ -398,7 +409,8 @@ class IndexStore:
                         old = _live_docnum(leaves, "id", paper.id)
                         if old is not None:  # replaced: the library holds a newer copy
                             writer.delete_document(old)
-                        writer.add_document(**paper_doc(paper, base + done))
+                        pages = fulltext(paper.id) if fulltext else None
+                        writer.add_document(**paper_doc(paper, base + done, pages))
                         revision = max(revision, seen)
                         done += 1
                         if progress and done % 250 == 0:

@@ -8,6 +8,7 @@ Import from the module that does the job:
 * :mod:`paperbrowse.core.generations` — :class:`IndexStore`: generations on
   disk, atomic builds, catch-ups, locks; :class:`Stamp` and the errors;
 * :mod:`paperbrowse.core.search` — :class:`PaperIndex`, the search service;
+* :mod:`paperbrowse.core.hits` — a page of hits: highlights, body snippets;
 * :mod:`paperbrowse.core.forgiving` — fallback, spelling correction and
   relaxation of the search bar's queries.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
@@ -18,7 +19,7 @@ from paperbrowse.core.engine.codec import CompactPositions, MemoFrequency
 from paperbrowse.core.models import Paper, normalise_title
 
 #: Bump whenever the schema or analysis changes: existing indexes are rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: Fields searched by a query word without a ``field:`` prefix, and their boosts.
 FIELD_BOOSTS: dict[str, float] = {
@@ -26,7 +27,16 @@ FIELD_BOOSTS: dict[str, float] = {
     "abstract": 1.0,
     "authors": 2.0,
     "organisation": 1.5,
+    # the PDF's text: a match there counts, but less than one in the abstract
+    "fulltext": 0.5,
 }
+
+#: Where a paper's full text comes from: paper id → the text of each page of
+#: its PDF, page 1 first, or ``None`` when it has no PDF (the PDF store).
+FullTextSource = Callable[[str], Sequence[str] | None]
+
+#: The pages of a paper's text are joined with this in the ``fulltext`` field.
+PAGE_BREAK = "\n\f\n"
 
 
 def make_schema() -> Schema:
@@ -41,7 +51,10 @@ def make_schema() -> Schema:
     ``arxiv`` (arXiv id), ``doi`` (lower-case DOI), ``title_key`` (see
     :func:`~paperbrowse.core.models.normalise_title`; with ``arxiv`` and
     ``doi``, the keys an import de-duplicates by), ``pos`` (input order, tie-breaker), ``data`` (the
-    whole :class:`Paper` as JSON, stored only).
+    whole :class:`Paper` as JSON, stored only), ``fulltext`` (the text of
+    the paper's PDF, analysed as the abstract is, with positions for phrases;
+    not stored: a snippet reads the pages again from the PDF store) and
+    ``has`` (keywords: ``pdf`` when the paper has a PDF, for ``has:pdf``).
     """
     analyzer = make_analyzer()
 
@@ -59,6 +72,8 @@ def make_schema() -> Schema:
         abstract=text(),
         authors=text(),
         organisation=text(),
+        fulltext=text(),
+        has=KEYWORD(lowercase=True),
         spell=spell,
         org=ID(sortable=True),
         year=NUMERIC(int, bits=32, sortable=True),
@@ -116,10 +131,11 @@ def title_acronyms(title: str, abstract: str = "") -> tuple[str, ...]:
     return tuple(found)
 
 
-def paper_doc(paper: Paper, pos: int) -> dict:
+def paper_doc(paper: Paper, pos: int, pages: Sequence[str] | None = None) -> dict:
     """The Whoosh document of ``paper`` (field name → value, see
     :func:`make_schema`); ``pos`` is its input order (0-based), the tie-breaker
-    of sorts."""
+    of sorts; ``pages`` the text of each page of its PDF (see
+    :data:`FullTextSource`), ``None`` when it has none."""
     acronyms = title_acronyms(paper.title, paper.abstract)
     doc = {
         "id": paper.id,
@@ -135,6 +151,11 @@ def paper_doc(paper: Paper, pos: int) -> dict:
         "pos": pos,
         "data": json.dumps(paper.to_dict(), ensure_ascii=False),
     }
+    if pages is not None:
+        doc["has"] = "pdf"
+        text = PAGE_BREAK.join(pages)
+        if text.strip():
+            doc["fulltext"] = text
     if paper.year:
         doc["year"] = paper.year
     if paper.arxiv_id:

@@ -1,7 +1,8 @@
 """The search service: :class:`PaperIndex`, one opened index generation.
 
 Scoring is Whoosh's BM25F over the title, abstract, authors and organisation
-fields, with per-field boosts (:data:`~paperbrowse.core.schema.FIELD_BOOSTS`).
+fields, and the PDF's full text, with per-field boosts
+(:data:`~paperbrowse.core.schema.FIELD_BOOSTS`).
 Text fields are tokenised, lower-cased, accent-folded and Porter-stemmed
 (:mod:`paperbrowse.core.engine.analysis`), so ``matern`` finds ``Matérn`` and
 ``diffusion`` finds ``diffusion-based``. Matching, scoring and the page cut
@@ -26,7 +27,7 @@ from whoosh import index as whoosh_index
 
 from paperbrowse.core.engine import whoosh_compat
 from paperbrowse.core.engine.analysis import make_analyzer
-from paperbrowse.core.engine.highlight import WordAnalyzer, highlight, query_terms, snippet
+from paperbrowse.core.engine.highlight import WordAnalyzer, highlight, query_terms
 from paperbrowse.core.engine.matching import match_set
 from paperbrowse.core.engine.postings import DecodedCache, Postings, Vocabulary
 from paperbrowse.core.engine.query import PrefixedFuzzyPlugin, QueryError, check_query, plain_words
@@ -34,8 +35,9 @@ from paperbrowse.core.engine.scoring import top_scored
 from paperbrowse.core.engine.tables import Tables
 from paperbrowse.core.forgiving import SUGGEST_BELOW, Forgiving, Resolved
 from paperbrowse.core.generations import _DAMAGE_ERRORS, IndexDamaged, IndexStore, Stamp
+from paperbrowse.core.hits import make_hits
 from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results
-from paperbrowse.core.schema import FIELD_BOOSTS
+from paperbrowse.core.schema import FIELD_BOOSTS, FullTextSource
 
 __all__ = ["SORTS", "SUGGEST_BELOW", "PaperIndex"]
 
@@ -61,11 +63,21 @@ class PaperIndex:
 
     Attributes:
         stamp: what the generation was built from.
+        fulltext: where the pages of a paper's PDF are read from for the
+            body snippets of hits found by their full text, or ``None``
+            (:data:`~paperbrowse.core.schema.FullTextSource`).
     """
 
-    def __init__(self, ix, stamp: Stamp, store: IndexStore | None = None) -> None:
+    def __init__(
+        self,
+        ix,
+        stamp: Stamp,
+        store: IndexStore | None = None,
+        fulltext: FullTextSource | None = None,
+    ) -> None:
         self._ix = ix
         self.stamp = stamp
+        self.fulltext = fulltext
         self._store = store
         self._seen = self._current_version()
         self._pool_lock = threading.Lock()
@@ -73,15 +85,17 @@ class PaperIndex:
         self._tables: Tables | None = None
         self.analyzer = make_analyzer()
         self.words = WordAnalyzer(self.analyzer)
-        parser = qparser.MultifieldParser(list(FIELD_BOOSTS), ix.schema, fieldboosts=FIELD_BOOSTS)
+        # the searched fields this index has (one written before a field was added lacks it)
+        boosts = {f: b for f, b in FIELD_BOOSTS.items() if f in ix.schema}
+        parser = qparser.MultifieldParser(list(boosts), ix.schema, fieldboosts=boosts)
         parser.add_plugin(PrefixedFuzzyPlugin())
         parser.add_plugin(qparser.GtLtPlugin())
         self._parser = parser
         # "coordination": a paper matching more of the words scores higher
         self._or_parser = qparser.MultifieldParser(
-            list(FIELD_BOOSTS),
+            list(boosts),
             ix.schema,
-            fieldboosts=FIELD_BOOSTS,
+            fieldboosts=boosts,
             group=qparser.OrGroup.factory(0.9),
         )
         self._parser_lock = threading.Lock()
@@ -490,32 +504,9 @@ class PaperIndex:
         """The index state's term lists for fuzzy words and spelling."""
         return tables.cache.setdefault("vocabulary", Vocabulary())
 
-    def _hits(
-        self,
-        searcher,
-        page: list[tuple[int, float]],
-        terms: dict[str, frozenset[str]],
-        sort: str,
-        first_rank: int = 0,
-    ) -> list[Hit]:
-        """The :class:`Hit` of each ``(docnum, score)`` of ``page``: the paper
-        read from the index, its title and best snippet highlighted; ranks
-        count from ``first_rank``."""
-        title_terms = terms.get("title", frozenset())
-        abstract_terms = terms.get("abstract", frozenset())
-        hits = []
-        for rank, (docnum, score) in enumerate(page, first_rank):
-            paper = Paper.from_dict(json.loads(searcher.stored_fields(docnum)["data"]))
-            hits.append(
-                Hit(
-                    paper=paper,
-                    rank=rank,
-                    score=score if sort == "relevance" else 0.0,
-                    title=highlight(paper.title, title_terms, self.words),
-                    snippet=snippet(paper.abstract, abstract_terms, self.words),
-                )
-            )
-        return hits
+    def _hits(self, searcher, page, terms, sort: str, first_rank: int = 0) -> list[Hit]:
+        """The hits of ``page`` (:func:`~paperbrowse.core.hits.make_hits`)."""
+        return make_hits(searcher, page, terms, sort, self.words, first_rank, self.fulltext)
 
     @staticmethod
     def _key_terms(searcher, paper: Paper, count: int = 20) -> list[tuple[str, float]]:
