@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from paperbrowse.core.engine.highlight import WordAnalyzer, highlight, match_spans, snippet
 from paperbrowse.core.models import Hit, Paper, Segment
@@ -55,7 +56,7 @@ def make_hits(
         if body_terms and not _shows_a_match(hit, terms, words):
             found = body_snippet(_pages(fulltext, paper.id), body_terms, words)
             if found is not None:
-                hit = Hit(paper, hit.rank, hit.score, hit.title, hit.snippet, found[0], found[1])
+                hit = replace(hit, body_snippet=found[0], body_page=found[1])
         hits.append(hit)
     return hits
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from whoosh import classify, qparser, query
 from whoosh import index as whoosh_index
+from whoosh import qparser, query
 
 from paperbrowse.core.engine import whoosh_compat
 from paperbrowse.core.engine.analysis import make_analyzer
@@ -38,6 +38,7 @@ from paperbrowse.core.generations import _DAMAGE_ERRORS, IndexDamaged, IndexStor
 from paperbrowse.core.hits import make_hits
 from paperbrowse.core.models import Facets, Filters, Hit, Paper, Results
 from paperbrowse.core.schema import FIELD_BOOSTS, FullTextSource
+from paperbrowse.core.similar import key_terms, like_query
 
 __all__ = ["SORTS", "SUGGEST_BELOW", "PaperIndex"]
 
@@ -508,38 +509,14 @@ class PaperIndex:
         """The hits of ``page`` (:func:`~paperbrowse.core.hits.make_hits`)."""
         return make_hits(searcher, page, terms, sort, self.words, first_rank, self.fulltext)
 
-    @staticmethod
-    def _key_terms(searcher, paper: Paper, count: int = 20) -> list[tuple[str, float]]:
-        """The ``count`` terms that best characterise ``paper``, weights in (0, 1].
-
-        Whoosh's key-term expansion over the title (counted twice) and abstract
-        with the Kullback-Leibler model; numbers and terms found in more than
-        half of the papers are dropped. On the bundled
-        corpus KL agreed best with the topic of a paper (74% of its 10 most
-        similar papers shared its title's topic word, against 54% for Whoosh's
-        default Bo1 model and 58% for Lucene-style tf-idf).
-        """
-        text = f"{paper.title}\n{paper.title}\n{paper.abstract}"
-        terms = searcher.key_terms_from_text(
-            "abstract", text, numterms=count + 10, model=classify.KLModel, normalize=True
-        )
-        # a term in more than half of the papers says nothing about topic (its
-        # BM25 idf is about 0) but makes nearly every paper a candidate to score
-        common = searcher.doc_count() / 2
-        return [
-            (term, weight)
-            for term, weight in terms
-            if not term.isdigit() and searcher.doc_frequency("abstract", term) <= common
-        ][:count]
-
     def similar(
         self, paper_id: str, *, limit: int | None = 20, filters: Filters | None = None
     ) -> Results:
         """Papers most like ``paper_id``: Whoosh's more-like-this on title and abstract.
 
-        The paper's key terms (:meth:`_key_terms`) are searched for in the
-        abstract and, boosted as a title match is, in the title of every
-        other paper, with BM25F.
+        The paper's key terms (:func:`~paperbrowse.core.similar.key_terms`)
+        are searched for in the abstract and, boosted as a title match is, in
+        the title of every other paper, with BM25F.
 
         Returns:
             :class:`Results` whose ``query`` is the paper's id, best first; the
@@ -555,15 +532,8 @@ class PaperIndex:
             if docnum is None:
                 raise KeyError(f"no paper with id {paper_id!r} in the index")
             paper = Paper.from_dict(json.loads(searcher.stored_fields(docnum)["data"]))
-            key_terms = self._key_terms(searcher, paper)
-            q = query.Or(
-                [query.Term("abstract", term, boost=weight) for term, weight in key_terms]
-                + [
-                    query.Term("title", term, boost=weight * FIELD_BOOSTS["title"])
-                    for term, weight in key_terms
-                ]
-            )
-            if not key_terms:
+            q = like_query(key_terms(searcher, paper))
+            if q is query.NullQuery:
                 return Results(paper_id, (), 0, "relevance", {}, time.perf_counter() - started)
             # one more than asked, then the paper itself is dropped (cheaper than a mask)
             wanted = None if limit is None else limit + 1
