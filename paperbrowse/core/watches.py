@@ -459,7 +459,7 @@ class WatchStore:
             raise WatchError(f"no watch named {name!r}")
         return dict(row)
 
-    def _record(
+    def record_found(
         self, watch_id: int, papers: Iterable[Paper], via: str, cursor: dict[str, object]
     ) -> list[Paper]:
         """Record ``papers`` for a watch and move its cursor, in one transaction.
@@ -583,7 +583,7 @@ class _Run:
                 start_at = arxiv_time(now - timedelta(days=FIRST_DAYS))
             end_at = arxiv_time(now)
             offset = 0
-            self.store._record(
+            self.store.record_found(
                 state["watch_id"],
                 (),
                 VIA_ARXIV,
@@ -629,7 +629,7 @@ class _Run:
                     "arxiv_window_to": None,
                     "arxiv_start": 0,
                 }
-            new += self.store._record(state["watch_id"], papers, VIA_ARXIV, cursor)
+            new += self.store.record_found(state["watch_id"], papers, VIA_ARXIV, cursor)
             if done:
                 return True
 
@@ -675,7 +675,7 @@ class _Run:
             matching = self.matching(watch, papers)
             # today's list still grows: it is fetched again next time
             cursor = {"hf_until": day.isoformat()} if day < today else {}
-            new += self.store._record(state["watch_id"], matching, VIA_HF, cursor)
+            new += self.store.record_found(state["watch_id"], matching, VIA_HF, cursor)
         return True
 
     # -- local ----------------------------------------------------------------------
@@ -695,7 +695,7 @@ class _Run:
             return []
         from dataclasses import replace
 
-        from paperbrowse.core.index import QueryError
+        from paperbrowse.core.engine.query import QueryError
 
         by_id = {p.id: p for p in papers}
         filters = replace(watch.filters, ids=frozenset(by_id))
@@ -720,11 +720,11 @@ class _Run:
                     break  # stored after this run looked: the next run's
                 chunk.append(paper)
                 if len(chunk) >= LOCAL_CHUNK:
-                    new += self.store._record(
+                    new += self.store.record_found(
                         state["watch_id"], self.matching(watch, chunk), VIA_LOCAL, {}
                     )
                     chunk = []
-        new += self.store._record(
+        new += self.store.record_found(
             state["watch_id"], self.matching(watch, chunk), VIA_LOCAL, {"local_revision": revision}
         )
 
@@ -795,7 +795,7 @@ def update_watches(
         run.local(watch, store._state(watch.name))
         if complete[watch.name]:
             state = store._state(watch.name)
-            store._record(state["watch_id"], (), VIA_LOCAL, {"updated_at": store.clock()})
+            store.record_found(state["watch_id"], (), VIA_LOCAL, {"updated_at": store.clock()})
     return report
 
 

@@ -11,6 +11,7 @@ from rich.text import Text
 from test_app import paste_query, run, wait_until
 from textual.widgets import Static
 
+from paperbrowse.core.forgiving import Forgiving
 from paperbrowse.core.index import PaperIndex
 from paperbrowse.core.library import Library
 from paperbrowse.core.locations import Locations
@@ -51,8 +52,9 @@ async def test_pages_of_a_corrected_relaxed_search_are_its_hits_without_a_second
         def no_second_guess(*args, **kwargs):
             raise AssertionError("a page fetch must not correct or loosen the query again")
 
-        monkeypatch.setattr(index, "correct", no_second_guess)
-        monkeypatch.setattr(index, "_loosened", no_second_guess)
+        monkeypatch.setattr(Forgiving, "correct", no_second_guess)
+        monkeypatch.setattr(Forgiving, "loosened", no_second_guess)
+        monkeypatch.setattr(Forgiving, "resolve", no_second_guess)
         monkeypatch.setattr(index, "search", no_second_guess)
         results = app.query_one(ResultList)
         await pilot.press("down", "G")  # the last page

@@ -11,14 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
-from paperbrowse.core.engine.codec import (
-    MAGIC,
-    ArrayCodec,
-    ArrayPostingsWriter,
-    CompactPositions,
-    PaperCodec,
-    read_term_arrays,
-)
+from paperbrowse.core.engine.codec import ArrayCodec, CompactPositions, PaperCodec
+from paperbrowse.core.engine.records import MAGIC, ArrayPostingsWriter, read_term_arrays
 from paperbrowse.core.engine.segments import ArraySegmentWriter
 from paperbrowse.core.index import _paper_doc, make_schema
 from paperbrowse.core.sources.captures import bundled_corpus_dir, load_captures

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from paperbrowse.core.forgiving import Forgiving
 from paperbrowse.core.models import Filters
 
 
@@ -127,8 +128,9 @@ def test_page_lists_the_resolved_query_at_those_ranks(index, monkeypatch, text, 
     def no_second_guess(*args, **kwargs):
         raise AssertionError("page() must not correct or loosen the query again")
 
-    monkeypatch.setattr(index, "correct", no_second_guess)
-    monkeypatch.setattr(index, "_loosened", no_second_guess)
+    monkeypatch.setattr(Forgiving, "correct", no_second_guess)
+    monkeypatch.setattr(Forgiving, "loosened", no_second_guess)
+    monkeypatch.setattr(Forgiving, "resolve", no_second_guess)
     pages = [index.page(first, offset, 15) for offset in (15, 30)]
     assert [p.offset for p in pages] == [15, 30]
     assert all(p.total == whole.total for p in pages)

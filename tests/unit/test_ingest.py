@@ -254,9 +254,9 @@ KILL_SCRIPT = textwrap.dedent(
     locations = Locations.resolve(sys.argv[1])
     library = Library(locations.library_path)
     if sys.argv[2] == "merging":  # tiers of 2 from 40 papers: a merge at most commits
-        from paperbrowse.core.engine import segments, writing
-        segments.SMALL = writing.SMALL_SEGMENT = 40
-        segments.FACTOR = 2
+        from paperbrowse.core.engine import merging
+        merging.SMALL = 40
+        merging.FACTOR = 2
 
     def records():
         for n in range(100_000):

@@ -7,15 +7,15 @@ import pytest
 from whoosh import query
 from whoosh.query.terms import FuzzyTerm
 
-from paperbrowse.core.engine.matching import (
+from paperbrowse.core.engine.matching import match_set
+from paperbrowse.core.engine.postings import (
     DecodedCache,
     Postings,
     TermPostings,
     Vocabulary,
-    match_set,
     segment_words,
-    top_scored,
 )
+from paperbrowse.core.engine.scoring import top_scored
 from paperbrowse.core.index import PaperIndex
 
 QUERIES = [

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from paperbrowse.cli import cli
-from paperbrowse.core import index as index_module
+from paperbrowse.core import generations
 from paperbrowse.core.index import IndexStore
 from paperbrowse.core.library import DiskFull, Library, ReadOnlyLibrary
 from paperbrowse.core.models import Paper, paper_id_for
@@ -156,9 +156,9 @@ def test_a_full_disk_while_indexing_removes_the_partial_segment(
     store = IndexStore(locations.index_root)
     folder = store.read_current()[0]
     files_before = sorted(p.name for p in folder.iterdir())
-    real_open_writer = index_module.open_writer
+    real_open_writer = generations.open_writer
     monkeypatch.setattr(
-        index_module,
+        generations,
         "open_writer",
         lambda ix, docs: _FailingCommit(real_open_writer(ix, docs), Path(ix.storage.folder)),
     )
@@ -178,7 +178,7 @@ def test_a_full_disk_while_indexing_removes_the_partial_segment(
     assert runner.invoke(cli, ["--data-dir", data, "search", "latent", "-n", "1"]).exit_code == 0
     assert runner.invoke(cli, ["--data-dir", data, "bookmarks"]).exit_code == 0
     # with room again, the index catches up
-    monkeypatch.setattr(index_module, "open_writer", real_open_writer)
+    monkeypatch.setattr(generations, "open_writer", real_open_writer)
     caught_up = runner.invoke(cli, ["--data-dir", data, "index"])
     assert "caught up" in caught_up.output, caught_up.output
     opened = open_index(locations, corpus, library=Library(locations.library_path))

@@ -218,7 +218,7 @@ def test_an_interrupted_import_is_fetched_again_and_recorded_once(
     # the page is stored, then the update dies before recording it (kill, Ctrl-C)
     from paperbrowse.core import watches
 
-    real = watches.WatchStore._record
+    real = watches.WatchStore.record_found
     calls = []
 
     def dying(self, watch_id, papers, via, cursor):
@@ -228,7 +228,7 @@ def test_an_interrupted_import_is_fetched_again_and_recorded_once(
             raise KeyboardInterrupt
         return real(self, watch_id, papers, via, cursor)
 
-    monkeypatch.setattr(watches.WatchStore, "_record", dying)
+    monkeypatch.setattr(watches.WatchStore, "record_found", dying)
     with pytest.raises(KeyboardInterrupt):
         update(store, locations, corpus, net, names=["gen"])
     assert store.get("gen").total == 0

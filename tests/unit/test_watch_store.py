@@ -72,7 +72,7 @@ def test_add_list_get_remove(store):
 def test_papers_newest_first_with_seen_marks(store):
     store.add("w", "")
     wid = watch_id(store, "w")
-    added = store._record(
+    added = store.record_found(
         wid,
         [paper(1, date(2026, 3, 1)), paper(2, None), paper(3, date(2026, 3, 9))],
         VIA_ARXIV,
@@ -80,7 +80,7 @@ def test_papers_newest_first_with_seen_marks(store):
     )
     assert [p.id for p in added] == ["arxiv:2603.00001", "arxiv:2603.00002", "arxiv:2603.00003"]
     # recorded again: nothing new (idempotent), the first record of a paper stays
-    assert store._record(wid, [paper(3, date(2026, 3, 9), "Changed")], VIA_LOCAL, {}) == []
+    assert store.record_found(wid, [paper(3, date(2026, 3, 9), "Changed")], VIA_LOCAL, {}) == []
     listed = store.papers("w")
     assert [w.paper.id for w in listed] == [
         "arxiv:2603.00003",
@@ -107,8 +107,8 @@ def test_seen_is_once_per_paper_across_watches(store):
     store.add("a", "")
     store.add("b", "")
     shared = paper(7, date(2026, 3, 7))
-    store._record(watch_id(store, "a"), [shared, paper(8, None)], VIA_ARXIV, {})
-    store._record(watch_id(store, "b"), [shared], VIA_LOCAL, {})
+    store.record_found(watch_id(store, "a"), [shared, paper(8, None)], VIA_ARXIV, {})
+    store.record_found(watch_id(store, "b"), [shared], VIA_LOCAL, {})
     assert store.unseen_counts() == {"a": 2, "b": 1}
     inbox = store.inbox()
     assert [(p.id, names) for p, names in inbox] == [
@@ -136,9 +136,9 @@ def test_the_cursor_moves_with_the_papers_in_one_transaction(store, monkeypatch)
         raise Boom
 
     with pytest.raises(Boom):
-        store._record(wid, papers(), VIA_ARXIV, {"arxiv_start": 100})
+        store.record_found(wid, papers(), VIA_ARXIV, {"arxiv_start": 100})
     assert store._state("w")["arxiv_start"] == 0 and store.get("w").total == 0
-    store._record(wid, [paper(1, None)], VIA_ARXIV, {"arxiv_start": 100})
+    store.record_found(wid, [paper(1, None)], VIA_ARXIV, {"arxiv_start": 100})
     assert store._state("w")["arxiv_start"] == 100 and store.get("w").total == 1
 
 

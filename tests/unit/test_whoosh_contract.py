@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import whoosh
 
-from paperbrowse.core.engine import matching, whoosh_compat
+from paperbrowse.core.engine import postings, whoosh_compat
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Filters
 from paperbrowse.core.service import Corpus, open_index
@@ -212,7 +212,7 @@ def test_a_search_on_the_bundled_corpus_takes_the_fast_paths(
     monkeypatch.setattr(whoosh_compat, "_warned", set())
     generic: list[tuple] = []
     arrays: list[tuple] = []
-    real_generic, real_arrays = matching._read_generic, matching.read_term_arrays
+    real_generic, real_arrays = postings._read_generic, postings.read_term_arrays
 
     def counting_generic(*args):
         generic.append(args)
@@ -222,8 +222,8 @@ def test_a_search_on_the_bundled_corpus_takes_the_fast_paths(
         arrays.append(args)
         return real_arrays(*args)
 
-    monkeypatch.setattr(matching, "_read_generic", counting_generic)
-    monkeypatch.setattr(matching, "read_term_arrays", counting_arrays)
+    monkeypatch.setattr(postings, "_read_generic", counting_generic)
+    monkeypatch.setattr(postings, "read_term_arrays", counting_arrays)
     caplog.set_level(logging.WARNING, logger=whoosh_compat.__name__)
 
     index = open_index(Locations.resolve(tmp_path / "data"), Corpus.bundled()).index

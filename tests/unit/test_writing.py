@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from paperbrowse.core.engine import writing
+from paperbrowse.core.engine import merging, writing
 from paperbrowse.core.engine.codec import ArrayCodec, MappedFile, MappedStorage, MemoryReader
 from paperbrowse.core.engine.tables import _numbers
 from paperbrowse.core.index import BuildCancelled, IndexStore, PaperIndex
@@ -283,7 +283,7 @@ def test_papers_without_an_organisation_in_a_segment_of_their_own(tmp_path: Path
 def test_small_segments_are_merged_and_large_ones_left_alone(tmp_path: Path, papers, monkeypatch):
     """Whoosh's own policy re-indexed large segments in the importing process
     (a million-paper import stalled at 110,000)."""
-    monkeypatch.setattr(writing, "SMALL_SEGMENT", 50)
+    monkeypatch.setattr(merging, "SMALL", 50)
     store = IndexStore(tmp_path / "index")
     store.build(papers[:200], "c")
     library = Library(tmp_path / "library.db")
@@ -292,7 +292,7 @@ def test_small_segments_are_merged_and_large_ones_left_alone(tmp_path: Path, pap
         library.store_papers(papers[200 + 5 * n : 205 + 5 * n])
         store.catch_up(library)
         counts.append(segments(store.open()))
-    assert max(counts) <= 1 + writing.MAX_SMALL + 1 and counts[-1] < counts[writing.MAX_SMALL]
+    assert max(counts) <= 1 + merging.MAX_SMALL + 1 and counts[-1] < counts[merging.MAX_SMALL]
     index = store.open()
     assert index.doc_count() == 260
     assert 200 in [s.doc_count_all() for s in index._ix._segments()]  # never rewritten
@@ -322,15 +322,13 @@ def postings_by_paper(index: PaperIndex) -> dict:
 @pytest.fixture
 def tiny_tiers(monkeypatch):
     """Parallel writes of tiny segments, merged in tiers of 3 from 8 papers up."""
-    from paperbrowse.core.engine import segments as segs
-
     monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
     monkeypatch.setattr(writing, "BATCH", 8)
     monkeypatch.setattr(writing, "LIMIT_MB", 0.05)  # a segment every few batches
-    monkeypatch.setattr(segs, "SMALL", 8)
-    monkeypatch.setattr(segs, "FACTOR", 3)
-    monkeypatch.setattr(segs, "MERGE_CHUNK", 500)  # several chunks a merge
-    return segs
+    monkeypatch.setattr(merging, "SMALL", 8)
+    monkeypatch.setattr(merging, "FACTOR", 3)
+    monkeypatch.setattr(merging, "MERGE_CHUNK", 500)  # several chunks a merge
+    return merging
 
 
 def test_tiered_merges_keep_every_posting(tmp_path: Path, papers, tiny_tiers):

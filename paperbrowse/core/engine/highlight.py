@@ -4,7 +4,8 @@ Matching is done on analysed forms, with the same analyzer as the index, so a
 query for ``diffusion`` highlights ``diffusion-based`` and ``Diffusion``, and
 ``matern`` highlights ``Matérn``. The output is a tuple of
 :data:`~paperbrowse.core.models.Segment` ``(text, matched)`` pairs; the UI
-turns them into styled text.
+turns them into styled text. The terms to mark are those of the query that
+exist in the index (:func:`query_terms`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterable
 
+from whoosh import query
+from whoosh.query.terms import FuzzyTerm
+
+from paperbrowse.core.engine.postings import Vocabulary
 from paperbrowse.core.models import Segment
 
 Span = tuple[int, int]
@@ -227,3 +232,53 @@ def snippet(
 def plain(segs: Iterable[Segment]) -> str:
     """Join segments back into a plain string."""
     return "".join(text for text, _ in segs)
+
+
+def _positive_leaves(q: query.Query) -> Iterable[query.Query]:
+    """Leaf queries that a hit matched, skipping negated parts (``NOT x``)."""
+    if isinstance(q, query.Not):
+        return
+    if isinstance(q, query.AndNot):
+        yield from _positive_leaves(q.a)
+        return
+    if q.is_leaf():
+        yield q
+        return
+    for child in q.children():
+        yield from _positive_leaves(child)
+
+
+def query_terms(
+    q: query.Query,
+    reader,
+    vocabulary: Vocabulary | None = None,
+    fields: Collection[str] | None = None,
+) -> dict[str, frozenset[str]]:
+    """Analysed terms of ``q`` that exist in the index, per text field.
+
+    Only the terms of ``fields`` are kept (every field when ``None``; the
+    search passes the fields a plain query word searches).
+
+    Wildcard, prefix and fuzzy terms are expanded to the indexed words they
+    match (fuzzy words through ``vocabulary``, as the search expanded them).
+    (Whoosh's own ``Query.existing_terms`` cannot be used: in 2.7 it
+    reuses its ``fieldname`` argument as a loop variable and drops the terms
+    of every field after the first.)
+    """
+    by_field: dict[str, set[str]] = {}
+    for leaf in _positive_leaves(q):
+        if isinstance(leaf, FuzzyTerm) and vocabulary is not None:
+            words = vocabulary.within(
+                reader, leaf.fieldname, leaf.text, leaf.maxdist, leaf.prefixlength
+            )
+            expanded = [(leaf.fieldname, w) for w in words]
+        else:
+            expanded = leaf.expanded_terms(reader, phrases=True)
+        for fieldname, text in expanded:
+            if fields is not None and fieldname not in fields:
+                continue
+            if isinstance(text, bytes):
+                text = text.decode("utf-8")
+            if (fieldname, text) in reader:
+                by_field.setdefault(fieldname, set()).add(text)
+    return {k: frozenset(v) for k, v in by_field.items()}

@@ -29,7 +29,7 @@ from whoosh.fields import NUMERIC
 
 from paperbrowse.core.atomic import write_bytes_atomic
 from paperbrowse.core.engine import whoosh_compat as wc
-from paperbrowse.core.engine.matching import MISSING
+from paperbrowse.core.engine.postings import MISSING
 from paperbrowse.core.models import Facets
 
 #: Years a facet lists; a year column holds :data:`MISSING` for "no year".

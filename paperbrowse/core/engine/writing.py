@@ -35,7 +35,8 @@ from whoosh.writing import IndexingError
 
 from paperbrowse.core.engine import whoosh_compat as wc
 from paperbrowse.core.engine.codec import ArrayCodec
-from paperbrowse.core.engine.segments import SMALL, ArraySegmentWriter
+from paperbrowse.core.engine.merging import merge_small
+from paperbrowse.core.engine.segments import ArraySegmentWriter
 
 #: Writes of at least this many documents use worker processes (below it,
 #: starting the workers costs more than they save).
@@ -49,39 +50,6 @@ LIMIT_MB = 96
 _POLL = 1.0
 #: Seconds the parent waits for a worker's segment after its last batch.
 _FINISH_TIMEOUT = 3600.0
-
-
-#: Segments with fewer documents than this are merged together once there are
-#: more than :data:`MAX_SMALL` of them (imports of a few papers each); larger
-#: ones are merged in tiers (:func:`~paperbrowse.core.engine.segments.merge_tiers`).
-SMALL_SEGMENT = SMALL
-MAX_SMALL = 8
-
-
-def merge_small(writer, segments: list) -> list:
-    """Paperbrowse's merge policy (a Whoosh ``mergetype``): merge the segments
-    under :data:`SMALL_SEGMENT` documents, once there are more than
-    :data:`MAX_SMALL`, into the segment being written; leave larger ones.
-
-    Whoosh's default policy (``MERGE_SMALL``) merges on a Fibonacci schedule
-    that sooner or later rewrites segments of any size, in the writing
-    process, one posting at a time in pure Python: importing a million
-    papers in batches of 10,000 stalled for many minutes at 110,000 papers
-    while one core re-indexed the segments already written. Here small
-    segments are merged through the writer, and larger ones at commit, a
-    tier at a time, from their arrays (:func:`~paperbrowse.core.engine.segments.merge_tiers`).
-    """
-    from whoosh.reading import SegmentReader
-
-    small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT]
-    if len(small) <= MAX_SMALL:
-        return segments
-    for segment in small:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    merged = {id(s) for s in small}
-    return [s for s in segments if id(s) not in merged]
 
 
 def worker_count() -> int:
@@ -305,7 +273,8 @@ class ParallelWriter:
 
     def commit(self) -> None:
         """Wait for the workers' segments and make them part of the index,
-        with Whoosh's merge policy applied to the segments already there.
+        with the merge policy (:func:`~paperbrowse.core.engine.merging.merge_small`)
+        applied to the segments already there.
 
         Raises:
             OSError: a worker could not write its segment (a full disk); the

@@ -22,6 +22,12 @@ class Hit:
         title: the title as highlighted segments.
         snippet: the best-matching fragment of the abstract as highlighted
             segments (the abstract's opening when nothing in it matched).
+        body_snippet: when the paper matched the query in its full text
+            only (nothing in its title, abstract, authors or organisation),
+            the best-matching fragment of that text as highlighted segments;
+            else ``()``.
+        body_page: the 1-based page of the PDF that :attr:`body_snippet`
+            comes from, or ``None``.
     """
 
     paper: Paper
@@ -29,6 +35,8 @@ class Hit:
     score: float
     title: tuple[Segment, ...]
     snippet: tuple[Segment, ...]
+    body_snippet: tuple[Segment, ...] = ()
+    body_page: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,204 @@
+"""BM25F top-k over array postings, with NumPy.
+
+The best page of a query's matching documents (:func:`top_scored`): the
+BM25F scores of the candidates are sums over each term's postings at once
+(:meth:`~paperbrowse.core.engine.postings.Postings.bm25`), equal to Whoosh's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from whoosh import query
+from whoosh.query.ranges import NumericRange
+from whoosh.query.terms import FuzzyTerm
+from whoosh.scoring import BM25F
+
+from paperbrowse.core.engine import whoosh_compat as wc
+from paperbrowse.core.engine.matching import evaluate
+from paperbrowse.core.engine.postings import Postings
+
+
+def _scored_leaves(
+    q, postings: Postings, boost: float = 1.0
+) -> list[tuple[str | None, object, float, object]] | None:
+    """The ``(field, text, boost, within)`` of every term of a tree of Term,
+    Phrase, And and Or (sums, as Whoosh scores them), boosts multiplied down
+    the tree; ``within`` is ``None`` or a phrase: the term then scores only
+    in documents holding the phrase (Whoosh scores a phrase as the sum of its
+    words' scores). A fuzzy word is the Or of the indexed words it stands
+    for, as in Whoosh; a numeric range (``year:[2020 TO 2022]``), which
+    Whoosh scores as a constant ``boost`` for every document in it, is
+    ``(None, range query, boost, None)``. ``None`` for any other shape."""
+    boost *= q.boost
+    if isinstance(q, query.Term):
+        return [(q.fieldname, q.text, boost, None)]
+    if isinstance(q, FuzzyTerm):
+        return [(q.fieldname, btext, boost, None) for btext in postings.expand(q)]
+    if isinstance(q, query.Phrase):
+        return [(q.fieldname, word, boost, q) for word in q.words]
+    if isinstance(q, NumericRange) and q.constantscore:
+        return [(None, q, boost, None)]
+    plain_or = isinstance(q, query.Or) and not q.minmatch and q.scale is None
+    if (isinstance(q, query.And) or plain_or) and type(q) in (query.And, query.Or):
+        leaves = []
+        for c in q.subqueries:
+            got = _scored_leaves(c, postings, boost)
+            if got is None:
+                return None
+            leaves.extend(got)
+        return leaves
+    return None
+
+
+def _coordination(q) -> float | None:
+    """The ``scale`` of an Or of plain terms and Ors of terms with a
+    coordination bonus (the relaxed query of the search bar: a paper
+    matching more of its words scores higher), else ``None``."""
+    if type(q) is not query.Or or q.scale is None or q.minmatch:
+        return None
+
+    def plain(node) -> bool:
+        if type(node) is query.Term:
+            return True
+        return (
+            type(node) is query.Or
+            and not node.minmatch
+            and node.scale is None
+            and all(plain(c) for c in node.subqueries)
+        )
+
+    return q.scale if all(plain(c) for c in q.subqueries) else None
+
+
+def _coordinated(scores, docs, leaves, postings: Postings, candidates, scale: float):
+    """Whoosh's ``CoordMatcher`` ("SQR", from Apple's V-Twin) over ``scores``
+    of ``docs``: ``(score + (matching - 1) / (terms - scale)²) × (terms - 1)
+    / terms``, ``matching`` being the query terms a paper holds and
+    ``terms`` those the index holds, in the same float64 operations.
+    (Whoosh counts the terms per segment; this counts them over the index,
+    the same for an index of one segment.)"""
+    present = [(field, text) for field, text, _, _ in leaves if len(postings.docs(field, text))]
+    termcount = len(present)
+    if termcount == 0 or termcount == scale:
+        return np.zeros(len(scores))
+    matching = np.zeros(postings.count, dtype=np.int64)
+    for field, text in present:
+        ids = postings.docs(field, text)
+        matching[ids[candidates[ids]]] += 1
+    return (scores + (matching[docs] - 1) / (termcount - scale) ** 2) * (
+        (termcount - 1) / termcount
+    )
+
+
+def _field_lengths(reader, field: str) -> np.ndarray | None:
+    """The encoded length byte of ``field`` per document number (``uint8``),
+    or ``None`` when a segment's reader cannot give them whole."""
+    parts = []
+    for leaf, _base in reader.leaf_readers():
+        perdoc = wc.segment_per_doc(leaf)
+        if not hasattr(perdoc, "length_bytes"):
+            return None
+        raw = perdoc.length_bytes(field)
+        # no length column: no document of the segment has the field
+        parts.append(bytes(leaf.doc_count_all()) if raw is None else raw)
+    return np.frombuffer(b"".join(parts), dtype=np.uint8)
+
+
+def top_scored(
+    searcher, q: query.Query, candidates: np.ndarray, k: int, postings: Postings
+) -> list[tuple[int, float]] | None:
+    """The ``k`` best of ``candidates`` for ``q`` by Whoosh's BM25F, best first.
+
+    For a query of terms, phrases, fuzzy words and numeric ranges joined by
+    AND and OR (what the search bar's input parses to) a matching document's
+    Whoosh score is the sum, over the terms it holds, of ``boost × bm25(idf,
+    tf, field length)`` (a phrase's words count where the phrase occurs; a
+    range adds a constant); that sum is computed here with NumPy over each
+    term's postings at once, instead of Whoosh's matcher tree (several
+    Python calls per posting). Ties go to the lower document number, as in
+    Whoosh.
+
+    Args:
+        searcher: a Whoosh ``Searcher`` using BM25F (Whoosh's default).
+        q: the parsed query.
+        candidates: a mask of the documents that match ``q`` and pass the
+            filters; only these are scored.
+        k: how many to return.
+        postings: the search's postings.
+
+    Returns:
+        ``[(docnum, score), ...]``, or ``None`` when the query has another
+        shape or a segment's reader cannot give its field lengths whole (the
+        caller then asks Whoosh).
+    """
+    weighting = searcher.weighting
+    if not isinstance(weighting, BM25F) or wc.bm25f_field_b(weighting) or k <= 0:
+        return None
+    scale = _coordination(q)
+    if scale is None:
+        leaves = _scored_leaves(q, postings)
+    else:  # the children of a coordinated Or, scored as an Or, then coordinated
+        leaves = []
+        for c in q.subqueries:
+            got = _scored_leaves(c, postings, q.boost)
+            if got is None:
+                return None
+            leaves.extend(got)
+    if leaves is None:
+        return None
+    if not leaves:  # fuzzy words standing for no indexed word
+        return []
+    reader = postings.reader
+    if len(leaves) == 1 and leaves[0][0] is None:  # a range alone: every candidate ties
+        return [(int(d), leaves[0][2]) for d in np.flatnonzero(candidates)[:k]]
+    lengths: dict[str, np.ndarray] = {}
+    for field, _, _, _ in leaves:
+        if field is not None and field not in lengths:
+            got = _field_lengths(reader, field)
+            if got is None:
+                return None
+            lengths[field] = got
+    B, K1 = weighting.B, weighting.K1
+    live = np.ones(postings.count, dtype=bool)
+    scores = np.zeros(postings.count)
+    touched = np.zeros(postings.count, dtype=bool)
+    phrases: dict[int, np.ndarray] = {}
+    for field, text, boost, within in leaves:
+        if field is None:  # a numeric range: a constant for the candidates in it
+            inside = evaluate(searcher, postings, text, live) & candidates
+            scores[inside] += boost
+            touched |= inside
+            continue
+        allowed = candidates
+        if within is not None:
+            allowed = phrases.get(id(within))
+            if allowed is None:
+                allowed = evaluate(searcher, postings, within, live) & candidates
+                phrases[id(within)] = allowed
+        term = postings.term(field, text)
+        if not len(term.ids):
+            continue
+        part = postings.bm25(field, text, searcher, lengths[field], B, K1)
+        chosen = allowed[term.ids]
+        if chosen.all():  # a word's own postings, unfiltered: no copies
+            ids = term.ids
+        else:
+            ids, part = term.ids[chosen], part[chosen]
+            if not len(ids):
+                continue
+        # a term's postings hold each document once: plain indexed adds
+        scores[ids] += boost * part
+        touched[ids] = True
+    docs = np.flatnonzero(touched)
+    got = scores[docs]
+    if scale is not None:
+        got = _coordinated(got, docs, leaves, postings, candidates, scale)
+    if len(docs) > k:  # everything scoring at least the k-th best, ties included
+        kth = np.partition(got, len(got) - k)[len(got) - k]
+        keep = got >= kth
+        docs, got = docs[keep], got[keep]
+    best = np.lexsort((docs, -got))[:k]  # highest score, then lowest docnum
+    return [(int(docs[i]), float(got[i])) for i in best]
+
+
+#: ``BYTE_TO_LENGTH`` as an array, for looking up many encoded lengths at once.
