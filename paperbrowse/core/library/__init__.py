@@ -46,6 +46,22 @@ reading method works, every writing one raises :class:`ReadOnlyLibrary`. A
 disk too full to open the WAL does the same. A write that finds the disk full
 rolls its transaction back and raises :class:`DiskFull` (an ``OSError`` with
 ``errno.ENOSPC``) naming the folder and the bytes left.
+
+Where things are (every name is imported from this package):
+
+* ``schema.py``: the layout version and the migrations (``_MIGRATIONS`` 1..6);
+* ``connection.py``: :class:`LibraryBase`, opening, read-only, migrating,
+  :meth:`Library.connect` and :meth:`Library.transaction` (the way in for
+  every part, and for :mod:`paperbrowse.core.watches` and
+  :mod:`paperbrowse.core.pdfs`), full-disk and read-only errors mapped;
+* ``errors.py``: :class:`LibraryError`, :class:`ReadOnlyLibrary`,
+  :class:`DiskFull`, :func:`is_disk_full`;
+* ``records.py``: :class:`Bookmark`, :class:`Toggled`, :class:`Attachment`,
+  :data:`STATUSES`, :func:`normalise_tag`; ``rows.py``: time stamps, a
+  paper's JSON, de-duplication keys;
+* the :class:`Library`'s jobs, one mixin each: ``papers.py`` (the store and
+  its revision), ``bookmarks.py`` (bookmarks, tags, notes, status, lists,
+  remove/restore), ``keys.py`` (citation keys), ``attachments.py`` (PDFs).
 """
 
 # os: what writable() asks (os.access), reachable here as before the split
