@@ -239,12 +239,12 @@ class WatchStore:
     # full disk behave as for every other table) ---------------------------------
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self.library._connect() as db:
+        with self.library.connect() as db:
             yield db
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        with self.library._connect() as db, self.library._transaction(db):
+        with self.library.connect() as db, self.library.transaction(db):
             yield db
 
     # -- definitions -----------------------------------------------------------
