@@ -21,7 +21,7 @@ from paperbrowse.cli_pdf import COMMANDS as PDF_COMMANDS
 from paperbrowse.cli_watch import COMMANDS as WATCH_COMMANDS
 from paperbrowse.core.engine.query import QueryError
 from paperbrowse.core.index import SORTS, SUGGEST_BELOW, IndexDamaged
-from paperbrowse.core.models import Filters, Results
+from paperbrowse.core.models import Filters, Hit, Results
 
 
 class _Group(click.Group):
@@ -129,6 +129,15 @@ def _facet_lines(results: Results) -> list[str]:
     return lines
 
 
+def _body(hit: Hit) -> dict:
+    """A hit's match in its PDF's full text, for ``--json``: ``{"body": {"page":
+    3, "snippet": "…"}}`` when it matched only there, else nothing."""
+    if not hit.body_snippet:
+        return {}
+    snippet = "".join(part for part, _ in hit.body_snippet)
+    return {"body": {"page": hit.body_page, "snippet": snippet}}
+
+
 def _print_results(results: Results, as_json: bool, with_facets: bool) -> None:
     if as_json:
         payload: dict = {
@@ -141,7 +150,7 @@ def _print_results(results: Results, as_json: bool, with_facets: bool) -> None:
             "notice": results.notice or None,
             "suggestion": results.suggestion,
             "hits": [
-                {"rank": h.rank + 1, "score": round(h.score, 4), **h.paper.to_dict()}
+                {"rank": h.rank + 1, "score": round(h.score, 4), **h.paper.to_dict(), **_body(h)}
                 for h in results.hits
             ],
         }
@@ -322,10 +331,11 @@ def index_cmd(obj: Context, rebuild: bool) -> None:
     caught up, and said to be: "up to date" only when its library revision
     is the library's.
     """
-    from paperbrowse.core.index import WRITER_BUSY, IndexStore
+    from paperbrowse.core.fulltext import index_store
+    from paperbrowse.core.index import WRITER_BUSY
 
     library = obj.library()
-    store = IndexStore(obj.locations.index_root)
+    store = index_store(obj.locations)
 
     def behind() -> bool:
         current = store.read_current()
@@ -399,9 +409,9 @@ def check_cmd(obj: Context) -> None:
         for problem in report.counts:
             click.echo(f"counts: {problem}")
         opened = obj.open_index(rebuild=any("not in the index" in p for p in report.counts))
-        from paperbrowse.core.index import IndexStore
+        from paperbrowse.core.fulltext import index_store
 
-        IndexStore(obj.locations.index_root).catch_up(library)
+        index_store(obj.locations).catch_up(library)
         report = check_data(obj.locations, obj.corpus, library)
         click.echo("counts: mended" if not report.counts else "counts: still wrong")
     else:

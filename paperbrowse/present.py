@@ -87,7 +87,10 @@ def facet_table(facets: Facets, organisations: int = 8) -> Table:
 
 
 def hit_table(results: Results) -> Table:
-    """A table of hits for the terminal: rank, year, highlighted title, who."""
+    """A table of hits for the terminal: rank, year, highlighted title, who.
+
+    A hit that matched only in its PDF's full text shows, under its title, the
+    page and the body snippet (``p. 3: …``)."""
     title = (
         f"{results.total} hits for {results.query!r}" if results.query else papers(results.total)
     )
@@ -105,10 +108,16 @@ def hit_table(results: Results) -> Table:
     table.add_column("Who", ratio=1, style="dim")
     table.add_column("Id", style="dim", no_wrap=True)
     for hit in results.hits:
+        title = segments_text(hit.title, match_style="bold yellow")
+        if hit.body_snippet:  # matched only in its PDF: where, and what
+            title.append(f"\np. {hit.body_page}: ", style="dim")
+            title.append_text(
+                segments_text(hit.body_snippet, style="dim", match_style="bold yellow")
+            )
         table.add_row(
             str(hit.rank + 1),
             str(hit.paper.year or ""),
-            segments_text(hit.title, match_style="bold yellow"),
+            title,
             hit.paper.byline,
             hit.paper.id,
         )

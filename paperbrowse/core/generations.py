@@ -146,8 +146,16 @@ class IndexStore:
     :meth:`PaperIndex.search` opens its own Whoosh searcher.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, fulltext: FullTextSource | None = None) -> None:
+        """Args:
+        root: the index folder (:attr:`Locations.index_root`).
+        fulltext: the papers' PDF text (paper id → page texts, or ``None``)
+            used by :meth:`build`, :meth:`catch_up` and :meth:`open` when
+            they are not given one (see
+            :func:`paperbrowse.core.service.index_store`).
+        """
         self.root = Path(root)
+        self.fulltext = fulltext
         self._lock = threading.Lock()
 
     @property
@@ -206,7 +214,7 @@ class IndexStore:
             raise IndexUnavailable(f"the index in {folder} is damaged ({reason})") from exc
         from paperbrowse.core.search import PaperIndex  # the search service uses this store
 
-        return PaperIndex(ix, stamp, self, fulltext=fulltext)
+        return PaperIndex(ix, stamp, self, fulltext=fulltext or self.fulltext)
 
     @contextlib.contextmanager
     def _build_lock(
@@ -281,13 +289,15 @@ class IndexStore:
             fulltext: the pages of each paper's PDF (paper id → page texts,
                 page 1 first, or ``None``: no PDF), indexed in the
                 ``fulltext`` field; the index returned keeps it for the body
-                snippets of its hits. ``None``: no paper has a full text.
+                snippets of its hits. ``None``: the store's own
+                (:attr:`fulltext`), if any.
 
         Raises:
             BuildCancelled: see ``is_cancelled``; the previous index stays live.
             OSError: the disk is full or not writable; the previous index stays
                 live and the partial generation is removed.
         """
+        source = fulltext or self.fulltext
         with self._build_lock(on_wait=on_wait):
             started = time.perf_counter()
             live = self.read_current()
@@ -303,7 +313,7 @@ class IndexStore:
                     for pos, paper in enumerate(papers):
                         if is_cancelled and is_cancelled():
                             raise BuildCancelled()
-                        pages = fulltext(paper.id) if fulltext else None
+                        pages = source(paper.id) if source else None
                         writer.add_document(**paper_doc(paper, pos, pages))
                         if progress and (pos % 25 == 0 or pos == total - 1):
                             progress(pos + 1, total)
@@ -333,7 +343,7 @@ class IndexStore:
             self._remove_old_generations(keep=keep)
             from paperbrowse.core.search import PaperIndex
 
-            return PaperIndex(ix, stamp, self, fulltext=fulltext)
+            return PaperIndex(ix, stamp, self, fulltext=fulltext or self.fulltext)
 
     def catch_up(
         self,
@@ -368,7 +378,8 @@ class IndexStore:
                 commits at the next search.
             on_wait: called once, before waiting for a writer of another
                 process (with ``wait``).
-            fulltext: the pages of each added paper's PDF, as for :meth:`build`.
+            fulltext: the pages of each added paper's PDF, as for :meth:`build`
+                (``None``: the store's own).
 
         Returns:
             Number of papers added or replaced (0 when already current), or
@@ -380,6 +391,7 @@ class IndexStore:
                 last committed state (Whoosh writes a new segment, then its
                 table of contents).
         """
+        source = fulltext or self.fulltext
         with self._build_lock(wait, on_wait) as held:
             if not held:
                 return None
@@ -409,7 +421,7 @@ class IndexStore:
                         old = _live_docnum(leaves, "id", paper.id)
                         if old is not None:  # replaced: the library holds a newer copy
                             writer.delete_document(old)
-                        pages = fulltext(paper.id) if fulltext else None
+                        pages = source(paper.id) if source else None
                         writer.add_document(**paper_doc(paper, base + done, pages))
                         revision = max(revision, seen)
                         done += 1

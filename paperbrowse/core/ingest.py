@@ -41,7 +41,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from paperbrowse.core.index import IndexStore
+from paperbrowse.core.fulltext import index_store
+from paperbrowse.core.generations import IndexStore
 from paperbrowse.core.library import DiskFull, Library, is_disk_full
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Paper, authority, normalise_title, same_work
@@ -333,7 +334,7 @@ def import_records(
     """
     summary = ImportSummary()
     with import_lock(locations, on_wait, on_takeover):
-        store = IndexStore(locations.index_root)
+        store = index_store(locations)
         try:
             open_index(locations, corpus, library=library)  # built, or caught up, first
         except OSError as exc:

@@ -359,7 +359,7 @@ def link_library(
         look_up(todo, client, batch_size=batch_size, on_batch=batch_done)
         return summary
 
-    from paperbrowse.core.index import IndexStore
+    from paperbrowse.core.fulltext import index_store
     from paperbrowse.core.ingest import import_lock
     from paperbrowse.core.service import open_index
 
@@ -369,5 +369,5 @@ def link_library(
             look_up(todo, client, batch_size=batch_size, on_batch=batch_done)
         finally:
             if summary.stored:
-                IndexStore(locations.index_root).catch_up(library)
+                index_store(locations).catch_up(library)
     return summary

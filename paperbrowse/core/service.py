@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paperbrowse.core.fulltext import index_store
 from paperbrowse.core.index import (
-    IndexStore,
     IndexUnavailable,
     PaperIndex,
     PaperSource,
@@ -73,7 +73,7 @@ class Corpus:
 
 def needs_build(locations: Locations, corpus: Corpus) -> bool:
     """True if the live index is missing, stale or of an older schema."""
-    store = IndexStore(locations.index_root)
+    store = index_store(locations)
     if not store.is_current(corpus.fingerprint()):
         return True
     try:
@@ -124,7 +124,7 @@ def open_index(
         OSError: the data directory cannot be written (the message names it).
         RuntimeError: no capture could be read at all (the message lists why).
     """
-    store = IndexStore(locations.ensure().index_root)
+    store = index_store(locations.ensure())
     stamp = corpus.fingerprint()
     recovered = damaged
     if not rebuild and damaged is None and store.is_current(stamp):
@@ -252,7 +252,7 @@ def check_data(locations: Locations, corpus: Corpus, library=None) -> CheckRepor
 
     report = CheckReport()
     report.library = library_integrity(locations.library_path)
-    store = IndexStore(locations.index_root)
+    store = index_store(locations)
     current = store.read_current()
     if current is None:
         report.index.append(f"no index in {locations.index_root}")

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from paperbrowse.core.atomic import write_json_atomic
+from paperbrowse.core.fulltext import cache_path, pdf_folder, safe_name
 from paperbrowse.core.library import Attachment, Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Paper
@@ -40,13 +40,7 @@ from paperbrowse.core.pdfs.extract import Extracted, extractor_version, read_pdf
 
 #: What the detail pane shows for a paper without a PDF.
 NO_PDF = "no PDF"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _CHUNK = 1 << 20
-
-
-def safe_name(paper_id: str) -> str:
-    """``paper_id`` as a file name: characters outside ``[A-Za-z0-9._-]`` as ``%XX``."""
-    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), paper_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +107,7 @@ class PdfStore:
     def __init__(self, locations: Locations, library: Library) -> None:
         self.locations = locations
         self.library = library
-        self.folder = locations.data_dir / "pdfs"
+        self.folder = pdf_folder(locations)
 
     def file_for(self, paper_id: str) -> Path:
         """Where a downloaded or copied PDF of ``paper_id`` is kept."""
@@ -121,7 +115,7 @@ class PdfStore:
 
     def cache_for(self, paper_id: str) -> Path:
         """Where the extracted text of ``paper_id``'s PDF is cached."""
-        return self.folder / f"{safe_name(paper_id)}.pages.json"
+        return cache_path(self.folder, paper_id)
 
     # -- adding -----------------------------------------------------------
 
