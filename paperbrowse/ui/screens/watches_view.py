@@ -26,9 +26,11 @@ from rich.markup import escape
 
 from paperbrowse.config import inbox_due, remember_inbox_shown
 from paperbrowse.core.models import Hit, Paper, papers
-from paperbrowse.core.watches import WatchError, WatchStore
 from paperbrowse.ui.paging import ListSource
 from paperbrowse.ui.widgets import ResultList
+
+if TYPE_CHECKING:
+    from paperbrowse.core.watches import WatchStore
 
 #: Seconds the cursor must rest on a paper of a watch view for it to count as seen.
 SEEN_AFTER_SECONDS = 2.0
@@ -63,7 +65,10 @@ class WatchesView:
     # ------------------------------------------------------------ the store
     @property
     def watches(self) -> WatchStore:
-        """The watches of the app's library (a store is cheap: it holds no connection)."""
+        """The watches of the app's library (a store is cheap: it holds no connection;
+        the module is imported on first use, not at the app's start)."""
+        from paperbrowse.core.watches import WatchStore
+
         return WatchStore(self.library)
 
     def _inbox_count(self) -> int:
@@ -109,6 +114,8 @@ class WatchesView:
     def _show_watch(self) -> None:
         """List the papers of :attr:`watch_shown` (or the inbox), newest first, the
         unseen ones marked, the cursor on the first; focus the list."""
+        from paperbrowse.core.watches import WatchError
+
         store = self.watches
         name = self.watch_shown
         try:
