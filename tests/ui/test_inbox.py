@@ -261,6 +261,13 @@ async def test_config_inbox_opens_on_the_inbox_once_a_day(
             pilot, lambda: app.main.view == "watch" and listed(app), "the inbox at start"
         )
         assert app.main.watch_shown is None
+        # the list has the focus: j moves the cursor (it is not typed in the search bar)
+        assert isinstance(app.focused, ResultList)
+        await pilot.press("j")
+        await wait_until(
+            pilot, lambda: app.main.query_one(ResultList).highlighted == 1, "the cursor moved"
+        )
+        assert app.main.view == "watch"
         assert [p for p, new in listed(app) if new] == DIFFUSION
         assert "Inbox: 4 new of 4 papers" in status(app)
     assert load_state(seeded.data_dir)["inbox_shown"] == date.today().isoformat()

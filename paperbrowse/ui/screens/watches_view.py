@@ -54,6 +54,8 @@ class WatchesView:
         query_one: Any
         notify: Any
         set_timer: Any
+        set_focus: Any
+        call_after_refresh: Any
         _reload_marks: Any
         _show_source: Any
         _update_status: Any
@@ -108,7 +110,8 @@ class WatchesView:
         except Exception as exc:  # the inbox is a convenience: the search opens instead
             self.notify(f"Cannot read the watches: {exc}", severity="warning")
             return
-        self.show_watch(None)
+        # after the refresh: the screen's own start (focusing the search bar) comes first
+        self.call_after_refresh(self.show_watch, None)
 
     # ------------------------------------------------------------ the listing
     def _show_watch(self) -> None:
@@ -139,7 +142,7 @@ class WatchesView:
         result_list = self.query_one(ResultList)
         result_list.set_unseen(frozenset(paper.id for paper, seen, _names in listed if not seen))
         result_list.border_title = escape(self._watch_title())
-        result_list.focus()
+        self.set_focus(result_list)  # at once: keys typed next (j, A) go to the list
         self._update_status()
         self._rest_on(result_list.current_hit)
 
