@@ -306,3 +306,18 @@ def test_watches_dialog_snapshot(snap_compare, seeded: Locations, corpus: Corpus
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_watch_view_names_the_users_keys(
+    seeded: Locations, corpus: Corpus, slow_seen: None
+) -> None:
+    config = Config(keys={"watches": "W", "mark_all_seen": "ctrl+a"})
+    app = make_app(seeded, corpus, config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_query(pilot, QUERY)
+        await pilot.press("W")
+        await wait_until(pilot, lambda: isinstance(app.screen, WatchesScreen), "the dialog")
+        await choose(pilot, "watch:Video")
+        assert "ctrl+a: all seen · W: watches" in status(app)
+        await pilot.press("ctrl+a")
+        await wait_until(pilot, lambda: listed(app) == [(SHARED, False)], "the mark cleared")

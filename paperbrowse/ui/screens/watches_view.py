@@ -26,6 +26,7 @@ from rich.markup import escape
 
 from paperbrowse.config import inbox_due, remember_inbox_shown
 from paperbrowse.core.models import Hit, Paper, papers
+from paperbrowse.ui.keys import effective_keys, show_keys
 from paperbrowse.ui.paging import ListSource
 from paperbrowse.ui.widgets import ResultList
 
@@ -155,7 +156,12 @@ class WatchesView:
         unseen = len(result_list.unseen)
         what = "Inbox" if self.watch_shown is None else f"Watch [b]{escape(self.watch_shown)}[/]"
         counts = f"[b]{unseen}[/] new of {papers(len(self._watch_papers))}"
-        return f"{what}: {counts}  [dim]· A: all seen · w: watches · esc: back[/]"
+        # the user's keys ([keys] in the config file), as the help shows them
+        shown = effective_keys(self.config.keys)
+        all_seen = escape(show_keys(shown.get("mark_all_seen", "")))
+        watches = escape(show_keys(shown.get("watches", "")))
+        hints = f"{all_seen}: all seen · {watches}: watches · esc: back"
+        return f"{what}: {counts}  [dim]· {hints}[/]"
 
     def _watch_summary(self) -> str:
         """The facet line of the watch view: unseen / total per watch."""
