@@ -8,6 +8,9 @@
   (:class:`TagsScreen`, :class:`NoteScreen`, :class:`ListsScreen`);
 * :mod:`.bookmark_filter` — :class:`BookmarkFilterScreen`, narrowing the bookmarks;
 * :mod:`.confirm` — :class:`ConfirmScreen`, confirming a removal;
+* :mod:`.watches` — :class:`~.watches.WatchesScreen`, the inbox and the watches with
+  their counts (loaded on first use, by the main screen's watch view,
+  :mod:`.watches_view`);
 * :mod:`.import_screen` — :class:`ImportScreen`, what to import (loaded on first use:
   it imports the importers).
 """

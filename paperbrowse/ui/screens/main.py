@@ -38,6 +38,7 @@ from paperbrowse.ui.organise import Narrowing, UndoEntry
 from paperbrowse.ui.paging import PAGE_SIZE, HitSource, ListSource, SearchSource
 from paperbrowse.ui.screens.bookmarks_view import BookmarksView
 from paperbrowse.ui.screens.organising import OrganiseActions
+from paperbrowse.ui.screens.watches_view import WatchesView
 from paperbrowse.ui.widgets import DetailPane, ResultList, SearchBar
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class HighlightReady(Message):
         self.segments = segments
 
 
-class MainScreen(BookmarksView, OrganiseActions, Screen[None]):
+class MainScreen(BookmarksView, WatchesView, OrganiseActions, Screen[None]):
     """Search, list and read papers: the app's first (default) screen.
 
     Args:
@@ -94,8 +95,9 @@ class MainScreen(BookmarksView, OrganiseActions, Screen[None]):
     #: footer order); the help screen and the palette are made from it too.
     BINDINGS = keys.bindings()
 
-    #: ``search``, ``bookmarks`` or ``similar``. Not watched at start (``init=False``):
-    #: the first listing is started once, when the index is open.
+    #: ``search``, ``bookmarks``, ``similar`` or ``watch`` (a watch's papers or the
+    #: inbox). Not watched at start (``init=False``): the first listing is started
+    #: once, when the index is open.
     view: reactive[str] = reactive("search", init=False)
     sort: reactive[str] = reactive("relevance")
 
@@ -199,6 +201,7 @@ class MainScreen(BookmarksView, OrganiseActions, Screen[None]):
         self.query_one("#main").display = True
         self.app.sub_title = papers(self.index.doc_count())
         self.run_search(self.query_one(SearchBar).value, self.sort)
+        self._open_inbox_if_due()
 
     def search_again(self) -> None:
         """Run the search bar's query again (papers were imported), in the search view."""
@@ -304,6 +307,9 @@ class MainScreen(BookmarksView, OrganiseActions, Screen[None]):
         status = self.query_one("#status", Static)
         status.remove_class("notice")
         self._update_facets()
+        if self.view == "watch":
+            status.update(self._watch_status())
+            return
         if self.view == "bookmarks":
             hints = "f: narrow · x: all · e: export · B or esc: back"
             if self.narrowing is None:
@@ -346,6 +352,9 @@ class MainScreen(BookmarksView, OrganiseActions, Screen[None]):
         line = self.query_one("#facets", Static)
         if self.view == "bookmarks":
             line.update(self._bookmark_summary())
+            return
+        if self.view == "watch":
+            line.update(self._watch_summary())
             return
         r = self.results
         if self.view != "search" or r is None or r.facets is None:
@@ -399,7 +408,7 @@ class MainScreen(BookmarksView, OrganiseActions, Screen[None]):
         paper = hit.paper
         abstract: tuple[Segment, ...] = ()
         results = self.results
-        if self.index is not None and results is not None and self.view != "bookmarks":
+        if self.index is not None and results is not None and self.view in ("search", "similar"):
             # highlighted off the UI thread; shown plain until then (or at once if done)
             abstract = self.engine.cached_highlight(paper, results) or ()
             if not abstract:
@@ -487,7 +496,7 @@ class MainScreen(BookmarksView, OrganiseActions, Screen[None]):
     def action_escape(self) -> None:
         if self.view == "bookmarks":
             self.action_toggle_bookmarks_view()
-        elif self.view == "similar":
+        elif self.view in ("similar", "watch"):
             self.view = "search"
         elif self.focused is not self.query_one(SearchBar):
             self.action_focus_search()
@@ -500,6 +509,8 @@ class MainScreen(BookmarksView, OrganiseActions, Screen[None]):
         if view == "bookmarks":
             self._show_bookmarks()
             self.query_one(ResultList).focus()
+        elif view == "watch":
+            self._show_watch()
         elif view == "search":
             self.similar_to = None
             self.run_search(self.query_one(SearchBar).value, self.sort)

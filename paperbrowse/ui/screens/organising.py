@@ -398,7 +398,9 @@ class OrganiseActions:
         narrowing = self.narrowing if self.view == "bookmarks" else None
         query = narrowing.query if narrowing else {}
         count = len(self.library.bookmarks(**query)) if narrowing else len(self.library)
-        results = self.results.total if self.view != "bookmarks" and self.results else None
+        # the search or similar papers' results (not while a watch's papers are listed)
+        listed_results = self.view in ("search", "similar") and self.results
+        results = self.results.total if listed_results and self.results else None
         if count == 0 and not results:
             if narrowing is not None:
                 self.notify(f"No bookmarks {narrowing.phrase} to export.", severity="warning")

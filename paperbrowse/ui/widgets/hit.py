@@ -12,6 +12,8 @@ from paperbrowse.present import paper_meta, segments_text
 from paperbrowse.ui.organise import STATUS_MARKS, STATUS_STYLES, tag_label
 
 BOOKMARK_MARK = "★ "
+#: Starts the title of a paper a watch holds that was not seen yet (watch views).
+UNSEEN_MARK = "new "
 #: Lines of text per hit in the result list: the title (up to :data:`TITLE_LINES`),
 #: the meta line, and the snippet on the lines left. Fixed, so that hit ``i``
 #: starts at row ``i * ROWS_PER_HIT``.
@@ -26,7 +28,7 @@ def _one_line(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
 
 
 def hit_parts(
-    hit: Hit, bookmarked: bool, bookmark: Bookmark | None = None
+    hit: Hit, bookmarked: bool, bookmark: Bookmark | None = None, unseen: bool = False
 ) -> tuple[Text, Text, Text]:
     """The three parts of a hit's rows, as Rich ``Text`` with the matched words in
     reverse video: the title, the meta line and the snippet.
@@ -34,9 +36,12 @@ def hit_parts(
     A bookmarked paper's title starts with :data:`BOOKMARK_MARK` and, given its
     ``bookmark``, its reading-status mark; its tags follow the meta line, dim.
     The meta line is empty when nothing is known; so is the snippet when the
-    paper has no abstract.
+    paper has no abstract. An ``unseen`` paper (of a watch) starts with
+    :data:`UNSEEN_MARK`, before the bookmark marks.
     """
     title = Text()
+    if unseen:
+        title.append(UNSEEN_MARK, style="bold green")
     if bookmarked:
         title.append(BOOKMARK_MARK, style="bold yellow")
         if bookmark is not None and bookmark.status:
@@ -69,6 +74,7 @@ def hit_lines(
     bookmark: Bookmark | None,
     width: int,
     console: Console,
+    unseen: bool = False,
 ) -> list[Text]:
     """The :data:`HIT_LINES` lines of a hit in the result list, each at most ``width`` cells.
 
@@ -76,10 +82,10 @@ def hit_lines(
     follows (cut with ``…`` when too long), and the snippet wraps onto the
     lines left (two under a one-line title); text that does not fit ends in
     ``…``. Short hits are padded with empty lines, so every hit takes the
-    same rows. ``bookmarked`` and ``bookmark`` as in :func:`hit_parts`.
+    same rows. ``bookmarked``, ``bookmark`` and ``unseen`` as in :func:`hit_parts`.
     """
     width = max(1, width)
-    title, meta, snippet = hit_parts(hit, bookmarked, bookmark)
+    title, meta, snippet = hit_parts(hit, bookmarked, bookmark, unseen)
     lines: list[Text] = list(title.wrap(console, width))[: TITLE_LINES + 1]
     if len(lines) > TITLE_LINES:
         lines = [*lines[: TITLE_LINES - 1], _cut(lines[TITLE_LINES - 1], width)]

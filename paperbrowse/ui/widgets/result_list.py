@@ -186,6 +186,8 @@ class ResultList(ScrollView, can_focus=True):
         self._worker: Worker | None = None
         self._bookmarked: frozenset[str] = frozenset()
         self._marks: dict[str, Bookmark] = {}
+        #: paper ids drawn with the unseen mark (a watch's papers; see :meth:`set_unseen`)
+        self._unseen: frozenset[str] = frozenset()
         self._hover: int | None = None
         #: the direction the cursor or the window last moved: 1 down, -1 up, 0 (a jump)
         self._heading = 0
@@ -233,6 +235,7 @@ class ResultList(ScrollView, can_focus=True):
         self._lines.clear()
         self._bookmarked = frozenset(bookmarked)
         self._marks = dict(marks or {})
+        self._unseen = frozenset()
         self._hover = None
         self._heading = 0
         self._update_virtual_size()
@@ -292,6 +295,21 @@ class ResultList(ScrollView, can_focus=True):
             self._bookmarked = self._bookmarked - {paper_id}
             self._marks.pop(paper_id, None)
         self._lines.clear()  # a few visible hits are rendered again
+        self.refresh()
+
+    @property
+    def unseen(self) -> frozenset[str]:
+        """The paper ids drawn with the unseen mark (empty after :meth:`show`)."""
+        return self._unseen
+
+    def set_unseen(self, paper_ids: frozenset[str]) -> None:
+        """Draw the hits of ``paper_ids`` with the unseen mark
+        (:data:`~paperbrowse.ui.widgets.hit.UNSEEN_MARK`), the others without:
+        a watch's papers not seen yet. :meth:`show` clears it."""
+        if paper_ids == self._unseen:
+            return
+        self._unseen = frozenset(paper_ids)
+        self._lines.clear()
         self.refresh()
 
     # --------------------------------------------------------------- paging
@@ -433,7 +451,12 @@ class ResultList(ScrollView, can_focus=True):
             return self._strips(self._placeholder(index, width), width, style)
         paper_id = hit.paper.id
         lines = hit_lines(
-            hit, paper_id in self._bookmarked, self._marks.get(paper_id), width, self.app.console
+            hit,
+            paper_id in self._bookmarked,
+            self._marks.get(paper_id),
+            width,
+            self.app.console,
+            unseen=paper_id in self._unseen,
         )
         strips = self._strips(lines, width, style)
         self._lines[key] = strips
