@@ -36,8 +36,9 @@ def hit_parts(
     A bookmarked paper's title starts with :data:`BOOKMARK_MARK` and, given its
     ``bookmark``, its reading-status mark; its tags follow the meta line, dim.
     The meta line is empty when nothing is known; so is the snippet when the
-    paper has no abstract. An ``unseen`` paper (of a watch) starts with
-    :data:`UNSEEN_MARK`, before the bookmark marks.
+    paper has no abstract. A hit that matched only in its PDF's full text shows
+    the page and the body snippet instead (``p. 3: …``). An ``unseen`` paper (of
+    a watch) starts with :data:`UNSEEN_MARK`, before the bookmark marks.
     """
     title = Text()
     if unseen:
@@ -53,7 +54,13 @@ def hit_parts(
     tags = " ".join(tag_label(t) for t in bookmark.tags) if bookmarked and bookmark else ""
     if tags:
         meta.append(("  " if meta.plain else "") + tags, style="dim")
-    snippet = segments_text(_one_line(hit.snippet), style="dim", match_style="bold reverse")
+    if hit.body_snippet:  # matched only in its PDF: the page and the words there
+        snippet = Text(f"p. {hit.body_page}: ", style="dim italic")
+        snippet.append_text(
+            segments_text(_one_line(hit.body_snippet), style="dim", match_style="bold reverse")
+        )
+    else:
+        snippet = segments_text(_one_line(hit.snippet), style="dim", match_style="bold reverse")
     return title, meta, snippet
 
 
