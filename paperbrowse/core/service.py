@@ -8,6 +8,7 @@ and builds it otherwise.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,7 +203,9 @@ class CheckReport:
 
 def library_integrity(path: Path) -> list[str]:
     """SQLite's ``PRAGMA integrity_check`` of the library file, opened read-only
-    (``mode=ro``: nothing is written, a damaged file is never "repaired").
+    (``mode=ro``: nothing is written, a damaged file is never "repaired"; in a
+    folder that cannot be written, ``immutable=1`` as well, since SQLite could
+    not create the WAL's shared-memory file).
 
     Returns:
         The problems SQLite lists (empty when it says ``ok``), or the reason
@@ -212,12 +215,22 @@ def library_integrity(path: Path) -> list[str]:
 
     if not path.exists():
         return []
-    try:
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    def integrity(options: str) -> list:
+        connection = sqlite3.connect(f"{path.as_uri()}?{options}", uri=True)
         try:
-            rows = connection.execute("PRAGMA integrity_check").fetchall()
+            return connection.execute("PRAGMA integrity_check").fetchall()
         finally:
             connection.close()
+
+    try:
+        try:
+            rows = integrity("mode=ro")
+        except sqlite3.OperationalError as exc:
+            if os.access(path.parent, os.W_OK) or "readonly" not in str(exc):
+                raise
+            # a WAL library in a folder that cannot be written: SQLite cannot make
+            # its shared-memory file; nothing else writes it, so read it as it is
+            rows = integrity("mode=ro&immutable=1")
     except sqlite3.Error as exc:
         return [f"{path}: {exc}"]
     problems = [str(row[0]) for row in rows if row and row[0] != "ok"]

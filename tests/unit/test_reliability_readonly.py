@@ -163,7 +163,9 @@ from click.testing import CliRunner
 from paperbrowse.cli import cli
 data = sys.argv[1]
 runner = CliRunner()
-COMMANDS = (["bookmarks"], ["tags"], ["search", "latent", "-n", "1"], ["tag", sys.argv[2], "x"])
+COMMANDS = (
+    ["bookmarks"], ["tags"], ["search", "latent", "-n", "1"], ["check"], ["tag", sys.argv[2], "x"]
+)
 for command in COMMANDS:
     result = runner.invoke(cli, ["--data-dir", data, *command])
     print("RESULT", command[0], result.exit_code, result.output.replace("\n", " "))
@@ -217,9 +219,11 @@ def test_a_really_read_only_directory(built_data_dir: Path):
             line.split()[1]: line for line in done.stdout.splitlines() if line.startswith("RESULT")
         }
         assert "EXCEPTION" not in done.stdout, done.stdout + done.stderr
-        for command in ("bookmarks", "tags", "search"):
+        for command in ("bookmarks", "tags", "search", "check"):
             assert lines[command].split()[2] == "0", done.stdout + done.stderr
             assert "read-only" not in lines[command]
+        # check reads a WAL library whose folder cannot be written (no -shm can be made)
+        assert "library: ok" in lines["check"] and "DAMAGED" not in lines["check"]
         assert lines["tag"].split()[2] == "1"
         assert "read-only" in lines["tag"] and str(data) in lines["tag"]
     finally:
