@@ -162,7 +162,7 @@ class PdfActions:
         _show_detail: Any
 
     #: paper id -> its recorded PDF (read with the bookmarks: :meth:`reload_pdfs`).
-    pdfs: dict[str, Attachment] = {}
+    pdfs: dict[str, Attachment]
 
     # ---------------------------------------------------------------- state
     def pdf_store(self) -> PdfStore:

@@ -10,6 +10,8 @@
 * :mod:`.confirm` — :class:`ConfirmScreen`, confirming a removal;
 * :mod:`.import_screen` — :class:`ImportScreen`, what to import (loaded on first use:
   it imports the importers).
+* :mod:`.attach_pdf` — :class:`~.attach_pdf.AttachPdfScreen`, a local PDF file for a
+  paper (opened by :mod:`paperbrowse.ui.pdfs`, imported there on first use).
 """
 
 from __future__ import annotations

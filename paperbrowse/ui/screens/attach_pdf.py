@@ -56,7 +56,7 @@ class AttachPdfScreen(ModalScreen[PdfInfo | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="attach-dialog"):
             yield Label(
-                f"Attach a PDF to “{escape(short_title(self.paper.title))}”", id="attach-title"
+                f"Attach a PDF to “{escape(short_title(self.paper.title, 45))}”", id="attach-title"
             )
             yield Input(
                 placeholder="~/Downloads/paper.pdf", id="attach-path", select_on_focus=False

@@ -89,14 +89,11 @@ class DetailPane(VerticalScroll):
 
     @staticmethod
     def _pdf_line(pdf: PdfInfo) -> Text:
-        """``PDF: 8 pages, 0.5 MB (copied)``, a missing file in the warning colour,
-        with the keys that open it or fetch it again."""
+        """``PDF: 8 pages, 0.5 MB (copied)``; a missing file in the warning colour."""
         if pdf.missing:
-            line = Text(pdf.describe(), style="bold yellow")
-            line.append("  a attaches · d downloads", style="dim")
-            return line
+            return Text(pdf.describe(), style="bold yellow")
         line = Text(pdf.describe(), style="bold")
-        line.append(f" ({pdf.kind})  O opens", style="dim")
+        line.append(f" ({pdf.kind})", style="dim")
         return line
 
     @staticmethod
