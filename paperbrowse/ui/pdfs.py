@@ -155,6 +155,7 @@ class PdfActions:
     if TYPE_CHECKING:  # provided by MainScreen
         app: Any
         library: Any
+        bookmarked: frozenset[str]
         query_one: Any
         notify: Any
         post_message: Any
@@ -352,6 +353,9 @@ class PdfActions:
     def action_download_bookmarked_pdfs(self) -> None:
         """Download the arXiv PDFs of every bookmarked paper that has none, with a
         progress bar; failures are summarised at the end."""
+        if not self.bookmarked:
+            self.notify("No bookmarked papers yet: b bookmarks one.", severity="warning")
+            return
         bar = self.query_one("#importing")
         if bar.display:
             self.notify(

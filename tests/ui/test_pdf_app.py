@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, Static
 
 from paperbrowse.core.index import IndexStore
 from paperbrowse.core.pdfs import ArxivPdfClient
+from paperbrowse.ui import keys
 from paperbrowse.ui import pdfs as ui_pdfs
 from paperbrowse.ui.app import PaperBrowseApp
 from paperbrowse.ui.screens.attach_pdf import AttachPdfScreen
@@ -157,6 +158,8 @@ async def test_download_attaches_the_arxiv_pdf_and_offline_says_so(
     async with app.run_test(size=(120, 40)) as pilot:
         notes = recorded_notes(app)
         await show_query(pilot, QUERY)
+        app.main.action_download_bookmarked_pdfs()
+        assert notes[-1] == "No bookmarked papers yet: b bookmarks one."
         await pilot.press("j", "j")  # a paper without an arXiv id: say so, suggest a
         assert not current_paper(app).arxiv_id
         await pilot.press("d")
@@ -205,8 +208,17 @@ async def test_open_without_display_shows_the_path_and_a_removed_file_is_missing
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(app.screen_stack) == 1, "the dialog to close")
         paper = current_paper(app)
+        assert app.library is library  # an empty library (len 0) is the one given
         assert library.attachment(paper.id).kind == "linked"
         assert pdf_line(app).startswith("PDF: 1 page, ")
+        # moving the cursor reads the PDF line from memory: no library query per move
+        asked: list[str] = []
+        real = library.attachment
+        library.attachment = lambda pid: asked.append(pid) or real(pid)
+        await pilot.press("j", "k")
+        await pilot.pause(0.1)
+        assert pdf_line(app).startswith("PDF: 1 page, ") and asked == []
+        del library.attachment
         await pilot.press("O")
         assert notes[-1] == f"No display here: the PDF is {linked} (path copied)"
         assert started == []
@@ -252,6 +264,8 @@ async def test_bulk_download_of_bookmarks_summarises_failures(
     async with app.run_test(size=(120, 40)) as pilot:
         notes = recorded_notes(app)
         await show_query(pilot, QUERY)
+        titles = {title: action for title, _, action in keys.palette_commands()}
+        assert titles["Download PDFs of bookmarked papers"] == "download_bookmarked_pdfs"
         app.main.action_download_bookmarked_pdfs()  # the palette's command
         assert app.main.query_one("#importing").display
         await wait_until(pilot, lambda: any("downloaded" in n for n in notes), "the summary")
