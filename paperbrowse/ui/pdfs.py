@@ -164,15 +164,26 @@ class PdfActions:
 
     #: paper id -> its recorded PDF (read with the bookmarks: :meth:`reload_pdfs`).
     pdfs: dict[str, Attachment]
+    #: The library revision :attr:`pdfs` was read at (``None``: not read yet).
+    pdfs_revision: int | None = None
 
     # ---------------------------------------------------------------- state
     def pdf_store(self) -> PdfStore:
         """The PDFs of the app's data directory."""
         return PdfStore(self.app.locations, self.library)
 
-    def reload_pdfs(self) -> None:
-        """Read which papers have a PDF from the library (one query)."""
-        self.pdfs = {found.paper_id: found for found in self.library.attachments()}
+    def reload_pdfs(self, *, force: bool = False) -> None:
+        """Read which papers have a PDF from the library, if it changed since.
+
+        Attaching, detaching and extracting each take a new library revision
+        (also from another process: ``paperbrowse attach``), so a listing costs
+        one small query (the revision, ~0.1 ms) and the map (~6 ms for 1,000
+        PDFs) is read again only after such a change, or with ``force``.
+        """
+        revision = self.library.revision()
+        if force or revision != self.pdfs_revision:
+            self.pdfs = {found.paper_id: found for found in self.library.attachments()}
+            self.pdfs_revision = revision
 
     def pdf_info(self, paper_id: str) -> PdfInfo | None:
         """``paper_id``'s PDF as the detail pane shows it, ``None`` if it has none
@@ -184,7 +195,7 @@ class PdfActions:
         """Re-read the attachments and redraw the detail pane."""
         from paperbrowse.ui.widgets import ResultList
 
-        self.reload_pdfs()
+        self.reload_pdfs(force=True)
         self._show_detail(self.query_one(ResultList).current_hit)
 
     def _catch_up_index(self) -> str | None:

@@ -19,7 +19,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Label, Static
 
 from paperbrowse.core.index import IndexStore
-from paperbrowse.core.pdfs import ArxivPdfClient
+from paperbrowse.core.pdfs import ArxivPdfClient, PdfStore
 from paperbrowse.ui import keys
 from paperbrowse.ui import pdfs as ui_pdfs
 from paperbrowse.ui.app import PaperBrowseApp
@@ -131,6 +131,11 @@ async def test_a_file_that_is_not_a_pdf_is_refused_in_the_dialog(
         await pilot.press("escape")
         await wait_until(pilot, lambda: len(app.screen_stack) == 1, "the dialog to close")
         assert library.attachment(paper.id) is None and pdf_line(app) == ""
+        # attached by another process (paperbrowse attach): shown from the next listing on
+        good = build_pdf(tmp_path / "good.pdf", [["one"], ["two"]])
+        PdfStore(locations, library).attach_file(paper, good)
+        app.main.search_again()
+        await wait_until(pilot, lambda: pdf_line(app).startswith("PDF: 2 pages"), "the line")
 
 
 async def test_download_attaches_the_arxiv_pdf_and_offline_says_so(
@@ -244,8 +249,6 @@ async def test_bulk_download_of_bookmarks_summarises_failures(
     no_id = index.search(QUERY).hits[3].paper
     for paper in (good, gone, attached, no_id):
         library.add(paper)
-    from paperbrowse.core.pdfs import PdfStore
-
     PdfStore(locations, library).attach_file(attached, tmp_path / "arxiv.pdf")
 
     def answer(request: httpx.Request) -> httpx.Response:
