@@ -177,7 +177,7 @@ class PdfActions:
 
         Attaching, detaching and extracting each take a new library revision
         (also from another process: ``paperbrowse attach``), so a listing costs
-        one small query (the revision, ~0.1 ms) and the map (~6 ms for 1,000
+        one small query (the revision, ~0.2 ms) and the map (~6 ms for 1,000
         PDFs) is read again only after such a change, or with ``force``.
         """
         revision = self.library.revision()
