@@ -1,3 +1,3 @@
 """The Textual user interface: the app (lifecycle), the main screen, dialogs, widgets,
-the key table and the engine gateway. The Rich tables the CLI shares live in
-:mod:`paperbrowse.present`."""
+the key table, the engine gateway and the PDF actions (:mod:`.pdfs`). The Rich tables
+the CLI shares live in :mod:`paperbrowse.present`."""

@@ -92,7 +92,12 @@ class PaperBrowseApp(App[None]):
         self._theme_kept: str | None = None
         self.locations = locations
         self.corpus = corpus
-        self.library = library or Library(locations.ensure().library_path, auto_backup=True)
+        # not ``library or ...``: a Library without bookmarks has len() 0, so is falsy
+        self.library = (
+            library
+            if library is not None
+            else Library(locations.ensure().library_path, auto_backup=True)
+        )
         self.engine = EngineGateway(index)
         self.history = QueryHistory(locations.history_path)
         self.main = MainScreen(sort=self.config.sort)

@@ -13,6 +13,8 @@
   :mod:`.watches_view`);
 * :mod:`.import_screen` — :class:`ImportScreen`, what to import (loaded on first use:
   it imports the importers).
+* :mod:`.attach_pdf` — :class:`~.attach_pdf.AttachPdfScreen`, a local PDF file for a
+  paper (opened by :mod:`paperbrowse.ui.pdfs`, imported there on first use).
 """
 
 from __future__ import annotations

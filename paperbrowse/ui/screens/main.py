@@ -36,6 +36,7 @@ from paperbrowse.ui import keys
 from paperbrowse.ui.messages import SearchCompleted, SimilarCompleted
 from paperbrowse.ui.organise import Narrowing, UndoEntry
 from paperbrowse.ui.paging import PAGE_SIZE, HitSource, ListSource, SearchSource
+from paperbrowse.ui.pdfs import PdfActions
 from paperbrowse.ui.screens.bookmarks_view import BookmarksView
 from paperbrowse.ui.screens.organising import OrganiseActions
 from paperbrowse.ui.screens.watches_view import WatchesView
@@ -74,7 +75,7 @@ class HighlightReady(Message):
         self.segments = segments
 
 
-class MainScreen(BookmarksView, WatchesView, OrganiseActions, Screen[None]):
+class MainScreen(BookmarksView, WatchesView, PdfActions, OrganiseActions, Screen[None]):
     """Search, list and read papers: the app's first (default) screen.
 
     Args:
@@ -89,6 +90,9 @@ class MainScreen(BookmarksView, WatchesView, OrganiseActions, Screen[None]):
             per move).
         filters: the filters the search applies.
         narrowing: the list, tag or status the bookmarks view is narrowed to.
+        pdfs: paper id -> its recorded PDF (:class:`~paperbrowse.core.library.Attachment`),
+            read with the bookmarks; the detail pane's PDF line comes from it
+            (see :class:`~paperbrowse.ui.pdfs.PdfActions`).
     """
 
     #: Made from the key table, :data:`paperbrowse.ui.keys.KEYS` (ids, keys, labels,
@@ -108,6 +112,7 @@ class MainScreen(BookmarksView, WatchesView, OrganiseActions, Screen[None]):
         self.marks: dict[str, Bookmark] = {}
         self.bookmarked: frozenset[str] = frozenset()
         self.keys: dict[str, str] = {}
+        self.pdfs = {}
         self.narrowing: Narrowing | None = None
         self.export_format = "md"
         #: What the export dialog offers first: ``bookmarks`` or ``results``.
@@ -381,6 +386,7 @@ class MainScreen(BookmarksView, WatchesView, OrganiseActions, Screen[None]):
         self.marks = {bm.paper.id: bm for bm in self.library.bookmarks()}
         self.bookmarked = frozenset(self.marks)
         self.keys = {paper_id: key for key, paper_id in self.library.citation_keys()}
+        self.reload_pdfs()
 
     def _show_source(self, source: HitSource, highlight: int = 0) -> None:
         """List ``source`` in the result list, the cursor on hit ``highlight``."""
@@ -423,6 +429,7 @@ class MainScreen(BookmarksView, WatchesView, OrganiseActions, Screen[None]):
             # the key the library keeps (assigned once, never changed; a
             # bookmark has one), else the key the paper's source gave, if any
             citation_key=self.keys.get(paper.id) or paper.citation_key,
+            pdf=self.pdf_info(paper.id),
         )
 
     @work(thread=True, exclusive=True, group="highlight", exit_on_error=False)

@@ -1,4 +1,4 @@
-"""The detail pane: the selected paper's metadata, abstract and bookmark."""
+"""The detail pane: the selected paper's metadata, PDF, abstract and bookmark."""
 
 from __future__ import annotations
 
@@ -11,19 +11,22 @@ from textual.widgets import Static
 
 from paperbrowse.core.library import Bookmark
 from paperbrowse.core.models import Paper, Segment
+from paperbrowse.core.pdfs import PdfInfo
 from paperbrowse.present import segments_text
 from paperbrowse.ui.organise import STATUS_STYLES, status_label, tag_label
 from paperbrowse.ui.widgets.hit import BOOKMARK_MARK
 
 
 class DetailPane(VerticalScroll):
-    """The selected paper: title, metadata, the user's own organisation of it
-    (when bookmarked: date added, status, tags, lists and note) and the
-    abstract with matches highlighted."""
+    """The selected paper: title, metadata, its PDF (a line such as "PDF: 8 pages,
+    0.5 MB" or "PDF: missing (PATH)", shown only when it has one), the user's
+    own organisation of it (when bookmarked: date added, status, tags, lists
+    and note) and the abstract with matches highlighted."""
 
     def compose(self):
         yield Static(id="detail-title")
         yield Static(id="detail-meta")
+        yield Static(id="detail-pdf")
         yield Static(id="detail-library")
         yield Static(id="detail-note")
         yield Static(id="detail-abstract")
@@ -38,15 +41,21 @@ class DetailPane(VerticalScroll):
         *,
         loading: bool = False,
         citation_key: str | None = None,
+        pdf: PdfInfo | None = None,
     ) -> None:
         """Show ``paper`` (or, when ``None``, an empty-state hint; "Loading…" if
         ``loading``: the hit under the cursor is being fetched). ``citation_key``
-        is the key the library keeps for it (else the paper's own is shown)."""
+        is the key the library keeps for it (else the paper's own is shown);
+        ``pdf`` its attached PDF (``None``: no PDF, no line)."""
         title_w = self.query_one("#detail-title", Static)
         meta_w = self.query_one("#detail-meta", Static)
         library_w = self.query_one("#detail-library", Static)
         note_w = self.query_one("#detail-note", Static)
         abstract_w = self.query_one("#detail-abstract", Static)
+        pdf_w = self.query_one("#detail-pdf", Static)
+        pdf_w.display = paper is not None and pdf is not None
+        if paper is not None and pdf is not None:
+            pdf_w.update(self._pdf_line(pdf))
         mine = bookmark if bookmarked else None
         library_w.display = note_w.display = mine is not None
         if paper is None:
@@ -77,6 +86,15 @@ class DetailPane(VerticalScroll):
         self.query_one("#detail-abstract", Static).update(
             segments_text(abstract or ((paper.abstract or "(no abstract)", False),))
         )
+
+    @staticmethod
+    def _pdf_line(pdf: PdfInfo) -> Text:
+        """``PDF: 8 pages, 0.5 MB (copied)``; a missing file in the warning colour."""
+        if pdf.missing:
+            return Text(pdf.describe(), style="bold yellow")
+        line = Text(pdf.describe(), style="bold")
+        line.append(f" ({pdf.kind})", style="dim")
+        return line
 
     @staticmethod
     def _grid(rows: list[tuple[str, str | Text]]) -> Table:
