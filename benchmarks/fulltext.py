@@ -45,9 +45,12 @@ p95 <= 50 ms a query):
   gets its body snippet, read from its text cache): run.py's one-term,
   two-term, phrase, fuzzy and field queries (drawn from the papers' titles and
   abstracts), ``has:pdf``, ``has:pdf WORD``, ``fulltext:WORD`` (words of the
-  bodies, frequent, medium and rare) and "body phrase" (two adjacent words of
-  a body found by the "with text" index only, none of them in any title or
-  abstract);
+  bodies, frequent, medium and rare; ``has:pdf WORD`` frequent and medium)
+  and "body phrase" (two adjacent words of a body, each a word of the titles
+  and abstracts, as a phrase that the "with text" index finds and the "no
+  text" index does not: in bodies only);
+* the same queries on the "with text" index opened without a full-text
+  source (column "no snippets"): what the body snippets cost;
 * the planted phrases: each must be found by the "with text" index, its
   paper among the hits with a body snippet on the planted page, and by
   nothing in the "no text" index (asserted; printed).
