@@ -66,25 +66,41 @@ def body_snippet(
 ) -> tuple[tuple[Segment, ...], int] | None:
     """The best-matching fragment of a paper's full text, and its 1-based page.
 
-    The page is the one holding the most distinct matched words (ties: the
-    most matches, then the earliest page); the fragment is
-    :func:`~paperbrowse.core.engine.highlight.snippet` of that page. Words
-    are matched one by one: a phrase's page is the one where its words are.
+    The page is the first one holding every distinct query word; when none
+    does, the one holding the most (ties: the most matches, then the earliest
+    page). The fragment is :func:`~paperbrowse.core.engine.highlight.snippet`
+    of that page. Words are matched one by one: a phrase's page is the one
+    where its words are. Pages after the first complete one are not read, so
+    a common word costs one page, not the whole PDF (``fulltext:network`` over
+    30 hits of 10 pages: about 130 ms when every page was scanned).
 
     Returns:
         ``(segments, page)``, or ``None`` when no page holds a term of ``terms``.
     """
     best: tuple[tuple[int, int], int, str] | None = None
+    wanted = len(terms)
     for number, text in enumerate(pages or (), 1):
         spans = match_spans(text, terms, words)
         if not spans:
             continue
-        key = (len({text[s:e].casefold() for s, e in spans}), len(spans))
+        found = {text[s:e].casefold() for s, e in spans}
+        key = (len(found), len(spans))
         if best is None or key > best[0]:
             best = (key, number, text)
+        if len(found) >= wanted and _holds_every_term(found, terms, words):
+            break  # every query word is here: no later page beats it
     if best is None:
         return None
     return snippet(best[2], terms, words, width), best[1]
+
+
+def _holds_every_term(found: set[str], terms: Collection[str], words: WordAnalyzer) -> bool:
+    """True if the matched words ``found`` (as written) stand for every term of
+    ``terms`` (``networks`` and ``network`` are one term)."""
+    held: set[str] = set()
+    for word in found:
+        held |= words.terms(word) | words.joined(word)
+    return held >= set(terms)
 
 
 def _shows_a_match(hit: Hit, terms: dict[str, frozenset[str]], words: WordAnalyzer) -> bool:

@@ -132,3 +132,34 @@ def test_without_a_source_nothing_has_a_full_text(tmp_path: Path) -> None:
     index = IndexStore(tmp_path / "index").build([LATTICE, NO_PDF], "c")
     assert index.search("has:pdf").total == 0
     assert index.search("zorblax").total == 1  # NO_PDF's title
+
+
+def test_the_body_page_is_the_first_holding_every_word_and_later_pages_are_not_read() -> None:
+    from paperbrowse.core import hits
+    from paperbrowse.core.engine.analysis import make_analyzer
+    from paperbrowse.core.engine.highlight import WordAnalyzer
+
+    words = WordAnalyzer(make_analyzer())
+    pages = [
+        "Networks and more networks, no second word here.",  # two forms of one term
+        "A graph network with attention.",
+        "Graph networks again, graph attention networks.",
+    ]
+    read: list[int] = []
+    real = hits.match_spans
+
+    def counting(text, terms, analyzer):
+        read.append(pages.index(text) + 1)
+        return real(text, terms, analyzer)
+
+    terms = frozenset({"network", "graph"})
+    try:
+        hits.match_spans = counting
+        found = hits.body_snippet(pages, terms, words)
+    finally:
+        hits.match_spans = real
+    assert found is not None and found[1] == 2  # page 1 has one term twice, not both
+    assert read == [1, 2]  # page 3 (more matches) is never scanned
+    # no page holds every word: the one with the most distinct words wins
+    only_some = hits.body_snippet(pages[:1] + ["graph"], frozenset({"graph", "zebra"}), words)
+    assert only_some is not None and only_some[1] == 2
