@@ -299,3 +299,26 @@ def test_attach_dialog_snapshot(snap_compare, locations, corpus, library, index,
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_a_phrase_only_in_a_pdf_finds_the_paper_with_its_page_in_list_and_detail(
+    locations, corpus, library, index, tmp_path: Path
+) -> None:
+    from paperbrowse.core.fulltext import index_store
+    from tests.ui.test_app import rendered_text
+
+    paper = index.search('title:"bootstrap your own latent"').hits[0].paper
+    pdf = build_pdf(
+        tmp_path / "byol.pdf",
+        [["Bootstrap your own latent"], ["Related work"], ["A unicorn zebrafish tessellation."]],
+    )
+    PdfStore(locations, library).attach_file(paper, pdf)
+    index_store(locations).catch_up(library)
+    app = PaperBrowseApp(locations, corpus, library=library, index=index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show_query(pilot, '"zebrafish tessellation"')
+        assert current_paper(app).id == paper.id
+        rows = rendered_text(app.main.query_one(ResultList))
+        assert "p. 3: " in rows and "zebrafish tessellation" in rows
+        assert "Matched on p. 3: " in pdf_line(app) and "zebrafish tessellation" in pdf_line(app)
+        assert pdf_line(app).startswith("PDF: 3 pages")

@@ -430,6 +430,8 @@ class MainScreen(BookmarksView, WatchesView, PdfActions, OrganiseActions, Screen
             # bookmark has one), else the key the paper's source gave, if any
             citation_key=self.keys.get(paper.id) or paper.citation_key,
             pdf=self.pdf_info(paper.id),
+            body=hit.body_snippet,
+            body_page=hit.body_page,
         )
 
     @work(thread=True, exclusive=True, group="highlight", exit_on_error=False)

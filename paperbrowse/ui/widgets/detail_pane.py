@@ -42,20 +42,29 @@ class DetailPane(VerticalScroll):
         loading: bool = False,
         citation_key: str | None = None,
         pdf: PdfInfo | None = None,
+        body: tuple[Segment, ...] = (),
+        body_page: int | None = None,
     ) -> None:
         """Show ``paper`` (or, when ``None``, an empty-state hint; "Loading…" if
         ``loading``: the hit under the cursor is being fetched). ``citation_key``
         is the key the library keeps for it (else the paper's own is shown);
-        ``pdf`` its attached PDF (``None``: no PDF, no line)."""
+        ``pdf`` its attached PDF (``None``: no PDF, no line); ``body`` the
+        snippet of its PDF's text on page ``body_page`` that matched the query,
+        when nothing else of the paper did (:attr:`Hit.body_snippet`)."""
         title_w = self.query_one("#detail-title", Static)
         meta_w = self.query_one("#detail-meta", Static)
         library_w = self.query_one("#detail-library", Static)
         note_w = self.query_one("#detail-note", Static)
         abstract_w = self.query_one("#detail-abstract", Static)
         pdf_w = self.query_one("#detail-pdf", Static)
-        pdf_w.display = paper is not None and pdf is not None
-        if paper is not None and pdf is not None:
-            pdf_w.update(self._pdf_line(pdf))
+        pdf_w.display = paper is not None and (pdf is not None or bool(body))
+        if pdf_w.display:
+            line = self._pdf_line(pdf) if pdf is not None else Text()
+            if body:  # why this paper is a hit: the words on that page of its PDF
+                line.append("\n" if line.plain else "")
+                line.append(f"Matched on p. {body_page}: ", style="bold")
+                line.append_text(segments_text(body, style="italic"))
+            pdf_w.update(line)
         mine = bookmark if bookmarked else None
         library_w.display = note_w.display = mine is not None
         if paper is None:
