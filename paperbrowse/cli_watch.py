@@ -12,19 +12,29 @@ the configuration file, or of the environment variables
 Exit status: 0 on success; 1 when ``update`` could not reach a service, or
 got an error answer or unreadable records (everything else is kept and
 recorded; the rest is fetched next time); 2 for a usage error, an unknown
-watch, a duplicate name or a query that does not parse; 130 on Ctrl-C (what
+watch, a duplicate name, a bad name or a query (local or arXiv) that does not
+parse, or a paper that is unknown or not in the watch; 130 on Ctrl-C (what
 was recorded before it stays, ``update`` resumes there).
+
+After ``update`` each watch gets one line: ``diffusion: 3 new, 5 unseen``, or,
+when one of its sources could not be reached or answered an error,
+``diffusion: not updated (arXiv could not be reached)`` (``…; not finished
+(…)`` after the papers that did come).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from paperbrowse.cli_context import Context, pass_context
 from paperbrowse.core.library import DiskFull, ReadOnlyLibrary
+
+if TYPE_CHECKING:
+    from paperbrowse.core.watches import UpdateReport
 
 
 def _store(obj: Context):
@@ -36,6 +46,18 @@ def _store(obj: Context):
 def _fail(message: str, status: int = 2) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(status)
+
+
+def _papers(count: int) -> str:
+    """``1 paper``, ``3 papers``."""
+    return f"{count} paper" if count == 1 else f"{count} papers"
+
+
+#: What 'watch list' says when there is no watch yet (on stderr).
+NO_WATCHES = (
+    "No watches yet; make one with 'paperbrowse watch add NAME QUERY', e.g.\n"
+    "  paperbrowse watch add diffusion 'diffusion' --arxiv 'cat:cs.LG AND abs:diffusion' --hf"
+)
 
 
 def _years(ctx, param, value: str | None) -> tuple[int, int] | None:
@@ -138,7 +160,7 @@ def watch_list(obj: Context, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not watches:
-        click.echo("No watches yet; make one with 'paperbrowse watch add NAME QUERY'.", err=True)
+        click.echo(NO_WATCHES, err=True)
         return
     for w in watches:
         updated = w.updated_at or "never updated"
@@ -154,9 +176,9 @@ def watch_rm(obj: Context, name: str) -> None:
         removed = _store(obj).remove(name)
     except (ReadOnlyLibrary, DiskFull) as exc:
         raise click.ClickException(str(exc)) from exc
-    if not removed:
+    if removed is None:
         _fail(f"no watch named {name!r}")
-    click.echo(f"Deleted the watch {name!r}")
+    click.echo(f"Deleted the watch {removed!r}")
 
 
 @watch_group.command("show")
@@ -187,6 +209,8 @@ def watch_show(obj: Context, name: str, new_only: bool, as_json: bool, mark_seen
         click.echo(json.dumps({"watch": watch.name, "papers": rows}, indent=2, ensure_ascii=False))
     elif new_only:
         click.echo(digest({watch.name: [w.paper for w in papers]}), nl=False)
+    elif not papers:
+        click.echo("No papers yet — run 'paperbrowse update'.", err=True)
     else:
         for w in papers:
             p = w.paper
@@ -199,6 +223,51 @@ def watch_show(obj: Context, name: str, new_only: bool, as_json: bool, mark_seen
             raise click.ClickException(str(exc)) from exc
 
 
+def _watch_ids(
+    obj: Context, watch: str, held: dict[str, tuple[str | None, str | None]], refs: tuple[str, ...]
+) -> list[str]:
+    """The ids of the watch's papers that ``refs`` name, in the order given.
+
+    ``held`` maps each paper id the watch holds to its (bare arXiv id, lower-case
+    DOI), either ``None``.
+
+    A reference is anything :mod:`paperbrowse.core.resolve` reads (a
+    paperbrowse id, an arXiv id or URL, a DOI, a citation key), as for every
+    other command. A paper's watch id may differ from the id the library
+    resolves it to (a corpus paper with a ``pb:`` id and an arXiv id): a
+    reference also names the watch's paper with the same arXiv id or DOI.
+
+    Exits with status 2 (nothing marked) when a reference names no paper (the
+    resolver's message with the closest candidates) or a paper the watch
+    does not hold ("not in the watch").
+    """
+    from paperbrowse.cli_library.refs import resolve_refs
+    from paperbrowse.core.resolve import arxiv_id_of, doi_of
+
+    ids: list[str] = []
+    outside: list[str] = []
+    for ref in refs:
+        if ref in held:  # the id as 'watch show' prints it: no lookup needed
+            ids.append(ref)
+            continue
+        found, ok = resolve_refs(obj, [ref])
+        if not ok:
+            sys.exit(2)
+        paper = found[0]
+        if paper.id in held:
+            ids.append(paper.id)
+            continue
+        arxiv, doi = arxiv_id_of(paper.arxiv_id or ""), doi_of(paper.doi or "")
+        same = [i for i, (a, d) in held.items() if (arxiv and a == arxiv) or (doi and d == doi)]
+        if same:
+            ids.append(same[0])
+        else:
+            outside.append(ref)
+    if outside:
+        _fail(f"not in the watch {watch!r}: {', '.join(outside)}")
+    return list(dict.fromkeys(ids))
+
+
 @watch_group.command("seen")
 @click.argument("name")
 @click.argument("paper_ids", nargs=-1)
@@ -207,28 +276,33 @@ def watch_show(obj: Context, name: str, new_only: bool, as_json: bool, mark_seen
 def watch_seen(obj: Context, name: str, paper_ids: tuple[str, ...], unseen: bool) -> None:
     """Mark PAPER_IDS of the watch NAME seen (all of its papers when none are given).
 
-    Seen is once per paper: a paper marked seen here is seen in every watch.
+    A paper is named as for every other command: its id as 'watch show'
+    prints it, an arXiv id or URL, a DOI or a citation key. Seen is once per
+    paper: a paper marked seen here is seen in every watch.
     """
+    from paperbrowse.core.resolve import arxiv_id_of, doi_of
     from paperbrowse.core.watches import WatchError
 
     store = _store(obj)
     try:
-        held = {w.paper.id for w in store.papers(name)}
+        watch = store.get(name)
+        held = {
+            w.paper.id: (arxiv_id_of(w.paper.arxiv_id or ""), doi_of(w.paper.doi or ""))
+            for w in store.papers(name)
+        }
     except WatchError as exc:
         _fail(str(exc))
-    unknown = [p for p in paper_ids if p not in held]
-    if unknown:
-        _fail(f"not in the watch {name!r}: {', '.join(unknown)}")
+    ids = _watch_ids(obj, watch.name, held, paper_ids)
     try:
         if unseen:
-            count = store.mark_unseen(paper_ids or held)
-            click.echo(f"{count} papers marked unseen")
-        elif paper_ids:
-            count = store.mark_seen(paper_ids)
-            click.echo(f"{count} papers marked seen")
+            count = store.mark_unseen(ids or held)
+            click.echo(f"{_papers(count)} marked unseen")
+        elif ids:
+            count = store.mark_seen(ids)
+            click.echo(f"{_papers(count)} marked seen")
         else:
             count = store.mark_all_seen(name)
-            click.echo(f"{count} papers marked seen")
+            click.echo(f"{_papers(count)} marked seen")
     except (ReadOnlyLibrary, DiskFull) as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -323,8 +397,7 @@ def update(
         click.echo(f"note: {message}", err=True)
     counts = {w.name: w.unseen for w in store.list()}
     summary = [
-        f"{name}: {len(papers)} new, {counts.get(name, 0)} unseen"
-        for name, papers in report.new.items()
+        _summary(name, papers, counts.get(name, 0), report) for name, papers in report.new.items()
     ]
     if as_json:
         click.echo(json.dumps(digest_json(report.new), indent=2, ensure_ascii=False))
@@ -335,6 +408,21 @@ def update(
         click.echo(line, err=print_digest or as_json)
     if not report.ok:
         sys.exit(1)
+
+
+def _summary(name: str, papers: list, unseen: int, report: UpdateReport) -> str:
+    """One watch's line after ``update``: ``diffusion: 3 new, 5 unseen``; a watch
+    whose sources were not all done says why: ``diffusion: not updated (arXiv
+    could not be reached)``, or, when some papers came before it stopped,
+    ``diffusion: 2 new, 4 unseen; not finished (arXiv could not be reached)``."""
+    reasons = report.unfinished.get(name)
+    counted = f"{name}: {len(papers)} new, {unseen} unseen"
+    if not reasons:
+        return counted
+    why = "; ".join(reasons)
+    if not papers:
+        return f"{name}: not updated ({why})"
+    return f"{counted}; not finished ({why})"
 
 
 COMMANDS = [watch_group, update]

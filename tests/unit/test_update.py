@@ -341,3 +341,34 @@ def test_the_local_query_runs_in_chunks_with_the_same_result(
     assert sorted(ids(store, "daily")) == sorted(ids(store, "gen"))
     assert len(ids(store, "gen")) == 4
     assert store._state("gen")["local_revision"] == store.library.revision()
+
+
+def test_offline_arxiv_is_asked_once_and_every_watch_needing_it_is_unfinished(
+    store, locations, corpus, net, stub
+):
+    def no_dns(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    store.add("gen2", "diffusion", arxiv_query="abs:flow")
+    stub.fail.append((lambda request, p: request.url.host == "export.arxiv.org", no_dns))
+    before = {name: store._state(name) for name in ("gen", "gen2")}
+    report = update(store, locations, corpus, net)
+    assert not report.ok and len(report.unreachable) == 1
+    _arxiv, _hf, seen = net
+    assert sum(r.url.host == "export.arxiv.org" for r in seen) == 1  # not again for gen2
+    assert report.unfinished == {
+        "gen": ["arXiv could not be reached"],
+        "gen2": ["arXiv could not be reached"],
+    }
+    for name in ("gen", "gen2"):
+        state = store._state(name)
+        # the range is fixed when it starts (the next run asks for the same one)
+        for cursor in ("arxiv_until", "arxiv_start", "updated_at"):
+            assert state[cursor] == before[name][cursor], (name, cursor)
+    assert "daily" not in report.unfinished and store.get("daily").updated_at is not None
+
+
+def test_the_arxiv_cap_leaves_the_watch_unfinished(store, locations, corpus, net):
+    report = update(store, locations, corpus, net, names=["gen"], max_arxiv=2)
+    assert report.unfinished == {"gen": ["more arXiv entries wait for the next run"]}
+    assert update(store, locations, corpus, net, names=["gen"]).unfinished == {}

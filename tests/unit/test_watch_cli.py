@@ -118,7 +118,7 @@ def test_the_daily_workflow(run, replay, locations):
     assert lines[0] == "* arxiv:2603.20002\t2026-03-22\tLong Video Diffusion with Memory Tokens"
     assert len(lines) == 4 and all(line.startswith("* ") for line in lines)
 
-    assert run("watch", "seen", "Diffusion", "arxiv:2603.10001").stdout == "1 papers marked seen\n"
+    assert run("watch", "seen", "Diffusion", "arxiv:2603.10001").stdout == "1 paper marked seen\n"
     shown = run("watch", "show", "Diffusion").stdout
     assert "  arxiv:2603.10001\t2026-03-16" in shown
     new = run("watch", "show", "Diffusion", "--new")
@@ -174,7 +174,7 @@ def test_the_config_file_sets_the_urls(run, replay, monkeypatch, tmp_path):
 def test_watch_usage_errors(run):
     assert run("watch", "add", "a", "diffusion").exit_code == 0
     again = run("watch", "add", "A", "other")
-    assert again.exit_code == 2 and "there is already a watch named 'A'" in again.stderr
+    assert again.exit_code == 2 and "there is already a watch named 'a'" in again.stderr
     bad = run("watch", "add", "b", 'title:"unclosed')
     assert bad.exit_code == 2 and "does not parse" in bad.stderr
     missing = run("watch", "show", "nope")
@@ -226,6 +226,123 @@ def test_show_json_mark_seen_and_unseen(run, replay):
     assert digest.startswith("== d (3 new) ==")
     assert run("watch", "show", "d", "--new").stdout == ""  # all seen now
     assert run("watch", "seen", "d", "--unseen", "arxiv:2603.10001").stdout == (
-        "1 papers marked unseen\n"
+        "1 paper marked unseen\n"
     )
     assert json.loads(run("watch", "list", "--json").stdout)[0]["unseen"] == 1
+
+
+def test_seen_takes_every_id_form_the_other_commands_take(run, locations, corpus, library):
+    """A corpus paper (pb: id) that an import told its arXiv id is named by that
+    arXiv id in any form, or its citation key; an unknown id gets the resolver's
+    message, a paper outside the watch "not in the watch"."""
+    from datetime import date
+
+    from paperbrowse.core.ingest import import_records
+    from paperbrowse.core.models import Paper
+    from paperbrowse.core.service import open_index
+
+    assert run("watch", "add", "lat", "bootstrap latent").exit_code == 0
+    index = open_index(locations, corpus, library=library).index
+    byol = next(p for p in index.all_papers() if p.title.startswith("Bootstrap your own latent"))
+    stripe = Paper(
+        id="arxiv:cond-mat/0603029",
+        title="From stripe to checkerboard order on the square lattice",
+        authors=("Adrian Del Maestro",),
+        published=date(2006, 7, 1),
+        arxiv_id="cond-mat/0603029",
+        citation_key="delmaestro2006stripe",
+    )
+    byol_arxiv = Paper(
+        id="arxiv:2006.07733",
+        title=byol.title,
+        arxiv_id="2006.07733",
+        authors=byol.authors,
+        citation_key="grill2020byol",
+    )
+    import_records([stripe, byol_arxiv], locations=locations, corpus=corpus, library=library)
+    assert run("update").exit_code == 0
+    store = WatchStore(Library(locations.library_path))
+    assert [w.paper.id for w in store.papers("lat")] == [byol.id]  # its pb: id
+
+    for ref in (
+        "2006.07733",
+        "arxiv:2006.07733",
+        "https://arxiv.org/abs/2006.07733v2",
+        "Grill2020BYOL",
+    ):
+        marked = run("watch", "seen", "lat", ref)
+        assert marked.exit_code == 0, (ref, marked.output)
+        assert marked.stdout == "1 paper marked seen\n", ref
+        assert run("watch", "seen", "lat", "--unseen", ref).stdout == "1 paper marked unseen\n"
+
+    unknown = run("watch", "seen", "lat", "2999.99999")
+    assert unknown.exit_code == 2
+    assert "error: no paper with id, arXiv id, DOI or citation key '2999.99999'" in unknown.stderr
+    outside = run("watch", "seen", "lat", "delmaestro2006stripe")
+    assert outside.exit_code == 2
+    assert "error: not in the watch 'lat': delmaestro2006stripe" in outside.stderr
+    assert not store.is_seen(byol.id)  # nothing marked by the failed commands
+
+
+def test_names_are_echoed_as_stored_and_bad_definitions_refused(run):
+    assert run("watch", "add", "diffusion", "diffusion").exit_code == 0
+    again = run("watch", "add", "Diffusion", "other")
+    assert again.exit_code == 2
+    assert again.stderr == "error: there is already a watch named 'diffusion'\n"
+    for name in ("a\nb", "a\tb", "bell\x07", "del\x7f", "line\u2028sep"):
+        bad = run("watch", "add", name, "x")
+        assert bad.exit_code == 2, repr(name)
+        assert f"error: watch name {name!r} has a newline or control character" in bad.stderr
+    for arxiv, column, what in (
+        ("ti:(", 4, "unclosed group '('"),
+        ('ti:"latent diffusion', 4, "unclosed quote"),
+        ("abs:x)", 6, "')' closes nothing"),
+    ):
+        bad = run("watch", "add", "t", "x", "--arxiv", arxiv)
+        assert bad.exit_code == 2, arxiv
+        assert (
+            f"error: watch 't': the arXiv query {arxiv!r} does not parse: column {column}: "
+            + (what)
+            in bad.stderr
+        )
+    assert [w["name"] for w in json.loads(run("watch", "list", "--json").stdout)] == ["diffusion"]
+    removed = run("watch", "rm", "DIFFUSION")
+    assert removed.exit_code == 0 and removed.stdout == "Deleted the watch 'diffusion'\n"
+
+
+def test_empty_list_and_empty_watch_say_what_to_do(run):
+    empty = run("watch", "list")
+    assert empty.exit_code == 0 and empty.stdout == ""
+    assert "No watches yet; make one with 'paperbrowse watch add NAME QUERY'" in empty.stderr
+    assert "paperbrowse watch add diffusion 'diffusion' --arxiv" in empty.stderr
+    run("watch", "add", "w", "x")
+    shown = run("watch", "show", "w")
+    assert shown.exit_code == 0 and shown.stdout == ""
+    assert shown.stderr == "No papers yet — run 'paperbrowse update'.\n"
+    assert run("watch", "seen", "w").stdout == "0 papers marked seen\n"
+
+
+def test_offline_update_says_which_watches_were_not_updated(run, replay, monkeypatch):
+    import socket
+
+    from paperbrowse.core.sources import arxiv
+
+    with socket.socket() as probe:  # a local port nobody listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("PAPERBROWSE_ARXIV_API_URL", f"http://127.0.0.1:{closed}/api/query")
+    monkeypatch.setattr(
+        arxiv, "ArxivClient", functools.partial(arxiv.ArxivClient, sleep=lambda seconds: None)
+    )
+    run("watch", "add", "diffusion", "diffusion", "--arxiv", "abs:diffusion")
+    run("watch", "add", "flows", "flow", "--arxiv", "abs:flow", "--hf")
+    run("watch", "add", "local", "transformer")
+    result = run("update", "--days", "1")
+    assert result.exit_code == 1
+    assert result.stderr.count("error: arXiv could not be reached at ") == 1
+    assert result.stdout.splitlines() == [
+        # the daily paper on diffusion came through its local query; arXiv did not
+        "diffusion: 1 new, 1 unseen; not finished (arXiv could not be reached)",
+        "flows: not updated (arXiv could not be reached)",
+        "local: 0 new, 0 unseen",
+    ]

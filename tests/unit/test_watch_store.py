@@ -57,15 +57,19 @@ def test_add_list_get_remove(store):
     assert [w.name for w in store.list()] == ["agents", "Diffusion models"]
     assert store.get("DIFFUSION MODELS").filters.years == (2024, 2026)
     assert store.get("agents").hf and store.get("agents").organisation == "NVIDIA"
-    with pytest.raises(WatchError, match="already a watch named 'AGENTS'"):
+    with pytest.raises(WatchError, match="already a watch named 'agents'"):
         store.add("AGENTS", "x")
     with pytest.raises(WatchError, match="needs a name"):
         store.add("   ", "x")
-    with pytest.raises(WatchError, match="arXiv query is empty"):
+    with pytest.raises(WatchError, match="watch 'z': the arXiv query is empty"):
         store.add("z", "x", arxiv_query="  ")
+    with pytest.raises(WatchError, match=r"'ti:\(' does not parse: column 4: unclosed group"):
+        store.add("z", "x", arxiv_query="ti:(")
+    with pytest.raises(WatchError, match="newline or control character"):
+        store.add("two\nlines", "x")
     with pytest.raises(WatchError, match="no watch named 'nope'; the watches are: agents, Diff"):
         store.get("nope")
-    assert store.remove("agents") and not store.remove("agents")
+    assert store.remove("AGENTS") == "agents" and store.remove("agents") is None
     assert [w.name for w in store.list()] == ["Diffusion models"]
 
 

@@ -50,7 +50,7 @@ Nothing here imports the UI; :class:`WatchStore` is the data the app shows.
 Where things are (every name is imported from this package):
 
 * ``model.py``: :class:`Watch`, :class:`WatchPaper`, :class:`WatchError`,
-  :func:`check_name`, :data:`MAX_NAME_CHARS` and the ``VIA_*`` origins;
+  :func:`check_name`, :func:`check_arxiv_query`, :data:`MAX_NAME_CHARS` and the ``VIA_*`` origins;
 * ``store.py``: :class:`WatchStore`, the SQL (definitions, papers, seen,
   :meth:`WatchStore.record_found` for the updater);
 * ``update.py``: :func:`update_watches`, the :class:`UpdateReport`, the
@@ -71,6 +71,7 @@ from paperbrowse.core.watches.model import VIA_LOCAL as VIA_LOCAL
 from paperbrowse.core.watches.model import Watch as Watch
 from paperbrowse.core.watches.model import WatchError as WatchError
 from paperbrowse.core.watches.model import WatchPaper as WatchPaper
+from paperbrowse.core.watches.model import check_arxiv_query as check_arxiv_query
 from paperbrowse.core.watches.model import check_name as check_name
 from paperbrowse.core.watches.store import WatchStore as WatchStore
 from paperbrowse.core.watches.update import ARXIV_OVERLAP_DAYS as ARXIV_OVERLAP_DAYS

@@ -8,6 +8,7 @@ package docstring, :mod:`paperbrowse.core.watches`, for what watches do).
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 
 from paperbrowse.core.models import Filters, Paper
@@ -96,16 +97,48 @@ def _name_key(name: str) -> str:
 
 
 def check_name(name: str) -> str:
-    """A watch name with white space collapsed.
+    """A watch name with runs of spaces collapsed to one and the ends trimmed.
 
     Raises:
-        WatchError: empty, longer than :data:`MAX_NAME_CHARS`, or with a control character.
+        WatchError: empty, longer than :data:`MAX_NAME_CHARS`, or holding a
+            newline, tab or other control character (Unicode categories Cc,
+            Zl, Zp): a name is one line of printable text.
     """
+    bad = [c for c in name if unicodedata.category(c) in ("Cc", "Zl", "Zp")]
+    if bad:
+        raise WatchError(
+            f"watch name {name!r} has a newline or control character ({bad[0]!r}); "
+            "give a name on one line of printable text"
+        )
     cleaned = " ".join(name.split())
     if not cleaned:
         raise WatchError("a watch needs a name")
     if len(cleaned) > MAX_NAME_CHARS:
         raise WatchError(f"watch name longer than {MAX_NAME_CHARS} characters: {cleaned[:20]!r}…")
-    if any(ord(c) < 32 for c in name if c not in "\t\n\r"):
-        raise WatchError(f"watch name {cleaned!r} has a control character")
     return cleaned
+
+
+def check_arxiv_query(query: str) -> str:
+    """An arXiv API ``search_query`` (``cat:cs.LG AND abs:diffusion``), stripped,
+    checked for the mistakes arXiv would answer with an error or nothing at all.
+
+    The check is the search's own query checker
+    (:func:`~paperbrowse.core.engine.query.check_query`) with no field
+    treated as numeric or text: balanced quotes and parentheses, and ``AND`` /
+    ``OR`` with a term on each side (arXiv's query syntax shares these rules).
+
+    Raises:
+        WatchError: empty, or not well formed; the message names the column.
+    """
+    from paperbrowse.core.engine.query import QueryError, check_query
+
+    text = query.strip()
+    if not text:
+        raise WatchError("the arXiv query is empty")
+    try:
+        check_query(text, numeric_fields=(), text_fields=())
+    except QueryError as exc:
+        raise WatchError(
+            f"the arXiv query {text!r} does not parse: column {exc.column}: {exc.reason}"
+        ) from None
+    return text

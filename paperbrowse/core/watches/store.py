@@ -18,7 +18,14 @@ from datetime import UTC, datetime
 
 from paperbrowse.core.library import Library
 from paperbrowse.core.models import Paper
-from paperbrowse.core.watches.model import Watch, WatchError, WatchPaper, _name_key, check_name
+from paperbrowse.core.watches.model import (
+    Watch,
+    WatchError,
+    WatchPaper,
+    _name_key,
+    check_arxiv_query,
+    check_name,
+)
 
 
 def _now() -> str:
@@ -70,12 +77,17 @@ class WatchStore:
         from now on that match ``query`` come to it.
 
         Raises:
-            WatchError: a bad name, an empty arXiv query, or a watch of that
-                name exists.
+            WatchError: a bad name (see :func:`check_name`), an empty or
+                malformed arXiv query (see :func:`check_arxiv_query`), or a
+                watch of that name exists (case-insensitively; the message
+                names it as stored).
         """
         name = check_name(name)
-        if arxiv_query is not None and not arxiv_query.strip():
-            raise WatchError(f"watch {name!r}: the arXiv query is empty")
+        if arxiv_query is not None:
+            try:
+                arxiv_query = check_arxiv_query(arxiv_query)
+            except WatchError as exc:
+                raise WatchError(f"watch {name!r}: {exc}") from None
         filters = {"years": list(years) if years else None, "organisation": organisation}
         now = self.clock()
         try:
@@ -90,7 +102,7 @@ class WatchStore:
                         name,
                         _name_key(name),
                         query.strip(),
-                        arxiv_query.strip() if arxiv_query else None,
+                        arxiv_query,
                         int(hf),
                         json.dumps(filters),
                         now,
@@ -98,21 +110,27 @@ class WatchStore:
                     ),
                 )
         except sqlite3.IntegrityError:
-            raise WatchError(f"there is already a watch named {name!r}") from None
+            existing = self.get(name).name
+            raise WatchError(f"there is already a watch named {existing!r}") from None
         return self.get(name)
 
-    def remove(self, name: str) -> bool:
+    def remove(self, name: str) -> str | None:
         """Delete a watch and its record of papers (the papers stay in the
-        library, and stay seen). Returns False if there was no such watch."""
+        library, and stay seen).
+
+        Returns:
+            The watch's name as stored (``remove("DIFFUSION")`` → ``"diffusion"``),
+            or ``None`` if there was no such watch.
+        """
         with self._writing() as db:
             row = db.execute(
-                "SELECT watch_id FROM watches WHERE name_key = ?", (_name_key(name),)
+                "SELECT watch_id, name FROM watches WHERE name_key = ?", (_name_key(name),)
             ).fetchone()
             if row is None:
-                return False
-            db.execute("DELETE FROM watch_papers WHERE watch_id = ?", row)
-            db.execute("DELETE FROM watches WHERE watch_id = ?", row)
-        return True
+                return None
+            db.execute("DELETE FROM watch_papers WHERE watch_id = ?", (row[0],))
+            db.execute("DELETE FROM watches WHERE watch_id = ?", (row[0],))
+        return row[1]
 
     _SELECT = (
         "SELECT w.name, w.query, w.arxiv_query, w.hf, w.filters, w.created_at, w.updated_at,"

@@ -67,6 +67,12 @@ class UpdateReport:
         notices: what the user should know but is no error: days of daily
             papers skipped, an arXiv range left for the next run.
         imported: papers new to the library.
+        unfinished: watch name → why its sources were not all done in this
+            run, short phrases (``"arXiv could not be reached"``, ``"arXiv
+            answered an error"``, ``"more arXiv entries wait for the next
+            run"``), each once; a watch absent here got everything its
+            sources had. An unfinished watch keeps its cursors where they
+            stopped and its ``updated_at``.
     """
 
     new: dict[str, list[Paper]] = field(default_factory=dict)
@@ -74,6 +80,13 @@ class UpdateReport:
     errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     imported: int = 0
+    unfinished: dict[str, list[str]] = field(default_factory=dict)
+
+    def stopped(self, watch: str, reason: str) -> None:
+        """Note that ``watch`` was not finished because of ``reason`` (kept once)."""
+        reasons = self.unfinished.setdefault(watch, [])
+        if reason not in reasons:
+            reasons.append(reason)
 
     @property
     def ok(self) -> bool:
@@ -189,6 +202,7 @@ class _Run:
                     f"watch {watch.name!r}: stopped after {fetched} arXiv entries this run; "
                     "the next 'paperbrowse update' goes on from there"
                 )
+                self.report.stopped(watch.name, "more arXiv entries wait for the next run")
                 return False
             try:
                 records, total = self.arxiv.search_page(
@@ -196,10 +210,12 @@ class _Run:
                 )
             except SourceUnavailable as exc:
                 self.unreachable("arXiv", exc)
+                self.report.stopped(watch.name, "arXiv could not be reached")
                 return False
             if total is None:  # an error answer: the range stays to be done
                 reasons = "; ".join(str(r) for r in records if isinstance(r, SourceError))
                 self.report.errors.append(f"watch {watch.name!r}: {reasons}")
+                self.report.stopped(watch.name, "arXiv answered an error")
                 return False
             if not records and offset < total:
                 # arXiv sometimes answers an empty page in the middle of a result list
@@ -207,6 +223,7 @@ class _Run:
                     f"watch {watch.name!r}: arXiv answered no entries from entry {offset + 1}"
                     f" of {total}; the next 'paperbrowse update' asks again from there"
                 )
+                self.report.stopped(watch.name, "arXiv answered an empty page")
                 return False
             papers = self.import_papers(records, f"watch {watch.name!r}")
             offset += len(records)
@@ -259,9 +276,13 @@ class _Run:
         new = self.report.new.setdefault(watch.name, [])
         for day in days:
             if "Hugging Face" in self.down:
+                self.report.stopped(watch.name, "Hugging Face could not be reached")
                 return False
             papers = self.hf_day(day)
             if papers is None:
+                down = "Hugging Face" in self.down
+                failed = "could not be reached" if down else "answered an error"
+                self.report.stopped(watch.name, f"Hugging Face {failed}")
                 return False
             matching = self.matching(watch, papers)
             # today's list still grows: it is fetched again next time
@@ -356,7 +377,8 @@ def update_watches(
 
     Returns:
         The :class:`UpdateReport`. A service that cannot be reached is
-        reported in ``unreachable`` and not asked again in this run; the rest
+        reported in ``unreachable`` once and not asked again in this run; each
+        watch that needed it is in ``unfinished`` with the reason. The rest
         carries on, and the watches that reached everything get their
         ``updated_at`` set.
 
@@ -374,7 +396,8 @@ def update_watches(
         report.new.setdefault(watch.name, [])
         ok = True
         if watch.arxiv_query and arxiv is not None:
-            if "arXiv" in run.down:
+            if "arXiv" in run.down:  # not asked again in this run (offline fails fast)
+                report.stopped(watch.name, "arXiv could not be reached")
                 ok = False
             else:
                 state = store._state(watch.name)
