@@ -53,7 +53,7 @@ def test_cut_off_fragment_does_not_raise() -> None:
     ("raw", "expected"),
     [
         (r"Mat{\'e}rn kernels", "Matérn kernels"),
-        (r'M{\"u}ller and Gr{\"{o}}bner', "Müller and Gröbner"),
+        (r"M{\"u}ller and Gr{\"{o}}bner", "Müller and Gröbner"),
         (r"Erd{\H{o}}s", "Erdős"),
         (r"Fran{\c c}ois", "François"),
     ],
