@@ -4,9 +4,11 @@ Registered on the main group by :mod:`paperbrowse.cli` (:data:`COMMANDS`).
 Works on :mod:`paperbrowse.core.pdfs`; the text of each PDF is extracted
 right after it is downloaded or attached (one PDF takes a fraction of a second).
 
-Exit status: 0 on success; 1 when some of several papers failed (each failure
-is listed on standard error, the others are done); 2 for a usage error, an
-unknown or ambiguous id, a refused file, or arXiv unreachable for one paper.
+Exit status: 0 on success; 1 when a download failed (arXiv unreachable, no
+PDF for the paper; with several papers each failure is listed on standard
+error, the others are done) or a recorded PDF is missing; 2 for a usage
+error, an unknown or ambiguous id, or a refused file. Every error message
+starts with ``error:``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from paperbrowse.core.library import is_disk_full
 from paperbrowse.core.models import Paper
 from paperbrowse.core.pdfs import ArxivPdfClient, PdfError, PdfInfo, PdfStore
 from paperbrowse.core.sources.common import SourceUnavailable
+
+
+def _plural(count: int, noun: str) -> str:
+    """``"1 PDF"``, ``"2 PDFs"``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _store(obj: Context) -> PdfStore:
@@ -88,14 +95,19 @@ def pdf(
       paperbrowse pdf --list
       paperbrowse pdf --extract
     """
+    if list_ + extract + bool(paper_ids or bookmarked) > 1:
+        raise click.UsageError("give one of: paper ids or --bookmarked, --list, --extract")
     store = _store(obj)
     if extract:
         _extract(store)
         return
     if list_:
-        for info in store.infos():
+        infos = store.infos()
+        if not infos:
+            click.echo("No PDFs attached.")
+        for info in infos:
             click.echo(f"{info.paper_id}\t{info.describe()}\t{info.kind}\t{info.path}")
-            if info.error:
+            if info.error and not info.missing:
                 click.echo(f"  {info.error}")
         return
     papers: list[Paper] = []
@@ -132,7 +144,7 @@ def _extract(store: PdfStore) -> None:
         task = progress.add_task("Extracting text", total=None)
         done = store.refresh(lambda n, total: progress.update(task, completed=n, total=total))
     without = [(paper_id, info) for paper_id, info in done if info is None or info.error]
-    click.echo(f"{len(done)} PDFs extracted, {len(without)} without text")
+    click.echo(f"{_plural(len(done), 'PDF')} extracted, {len(without)} without text")
     for paper_id, info in without:
         click.echo(f"warning: {paper_id}: {info.error if info else 'detached meanwhile'}", err=True)
 
@@ -155,13 +167,16 @@ def _download(store: PdfStore, client: ArxivPdfClient, paper: Paper) -> PdfInfo:
 
 def _one(store: PdfStore, paper: Paper, force: bool, open_: bool) -> None:
     info = store.info(paper.id)
+    if info is not None and info.missing and open_ and not force:
+        click.echo(f"error: PDF missing: {info.path}", err=True)
+        sys.exit(1)
     if info is None or info.missing or force:
         try:
             with ArxivPdfClient(on_retry=lambda n: click.echo(str(n), err=True)) as client:
                 info = _download(store, client, paper)
         except (PdfError, SourceUnavailable) as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            sys.exit(1)
         except OSError as exc:
             _file_error(exc)
     _report(paper, info)
@@ -176,7 +191,7 @@ def _many(store: PdfStore, papers: list[Paper], force: bool, open_: bool) -> Non
 
     err = Console(stderr=True)
     failures: list[str] = []
-    done = skipped = 0
+    done = skipped = untried = 0
     with (
         ArxivPdfClient(on_retry=lambda n: err.print(str(n), highlight=False)) as client,
         Progress(
@@ -190,7 +205,7 @@ def _many(store: PdfStore, papers: list[Paper], force: bool, open_: bool) -> Non
         ) as progress,
     ):
         task = progress.add_task("Downloading PDFs", total=len(papers))
-        for paper in papers:
+        for number, paper in enumerate(papers):
             info = store.info(paper.id)
             if info is not None and not info.missing and not force:
                 skipped += 1
@@ -200,14 +215,21 @@ def _many(store: PdfStore, papers: list[Paper], force: bool, open_: bool) -> Non
                     done += 1
                     if info.error:
                         failures.append(f"{paper.id}: attached, but {info.error}")
-                except (PdfError, SourceUnavailable) as exc:
+                except PdfError as exc:
                     failures.append(f"{paper.id}: {exc}")
+                except SourceUnavailable as exc:  # offline: the others would fail alike
+                    failures.append(f"{paper.id}: {exc}")
+                    untried = len(papers) - number - 1
+                    break
                 except OSError as exc:
                     if is_disk_full(exc):
                         raise
                     failures.append(f"{paper.id}: {exc}")
             progress.advance(task)
-    click.echo(f"{done} downloaded, {skipped} already had a PDF, {len(failures)} failed")
+    summary = f"{done} downloaded, {skipped} already had a PDF, {len(failures)} failed"
+    if untried:
+        summary += f", {untried} not tried (arXiv cannot be reached)"
+    click.echo(summary)
     for line in failures:
         click.echo(f"error: {line}", err=True)
     if failures:
