@@ -592,3 +592,18 @@ def test_cli_missing_linked_file_empty_list_and_plurals(
     assert opened.exit_code == 1 and f"error: PDF missing: {linked}" in opened.output
     listed = runner.invoke(cli, [*base, "pdf", "--list"])
     assert f"PDF: missing ({linked})" in listed.output
+
+
+def test_check_lists_pdfs_whose_file_is_gone(locations: Locations, tmp_path: Path) -> None:
+    library = Library(locations.library_path)
+    store = PdfStore(locations, library)
+    linked = build_pdf(tmp_path / "x.pdf", [["text"]])
+    store.attach_file(BYOL, linked, link=True)
+    store.attach_file(NO_ARXIV, build_pdf(tmp_path / "y.pdf", [["kept"]]))
+    linked.unlink()
+    result = CliRunner().invoke(cli, ["--data-dir", str(locations.data_dir), "check"])
+    assert f"PDF missing: {BYOL.id}: {linked}" in result.output
+    assert "PDF missing" not in result.output.replace(f"PDF missing: {BYOL.id}", "")
+    assert result.exit_code == 0, result.output  # the user's file, not damage to mend
+    zero = store.info(NO_ARXIV.id)
+    assert "0 pages" not in type(zero)(BYOL.id, linked, "linked", 0, 10).describe()
