@@ -143,10 +143,15 @@ def _extract(store: PdfStore) -> None:
     ) as progress:
         task = progress.add_task("Extracting text", total=None)
         done = store.refresh(lambda n, total: progress.update(task, completed=n, total=total))
+    gone = [info for _, info in done if info is not None and info.missing]
+    done = [(paper_id, info) for paper_id, info in done if info is None or not info.missing]
     without = [(paper_id, info) for paper_id, info in done if info is None or info.error]
-    click.echo(f"{_plural(len(done), 'PDF')} extracted, {len(without)} without text")
+    summary = f"{_plural(len(done), 'PDF')} extracted, {len(without)} without text"
+    click.echo(summary + (f", {len(gone)} missing" if gone else ""))
     for paper_id, info in without:
         click.echo(f"warning: {paper_id}: {info.error if info else 'detached meanwhile'}", err=True)
+    for info in gone:
+        click.echo(f"warning: {info.paper_id}: PDF missing: {info.path}", err=True)
 
 
 def _file_error(exc: OSError) -> NoReturn:

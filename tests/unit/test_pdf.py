@@ -592,6 +592,13 @@ def test_cli_missing_linked_file_empty_list_and_plurals(
     assert opened.exit_code == 1 and f"error: PDF missing: {linked}" in opened.output
     listed = runner.invoke(cli, [*base, "pdf", "--list"])
     assert f"PDF: missing ({linked})" in listed.output
+    # --extract notices the deleted file: its words leave the index
+    revision = library.revision()
+    gone = runner.invoke(cli, [*base, "pdf", "--extract"])
+    assert "0 PDFs extracted, 0 without text, 1 missing" in gone.output
+    assert f"warning: {BYOL.id}: PDF missing: {linked}" in gone.output
+    assert [p.id for _, p in library.stored_papers(since=revision)] == [BYOL.id]
+    assert "1 missing" not in runner.invoke(cli, [*base, "pdf", "--extract"]).output
 
 
 def test_check_lists_pdfs_whose_file_is_gone(locations: Locations, tmp_path: Path) -> None:

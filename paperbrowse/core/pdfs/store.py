@@ -305,11 +305,16 @@ class PdfStore:
         Args:
             progress: called with ``(done, total)`` after each PDF.
 
+        Attached PDFs whose file is gone since their text was cached are
+        handled first (:meth:`forget_missing`): their words leave the index.
+
         Returns:
             ``(paper_id, info)`` per PDF extracted, ``info.error`` saying why
-            one has no text.
+            one has no text; then one per file found missing
+            (``info.missing``).
         """
         self.sweep_temporary()
+        gone = self.forget_missing()
         ids = self.stale()
         done = []
         for number, paper_id in enumerate(ids, 1):
@@ -317,7 +322,30 @@ class PdfStore:
             done.append((paper_id, self.info(paper_id)))
             if progress is not None:
                 progress(number, len(ids))
-        return done
+        return done + [(info.paper_id, info) for info in gone]
+
+    def forget_missing(self) -> list[PdfInfo]:
+        """Drop the cached text of attached PDFs whose file is gone (deleted or
+        moved by the user) and record why (a new revision of the paper, so the
+        index drops its words and ``has:pdf``); the attachment stays, reported
+        as missing, until the file is back or it is detached. Nothing is done
+        for a read-only library.
+
+        Returns:
+            The :class:`PdfInfo` of each PDF found missing now (not those
+            already handled by an earlier call).
+        """
+        if self.library.read_only is not None:
+            return []
+        gone = []
+        for found in self.library.attachments():
+            cache = self.cache_for(found.paper_id)
+            if found.path.exists() or not cache.exists():
+                continue
+            cache.unlink(missing_ok=True)
+            self._note(found.paper_id, None, f"{found.path} is missing")
+            gone.append(self.info(found.paper_id))
+        return [info for info in gone if info is not None]
 
     def _note(self, paper_id: str, pages: int | None, error: str | None) -> None:
         """Record an extraction in the library, unless it is read-only."""
