@@ -171,8 +171,12 @@ def _download(store: PdfStore, client: ArxivPdfClient, paper: Paper) -> PdfInfo:
 
 
 def _one(store: PdfStore, paper: Paper, force: bool, open_: bool) -> None:
+    """Download ``paper``'s PDF unless it has one (or ``force``), report it, and
+    with ``open_`` open it. A recorded file that is gone is downloaded again
+    when arXiv has the paper, except for ``open_``: then, and for a paper
+    without an arXiv id, it is reported (exit status 1), as are download failures."""
     info = store.info(paper.id)
-    if info is not None and info.missing and open_ and not force:
+    if info is not None and info.missing and not force and (open_ or not paper.arxiv_id):
         click.echo(f"error: PDF missing: {info.path}", err=True)
         sys.exit(1)
     if info is None or info.missing or force:
@@ -272,7 +276,8 @@ def attach(obj: Context, paper_id: str, file: Path, link: bool) -> None:
 def open_pdf(obj: Context, paper_id: str) -> None:
     """Open PAPER_ID's PDF in the desktop's viewer (without a display: print its path).
 
-    A paper without a PDF is downloaded first, as 'paperbrowse pdf --open'.
+    A paper without a PDF is downloaded first, as 'paperbrowse pdf --open'; a
+    recorded PDF whose file is gone is reported ("PDF missing: PATH", exit status 1).
     """
     found, ok = resolve_refs(obj, [paper_id])
     if not ok:

@@ -599,6 +599,12 @@ def test_cli_missing_linked_file_empty_list_and_plurals(
     assert f"warning: {BYOL.id}: PDF missing: {linked}" in gone.output
     assert [p.id for _, p in library.stored_papers(since=revision)] == [BYOL.id]
     assert "1 missing" not in runner.invoke(cli, [*base, "pdf", "--extract"]).output
+    library.store_papers([NO_ARXIV])
+    other = build_pdf(tmp_path / "y.pdf", [["text"]])
+    runner.invoke(cli, [*base, "attach", NO_ARXIV.id, str(other), "--link"])
+    other.unlink()
+    again = runner.invoke(cli, [*base, "pdf", NO_ARXIV.id])  # nowhere to download it from
+    assert again.exit_code == 1 and f"error: PDF missing: {other}" in again.output
 
 
 def test_check_lists_pdfs_whose_file_is_gone(locations: Locations, tmp_path: Path) -> None:
