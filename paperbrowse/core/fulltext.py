@@ -103,7 +103,10 @@ def read_cache(cache: Path, extractor: str | None = None) -> list[str] | None:
 
 class CachedFullText:
     """A :data:`~paperbrowse.core.schema.FullTextSource` over the text caches
-    of one data directory: paper id → page texts, or ``None``.
+    of one data directory: paper id → page texts; ``[]`` for a PDF attached
+    without text (encrypted, image-only, damaged: ``has:pdf`` finds it,
+    ``fulltext:`` does not); ``None`` when it has no PDF, its text is not
+    cached yet, or its file is gone (see :func:`read_cache`).
 
     Never extracts: a PDF attached but not yet extracted has no full text
     until :meth:`PdfStore.pages` or :meth:`PdfStore.refresh` caches it (which
