@@ -392,6 +392,8 @@ def check_cmd(obj: Context) -> None:
         click.echo(f"  {problem}")
     if report.library:
         _restore_hint(obj)
+    for missing in report.missing_pdfs:  # the user's to re-attach or detach; not damage
+        click.echo(f"PDF missing: {missing}")
     if report.index:
         click.echo(f"index: DAMAGED ({obj.locations.index_root})")
         for problem in report.index:

@@ -4,9 +4,11 @@ Registered on the main group by :mod:`paperbrowse.cli` (:data:`COMMANDS`).
 Works on :mod:`paperbrowse.core.pdfs`; the text of each PDF is extracted
 right after it is downloaded or attached (one PDF takes a fraction of a second).
 
-Exit status: 0 on success; 1 when some of several papers failed (each failure
-is listed on standard error, the others are done); 2 for a usage error, an
-unknown or ambiguous id, a refused file, or arXiv unreachable for one paper.
+Exit status: 0 on success; 1 when a download failed (arXiv unreachable, no
+PDF for the paper; with several papers each failure is listed on standard
+error, the others are done) or a recorded PDF is missing; 2 for a usage
+error, an unknown or ambiguous id, or a refused file. Every error message
+starts with ``error:``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from paperbrowse.core.library import is_disk_full
 from paperbrowse.core.models import Paper
 from paperbrowse.core.pdfs import ArxivPdfClient, PdfError, PdfInfo, PdfStore
 from paperbrowse.core.sources.common import SourceUnavailable
+
+
+def _plural(count: int, noun: str) -> str:
+    """``"1 PDF"``, ``"2 PDFs"``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _store(obj: Context) -> PdfStore:
@@ -88,14 +95,19 @@ def pdf(
       paperbrowse pdf --list
       paperbrowse pdf --extract
     """
+    if list_ + extract + bool(paper_ids or bookmarked) > 1:
+        raise click.UsageError("give one of: paper ids or --bookmarked, --list, --extract")
     store = _store(obj)
     if extract:
         _extract(store)
         return
     if list_:
-        for info in store.infos():
+        infos = store.infos()
+        if not infos:
+            click.echo("No PDFs attached.")
+        for info in infos:
             click.echo(f"{info.paper_id}\t{info.describe()}\t{info.kind}\t{info.path}")
-            if info.error:
+            if info.error and not info.missing:
                 click.echo(f"  {info.error}")
         return
     papers: list[Paper] = []
@@ -131,10 +143,15 @@ def _extract(store: PdfStore) -> None:
     ) as progress:
         task = progress.add_task("Extracting text", total=None)
         done = store.refresh(lambda n, total: progress.update(task, completed=n, total=total))
+    gone = [info for _, info in done if info is not None and info.missing]
+    done = [(paper_id, info) for paper_id, info in done if info is None or not info.missing]
     without = [(paper_id, info) for paper_id, info in done if info is None or info.error]
-    click.echo(f"{len(done)} PDFs extracted, {len(without)} without text")
+    summary = f"{_plural(len(done), 'PDF')} extracted, {len(without)} without text"
+    click.echo(summary + (f", {len(gone)} missing" if gone else ""))
     for paper_id, info in without:
         click.echo(f"warning: {paper_id}: {info.error if info else 'detached meanwhile'}", err=True)
+    for info in gone:
+        click.echo(f"warning: {info.paper_id}: PDF missing: {info.path}", err=True)
 
 
 def _file_error(exc: OSError) -> NoReturn:
@@ -154,14 +171,21 @@ def _download(store: PdfStore, client: ArxivPdfClient, paper: Paper) -> PdfInfo:
 
 
 def _one(store: PdfStore, paper: Paper, force: bool, open_: bool) -> None:
+    """Download ``paper``'s PDF unless it has one (or ``force``), report it, and
+    with ``open_`` open it. A recorded file that is gone is downloaded again
+    when arXiv has the paper, except for ``open_``: then, and for a paper
+    without an arXiv id, it is reported (exit status 1), as are download failures."""
     info = store.info(paper.id)
+    if info is not None and info.missing and not force and (open_ or not paper.arxiv_id):
+        click.echo(f"error: PDF missing: {info.path}", err=True)
+        sys.exit(1)
     if info is None or info.missing or force:
         try:
             with ArxivPdfClient(on_retry=lambda n: click.echo(str(n), err=True)) as client:
                 info = _download(store, client, paper)
         except (PdfError, SourceUnavailable) as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            sys.exit(1)
         except OSError as exc:
             _file_error(exc)
     _report(paper, info)
@@ -176,7 +200,7 @@ def _many(store: PdfStore, papers: list[Paper], force: bool, open_: bool) -> Non
 
     err = Console(stderr=True)
     failures: list[str] = []
-    done = skipped = 0
+    done = skipped = untried = 0
     with (
         ArxivPdfClient(on_retry=lambda n: err.print(str(n), highlight=False)) as client,
         Progress(
@@ -190,7 +214,7 @@ def _many(store: PdfStore, papers: list[Paper], force: bool, open_: bool) -> Non
         ) as progress,
     ):
         task = progress.add_task("Downloading PDFs", total=len(papers))
-        for paper in papers:
+        for number, paper in enumerate(papers):
             info = store.info(paper.id)
             if info is not None and not info.missing and not force:
                 skipped += 1
@@ -200,14 +224,21 @@ def _many(store: PdfStore, papers: list[Paper], force: bool, open_: bool) -> Non
                     done += 1
                     if info.error:
                         failures.append(f"{paper.id}: attached, but {info.error}")
-                except (PdfError, SourceUnavailable) as exc:
+                except PdfError as exc:
                     failures.append(f"{paper.id}: {exc}")
+                except SourceUnavailable as exc:  # offline: the others would fail alike
+                    failures.append(f"{paper.id}: {exc}")
+                    untried = len(papers) - number - 1
+                    break
                 except OSError as exc:
                     if is_disk_full(exc):
                         raise
                     failures.append(f"{paper.id}: {exc}")
             progress.advance(task)
-    click.echo(f"{done} downloaded, {skipped} already had a PDF, {len(failures)} failed")
+    summary = f"{done} downloaded, {skipped} already had a PDF, {len(failures)} failed"
+    if untried:
+        summary += f", {untried} not tried (arXiv cannot be reached)"
+    click.echo(summary)
     for line in failures:
         click.echo(f"error: {line}", err=True)
     if failures:
@@ -245,7 +276,8 @@ def attach(obj: Context, paper_id: str, file: Path, link: bool) -> None:
 def open_pdf(obj: Context, paper_id: str) -> None:
     """Open PAPER_ID's PDF in the desktop's viewer (without a display: print its path).
 
-    A paper without a PDF is downloaded first, as 'paperbrowse pdf --open'.
+    A paper without a PDF is downloaded first, as 'paperbrowse pdf --open'; a
+    recorded PDF whose file is gone is reported ("PDF missing: PATH", exit status 1).
     """
     found, ok = resolve_refs(obj, [paper_id])
     if not ok:

@@ -186,6 +186,8 @@ class CheckReport:
         index_docs: papers in the index (0 when it cannot be opened).
         library_papers: papers stored in the library by imports.
         files_checked: index files whose checksums were compared.
+        missing_pdfs: attached PDFs whose file is gone, as ``"ID: PATH"``
+            (reported, not a problem of the data: ``ok`` ignores them).
     """
 
     library: list[str] = field(default_factory=list)
@@ -194,6 +196,7 @@ class CheckReport:
     index_docs: int = 0
     library_papers: int = 0
     files_checked: int = 0
+    missing_pdfs: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -246,7 +249,8 @@ def check_data(locations: Locations, corpus: Corpus, library=None) -> CheckRepor
       (:func:`~paperbrowse.core.engine.segments.verify_manifest` with ``full=True``),
       then Whoosh opens it and reads every stored document;
     * counts: the index must hold every paper of the corpus and every paper
-      stored in the library (by id), and record the library's revision.
+      stored in the library (by id), and record the library's revision;
+    * attached PDFs whose file is gone are listed (``missing_pdfs``).
 
     Nothing is changed. Cost: reading the index's files once (CRC-32 runs at
     about 1 GB/s) plus every stored document.
@@ -265,6 +269,12 @@ def check_data(locations: Locations, corpus: Corpus, library=None) -> CheckRepor
 
     report = CheckReport()
     report.library = library_integrity(locations.library_path)
+    if library is not None and not report.library:
+        report.missing_pdfs = [
+            f"{found.paper_id}: {found.path}"
+            for found in library.attachments()
+            if not found.path.is_file()
+        ]
     store = index_store(locations)
     current = store.read_current()
     if current is None:

@@ -371,8 +371,19 @@ def test_cli_downloads_bookmarked_papers_and_lists_failures(
     assert "0 downloaded, 1 already had a PDF, 1 failed" in again.output and len(seen) == 1
     online[0] = False
     offline = runner.invoke(cli, ["--data-dir", str(data), "pdf", "--force", BYOL.id])
-    assert offline.exit_code == 2 and "arXiv could not be reached" in offline.output
+    assert offline.exit_code == 1 and "arXiv could not be reached" in offline.output
     assert "Traceback" not in offline.output and library.attachment(BYOL.id).pages == 2
+    # offline, the first failure stops the run: the others are not tried (3 s each)
+    for number in range(3):
+        library.add(
+            Paper(id=f"pb:00000000000{number}", title=f"t{number}", arxiv_id=f"2101.0000{number}")
+        )
+    before = len(seen)
+    many = runner.invoke(cli, ["--data-dir", str(data), "pdf", "--bookmarked", "--force"])
+    assert many.exit_code == 1 and "arXiv cannot be reached" in many.output
+    assert "0 downloaded, 0 already had a PDF, 1 failed, 4 not tried" in many.output
+    requests = len(seen) - before  # one paper, with its retries
+    assert 0 < requests <= 4
 
 
 def test_stale_pdfs_are_extracted_again_in_bulk(store: PdfStore, tmp_path: Path) -> None:
@@ -413,3 +424,199 @@ def test_the_pdf_url_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(fetch.PDF_URL_VARIABLE, environ[fetch.PDF_URL_VARIABLE])
     with ArxivPdfClient() as client:
         assert client.url_for(BYOL) == "http://localhost:8000/pdf/2006.07733"
+
+
+# -- faults: moved data directories, repaired files, leftovers ---------------------
+
+
+def test_a_copied_or_moved_data_dir_keeps_its_pdfs(tmp_path: Path) -> None:
+    import shutil
+
+    from paperbrowse.core.fulltext import CachedFullText
+
+    first = Locations.resolve(tmp_path / "d1").ensure()
+    store = PdfStore(first, Library(first.library_path))
+    store.attach_file(BYOL, build_pdf(tmp_path / "mine.pdf", [["copied armadillo"]]))
+    linked = build_pdf(tmp_path / "linked.pdf", [["linked narwhal"]])
+    store.attach_file(NO_ARXIV, linked, link=True)
+    with sqlite3.connect(first.library_path) as db:
+        stored = dict(db.execute("SELECT paper_id, path FROM attachments").fetchall())
+    assert stored == {BYOL.id: "pb%3A6da686ffb410.pdf", NO_ARXIV.id: str(linked)}
+    shutil.copytree(tmp_path / "d1", tmp_path / "d6")
+    (tmp_path / "d1").rename(tmp_path / "x")
+    copy = Locations.resolve(tmp_path / "d6")
+    moved = PdfStore(copy, Library(copy.library_path))
+    info = moved.info(BYOL.id)
+    assert not info.missing and info.path == tmp_path / "d6" / "pdfs" / "pb%3A6da686ffb410.pdf"
+    assert moved.stale() == []  # the caches still match their files: nothing to extract
+    assert CachedFullText(moved.folder)(BYOL.id) == ["copied armadillo"]
+    assert CachedFullText(moved.folder)(NO_ARXIV.id) == ["linked narwhal"]
+    moved.remove(BYOL.id)
+    assert not info.path.exists() and (tmp_path / "x" / "pdfs" / info.path.name).exists()
+
+
+def test_old_absolute_rows_into_another_data_dirs_pdfs_are_found_by_name(tmp_path: Path) -> None:
+    import json
+
+    from paperbrowse.core.fulltext import CachedFullText
+
+    locations = Locations.resolve(tmp_path / "d6").ensure()
+    store = PdfStore(locations, Library(locations.library_path))
+    info = store.attach_file(BYOL, build_pdf(tmp_path / "mine.pdf", [["old row text"]]))
+    old = str(tmp_path / "gone" / "pdfs" / info.path.name)
+    with sqlite3.connect(locations.library_path) as db:  # as written before relative paths
+        db.execute("UPDATE attachments SET path = ?", (old,))
+    cache = store.cache_for(BYOL.id)
+    cache.write_text(json.dumps({**json.loads(cache.read_text()), "source": old}))
+    assert store.info(BYOL.id).path == info.path and not store.info(BYOL.id).missing
+    assert CachedFullText(store.folder)(BYOL.id) == ["old row text"] and store.stale() == []
+
+
+def test_a_damaged_linked_pdf_is_extracted_again_once_repaired(
+    store: PdfStore, tmp_path: Path
+) -> None:
+    import os
+
+    good = build_pdf(tmp_path / "good.pdf", [["repaired quokka text"]]).read_bytes()
+    linked = tmp_path / "x.pdf"
+    linked.write_bytes(good)
+    store.attach_file(BYOL, linked, link=True)
+    linked.write_bytes(good[: len(good) // 2])
+    os.utime(linked, ns=(10**18, 10**18))
+    assert store.stale() == [BYOL.id]
+    [(_, damaged)] = store.refresh()
+    assert "truncated or damaged" in damaged.error and store.stale() == []
+    linked.write_bytes(good)
+    os.utime(linked, ns=(2 * 10**18, 2 * 10**18))
+    assert store.stale() == [BYOL.id]
+    [(_, repaired)] = store.refresh()
+    assert repaired.error is None and store.pages(BYOL.id) == ["repaired quokka text"]
+
+
+def test_pdfs_without_text_still_count_as_pdfs_for_the_index(
+    store: PdfStore, tmp_path: Path
+) -> None:
+    from paperbrowse.core.fulltext import CachedFullText
+    from paperbrowse.core.schema import paper_doc
+
+    locked = build_pdf(tmp_path / "locked.pdf", [["secret"]], owner_password="o", user_password="u")
+    store.attach_file(BYOL, locked)
+    store.attach_file(NO_ARXIV, image_only_pdf(tmp_path / "scan.pdf"))
+    source = CachedFullText(store.folder)
+    for paper in (BYOL, NO_ARXIV):
+        assert source(paper.id) == [] and store.pages(paper.id) is None
+        doc = paper_doc(paper, 0, source(paper.id))
+        assert doc["has"] == "pdf" and "fulltext" not in doc
+    assert source("pb:nothing") is None and store.stale() == []
+
+
+def test_encrypted_pdfs_have_no_page_count_and_empty_files_are_named(
+    store: PdfStore, tmp_path: Path
+) -> None:
+    locked = build_pdf(tmp_path / "locked.pdf", [["secret"]], owner_password="o", user_password="u")
+    info = store.attach_file(BYOL, locked)
+    assert info.pages is None and "0 pages" not in info.describe()
+    assert info.describe().endswith("; no text")
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    with pytest.raises(NotAPdf, match=r"empty\.pdf is empty"):
+        store.attach_file(NO_ARXIV, empty)
+
+
+def test_one_line_pages_and_numbered_body_lines_are_kept() -> None:
+    pages = [f"Page {i} wombat filler text lorem ipsum" for i in range(200)]
+    assert normalise_pages(pages) == pages  # stripping would leave every page empty
+    table = [
+        f"Proceedings of Widgets 2024\nResults table\nmethod accuracy {i}\n"
+        f"section {i} has the armadillo{i}\nResults table"
+        for i in range(6)
+    ]
+    cleaned = normalise_pages(table)
+    assert cleaned[3] == "method accuracy 3\nsection 3 has the armadillo3"
+    words = ["aardvark", "bison", "cheetah", "dingo"]
+    running = [f"Journal of Things, page {i + 1}\nabout {w}\n{i + 1}" for i, w in enumerate(words)]
+    assert normalise_pages(running) == [f"about {w}" for w in words]
+
+
+def test_pages_that_are_only_headers_are_no_text(tmp_path: Path) -> None:
+    path = build_pdf(tmp_path / "numbers.pdf", [[str(i)] for i in range(1, 5)])
+    extracted = read_pdf(path)
+    assert extracted.page_count == 4 and "no text layer" in extracted.error
+
+
+def test_temporary_files_of_killed_writers_are_removed(store: PdfStore, tmp_path: Path) -> None:
+    import os
+    import time
+
+    store.folder.mkdir(parents=True)
+    old = store.folder / ".pb%3A6da686ffb410.pdf.0badcafe.tmp"
+    old.write_bytes(b"%PDF-1.7 half")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    fresh = store.folder / ".other.pdf.12345678.tmp"  # another writer, still at it
+    fresh.write_bytes(b"%PDF-")
+    store.attach_file(BYOL, build_pdf(tmp_path / "a.pdf", [["text"]]))
+    assert not old.exists() and fresh.exists()
+
+
+def test_a_read_only_library_links_nothing(tmp_path: Path) -> None:
+    from paperbrowse.core.library import ReadOnlyLibrary
+
+    locations = Locations.resolve(tmp_path / "data").ensure()
+    Library(locations.library_path)
+    store = PdfStore(locations, Library(locations.library_path, read_only=True))
+    with pytest.raises(ReadOnlyLibrary, match="read-only"):
+        store.attach_file(BYOL, build_pdf(tmp_path / "a.pdf", [["text"]]), link=True)
+    assert not store.folder.exists() or list(store.folder.iterdir()) == []
+
+
+def test_cli_missing_linked_file_empty_list_and_plurals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    library = Library(Locations.resolve(data).ensure().library_path)
+    library.store_papers([BYOL])
+    runner = CliRunner()
+    base = ["--data-dir", str(data)]
+    assert runner.invoke(cli, [*base, "pdf", "--list"]).output == "No PDFs attached.\n"
+    both = runner.invoke(cli, [*base, "pdf", "--list", "--extract"])
+    assert both.exit_code == 2 and "--extract" in both.output
+    linked = build_pdf(tmp_path / "x.pdf", [["text"]])
+    assert runner.invoke(cli, [*base, "attach", BYOL.id, str(linked), "--link"]).exit_code == 0
+    build_pdf(linked, [["changed text, longer"]])
+    extract = runner.invoke(cli, [*base, "pdf", "--extract"])
+    assert "1 PDF extracted, 0 without text" in extract.output
+    linked.unlink()
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    opened = runner.invoke(cli, [*base, "open", BYOL.id])
+    assert opened.exit_code == 1 and f"error: PDF missing: {linked}" in opened.output
+    listed = runner.invoke(cli, [*base, "pdf", "--list"])
+    assert f"PDF: missing ({linked})" in listed.output
+    # --extract notices the deleted file: its words leave the index
+    revision = library.revision()
+    gone = runner.invoke(cli, [*base, "pdf", "--extract"])
+    assert "0 PDFs extracted, 0 without text, 1 missing" in gone.output
+    assert f"warning: {BYOL.id}: PDF missing: {linked}" in gone.output
+    assert [p.id for _, p in library.stored_papers(since=revision)] == [BYOL.id]
+    assert "1 missing" not in runner.invoke(cli, [*base, "pdf", "--extract"]).output
+    library.store_papers([NO_ARXIV])
+    other = build_pdf(tmp_path / "y.pdf", [["text"]])
+    runner.invoke(cli, [*base, "attach", NO_ARXIV.id, str(other), "--link"])
+    other.unlink()
+    again = runner.invoke(cli, [*base, "pdf", NO_ARXIV.id])  # nowhere to download it from
+    assert again.exit_code == 1 and f"error: PDF missing: {other}" in again.output
+
+
+def test_check_lists_pdfs_whose_file_is_gone(locations: Locations, tmp_path: Path) -> None:
+    library = Library(locations.library_path)
+    store = PdfStore(locations, library)
+    linked = build_pdf(tmp_path / "x.pdf", [["text"]])
+    store.attach_file(BYOL, linked, link=True)
+    store.attach_file(NO_ARXIV, build_pdf(tmp_path / "y.pdf", [["kept"]]))
+    linked.unlink()
+    result = CliRunner().invoke(cli, ["--data-dir", str(locations.data_dir), "check"])
+    assert f"PDF missing: {BYOL.id}: {linked}" in result.output
+    assert "PDF missing" not in result.output.replace(f"PDF missing: {BYOL.id}", "")
+    assert result.exit_code == 0, result.output  # the user's file, not damage to mend
+    zero = store.info(NO_ARXIV.id)
+    assert "0 pages" not in type(zero)(BYOL.id, linked, "linked", 0, 10).describe()

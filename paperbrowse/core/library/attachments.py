@@ -1,5 +1,13 @@
 """PDF attachments (schema 5): which PDF belongs to which paper, and its text's state
-(the files themselves are :mod:`paperbrowse.core.pdfs`'s)."""
+(the files themselves are :mod:`paperbrowse.core.pdfs`'s).
+
+Paths: a downloaded or copied PDF (one in ``<data>/pdfs/``, the folder beside
+the library file) is stored as its bare file name, relative to that folder, so
+a data directory copied or moved elsewhere keeps its PDFs; a linked file is
+stored by its absolute path. Rows written before that (absolute paths into
+the ``pdfs`` folder of the data directory as it was) are resolved by file name
+in this data directory's ``pdfs`` folder. :class:`Attachment.path` is always absolute.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +28,34 @@ class AttachmentsMixin(LibraryBase):
         "paper_id, path, kind, bytes, pages, sha256, added_at, extracted_at, error"
     )
 
-    @staticmethod
-    def _attachment(row: tuple) -> Attachment:
+    @property
+    def pdf_folder(self) -> Path:
+        """``<data>/pdfs/``: the folder beside the library file that holds the
+        downloaded and copied PDFs (their paths are stored relative to it)."""
+        return self.path.absolute().parent / "pdfs"
+
+    def _stored_path(self, path: Path | str, kind: str) -> str:
+        """How ``path`` is stored: its file name when it is a downloaded or
+        copied file in :attr:`pdf_folder`, else its absolute path."""
+        path = Path(path).absolute()
+        if kind != "linked" and path.parent == self.pdf_folder:
+            return path.name
+        return str(path)
+
+    def _resolved_path(self, stored: str, kind: str) -> Path:
+        """The absolute path of a stored ``path`` column (see the module docstring)."""
+        path = Path(stored)
+        if not path.is_absolute():
+            return self.pdf_folder / path
+        if kind != "linked" and path.parent.name == "pdfs" and path.parent != self.pdf_folder:
+            return self.pdf_folder / path.name  # written in a data directory since moved
+        return path
+
+    def _attachment(self, row: tuple) -> Attachment:
         paper_id, path, kind, size, pages, sha256, added, extracted, error = row
         return Attachment(
             paper_id=paper_id,
-            path=Path(path),
+            path=self._resolved_path(path, kind),
             kind=kind,
             bytes=size,
             pages=pages,
@@ -75,7 +105,8 @@ class AttachmentsMixin(LibraryBase):
 
         Args:
             paper: the paper, as the index or the library gives it.
-            path: where the PDF is (made absolute).
+            path: where the PDF is (stored relative to :attr:`pdf_folder`
+                when a downloaded or copied file is in it, else absolute).
             kind: one of :data:`ATTACHMENT_KINDS`.
             size: bytes of the file; pages: its page count; sha256: its hash.
             extracted: its text was extracted now (sets ``extracted_at``).
@@ -97,7 +128,7 @@ class AttachmentsMixin(LibraryBase):
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     paper.id,
-                    str(Path(path).absolute()),
+                    self._stored_path(path, kind),
                     kind,
                     size,
                     pages,

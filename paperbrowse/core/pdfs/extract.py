@@ -57,13 +57,14 @@ class Extracted:
 
     Attributes:
         pages: normalised text per page, page 1 first (``""`` for a page without text).
-        page_count: number of pages.
+        page_count: number of pages (``None``: unknown, a PDF encrypted so
+            that not even its page tree can be read).
         error: why there is no text (an encrypted or image-only PDF), ``None``
             if there is some.
     """
 
     pages: list[str]
-    page_count: int
+    page_count: int | None
     error: str | None = None
 
 
@@ -87,10 +88,12 @@ def check_magic(path: Path) -> None:
     ``%%EOF`` marker near its end (a download cut short).
 
     Raises:
-        NotAPdf, TruncatedPdf; OSError: the file cannot be read.
+        NotAPdf (also for an empty file), TruncatedPdf; OSError: the file cannot be read.
     """
     with open(path, "rb") as fh:
         head = fh.read(1024)
+        if not head:
+            raise NotAPdf(f"{path} is empty (0 bytes)")
         if b"%PDF-" not in head:
             what = "an HTML page" if b"<html" in head.lower() else "another kind of file"
             raise NotAPdf(f"{path} is not a PDF (it does not start with %PDF-; {what})")
@@ -142,7 +145,7 @@ def read_pdf(path: Path | str) -> Extracted:
             raw = [page.extract_text() or "" for page in reader.pages]
         except FileNotDecryptedError:
             error = EncryptedPdf(f"{path} is encrypted with a password: attached, without text")
-            return Extracted([], 0, str(error))
+            return Extracted([], None, str(error))
         except PdfError:
             raise
         except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -151,10 +154,11 @@ def read_pdf(path: Path | str) -> Extracted:
                 f"{path} is truncated or damaged and cannot be read ({type(exc).__name__}: "
                 f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})"
             ) from exc
-    if not any(text.strip() for text in raw):
+    pages = normalise_pages(raw)
+    if not any(text.strip() for text in pages):  # nothing left but page numbers, or nothing
         error = NoTextPdf(
             f"{path} has no text layer ({count} page{'s' if count != 1 else ''} of images, "
             "perhaps scanned): attached, but its full text cannot be searched"
         )
         return Extracted([""] * count, count, str(error))
-    return Extracted(normalise_pages(raw), count)
+    return Extracted(pages, count)

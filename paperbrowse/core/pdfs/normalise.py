@@ -16,9 +16,14 @@ pypdf and pdfminer.six on pdflatex output, see ``benchmarks/pdf_extract.py``):
   next line starts with a lower-case letter; the hyphen is kept when the same
   hyphenated word occurs elsewhere in the document inside a line
   (``self-supervised``).
-* **Running headers and footers**: a first or last line of a page that recurs
-  (digits ignored) on at least half of the pages, and on three or more, is
-  dropped, as are lines that are only a page number at a page's edge.
+* **Running headers and footers**: one of the first or last two lines of a
+  page that recurs on at least half of the pages, and on three or more, is
+  dropped, as are lines that are only a page number at a page's edge. A
+  recurring line is at most :data:`MAX_RUNNING_CHARS` long; it may differ
+  from page to page in one number only, one that counts with the pages
+  (``Proceedings 2024, page 7``; not ``section 3 has the armadillo3``). A
+  page keeps its recurring lines when dropping them would leave it empty
+  (a page that is only a page number is empty).
 * Soft hyphens (U+00AD) are removed; the result is NFC.
 """
 
@@ -26,7 +31,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 
 #: Ligature presentation forms and what they stand for.
@@ -65,6 +69,8 @@ _HYPHENATED = re.compile(r"(\w+)-\n[ \t]*([a-zà-ÿ]\w*)")
 _COMPOUND = re.compile(r"\b\w+-\w+\b")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
+#: A line longer than this (characters) is never taken for a running header.
+MAX_RUNNING_CHARS = 80
 
 
 def _compose(letter: str, accent: str) -> str | None:
@@ -134,23 +140,55 @@ def _edge_lines(lines: list[str], width: int = 2) -> list[int]:
     return sorted(set(filled[:width] + filled[-width:]))
 
 
+def _counts_pages(found: dict[int, tuple[str, ...]]) -> bool:
+    """Whether the numbers of one recurring line (page index → its digit groups)
+    vary like a running header's: none varies, or only one, by the page index
+    plus a constant (a page number)."""
+    groups = list(found.items())
+    width = len(groups[0][1])
+    varying = [k for k in range(width) if len({numbers[k] for _, numbers in groups}) > 1]
+    if not varying:
+        return True
+    if len(varying) > 1:
+        return False
+    k = varying[0]
+    return len({int(numbers[k]) - page for page, numbers in groups}) == 1
+
+
+def _running_key(line: str) -> str | None:
+    """``line`` with its numbers as ``#`` if it may be a running header, else ``None``."""
+    line = line.strip()
+    if not line or len(line) > MAX_RUNNING_CHARS:
+        return None
+    key = _DIGITS.sub("#", line)
+    return key if key.strip("# ") else None
+
+
 def strip_headers(pages: Sequence[str]) -> list[str]:
-    """Drop running headers/footers and page-number lines at page edges (see module)."""
+    """Drop running headers/footers and page-number lines at page edges (see module).
+
+    Returns:
+        As many strings as ``pages``; a page that would be left without text
+        is returned as it was.
+    """
     split = [page.split("\n") for page in pages]
-    counts: Counter[str] = Counter()
-    for lines in split:
-        keys = {_DIGITS.sub("#", lines[i].strip()) for i in _edge_lines(lines)}
-        counts.update(keys)
+    edges = [_edge_lines(lines) for lines in split]
+    seen: dict[str, dict[int, tuple[str, ...]]] = {}
+    for page, (lines, indexes) in enumerate(zip(split, edges, strict=True)):
+        for i in indexes:
+            key = _running_key(lines[i])
+            if key is not None:
+                seen.setdefault(key, {}).setdefault(page, tuple(_DIGITS.findall(lines[i])))
     needed = max(3, (len(pages) + 1) // 2)
-    running = {key for key, count in counts.items() if count >= needed and key.strip("# ")}
+    running = {key for key, found in seen.items() if len(found) >= needed and _counts_pages(found)}
     result = []
-    for lines in split:
-        drop = {
-            i
-            for i in _edge_lines(lines)
-            if _DIGITS.sub("#", lines[i].strip()) in running or _PAGE_NUMBER.match(lines[i])
-        }
-        result.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
+    for lines, indexes in zip(split, edges, strict=True):
+        numbers = {i for i in indexes if _PAGE_NUMBER.match(lines[i])}
+        drop = numbers | {i for i in indexes if _running_key(lines[i]) in running}
+        kept = [line for i, line in enumerate(lines) if i not in drop]
+        if not any(line.strip() for line in kept):  # never empty a page of its text
+            kept = [line for i, line in enumerate(lines) if i not in numbers]
+        result.append("\n".join(kept))
     return result
 
 

@@ -5,11 +5,19 @@ Layout (``<data>`` is :attr:`Locations.data_dir`):
 * ``pdfs/<safe-id>.pdf``: a downloaded or copied PDF; ``<safe-id>`` is the
   paper id with every character outside ``[A-Za-z0-9._-]`` percent-escaped
   (``pb:6da686ffb410`` → ``pb%3A6da686ffb410``), so two ids never share a file.
-  A linked PDF stays where the user keeps it; the library records its path.
+  The library records it by file name (relative to ``pdfs/``), so a data
+  directory copied or moved elsewhere keeps it. A linked PDF stays where the
+  user keeps it; the library records its absolute path.
 * ``pdfs/<safe-id>.pages.json``: the extracted, normalised text, as
-  ``{"extractor": "pypdf 7.1.1/1", "source": path, "size": bytes,
-  "mtime_ns": int, "pages": [str, ...]}``; rewritten (atomically) when the PDF's
-  size or modification time, or the extractor, differ from what it records.
+  ``{"extractor": "pypdf 7.1.1/1", "source": file name in pdfs/ or absolute
+  path of a linked file, "size": bytes, "mtime_ns": int, "pages": [str, ...]}``,
+  plus ``"error": one line`` (and ``"pages": []``) when the last extraction
+  found no text (encrypted, image-only, damaged); rewritten (atomically) when
+  the PDF's size or modification time, or the extractor, differ from what it
+  records, so a file repaired since is extracted again.
+* ``pdfs/.<name>.<hex>.tmp``: a file being written; one left by a killed
+  process is removed by the next attach, download or extraction once it is
+  an hour old (:data:`STALE_TEMP_SECONDS`).
 
 Every file is written to a temporary file in ``pdfs/`` and renamed, and a PDF
 is checked (``%PDF-`` magic, end marker, pypdf opens it) before it takes its
@@ -21,17 +29,24 @@ not an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from paperbrowse.core.atomic import write_json_atomic
-from paperbrowse.core.fulltext import cache_path, pdf_folder, safe_name
+from paperbrowse.core.fulltext import (
+    cache_path,
+    cache_source,
+    pdf_folder,
+    read_cache_data,
+    safe_name,
+)
 from paperbrowse.core.library import Attachment, Library
 from paperbrowse.core.locations import Locations
 from paperbrowse.core.models import Paper
@@ -41,6 +56,9 @@ from paperbrowse.core.pdfs.extract import Extracted, extractor_version, read_pdf
 #: What the detail pane shows for a paper without a PDF.
 NO_PDF = "no PDF"
 _CHUNK = 1 << 20
+#: A temporary file in ``pdfs/`` older than this (seconds) was left by a
+#: process that died while writing it; it is removed.
+STALE_TEMP_SECONDS = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +69,7 @@ class PdfInfo:
         paper_id: the paper's id.
         path: where the PDF is (or was).
         kind: ``"downloaded"``, ``"copied"`` or ``"linked"``.
-        pages: page count (``None``: unknown).
+        pages: page count (``None``: unknown, e.g. encrypted with a password).
         bytes: file size in bytes (the current file's; as recorded if missing).
         missing: the file is no longer there (deleted or moved by the user).
         error: why it has no searchable text, one line, or ``None``.
@@ -71,7 +89,7 @@ class PdfInfo:
         if self.missing:
             return f"PDF: missing ({self.path})"
         parts = []
-        if self.pages is not None:
+        if self.pages:  # None: unknown (encrypted); 0 was recorded for such files before
             parts.append(f"{self.pages} page{'s' if self.pages != 1 else ''}")
         if self.bytes is not None:
             parts.append(file_size(self.bytes))
@@ -134,8 +152,12 @@ class PdfStore:
             OSError: the copy cannot be written (disk full, permissions).
         """
         source = Path(source).expanduser().absolute()
-        if not source.is_file():
+        if not source.exists():
             raise PdfError(f"{source}: no such file")
+        if not source.is_file():
+            raise PdfError(f"{source} is not a file")
+        if self.library.read_only is not None:  # before a file is written for nothing
+            raise self.library.read_only_error()
         if link:
             extracted = self._read(source)
             return self._record(paper, source, "linked", extracted, _sha256(source))
@@ -154,6 +176,7 @@ class PdfStore:
         if self.library.read_only is not None:  # before a file is written for nothing
             raise self.library.read_only_error()
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.sweep_temporary()
         target = self.file_for(paper.id)
         tmp = self.folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
         digest = hashlib.sha256()
@@ -187,10 +210,7 @@ class PdfStore:
         self, paper: Paper, path: Path, kind: str, extracted: Extracted, sha256: str
     ) -> PdfInfo:
         size = path.stat().st_size
-        if extracted.error is None:
-            self._write_cache(paper.id, path, extracted.pages)
-        else:
-            self.cache_for(paper.id).unlink(missing_ok=True)
+        self._write_cache(paper.id, path, extracted.pages, extracted.error)
         self.library.attach(
             paper,
             path,
@@ -249,35 +269,29 @@ class PdfStore:
         except OSError:
             return None
         cached = self._read_cache(paper_id, found.path, stat)
-        if cached is not None:
-            return cached
-        if found.error is not None and found.extracted_at is not None:
-            recorded = found.bytes
-            if recorded == stat.st_size and found.extracted_at.timestamp() >= stat.st_mtime:
-                return None  # known to have no text, and unchanged since
+        if cached is not None:  # extracted from the file as it is now, text or not
+            return None if cached.get("error") is not None else list(cached["pages"])
         try:
             extracted = read_pdf(found.path)
         except (PdfError, OSError) as exc:
+            self._remember(paper_id, found.path, [], str(exc))
             self._note(paper_id, None, str(exc))
             return None
-        if extracted.error is not None:
-            self._note(paper_id, extracted.page_count, extracted.error)
-            return None
-        self._write_cache(paper_id, found.path, extracted.pages)
-        self._note(paper_id, extracted.page_count, None)
-        return extracted.pages
+        self._remember(paper_id, found.path, extracted.pages, extracted.error)
+        self._note(paper_id, extracted.page_count, extracted.error)
+        return None if extracted.error is not None else extracted.pages
 
     def stale(self) -> list[str]:
-        """Ids of the attached PDFs whose text is not cached for the file as it is
-        now (never extracted, changed since, or extracted by an older extractor);
-        missing files and files known to have no text are left out."""
+        """Ids of the attached PDFs whose last extraction is not of the file as it
+        is now (never extracted, changed since, e.g. a damaged file repaired, or
+        extracted by an older extractor); missing files are left out, and so
+        are files whose last extraction, of the same size and modification
+        time, found no text."""
         ids = []
         for found in self.library.attachments():
             try:
                 stat = found.path.stat()
             except OSError:
-                continue
-            if found.error is not None and found.bytes == stat.st_size:
                 continue
             if self._read_cache(found.paper_id, found.path, stat) is None:
                 ids.append(found.paper_id)
@@ -291,10 +305,16 @@ class PdfStore:
         Args:
             progress: called with ``(done, total)`` after each PDF.
 
+        Attached PDFs whose file is gone since their text was cached are
+        handled first (:meth:`forget_missing`): their words leave the index.
+
         Returns:
             ``(paper_id, info)`` per PDF extracted, ``info.error`` saying why
-            one has no text.
+            one has no text; then one per file found missing
+            (``info.missing``).
         """
+        self.sweep_temporary()
+        gone = self.forget_missing()
         ids = self.stale()
         done = []
         for number, paper_id in enumerate(ids, 1):
@@ -302,41 +322,91 @@ class PdfStore:
             done.append((paper_id, self.info(paper_id)))
             if progress is not None:
                 progress(number, len(ids))
-        return done
+        return done + [(info.paper_id, info) for info in gone]
+
+    def forget_missing(self) -> list[PdfInfo]:
+        """Drop the cached text of attached PDFs whose file is gone (deleted or
+        moved by the user) and record why (a new revision of the paper, so the
+        index drops its words and ``has:pdf``); the attachment stays, reported
+        as missing, until the file is back or it is detached. Nothing is done
+        for a read-only library.
+
+        Returns:
+            The :class:`PdfInfo` of each PDF found missing now (not those
+            already handled by an earlier call).
+        """
+        if self.library.read_only is not None:
+            return []
+        gone = []
+        for found in self.library.attachments():
+            cache = self.cache_for(found.paper_id)
+            if found.path.exists() or not cache.exists():
+                continue
+            cache.unlink(missing_ok=True)
+            self._note(found.paper_id, None, f"{found.path} is missing")
+            gone.append(self.info(found.paper_id))
+        return [info for info in gone if info is not None]
 
     def _note(self, paper_id: str, pages: int | None, error: str | None) -> None:
         """Record an extraction in the library, unless it is read-only."""
         if self.library.read_only is None:
             self.library.set_extracted(paper_id, pages, error)
 
-    def _read_cache(self, paper_id: str, path: Path, stat: os.stat_result) -> list[str] | None:
-        try:
-            data = json.loads(self.cache_for(paper_id).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+    def _read_cache(self, paper_id: str, path: Path, stat: os.stat_result) -> dict | None:
+        """The cache of ``paper_id`` if it was made from ``path`` as it is now
+        (``stat``) by this extractor, else ``None``."""
+        cache = self.cache_for(paper_id)
+        data = read_cache_data(cache, extractor_version())
+        if data is None or cache_source(cache, str(data["source"])) != path:
             return None
-        fresh = (
-            isinstance(data, dict)
-            and data.get("extractor") == extractor_version()
-            and data.get("source") == str(path)
-            and data.get("size") == stat.st_size
-            and data.get("mtime_ns") == stat.st_mtime_ns
-            and isinstance(data.get("pages"), list)
-        )
-        return [str(page) for page in data["pages"]] if fresh else None
+        if data.get("size") != stat.st_size or data.get("mtime_ns") != stat.st_mtime_ns:
+            return None
+        return data
 
-    def _write_cache(self, paper_id: str, path: Path, pages: list[str]) -> None:
+    def _write_cache(
+        self, paper_id: str, path: Path, pages: list[str], error: str | None = None
+    ) -> None:
+        """Cache ``pages`` (or, with ``error``, that ``path`` has no text) for
+        ``path`` as it is now; see the module docstring for the format."""
         stat = path.stat()
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(
-            self.cache_for(paper_id),
-            {
-                "extractor": extractor_version(),
-                "source": str(path),
-                "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns,
-                "pages": pages,
-            },
-        )
+        data = {
+            "extractor": extractor_version(),
+            "source": path.name if path.parent == self.folder else str(path),
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "pages": pages if error is None else [],
+        }
+        if error is not None:
+            data["error"] = error
+        write_json_atomic(self.cache_for(paper_id), data)
+
+    def _remember(self, paper_id: str, path: Path, pages: list[str], error: str | None) -> None:
+        """:meth:`_write_cache` after an extraction outside an attach: skipped for a
+        read-only library, and a cache that cannot be written is only not kept."""
+        if self.library.read_only is not None:
+            return
+        with contextlib.suppress(OSError):
+            self._write_cache(paper_id, path, pages, error)
+
+    def sweep_temporary(self, max_age: float = STALE_TEMP_SECONDS) -> list[Path]:
+        """Remove the temporary files (``.*.tmp``) in ``pdfs/`` older than
+        ``max_age`` seconds: left by a process killed while writing. Errors
+        (a read-only folder) are ignored. Returns the files removed."""
+        removed = []
+        cutoff = time.time() - max_age
+        try:
+            candidates = list(self.folder.glob(".*.tmp"))
+        except OSError:
+            return removed
+        for tmp in candidates:
+            try:
+                if tmp.is_file() and tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+                    removed.append(tmp)
+            except OSError:
+                continue
+        return removed
 
     def remove(self, paper_id: str) -> PdfInfo | None:
         """Detach ``paper_id``'s PDF: the library forgets it, the cached text is
