@@ -201,10 +201,11 @@ class PdfActions:
     def _catch_up_index(self) -> str | None:
         """Add the papers stored since the index's revision (those given a PDF) to
         the search index; in a worker. Returns why it could not, or ``None``."""
-        from paperbrowse.core.index import WRITER_BUSY, IndexStore
+        from paperbrowse.core.fulltext import index_store
+        from paperbrowse.core.index import WRITER_BUSY
 
         try:
-            IndexStore(self.app.locations.index_root).catch_up(
+            index_store(self.app.locations).catch_up(
                 self.library,
                 on_wait=lambda: self.app.call_from_thread(
                     self.notify, WRITER_BUSY, title="Index busy", timeout=10

@@ -92,7 +92,9 @@ async def test_attach_a_pdf_shows_it_in_the_detail_pane_and_reindexes(
     locations, corpus, library, index, tmp_path: Path, monkeypatch
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    build_pdf(tmp_path / "paper.pdf", [["Latent diffusion"], ["page two"], ["page three"]])
+    build_pdf(
+        tmp_path / "paper.pdf", [["Latent diffusion"], ["page two"], ["a quokka carillon"]]
+    )
     app = PaperBrowseApp(locations, corpus, library=library, index=index)
     async with app.run_test(size=(120, 40)) as pilot:
         await show_query(pilot, QUERY)
@@ -108,6 +110,11 @@ async def test_attach_a_pdf_shows_it_in_the_detail_pane_and_reindexes(
         # the paper is stored with a new revision, and the index catches up with it
         assert library.revision() > before
         await wait_until(pilot, lambda: index_current(app), "the index to catch up")
+        # the catch-up indexed the PDF's text: a phrase of its page 3 finds the paper
+        await pilot.press("slash", "ctrl+u")
+        await show_query(pilot, '"quokka carillon"')
+        assert current_paper(app).id == paper.id
+        assert "Matched on p. 3: " in pdf_line(app)
 
 
 async def test_a_file_that_is_not_a_pdf_is_refused_in_the_dialog(
