@@ -63,7 +63,9 @@ class DetailPane(VerticalScroll):
             if body:  # why this paper is a hit: the words on that page of its PDF
                 line.append("\n" if line.plain else "")
                 line.append(f"Matched on p. {body_page}: ", style="bold")
-                line.append_text(segments_text(body, style="italic"))
+                # the page's line breaks are the PDF's layout, not the text's
+                flowed = tuple((part.replace("\n", " "), matched) for part, matched in body)
+                line.append_text(segments_text(flowed, style="italic"))
             pdf_w.update(line)
         mine = bookmark if bookmarked else None
         library_w.display = note_w.display = mine is not None
