@@ -101,12 +101,12 @@ def test_a_full_disk_during_a_build_keeps_the_old_index(locations, corpus, libra
 
 
 def test_the_cli_reports_a_full_disk_without_a_traceback(locations, monkeypatch):
-    from paperbrowse.core import service
+    from paperbrowse.core.generations import IndexStore
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(service.IndexStore, "build", full)
+    monkeypatch.setattr(IndexStore, "build", full)
     result = CliRunner().invoke(cli, ["--data-dir", str(locations.data_dir), "index", "--rebuild"])
     assert result.exit_code == 1
     assert "No space left on device" in result.output and "Traceback" not in result.output
