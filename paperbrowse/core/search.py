@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from whoosh import fields, qparser, query
 from whoosh import index as whoosh_index
-from whoosh import qparser, query
 
 from paperbrowse.core.engine import whoosh_compat
 from paperbrowse.core.engine.analysis import make_analyzer
@@ -102,6 +102,11 @@ class PaperIndex:
         self._parser_lock = threading.Lock()
         self._forgiving = Forgiving(self)
         self._fields = frozenset(ix.schema.names())  # the same in every generation
+        # every numeric field takes numbers only (date is YYYYMMDD: 'date:""' once
+        # reached Whoosh's int() and raised ValueError mid-search)
+        self._numeric = frozenset(
+            name for name, field in ix.schema.items() if isinstance(field, fields.NUMERIC)
+        )
 
     def _current_version(self) -> tuple[int, int] | None:
         if self._store is None:
@@ -184,7 +189,7 @@ class PaperIndex:
             QueryError: the text is not a well-formed query (see
                 :func:`paperbrowse.core.engine.query.check_query`).
         """
-        check_query(text, known_fields=self._fields)
+        check_query(text, numeric_fields=self._numeric, known_fields=self._fields)
         with self._parser_lock:  # QueryParser keeps no state, but be safe across threads
             try:
                 parsed = self._parser.parse(text)

@@ -51,3 +51,12 @@ def test_malformed(bad: str, column: int, words: str) -> None:
     assert info.value.column == column
     assert words in info.value.reason
     assert repr(bad) in str(info.value)
+
+
+def test_every_numeric_field_of_the_schema_takes_numbers_only(index) -> None:
+    # 'date' (YYYYMMDD, for sorting) is numeric like year and upvotes: a word or an
+    # empty phrase there is a QueryError naming the column, not Whoosh's ValueError
+    for text in ('date:""', "date:soon", 'upvotes:""'):
+        with pytest.raises(QueryError, match="takes a whole number"):
+            index.search(text)
+    assert index.search("date:>20250101").total > 0
