@@ -222,20 +222,21 @@ class PdfActions:
         paper = self._selected_paper()
         if paper is None:
             return
+        self.reload_pdfs()  # attached meanwhile by `paperbrowse attach`? (~0.2 ms)
+        info = self.pdf_info(paper.id)
+        if info is not None and not info.missing:  # first: it may have no arXiv id
+            self.notify(
+                f"{info.describe()} already: O opens it, a replaces it with a file.",
+                title="PDF attached",
+                markup=False,
+            )
+            return
         if not paper.arxiv_id:
             self.notify(
                 "No arXiv id is known for this paper: press a to attach a local PDF file.",
                 title="No PDF to download",
                 severity="warning",
                 timeout=8,
-            )
-            return
-        info = self.pdf_info(paper.id)
-        if info is not None and not info.missing:
-            self.notify(
-                f"{info.describe()} already: O opens it, a replaces it with a file.",
-                title="PDF attached",
-                markup=False,
             )
             return
         self.notify(f"Downloading the PDF of arXiv:{paper.arxiv_id}…", timeout=3, markup=False)

@@ -329,3 +329,18 @@ async def test_a_phrase_only_in_a_pdf_finds_the_paper_with_its_page_in_list_and_
         assert "p. 3: " in rows and "zebrafish tessellation" in rows
         assert "Matched on p. 3: " in pdf_line(app) and "zebrafish tessellation" in pdf_line(app)
         assert pdf_line(app).startswith("PDF: 3 pages")
+
+
+async def test_download_on_a_paper_with_a_pdf_says_it_has_one_even_without_an_arxiv_id(
+    locations, corpus, library, index, tmp_path: Path
+) -> None:
+    app = PaperBrowseApp(locations, corpus, library=library, index=index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show_query(pilot, QUERY)
+        paper = current_paper(app)
+        assert not paper.arxiv_id  # the bundled corpus has none
+        PdfStore(locations, library).attach_file(paper, build_pdf(tmp_path / "p.pdf", [["x"]]))
+        notes = recorded_notes(app)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: notes, "a notification")
+        assert notes[0].startswith("PDF: 1 page") and "already" in notes[0]
