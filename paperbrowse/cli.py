@@ -276,11 +276,27 @@ def search(
         click.echo(f"searched for {results.ran!r} instead: {results.notice}", err=True)
     elif results.notice:
         click.echo(results.notice, err=True)
+    if results.total == 0 and organisation:
+        _unknown_organisation(index, organisation)
     suggestion = results.suggestion
     if strict and text.strip() and results.total < SUGGEST_BELOW:
         suggestion = index.correct(text)
     if suggestion:
         click.echo(f"Did you mean: paperbrowse search {shlex.quote(suggestion)}", err=True)
+
+
+def _unknown_organisation(index, organisation: str) -> None:
+    """When ``--org`` chose no paper at all, say so on stderr with the closest
+    organisations the index knows (a typo gave an empty answer and no reason)."""
+    from rapidfuzz import process
+
+    if index.search("", limit=0, filters=Filters(organisation=organisation)).total:
+        return  # the organisation exists; the query found none of its papers
+    facets = index.search("", limit=0, facets=True).facets
+    names = [name for name, _ in facets.organisations] if facets is not None else []
+    close = [m[0] for m in process.extract(organisation, names, limit=3, score_cutoff=50)]
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    click.echo(f"no paper is from an organisation named {organisation!r}{hint}", err=True)
 
 
 @cli.command()

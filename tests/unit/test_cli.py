@@ -189,3 +189,12 @@ def test_org_filter_takes_any_case_and_the_hugging_face_handle(run, org: str) ->
     handle = data["hits"][0]["org_handle"]
     assert org.casefold() in (handle, data["hits"][0]["organisation"].casefold())
     assert json.loads(run("search", "", "--org", "nyu", "--json").stdout)["total"] == 0
+
+
+def test_an_unknown_org_says_so_and_names_the_closest(run) -> None:
+    result = run("search", "latent", "--org", "adobee")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "no paper is from an organisation named 'adobee'; closest: Adobe" in result.stderr
+    # a known organisation whose papers the query does not find: no such line
+    known = run("search", "zebrafish", "--org", "adobe")
+    assert "no paper is from" not in known.stderr
