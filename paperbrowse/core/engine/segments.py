@@ -22,7 +22,7 @@ import weakref
 from array import array
 
 import numpy as np
-from whoosh.fields import UnknownFieldError
+from whoosh.fields import ID, KEYWORD, NUMERIC, UnknownFieldError
 from whoosh.writing import IndexingError
 
 from paperbrowse.core.engine import whoosh_compat as wc
@@ -234,6 +234,8 @@ def _length_bounds(perdoc, keys, doc, starts) -> tuple[np.ndarray, np.ndarray]:
 ARRAY_BUILD = True
 #: Documents whose token ids a writer holds before turning them into postings.
 PENDING_DOCS = 512
+#: Field values whose index items a writer memoises (``ArraySegmentWriter._index``).
+INDEX_CACHE = 50_000
 
 
 class TokenTerms:
@@ -392,6 +394,8 @@ class ArraySegmentWriter(HookedSegmentWriter):
         #: fieldname → (memo, positions format?, field boost, docs, token ids)
         self.pending: dict[str, tuple] = {}
         self.pending_docs = 0
+        #: (fieldname, value) → the field's index items, for :meth:`_index`
+        self.index_cache: dict[tuple, tuple] = {}
 
     def plan_commit(self, segments: list) -> list:
         """The segments to list in a new table of contents: ``segments``
@@ -415,6 +419,20 @@ class ArraySegmentWriter(HookedSegmentWriter):
         ):
             return None
         return token_terms(field.analyzer)
+
+    def _index(self, fieldname: str, field, value):
+        """``field.index(value)`` as a tuple, memoised for numbers and the
+        values of ``ID``/``KEYWORD`` fields (dates, years, sources repeat)."""
+        if not isinstance(field, (NUMERIC, ID, KEYWORD)) or not isinstance(value, (int, str)):
+            return field.index(value)
+        cache = self.index_cache
+        key = (fieldname, value)
+        got = cache.get(key)
+        if got is None:
+            if len(cache) >= INDEX_CACHE:
+                cache.clear()
+            got = cache[key] = tuple(field.index(value))
+        return got
 
     def add_document(self, **fields) -> None:
         """Add one document (field name → value, as Whoosh's ``add_document``).
@@ -473,7 +491,7 @@ class ArraySegmentWriter(HookedSegmentWriter):
                             self.flush_pending()  # this field's earlier documents first
                             marks = {}
                         add_post = self.pool.add
-                        for tbytes, freq, weight, vbytes in field.index(value):
+                        for tbytes, freq, weight, vbytes in self._index(fieldname, field, value):
                             if field.scorable:
                                 length += freq
                             add_post((fieldname, tbytes, docnum, weight, vbytes))
