@@ -266,11 +266,12 @@ class TokenTerms:
     def clear(self) -> None:
         """Forget every token and term (their ids become invalid)."""
         self.token_id: dict[str, int] = {}
-        self.span: list[int] = []  # per token id: positions the token takes
-        self.count: list[int] = []  # per token id: terms it gives
-        self.first: list[int] = []  # per token id: where its terms start in the flat lists
-        self.flat_term: list[int] = []
-        self.flat_pos: list[int] = []
+        # int64 arrays (read by NumPy in place, no copy of the whole memo a batch)
+        self.span = array("q")  # per token id: positions the token takes
+        self.count = array("q")  # per token id: terms it gives
+        self.first = array("q")  # per token id: where its terms start in the flat arrays
+        self.flat_term = array("q")
+        self.flat_pos = array("q")
         self.term_id: dict[str, int] = {}
         self.terms: list[str] = []
 
@@ -320,8 +321,8 @@ class TokenTerms:
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         total = int(lengths.sum())
         tok = np.fromiter(itertools.chain.from_iterable(tokens), dtype=np.int64, count=total)
-        span = np.asarray(self.span, dtype=np.int64)[tok]
-        count = np.asarray(self.count, dtype=np.int64)[tok]
+        span = np.frombuffer(self.span, dtype=np.int64)[tok]
+        count = np.frombuffer(self.count, dtype=np.int64)[tok]
         # each token's first position: its span's running sum, from 0 in each text
         before_token = np.cumsum(span) - span
         text_first = np.cumsum(lengths) - lengths  # index of each text's first token
@@ -329,10 +330,10 @@ class TokenTerms:
         # one entry per term of each token
         n = int(count.sum())
         before = np.cumsum(count) - count
-        at = np.repeat(np.asarray(self.first, dtype=np.int64)[tok] - before, count)
+        at = np.repeat(np.frombuffer(self.first, dtype=np.int64)[tok] - before, count)
         at += np.arange(n, dtype=np.int64)
-        term = np.asarray(self.flat_term, dtype=np.int64)[at]
-        pos = np.asarray(self.flat_pos, dtype=np.int64)[at] + np.repeat(base, count)
+        term = np.frombuffer(self.flat_term, dtype=np.int64)[at]
+        pos = np.frombuffer(self.flat_pos, dtype=np.int64)[at] + np.repeat(base, count)
         doc = np.repeat(np.repeat(np.asarray(docs, dtype=np.int64), lengths), count)
         key = (term << 32) | doc
         order = np.argsort(key, kind="stable")  # a posting's positions stay in text order
