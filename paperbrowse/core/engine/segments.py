@@ -13,6 +13,13 @@ format). The pool lives in memory: a writer whose pool passes its budget
 (:attr:`MemoryPool.memory`) is finished as a segment and a new one started
 (:class:`~paperbrowse.core.engine.writing.ParallelWriter` does this), so memory
 stays bounded without spilling to disk.
+
+The text fields do not go through Whoosh's ``add_document`` at all
+(:data:`ARRAY_BUILD`, issue 20): :class:`TokenTerms` turns each text into
+token ids, and a batch of documents becomes postings (term, document,
+frequency, positions) with NumPy sorts, added to the pool as arrays
+(:meth:`MemoryPool.add_arrays`); ``tests/unit/test_array_build.py`` checks
+that the index is the one the per-posting path writes.
 """
 
 from __future__ import annotations
