@@ -13,15 +13,27 @@ format). The pool lives in memory: a writer whose pool passes its budget
 (:attr:`MemoryPool.memory`) is finished as a segment and a new one started
 (:class:`~paperbrowse.core.engine.writing.ParallelWriter` does this), so memory
 stays bounded without spilling to disk.
+
+The text fields do not go through Whoosh's ``add_document`` at all
+(:data:`ARRAY_BUILD`, issue 20): :class:`TokenTerms` turns each text into
+token ids, and a batch of documents becomes postings (term, document,
+frequency, positions) with NumPy sorts, added to the pool as arrays
+(:meth:`MemoryPool.add_arrays`); ``tests/unit/test_array_build.py`` checks
+that the index is the one the per-posting path writes.
 """
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from array import array
 
 import numpy as np
+from whoosh.fields import ID, KEYWORD, NUMERIC, UnknownFieldError
+from whoosh.writing import IndexingError
 
-from paperbrowse.core.engine.codec import BYTE_TO_LENGTH
+from paperbrowse.core.engine import whoosh_compat as wc
+from paperbrowse.core.engine.codec import BYTE_TO_LENGTH, CompactPositions, MemoFrequency, TokenMemo
 from paperbrowse.core.engine.records import field_runs
 from paperbrowse.core.engine.whoosh_compat import HookedSegmentWriter
 
@@ -74,6 +86,37 @@ class MemoryPool:
             self._blob += vbytes
         else:
             self._size.append(0)
+
+    def add_arrays(
+        self, fieldname: str, btexts: list[bytes], term, doc, weight, size, blob
+    ) -> None:
+        """Add many postings of field ``fieldname`` at once (no call per posting).
+
+        Args:
+            btexts: the term (UTF-8) of each term number.
+            term: each posting's term number (an index into ``btexts``).
+            doc: each posting's document number; a term's postings in
+                ascending document order, after any it already has here.
+            weight: each posting's weight (stored as ``float32``).
+            size: bytes of each posting's value.
+            blob: the values laid end to end, in posting order (``bytes``-like).
+        """
+        if not len(term):
+            return
+        ids = self._ids
+        pool_id = np.empty(len(btexts), dtype=np.uint32)
+        for n, btext in enumerate(btexts):
+            key = (fieldname, btext)
+            tid = ids.get(key)
+            if tid is None:
+                tid = ids[key] = len(ids)
+            pool_id[n] = tid
+        self.fieldnames.add(fieldname)
+        self._term.frombytes(pool_id[term].tobytes())
+        self._doc.frombytes(np.asarray(doc, dtype=np.uint32).tobytes())
+        self._weight.frombytes(np.asarray(weight, dtype=np.float32).tobytes())
+        self._size.frombytes(np.asarray(size, dtype=np.uint32).tobytes())
+        self._blob += blob
 
     def iter_postings(self):
         """Every posting as Whoosh's ``(fieldname, btext, docnum, weight,
@@ -190,9 +233,162 @@ def _length_bounds(perdoc, keys, doc, starts) -> tuple[np.ndarray, np.ndarray]:
     return shortest, longest
 
 
+# ------------------------------------------------------------ array analysis
+
+#: Build segments through :class:`TokenTerms` and :meth:`MemoryPool.add_arrays`
+#: (no Python call per posting). ``False``: Whoosh's ``add_document`` path,
+#: one :meth:`MemoryPool.add` per posting (the equality tests compare the two).
+ARRAY_BUILD = True
+#: Documents whose token ids a writer holds before turning them into postings.
+PENDING_DOCS = 512
+#: Field values whose index items a writer memoises (``ArraySegmentWriter._index``).
+INDEX_CACHE = 50_000
+
+
+class TokenTerms:
+    """Index-mode analysis of one analyzer to arrays of ids, memoised per token.
+
+    The array form of :class:`~paperbrowse.core.engine.codec.TokenMemo` (the
+    same conditions: a ``RegexTokenizer`` first, filters that act on one
+    token at a time): each distinct token gets an id, and for each token id
+    the memo keeps its span (positions it takes), and its terms (term ids)
+    with their positions relative to the token, in the analyzer's order, in
+    flat arrays. A text is then a list of token ids (:meth:`token_ids`), and
+    a batch of texts becomes postings with NumPy (:meth:`postings`).
+
+    Args:
+        analyzer: the field's analyzer (:meth:`usable` must be true).
+        limit: distinct tokens kept; a memo that holds more is replaced by a
+            new one (:func:`token_terms`) once its pending ids are postings.
+    """
+
+    def __init__(self, analyzer, limit: int = 200_000) -> None:
+        self.analyzer = analyzer
+        self.limit = limit
+        expression = analyzer.items[0].expression
+        self._finditer = expression.finditer
+        self._findall = expression.findall if expression.groups == 0 else None
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every token and term (their ids become invalid)."""
+        self.token_id: dict[str, int] = {}
+        # int64 arrays (read by NumPy in place, no copy of the whole memo a batch)
+        self.span = array("q")  # per token id: positions the token takes
+        self.count = array("q")  # per token id: terms it gives
+        self.first = array("q")  # per token id: where its terms start in the flat arrays
+        self.flat_term = array("q")
+        self.flat_pos = array("q")
+        self.term_id: dict[str, int] = {}
+        self.terms: list[str] = []
+
+    def full(self) -> bool:
+        """Whether the memo holds :attr:`limit` tokens or more."""
+        return len(self.token_id) >= self.limit
+
+    def _add(self, token: str) -> int:
+        got = [(t.pos, t.text) for t in self.analyzer(token, mode="index", positions=True)]
+        tid = len(self.span)
+        self.token_id[token] = tid
+        self.span.append(max(p for p, _ in got) + 1 if got else 0)
+        self.count.append(len(got))
+        self.first.append(len(self.flat_term))
+        term_id, terms = self.term_id, self.terms
+        for pos, text in got:
+            n = term_id.get(text)
+            if n is None:
+                n = term_id[text] = len(terms)
+                terms.append(text)
+            self.flat_term.append(n)
+            self.flat_pos.append(pos)
+        return tid
+
+    def token_ids(self, text: str) -> tuple[list[int], int]:
+        """``(token ids of text, terms it gives)``: the second is the field's
+        length in tokens, as Whoosh counts it (the sum of the frequencies)."""
+        words = self._findall(text) if self._findall else [m[0] for m in self._finditer(text)]
+        get, add = self.token_id.get, self._add
+        ids = [get(w) for w in words]
+        if None in ids:
+            ids = [add(w) if i is None else i for w, i in zip(words, ids, strict=True)]
+        count = self.count
+        return ids, sum(map(count.__getitem__, ids))
+
+    def postings(self, docs: list[int], tokens: list[list[int]]):
+        """The postings of texts ``tokens[i]`` (token ids, :meth:`token_ids`)
+        of documents ``docs[i]`` (ascending).
+
+        Returns:
+            ``(term, doc, freq, positions)``: per posting, in term then
+            document order, its term id (``int64``), document number and
+            frequency (``int64``); and every posting's positions laid end to
+            end in that order (``uint32``, a posting's in the order the
+            analyzer gives them, as :class:`~paperbrowse.core.engine.codec.TokenMemo`).
+        """
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        total = int(lengths.sum())
+        tok = np.fromiter(itertools.chain.from_iterable(tokens), dtype=np.int64, count=total)
+        span = np.frombuffer(self.span, dtype=np.int64)[tok]
+        count = np.frombuffer(self.count, dtype=np.int64)[tok]
+        # each token's first position: its span's running sum, from 0 in each text
+        before_token = np.cumsum(span) - span
+        text_first = np.cumsum(lengths) - lengths  # index of each text's first token
+        base = before_token - np.repeat(np.append(before_token, 0)[text_first], lengths)
+        # one entry per term of each token
+        n = int(count.sum())
+        before = np.cumsum(count) - count
+        at = np.repeat(np.frombuffer(self.first, dtype=np.int64)[tok] - before, count)
+        at += np.arange(n, dtype=np.int64)
+        term = np.frombuffer(self.flat_term, dtype=np.int64)[at]
+        pos = np.frombuffer(self.flat_pos, dtype=np.int64)[at] + np.repeat(base, count)
+        doc = np.repeat(np.repeat(np.asarray(docs, dtype=np.int64), lengths), count)
+        key = (term << 32) | doc
+        order = np.argsort(key, kind="stable")  # a posting's positions stay in text order
+        key = key[order]
+        positions = pos[order].astype(np.uint32)
+        if not n:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, positions
+        new = np.empty(n, dtype=bool)
+        new[0] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        firsts = np.flatnonzero(new)
+        freq = np.diff(np.append(firsts, n))
+        unique = key[firsts]
+        return unique >> 32, unique & 0xFFFFFFFF, freq, positions
+
+
+#: One :class:`TokenTerms` per analyzer object (by id), shared by the writers
+#: of a process (a worker's successive segments learn each token once).
+_TERMS: dict[int, TokenTerms] = {}
+
+
+def token_terms(analyzer) -> TokenTerms:
+    """The current :class:`TokenTerms` of ``analyzer`` (made at the first
+    call, and again after a writer found the last one :meth:`~TokenTerms.full`:
+    a writer with token ids of the old one pending keeps it, so its ids stay
+    valid)."""
+    memo = _TERMS.get(id(analyzer))
+    if memo is None or memo.analyzer is not analyzer:
+        memo = _TERMS[id(analyzer)] = TokenTerms(analyzer)
+        weakref.finalize(analyzer, _TERMS.pop, id(analyzer), None)
+    return memo
+
+
 class ArraySegmentWriter(HookedSegmentWriter):
     """Whoosh's ``SegmentWriter`` with a :class:`MemoryPool` for its postings,
     written by :meth:`MemoryPool.write` (needs :class:`~paperbrowse.core.engine.codec.ArrayCodec`).
+
+    With :data:`ARRAY_BUILD`, :meth:`add_document` analyses the fields whose
+    format is token-local (``CompactPositions``/``MemoFrequency`` with
+    ``token_local``, a text value, no boost keys) to token ids
+    (:class:`TokenTerms`) and keeps them pending; every :data:`PENDING_DOCS`
+    documents, and before the segment is written or a reader's documents are
+    added, the pending documents become postings with NumPy
+    (:meth:`TokenTerms.postings`) and enter the pool as arrays
+    (:meth:`MemoryPool.add_arrays`). Other fields go Whoosh's way
+    (``Field.index``, one :meth:`MemoryPool.add` per posting). The stored
+    fields, lengths and columns are written per document as Whoosh does.
 
     Raises:
         whoosh.index.LockError: another writer holds the index's lock (unless made by
@@ -202,6 +398,12 @@ class ArraySegmentWriter(HookedSegmentWriter):
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self.pool = MemoryPool()
+        self.array_build = ARRAY_BUILD
+        #: fieldname → (memo, positions format?, field boost, docs, token ids)
+        self.pending: dict[str, tuple] = {}
+        self.pending_docs = 0
+        #: (fieldname, value) → the field's index items, for :meth:`_index`
+        self.index_cache: dict[tuple, tuple] = {}
 
     def plan_commit(self, segments: list) -> list:
         """The segments to list in a new table of contents: ``segments``
@@ -211,9 +413,158 @@ class ArraySegmentWriter(HookedSegmentWriter):
 
         return merge_tiers(self, segments)
 
+    def _array_memo(self, field, value) -> TokenTerms | None:
+        """The :class:`TokenTerms` that indexes ``value`` of ``field``, or
+        ``None`` when the field goes Whoosh's way."""
+        fmt = field.format
+        if (
+            not isinstance(value, str)
+            or not isinstance(fmt, (CompactPositions, MemoFrequency))
+            or not getattr(fmt, "token_local", False)
+            or field.vector
+            or field.separate_spelling()
+            or not TokenMemo.usable(field.analyzer)
+        ):
+            return None
+        return token_terms(field.analyzer)
+
+    def _index(self, fieldname: str, field, value):
+        """``field.index(value)`` as a tuple, memoised for numbers and the
+        values of ``ID``/``KEYWORD`` fields (dates, years, sources repeat)."""
+        if not isinstance(field, (NUMERIC, ID, KEYWORD)) or not isinstance(value, (int, str)):
+            return field.index(value)
+        cache = self.index_cache
+        key = (fieldname, value)
+        got = cache.get(key)
+        if got is None:
+            if len(cache) >= INDEX_CACHE:
+                cache.clear()
+            got = cache[key] = tuple(field.index(value))
+        return got
+
+    def add_document(self, **fields) -> None:
+        """Add one document (field name → value, as Whoosh's ``add_document``).
+
+        Raises:
+            IndexingError: the writer is closed.
+            UnknownFieldError: a field is not in the schema.
+        """
+        if not self.array_build:
+            super().add_document(**fields)
+            return
+        if self.is_closed:
+            raise IndexingError("This writer is closed")
+        schema = self.schema
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        for name in fieldnames:
+            if name not in schema:
+                raise UnknownFieldError(f"No field named {name!r} in {schema}")
+        if any(name.startswith("_") for name in fields):  # boosts, custom stored values
+            self.flush_pending()
+            super().add_document(**fields)
+            return
+        docnum = self.docnum
+        perdocwriter = self.perdocwriter
+        pending = self.pending
+        marks = {name: len(entry[3]) for name, entry in pending.items()}
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    memo = self._array_memo(field, value)
+                    if memo is not None:
+                        ids, length = memo.token_ids(value)
+                        entry = pending.get(fieldname)
+                        if entry is not None and entry[0] is not memo:  # a full memo replaced
+                            self.flush_pending()
+                            marks, entry = {}, None
+                        if entry is None:
+                            fmt = field.format
+                            entry = pending[fieldname] = (
+                                memo,
+                                isinstance(fmt, CompactPositions),
+                                fmt.field_boost,
+                                [],
+                                [],
+                            )
+                        entry[3].append(docnum)
+                        entry[4].append(ids)
+                    else:
+                        if isinstance(field.format, (CompactPositions, MemoFrequency)):
+                            self.flush_pending()  # this field's earlier documents first
+                            marks = {}
+                        add_post = self.pool.add
+                        for tbytes, freq, weight, vbytes in self._index(fieldname, field, value):
+                            if field.scorable:
+                                length += freq
+                            add_post((fieldname, tbytes, docnum, weight, vbytes))
+                        if field.separate_spelling():
+                            spellfield = field.spelling_fieldname(fieldname)
+                            for word in field.spellable_words(value):
+                                add_post((spellfield, word.encode("utf-8"), 0, 1, None))
+                    if not field.scorable:
+                        length = 0
+                vformat = field.vector
+                if vformat:
+                    vitems = vformat.word_values(value, field.analyzer, mode="index")
+                    vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
+                    perdocwriter.add_vector_items(fieldname, field, vitems)
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+        except Exception:
+            perdocwriter.cancel_doc()
+            for name, entry in pending.items():  # this document's token ids are not added
+                keep = marks.get(name, 0)
+                del entry[3][keep:], entry[4][keep:]
+            raise
+        perdocwriter.finish_doc()
+        wc.mark_added(self)
+        self.docnum += 1
+        self.pending_docs += 1
+        if self.pending_docs >= PENDING_DOCS:
+            self.flush_pending()
+
+    def flush_pending(self) -> None:
+        """Turn the pending documents' token ids into postings in the pool
+        (:meth:`TokenTerms.postings`, :meth:`MemoryPool.add_arrays`)."""
+        pending, self.pending = self.pending, {}
+        self.pending_docs = 0
+        for fieldname in sorted(pending):
+            memo, positional, boost, docs, tokens = pending[fieldname]
+            term, doc, freq, positions = memo.postings(docs, tokens)
+            if not len(term):
+                continue
+            used, term = np.unique(term, return_inverse=True)
+            words = memo.terms
+            btexts = [words[n].encode("utf-8") for n in used.tolist()]
+            weight = freq * boost
+            if positional:
+                size = freq * 4
+                blob = positions.astype("<u4", copy=False).tobytes()
+            else:
+                size = np.full(len(freq), 4, dtype=np.int64)
+                blob = freq.astype(">u4").tobytes()  # Whoosh's pack_uint
+            self.pool.add_arrays(fieldname, btexts, term, doc, weight, size, blob)
+            if memo.full():
+                _TERMS.pop(id(memo.analyzer), None)  # the next document starts a new memo
+
+    def add_reader(self, reader) -> None:
+        """Add a reader's documents (Whoosh's ``add_reader``), after the
+        pending documents' postings."""
+        self.flush_pending()
+        super().add_reader(reader)
+
     def flush_postings(self) -> None:
         """Write the pool's postings (:meth:`MemoryPool.write`) and close the
         segment's per-document and field writers."""
+        self.flush_pending()
         self.perdocwriter.close()
         perdoc = self.per_document_reader()
         try:

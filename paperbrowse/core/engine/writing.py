@@ -173,6 +173,7 @@ def _work(folder: str, indexname: str, jobs, results, parent: int) -> None:
                 break
             for fields in batch:
                 writer.add_document(**fields)
+            writer.flush_pending()  # the batch's postings, counted in the pool's memory
             if writer.pool.memory > LIMIT_MB * 2**20:
                 written.append(wc.finalize_segment(writer))
                 writer = wc.unlocked_writer(

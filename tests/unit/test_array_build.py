@@ -1,0 +1,172 @@
+"""The array build (issue 20, build 1) writes the index the per-posting build
+writes: the same searches give the same hits, in the same order, with the same
+scores and highlights, on the bundled corpus and on a generated one, for random
+queries of every class; and the same terms hold the same postings."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+
+from paperbrowse.core.engine import segments, writing
+from paperbrowse.core.engine.query import QueryError
+from paperbrowse.core.engine.segments import TokenTerms
+from paperbrowse.core.index import IndexStore
+from paperbrowse.core.schema import make_analyzer
+from paperbrowse.core.sources.captures import bundled_corpus_dir, corpus_files, load_captures
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _generated(docs: int, seed: int) -> list:
+    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "benchmarks" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_corpus"] = module
+    spec.loader.exec_module(module)
+    return list(module.generate_papers(docs, seed=seed))
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_captures(corpus_files(bundled_corpus_dir())).papers
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return _generated(600, seed=7)
+
+
+def _build(folder: Path, papers, array_build: bool, monkeypatch, parallel: bool = False):
+    monkeypatch.setattr(segments, "ARRAY_BUILD", array_build)
+    monkeypatch.setattr(segments, "PENDING_DOCS", 37)  # several flushes, uneven
+    if parallel:
+        monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(writing, "BATCH", 16)
+    return IndexStore(folder).build(papers, "c")
+
+
+def _queries(papers, seed: int, per_class: int = 6) -> list[str]:
+    """Random queries of every class, from the papers' own words."""
+    rng = random.Random(seed)
+    words = [w for p in papers for w in p.abstract.split() if w.isalpha() and len(w) > 3]
+    titles = [w for p in papers for w in p.title.split() if w.isalpha() and len(w) > 3]
+    authors = [a.split()[-1] for p in papers for a in p.authors if a.split()]
+    abstracts = [p.abstract.split() for p in papers if len(p.abstract.split()) > 5]
+    out = []
+    for _ in range(per_class):
+        out.append(rng.choice(words))  # one term
+        out.append(f"{rng.choice(words)} {rng.choice(words)}")  # two terms
+        text = rng.choice(abstracts)
+        i = rng.randrange(len(text) - 2)
+        out.append(f'"{text[i]} {text[i + 1]}"')  # phrase
+        out.append(f"{rng.choice(words)}~")  # fuzzy
+        out.append(f"title:{rng.choice(titles)}")  # field
+        if authors:  # the bundled captures name no authors
+            out.append(f"authors:{rng.choice(authors)}")
+        out.append(f"{rng.choice(words)[:4]}*")  # prefix
+        first = rng.randrange(2015, 2025)
+        out.append(f"{rng.choice(words)} year:[{first} TO {first + 2}]")  # range
+    return out
+
+
+def _answers(index, queries: list[str]) -> dict[str, tuple]:
+    out = {}
+    for text in queries:
+        try:
+            results = index.search(text, limit=30, facets=True)
+        except QueryError as exc:  # a stop word alone: the same message from both
+            out[text] = (str(exc), None, None, None, [])
+            continue
+        hits = [(h.paper.id, h.rank, h.score, h.title, h.snippet) for h in results.hits]
+        out[text] = (results.total, results.facets, results.suggestion, results.ran, hits)
+    return out
+
+
+def _assert_same(got: dict, expected: dict) -> None:
+    for text, (total, facets, suggestion, ran, hits) in expected.items():
+        g_total, g_facets, g_suggestion, g_ran, g_hits = got[text]
+        assert (g_total, g_facets, g_suggestion, g_ran) == (total, facets, suggestion, ran), text
+        assert [h[0] for h in g_hits] == [h[0] for h in hits], text
+        for (_, _, score, title, snippet), (_, _, g_score, g_title, g_snippet) in zip(
+            hits, g_hits, strict=True
+        ):
+            assert g_score == pytest.approx(score, rel=1e-9, abs=1e-9), text
+            assert (g_title, g_snippet) == (title, snippet), text
+
+
+@pytest.mark.parametrize("corpus", ["bundled", "generated"])
+def test_the_array_build_answers_as_the_posting_build(tmp_path, corpus, request, monkeypatch):
+    papers = request.getfixturevalue(corpus)
+    old = _build(tmp_path / "old", papers, False, monkeypatch)
+    new = _build(tmp_path / "new", papers, True, monkeypatch)
+    queries = _queries(papers, seed=len(papers))
+    expected = _answers(old, queries)
+    found = [v[0] for v in expected.values() if isinstance(v[0], int) and v[0] > 0]
+    assert len(found) > len(queries) // 2  # most queries find papers
+    _assert_same(_answers(new, queries), expected)
+
+
+def _terms(folder: Path) -> dict:
+    """Every term's postings: ``{(field, btext): [(doc, weight, value)]}``, and
+    each field's length of each document."""
+    ix = whoosh_index.open_dir(str(folder))
+    out = {}
+    with ix.reader() as reader:
+        for field, btext in reader.all_terms():
+            m = reader.postings(field, btext)
+            got = []
+            while m.is_active():
+                got.append((m.id(), m.weight(), m.value() or b""))
+                m.next()
+            out[field, btext] = got
+        for field in ("title", "abstract", "authors", "spell"):
+            out[field] = [reader.doc_field_length(d, field) for d in range(reader.doc_count_all())]
+    return out
+
+
+def test_the_array_build_writes_the_same_postings_in_parallel(tmp_path, generated, monkeypatch):
+    old = _build(tmp_path / "old", generated, False, monkeypatch)
+    single = _build(tmp_path / "single", generated, True, monkeypatch)
+    new = _build(tmp_path / "new", generated, True, monkeypatch, parallel=True)  # the last
+    expected = _terms(_folder(old))
+    assert len(expected) > 5_000
+    assert _terms(_folder(single)) == expected  # term by term, posting by posting
+    # a parallel build numbers the documents per worker: the same terms, each
+    # in as many documents
+    parallel = _terms(_folder(new))
+    assert parallel.keys() == expected.keys()
+    assert {k: len(v) for k, v in parallel.items()} == {k: len(v) for k, v in expected.items()}
+
+
+def _folder(index) -> Path:
+    """The Whoosh folder of a built index (its current generation)."""
+    return Path(index._ix.storage.folder)
+
+
+def test_token_ids_become_the_analyzers_postings() -> None:
+    """Positions and frequencies from the arrays equal the analyzer's own, for
+    texts with stop words, joined sub-words, repeats and an empty text."""
+    analyzer = make_analyzer()
+    memo = TokenTerms(analyzer)
+    texts = ["The WF-VAE of β-VAE and the VAE", "", "latent latent diffusion-based models", "a"]
+    tokens = [memo.token_ids(t)[0] for t in texts]
+    term, doc, freq, positions = memo.postings([3, 4, 9, 12], tokens)
+    got: dict[tuple[int, str], list[int]] = {}
+    at = 0
+    for t, d, f in zip(term.tolist(), doc.tolist(), freq.tolist(), strict=True):
+        got[d, memo.terms[t]] = positions[at : at + f].tolist()
+        at += f
+    assert at == len(positions)
+    expected: dict[tuple[int, str], list[int]] = {}
+    for d, text in zip([3, 4, 9, 12], texts, strict=True):
+        for tok in analyzer(text, mode="index", positions=True):
+            expected.setdefault((d, tok.text), []).append(tok.pos)
+    assert got == expected
+    assert memo.token_ids(texts[0])[1] == sum(len(v) for (d, _), v in expected.items() if d == 3)
+    assert np.all(np.diff(term) >= 0)
