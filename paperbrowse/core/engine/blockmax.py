@@ -130,8 +130,8 @@ def pruned_top(k: int, upper: np.ndarray, score_ranges, hint: np.ndarray) -> tup
             (``float64``).
         score_ranges: ``f(mask over ranges) -> (docs, scores)``, the exact
             scores of the scored documents of those ranges.
-        hint: per range, how many documents may score there (the matching
-            ones), for the size of the first round.
+        hint: per range, about how many documents may score there (the
+            query's postings), for the size of the first round.
 
     Returns:
         ``(docs, scores)`` holding every scored document at least as good as
@@ -140,7 +140,7 @@ def pruned_top(k: int, upper: np.ndarray, score_ranges, hint: np.ndarray) -> tup
     """
     upper = upper * (1 + _SLACK) + _SLACK
     n = len(upper)
-    order = np.argsort(-upper, kind="stable")
+    order = np.argsort(-upper)  # ties in any order: a bound only decides what is scored
     reach = np.cumsum(hint[order])
     batch = max(int(np.searchsorted(reach, 4 * k)) + 1, n // 32, 8)
     threshold = -np.inf

@@ -262,9 +262,13 @@ def _pruned(searcher, leaves, candidates, k, postings: Postings, lengths, B, K1,
         bounds = postings.bounds(field, btext, lengths[field])
         upper += blockmax.bound(bounds, boost, top, k1b, per)
         plan.append((term, bounds, top, k1b, per))
-    padded = np.zeros(ranges * size, dtype=bool)
-    padded[:count] = candidates
-    hint = np.count_nonzero(padded.reshape(ranges, size), axis=1)
+    # postings per range, for the size of the first round (a range leaf: every document)
+    hint = np.zeros(ranges, dtype=np.int64)
+    for planned in plan:
+        if planned is None:
+            hint += size
+        elif planned[1] is not None:
+            hint += np.diff(planned[1].edges)
     live = np.ones(count, dtype=bool)
     inside_of: dict[int, np.ndarray] = {}
 
