@@ -1,15 +1,17 @@
-"""The pruned relevance top-k (per-range BM25 bounds) equals the exhaustive one.
+"""The pruned and candidate-driven relevance top-k equal the exhaustive one.
 
 :mod:`paperbrowse.core.engine.blockmax` skips the document ranges whose
-bound cannot reach the k-th best score; these tests compare its pages with
-the exhaustive path's (every posting scored) on random queries of every
-class over the bundled corpus, the ranges made small so that there are many
-of them and most are skipped, with filters, and through the whole search.
+bound cannot reach the k-th best score, and the candidate-driven path looks
+each candidate up in the postings; these tests compare their pages with the
+exhaustive path's (every posting scored) on random queries of every class
+over the bundled corpus, the ranges made small so that there are many of
+them and most are skipped, with filters, and through the whole search.
 """
 
 from __future__ import annotations
 
 import random
+from functools import partial
 
 import numpy as np
 import pytest
@@ -87,12 +89,13 @@ def test_the_pruned_top_is_the_exhaustive_one_on_random_queries(
             for candidates in (matched, filtered):
                 total = int(candidates.sum())
                 for k in {1, 7, 30, max(total, 1)}:
-                    exhaustive = scoring.top_scored(searcher, q, candidates, k, postings, False)
-                    pruned = scoring.top_scored(searcher, q, candidates, k, postings, True)
+                    top = partial(scoring.top_scored, searcher, q, candidates, k, postings)
+                    exhaustive = top(prune=False, sparse=False)
                     assert exhaustive is not None, text
-                    assert [d for d, _ in pruned] == [d for d, _ in exhaustive], (text, k)
-                    got = [s for _, s in pruned]
-                    assert got == pytest.approx([s for _, s in exhaustive], rel=1e-9, abs=0)
+                    for other in (top(prune=True), top(prune=False, sparse=True)):
+                        assert [d for d, _ in other] == [d for d, _ in exhaustive], (text, k)
+                        got = [s for _, s in other]
+                        assert got == pytest.approx([s for _, s in exhaustive], rel=1e-9, abs=0)
                     compared += bool(exhaustive)
     assert compared > 300
     assert pruned_somewhere  # the bounds did skip ranges: the pruned path was exercised
@@ -148,17 +151,19 @@ def test_the_rounds_stop_where_no_range_can_reach_the_kth_best() -> None:
 @pytest.mark.parametrize(
     "text", ["diffusion", "language model", '"language model"', "vidoe~", "agent OR video"]
 )
-def test_searches_answer_the_same_pruned_or_not(
+def test_searches_answer_the_same_whichever_path_scores(
     index: PaperIndex, monkeypatch: pytest.MonkeyPatch, text: str, sort: str
 ) -> None:
     monkeypatch.setattr(blockmax, "RANGE", 4)
     answers = []
-    for prune in (False, True):
+    # every posting scored; pruned; each candidate looked up (always, below 0)
+    for prune, sparse_below in ((False, 10**9), (True, 10**9), (False, 0)):
         monkeypatch.setattr(scoring, "PRUNE", prune)
+        monkeypatch.setattr(scoring, "SPARSE_BELOW", sparse_below)
         got = []
         for filters in (Filters(), Filters(years=(2024, 2025)), Filters(undated=True)):
             r = index.search(text, sort=sort, limit=30, filters=filters, facets=True)
             got.append((r.total, [(h.paper.id, h.score) for h in r.hits], r.facets))
         answers.append(got)
-    assert answers[0] == answers[1]
+    assert answers[0] == answers[1] == answers[2]
     assert answers[0][0][0] > 0

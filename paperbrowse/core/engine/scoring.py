@@ -24,6 +24,11 @@ from paperbrowse.core.engine.postings import _LENGTHS, Postings, bm25_of, bm25_t
 #: slower (its bounds and rounds cost more than the NumPy pass it saves).
 PRUNE = False
 
+#: :func:`top_scored` looks the candidates up in the postings (a binary search
+#: each) rather than scoring every posting when the candidates are fewer than
+#: the query's postings divided by this.
+SPARSE_BELOW = 8
+
 
 def _scored_leaves(
     q, postings: Postings, boost: float = 1.0
@@ -118,6 +123,7 @@ def top_scored(
     k: int,
     postings: Postings,
     prune: bool | None = None,
+    sparse: bool | None = None,
 ) -> list[tuple[int, float]] | None:
     """The ``k`` best of ``candidates`` for ``q`` by Whoosh's BM25F, best first.
 
@@ -140,6 +146,10 @@ def top_scored(
         prune: score only the document ranges whose BM25 bounds can reach
             the ``k``-th best (:mod:`~paperbrowse.core.engine.blockmax`; the
             same result); ``None``: :data:`PRUNE`.
+        sparse: score by looking each candidate up in the postings instead
+            of scoring every posting (the same result); ``None``: when the
+            candidates are fewer than the query's postings over
+            :data:`SPARSE_BELOW`.
 
     Returns:
         ``[(docnum, score), ...]``, or ``None`` when the query has another
@@ -191,6 +201,14 @@ def top_scored(
         found = _pruned(searcher, leaves, candidates, k, postings, lengths, B, K1, allowed_for)
         if found is not None:
             return _best(*found, k)
+    if sparse is None:  # few candidates for the postings: look each one up
+        held = sum(len(postings.docs(f, t)) for f, t, _, _ in leaves if f is not None)
+        sparse = np.count_nonzero(candidates) * SPARSE_BELOW < held
+    if sparse:
+        docs, got = _by_candidates(searcher, leaves, candidates, postings, lengths, B, K1)
+        if scale is not None:
+            got = _coordinated(got, docs, leaves, postings, candidates, scale)
+        return _best(docs, got, k)
     scores = np.zeros(postings.count)
     touched = np.zeros(postings.count, dtype=bool)
     for field, text, boost, within in leaves:
@@ -219,6 +237,47 @@ def top_scored(
     if scale is not None:
         got = _coordinated(got, docs, leaves, postings, candidates, scale)
     return _best(docs, got, k)
+
+
+def _by_candidates(searcher, leaves, candidates, postings: Postings, lengths, B, K1):
+    """The exhaustive loop of :func:`top_scored` driven by the candidates
+    instead of the postings: each candidate is looked up in each term's
+    postings (a binary search), and only the postings found are scored, with
+    the same float64 operations in the same order. For a query whose
+    matches are few beside its words' postings (an AND of common words, a
+    phrase, a narrow filter). Returns ``(docs, scores)`` of the scored
+    candidates, ascending."""
+    docs = np.flatnonzero(candidates)
+    scores = np.zeros(len(docs))
+    touched = np.zeros(len(docs), dtype=bool)
+    live = np.ones(postings.count, dtype=bool)
+    phrases: dict[int, np.ndarray] = {}
+    for field, text, boost, within in leaves:
+        if field is None:  # a numeric range: a constant for the candidates in it
+            inside = evaluate(searcher, postings, text, live)[docs]
+            scores[inside] += boost
+            touched |= inside
+            continue
+        btext = text if isinstance(text, bytes) else postings.reader.schema[field].to_bytes(text)
+        term = postings.term(field, btext)
+        if not len(term.ids):
+            continue
+        at = np.searchsorted(term.ids, docs)
+        at[at == len(term.ids)] = 0
+        here = term.ids[at] == docs
+        if within is not None:  # only where the phrase is
+            if id(within) not in phrases:
+                phrases[id(within)] = evaluate(searcher, postings, within, live)[docs]
+            here &= phrases[id(within)]
+        found = np.flatnonzero(here)
+        if not len(found):
+            continue
+        top, k1b, per = bm25_terms(searcher, field, btext, B, K1)
+        at = at[found]
+        part = bm25_of(term.weights[at], _LENGTHS[lengths[field][term.ids[at]]], top, k1b, per)
+        scores[found] += boost * part
+        touched[found] = True
+    return docs[touched], scores[touched]
 
 
 def _best(docs: np.ndarray, got: np.ndarray, k: int) -> list[tuple[int, float]]:
