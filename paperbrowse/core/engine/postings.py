@@ -27,7 +27,9 @@ from whoosh.query.terms import FuzzyTerm, MultiTerm
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort
 
+from paperbrowse.core.engine import blockmax
 from paperbrowse.core.engine import whoosh_compat as wc
+from paperbrowse.core.engine.blockmax import RangeBounds
 from paperbrowse.core.engine.codec import BYTE_TO_LENGTH, ArrayCodec
 from paperbrowse.core.engine.records import read_term_arrays
 
@@ -258,8 +260,8 @@ class DecodedCache:
 
 def _size(kept) -> int:
     """What :class:`DecodedCache` counts for a kept item: postings and
-    positions, or a score array's length."""
-    return kept.size if isinstance(kept, TermPostings) else len(kept)
+    positions, a score array's length, or a kept object's ``size``."""
+    return int(kept.size)
 
 
 class Postings:
@@ -354,14 +356,26 @@ class Postings:
         got = self.kept.get(key) if self.kept is not None else None
         if got is None:
             term = self.term(fieldname, text)
-            tf = term.weights.astype(np.float64)
-            idf = searcher.idf(fieldname, text)
-            avgfl = searcher.avg_field_length(fieldname) or 1
-            length = _LENGTHS[lengths[term.ids]]
-            k1b = K1 * (1 - B)
-            per = K1 * B / avgfl
-            top = idf * (K1 + 1)
-            got = top * tf / (tf + k1b + per * length)
+            top, k1b, per = bm25_terms(searcher, fieldname, text, B, K1)
+            got = bm25_of(term.weights, _LENGTHS[lengths[term.ids]], top, k1b, per)
+            if self.kept is not None:
+                self.kept.put(key, got)
+        return got
+
+    def bounds(self, fieldname: str, text, lengths: np.ndarray) -> RangeBounds:
+        """The term's per-range bounds (:func:`~paperbrowse.core.engine.blockmax.range_bounds`),
+        kept with its postings for the index state.
+
+        Args:
+            lengths: the field's encoded length byte per document number.
+        """
+        if not isinstance(text, bytes):
+            text = self.reader.schema[fieldname].to_bytes(text)
+        key = ("bounds", blockmax.RANGE, fieldname, text)
+        got = self.kept.get(key) if self.kept is not None else None
+        if got is None:
+            term = self.term(fieldname, text)
+            got = blockmax.range_bounds(term.ids, term.weights, lengths, self.count, _LENGTHS)
             if self.kept is not None:
                 self.kept.put(key, got)
         return got
@@ -371,6 +385,23 @@ class Postings:
         found = np.zeros(self.count, dtype=bool)
         found[ids] = True
         return found
+
+
+def bm25_terms(searcher, fieldname: str, btext: bytes, B: float, K1: float) -> tuple:
+    """``(top, k1b, per)`` of a term's BM25 with the searcher's current
+    statistics: ``idf × (K1 + 1)``, ``K1 × (1 - B)`` and ``K1 × B / average
+    field length`` (Whoosh's ``BM25F`` terms, computed as it does)."""
+    idf = searcher.idf(fieldname, btext)
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    return idf * (K1 + 1), K1 * (1 - B), K1 * B / avgfl
+
+
+def bm25_of(weights: np.ndarray, length: np.ndarray, top: float, k1b: float, per: float):
+    """BM25 of postings of term frequencies ``weights`` in fields of decoded
+    lengths ``length`` (``float64``), in Whoosh's float64 operations and
+    order: ``top × tf / (tf + k1b + per × length)``."""
+    tf = weights.astype(np.float64)
+    return top * tf / (tf + k1b + per * length)
 
 
 #: A numeric column's value for "no value" (Whoosh's default, 2**31 - 1 for a

@@ -13,9 +13,21 @@ from whoosh.query.ranges import NumericRange
 from whoosh.query.terms import FuzzyTerm
 from whoosh.scoring import BM25F
 
+from paperbrowse.core.engine import blockmax
 from paperbrowse.core.engine import whoosh_compat as wc
 from paperbrowse.core.engine.matching import evaluate
-from paperbrowse.core.engine.postings import Postings
+from paperbrowse.core.engine.postings import _LENGTHS, Postings, bm25_of, bm25_terms
+
+#: Whether :func:`top_scored` prunes with per-range bounds
+#: (:mod:`~paperbrowse.core.engine.blockmax`); the result is the same either
+#: way (tests/unit/test_topk.py). Off: at 100,000 papers the pruned path is
+#: slower (its bounds and rounds cost more than the NumPy pass it saves).
+PRUNE = False
+
+#: :func:`top_scored` looks the candidates up in the postings (a binary search
+#: each) rather than scoring every posting when the candidates are fewer than
+#: the query's postings divided by this.
+SPARSE_BELOW = 8
 
 
 def _scored_leaves(
@@ -105,7 +117,13 @@ def _field_lengths(reader, field: str) -> np.ndarray | None:
 
 
 def top_scored(
-    searcher, q: query.Query, candidates: np.ndarray, k: int, postings: Postings
+    searcher,
+    q: query.Query,
+    candidates: np.ndarray,
+    k: int,
+    postings: Postings,
+    prune: bool | None = None,
+    sparse: bool | None = None,
 ) -> list[tuple[int, float]] | None:
     """The ``k`` best of ``candidates`` for ``q`` by Whoosh's BM25F, best first.
 
@@ -125,6 +143,13 @@ def top_scored(
             filters; only these are scored.
         k: how many to return.
         postings: the search's postings.
+        prune: score only the document ranges whose BM25 bounds can reach
+            the ``k``-th best (:mod:`~paperbrowse.core.engine.blockmax`; the
+            same result); ``None``: :data:`PRUNE`.
+        sparse: score by looking each candidate up in the postings instead
+            of scoring every posting (the same result); ``None``: when the
+            candidates are fewer than the query's postings over
+            :data:`SPARSE_BELOW`.
 
     Returns:
         ``[(docnum, score), ...]``, or ``None`` when the query has another
@@ -160,21 +185,39 @@ def top_scored(
             lengths[field] = got
     B, K1 = weighting.B, weighting.K1
     live = np.ones(postings.count, dtype=bool)
+    phrases: dict[int, np.ndarray] = {}
+
+    def allowed_for(within) -> np.ndarray:
+        """The candidates a leaf scores in: those holding its phrase, if any."""
+        if within is None:
+            return candidates
+        allowed = phrases.get(id(within))
+        if allowed is None:
+            allowed = evaluate(searcher, postings, within, live) & candidates
+            phrases[id(within)] = allowed
+        return allowed
+
+    if scale is None and (PRUNE if prune is None else prune):
+        found = _pruned(searcher, leaves, candidates, k, postings, lengths, B, K1, allowed_for)
+        if found is not None:
+            return _best(*found, k)
+    if sparse is None:  # few candidates for the postings: look each one up
+        held = sum(len(postings.docs(f, t)) for f, t, _, _ in leaves if f is not None)
+        sparse = np.count_nonzero(candidates) * SPARSE_BELOW < held
+    if sparse:
+        docs, got = _by_candidates(searcher, leaves, candidates, postings, lengths, B, K1)
+        if scale is not None:
+            got = _coordinated(got, docs, leaves, postings, candidates, scale)
+        return _best(docs, got, k)
     scores = np.zeros(postings.count)
     touched = np.zeros(postings.count, dtype=bool)
-    phrases: dict[int, np.ndarray] = {}
     for field, text, boost, within in leaves:
         if field is None:  # a numeric range: a constant for the candidates in it
             inside = evaluate(searcher, postings, text, live) & candidates
             scores[inside] += boost
             touched |= inside
             continue
-        allowed = candidates
-        if within is not None:
-            allowed = phrases.get(id(within))
-            if allowed is None:
-                allowed = evaluate(searcher, postings, within, live) & candidates
-                phrases[id(within)] = allowed
+        allowed = allowed_for(within)
         term = postings.term(field, text)
         if not len(term.ids):
             continue
@@ -193,12 +236,136 @@ def top_scored(
     got = scores[docs]
     if scale is not None:
         got = _coordinated(got, docs, leaves, postings, candidates, scale)
+    return _best(docs, got, k)
+
+
+def _by_candidates(searcher, leaves, candidates, postings: Postings, lengths, B, K1):
+    """The exhaustive loop of :func:`top_scored` driven by the candidates
+    instead of the postings: each candidate is looked up in each term's
+    postings (a binary search), and only the postings found are scored, with
+    the same float64 operations in the same order. For a query whose
+    matches are few beside its words' postings (an AND of common words, a
+    phrase, a narrow filter). Returns ``(docs, scores)`` of the scored
+    candidates, ascending."""
+    docs = np.flatnonzero(candidates)
+    scores = np.zeros(len(docs))
+    touched = np.zeros(len(docs), dtype=bool)
+    live = np.ones(postings.count, dtype=bool)
+    phrases: dict[int, np.ndarray] = {}
+    for field, text, boost, within in leaves:
+        if field is None:  # a numeric range: a constant for the candidates in it
+            inside = evaluate(searcher, postings, text, live)[docs]
+            scores[inside] += boost
+            touched |= inside
+            continue
+        btext = text if isinstance(text, bytes) else postings.reader.schema[field].to_bytes(text)
+        term = postings.term(field, btext)
+        if not len(term.ids):
+            continue
+        at = np.searchsorted(term.ids, docs)
+        at[at == len(term.ids)] = 0
+        here = term.ids[at] == docs
+        if within is not None:  # only where the phrase is
+            if id(within) not in phrases:
+                phrases[id(within)] = evaluate(searcher, postings, within, live)[docs]
+            here &= phrases[id(within)]
+        found = np.flatnonzero(here)
+        if not len(found):
+            continue
+        top, k1b, per = bm25_terms(searcher, field, btext, B, K1)
+        at = at[found]
+        part = bm25_of(term.weights[at], _LENGTHS[lengths[field][term.ids[at]]], top, k1b, per)
+        scores[found] += boost * part
+        touched[found] = True
+    return docs[touched], scores[touched]
+
+
+def _best(docs: np.ndarray, got: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best of ``docs`` scoring ``got``: highest score, then lowest
+    document number."""
     if len(docs) > k:  # everything scoring at least the k-th best, ties included
         kth = np.partition(got, len(got) - k)[len(got) - k]
         keep = got >= kth
         docs, got = docs[keep], got[keep]
     best = np.lexsort((docs, -got))[:k]  # highest score, then lowest docnum
     return [(int(docs[i]), float(got[i])) for i in best]
+
+
+def _pruned(searcher, leaves, candidates, k, postings: Postings, lengths, B, K1, allowed_for):
+    """The exhaustive loop of :func:`top_scored` (without coordination) run
+    only over the document ranges that can hold the top ``k``
+    (:func:`~paperbrowse.core.engine.blockmax.pruned_top`): ``(docs, scores)``
+    holding every document scoring at least the ``k``-th best, each with its
+    exact score; ``None`` when a negative boost or idf would make the bounds
+    unsound (the caller then scores every posting)."""
+    count = postings.count
+    size = blockmax.RANGE
+    ranges = max(1, -(-count // size))
+    upper = np.zeros(ranges)
+    plan = []  # per leaf: None (a numeric range) or (term, bounds, top, k1b, per)
+    for field, text, boost, _ in leaves:
+        if boost < 0:
+            return None
+        if field is None:
+            upper += boost
+            plan.append(None)
+            continue
+        btext = text if isinstance(text, bytes) else postings.reader.schema[field].to_bytes(text)
+        term = postings.term(field, btext)
+        if not len(term.ids):
+            plan.append((term, None, 0.0, 0.0, 0.0))
+            continue
+        top, k1b, per = bm25_terms(searcher, field, btext, B, K1)
+        if top < 0:
+            return None
+        bounds = postings.bounds(field, btext, lengths[field])
+        upper += blockmax.bound(bounds, boost, top, k1b, per)
+        plan.append((term, bounds, top, k1b, per))
+    # postings per range, for the size of the first round (a range leaf: every document)
+    hint = np.zeros(ranges, dtype=np.int64)
+    for planned in plan:
+        if planned is None:
+            hint += size
+        elif planned[1] is not None:
+            hint += np.diff(planned[1].edges)
+    live = np.ones(count, dtype=bool)
+    inside_of: dict[int, np.ndarray] = {}
+
+    # the ranges of a round are new ones: one score per document for every round
+    scores = np.zeros(count)
+    touched = np.zeros(count, dtype=bool)
+    doc_edges = np.minimum(np.arange(ranges + 1, dtype=np.int64) * size, count)
+
+    def score_ranges(chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # the exhaustive loop over the postings of the chosen ranges only
+        for i, ((field, text, boost, within), planned) in enumerate(zip(leaves, plan, strict=True)):
+            if planned is None:  # a numeric range: its candidates in the chosen ranges
+                if i not in inside_of:
+                    inside = evaluate(searcher, postings, text, live) & candidates
+                    inside_of[i] = np.flatnonzero(inside)
+                ids = inside_of[i][chosen[inside_of[i] // size]]
+                scores[ids] += boost
+                touched[ids] = True
+                continue
+            term, bounds, top, k1b, per = planned
+            if bounds is None:
+                continue
+            at = blockmax.slices(bounds.edges, chosen)
+            ids = term.ids[at]
+            keep = allowed_for(within)[ids]
+            if not keep.all():
+                ids, at = ids[keep], at[keep]
+            if not len(ids):
+                continue
+            part = bm25_of(term.weights[at], _LENGTHS[lengths[field][ids]], top, k1b, per)
+            # a term's postings hold each document once: plain indexed adds
+            scores[ids] += boost * part
+            touched[ids] = True
+        docs = blockmax.slices(doc_edges, chosen)
+        docs = docs[touched[docs]]
+        return docs, scores[docs]
+
+    return blockmax.pruned_top(k, upper, score_ranges, hint)
 
 
 #: ``BYTE_TO_LENGTH`` as an array, for looking up many encoded lengths at once.
