@@ -265,10 +265,10 @@ class PdfStore:
         if found is None:
             return None
         try:
-            stat = found.path.stat()
-        except OSError:
+            found.path.stat()
+        except OSError:  # missing: reported by info(), not an extraction error
             return None
-        cached = self._read_cache(paper_id, found.path, stat)
+        cached = self._read_cache(paper_id, found.path)
         if cached is not None:  # extracted from the file as it is now, text or not
             return None if cached.get("error") is not None else list(cached["pages"])
         try:
@@ -290,10 +290,10 @@ class PdfStore:
         ids = []
         for found in self.library.attachments():
             try:
-                stat = found.path.stat()
+                found.path.stat()
             except OSError:
                 continue
-            if self._read_cache(found.paper_id, found.path, stat) is None:
+            if self._read_cache(found.paper_id, found.path) is None:
                 ids.append(found.paper_id)
         return ids
 
@@ -352,14 +352,13 @@ class PdfStore:
         if self.library.read_only is None:
             self.library.set_extracted(paper_id, pages, error)
 
-    def _read_cache(self, paper_id: str, path: Path, stat: os.stat_result) -> dict | None:
-        """The cache of ``paper_id`` if it was made from ``path`` as it is now
-        (``stat``) by this extractor, else ``None``."""
+    def _read_cache(self, paper_id: str, path: Path) -> dict | None:
+        """The cache of ``paper_id`` if it was made from ``path`` as it is now by
+        this extractor (:func:`read_cache_data` compares its size and time),
+        else ``None``."""
         cache = self.cache_for(paper_id)
         data = read_cache_data(cache, extractor_version())
         if data is None or cache_source(cache, str(data["source"])) != path:
-            return None
-        if data.get("size") != stat.st_size or data.get("mtime_ns") != stat.st_mtime_ns:
             return None
         return data
 
