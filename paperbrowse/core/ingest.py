@@ -270,17 +270,18 @@ class _Known:
     memory), the library's copy of a paper first (an import may have
     extended a corpus paper)."""
 
-    def __init__(self, library: Library, corpus: Corpus) -> None:
+    def __init__(self, library: Library, corpus: Corpus, db=None) -> None:
         self.library = library
+        self.db = db  # one connection for every lookup of the import (None: one each)
         self.corpus = _Batch()
         for paper in load_captures(corpus.files()).papers:
             self.corpus.put(paper)
 
     def find(self, paper: Paper) -> Paper | None:
-        found = self.library.find_stored(paper)
+        found = self.library.find_stored(paper, self.db)
         if found is None:
             found = self.corpus.find(paper)
-            if found is not None and self.library.stored_paper(found.id) is not None:
+            if found is not None and self.library.stored_paper(found.id, self.db) is not None:
                 found = None  # the library's copy differs: it was looked up first
         return found
 
@@ -361,30 +362,31 @@ def import_records(
             if progress:
                 progress(summary)
 
-        known = _Known(library, corpus)
-        try:
-            for record in records:
-                if isinstance(record, SourceError):
-                    summary.errors.append(record)
-                else:
-                    _take(record, batch, known, summary)
-                    if len(batch) >= batch_size:
-                        flush()
-                        continue
-                if progress and summary.read % 100 == 0:
-                    progress(summary)
-                if interrupted and interrupted():
-                    raise KeyboardInterrupt
-            flush()
-        except KeyboardInterrupt as exc:
-            done = stored[0]
-            if pending[0] is not None and library.revision() > done.revision:
-                done = pending[0]  # the batch's transaction committed before the interrupt
-            raise ImportInterrupted(done) from exc
-        except OSError as exc:
-            if not is_disk_full(exc):
-                raise
-            raise _disk_full(exc, locations, library, store, stored[0]) from exc
+        with library.connect() as lookups:  # the de-duplication lookups' connection
+            known = _Known(library, corpus, lookups)
+            try:
+                for record in records:
+                    if isinstance(record, SourceError):
+                        summary.errors.append(record)
+                    else:
+                        _take(record, batch, known, summary)
+                        if len(batch) >= batch_size:
+                            flush()
+                            continue
+                    if progress and summary.read % 100 == 0:
+                        progress(summary)
+                    if interrupted and interrupted():
+                        raise KeyboardInterrupt
+                flush()
+            except KeyboardInterrupt as exc:
+                done = stored[0]
+                if pending[0] is not None and library.revision() > done.revision:
+                    done = pending[0]  # the batch's transaction committed before the interrupt
+                raise ImportInterrupted(done) from exc
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise
+                raise _disk_full(exc, locations, library, store, stored[0]) from exc
         summary.revision = library.revision()
     return summary
 
