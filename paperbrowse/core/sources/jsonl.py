@@ -354,7 +354,7 @@ def _stream(
                 )
                 continue
             # a lone surrogate comes from an escape or surrogate bytes: else skip the search
-            escaped = _SURROGATE_ESCAPE.search(line) is not None
+            escaped = (b"\\u" in line or b"\xed" in line) and bool(_SURROGATE_ESCAPE.search(line))
             yield snapshot_record(record, source, number, surrogates=escaped)
     if progress is not None and consumed != reported:
         progress(consumed)
