@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh.analysis import IDTokenizer, LowercaseFilter
-from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, TEXT, Schema, UnknownFieldError
 
 from paperbrowse.core.engine import segments, writing
 from paperbrowse.core.engine.codec import ArrayCodec, CompactPositions
@@ -276,3 +276,21 @@ def _field_terms(folder: Path) -> dict:
             out[field] = [reader.doc_field_length(d, field) for d in range(reader.doc_count_all())]
         out["stored"] = list(reader.all_stored_fields())
     return out
+
+
+def test_a_field_added_to_the_writers_schema_is_indexed(tmp_path, monkeypatch) -> None:
+    """The writer's memo of the fields follows Whoosh's ``add_field``/``remove_field``."""
+    monkeypatch.setattr(segments, "ARRAY_BUILD", True)
+    ix = whoosh_index.create_in(str(tmp_path), _odd_schema())
+    writer = segments.ArraySegmentWriter(ix, codec=ArrayCodec())
+    writer._plan("kind")  # a plan made before the schema changes
+    writer.remove_field("kind")
+    writer.add_field("kind", ID(stored=True))
+    writer.add_document(id="a", kind="Paper", body="latent diffusion")
+    with pytest.raises(UnknownFieldError):
+        writer.add_document(id="b", nofield="x")
+    writer.commit()
+    with whoosh_index.open_dir(str(tmp_path)).searcher() as searcher:
+        assert list(searcher.documents()) == [{"id": "a", "kind": "Paper"}]
+        assert searcher.doc_count() == 1
+        assert list(searcher.lexicon("kind")) == [b"Paper"]  # as is: an ID now

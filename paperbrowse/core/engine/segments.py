@@ -486,6 +486,8 @@ class ArraySegmentWriter(HookedSegmentWriter):
         #: fieldname (or ("plain", fieldname)) → (the owner of its term
         #: numbers, the pool's number of each, -1: none yet), for :meth:`_pool_ids`
         self._pool_terms: dict = {}
+        #: fieldname → its :meth:`_plan`
+        self._plans: dict[str, tuple] = {}
         #: id(field) → whether its values go :class:`TokenTerms`' way (:meth:`_array_memo`)
         self._array_fields: dict[int, bool] = {}
 
@@ -581,6 +583,24 @@ class ArraySegmentWriter(HookedSegmentWriter):
                 add_post((spellfield, word.encode("utf-8"), 0, 1, None))
         return length
 
+    def add_field(self, fieldname: str, fieldtype, **kwargs) -> None:
+        """Add a field to the schema (Whoosh's), forgetting the fields' plans."""
+        self._plans.clear()
+        super().add_field(fieldname, fieldtype, **kwargs)
+
+    def remove_field(self, fieldname: str, **kwargs) -> None:
+        """Remove a field from the schema (Whoosh's), forgetting the fields' plans."""
+        self._plans.clear()
+        super().remove_field(fieldname, **kwargs)
+
+    def _plan(self, fieldname: str) -> tuple:
+        """``(field, indexed, stored, scorable, vector format, column type)``
+        of a field of the schema, memoised for :meth:`add_document`."""
+        field = self.schema[fieldname]
+        plan = (field, field.indexed, field.stored, field.scorable, field.vector, field.column_type)
+        self._plans[fieldname] = plan
+        return plan
+
     def add_document(self, **fields) -> None:
         """Add one document (field name → value, as Whoosh's ``add_document``).
 
@@ -593,15 +613,18 @@ class ArraySegmentWriter(HookedSegmentWriter):
             return
         if self.is_closed:
             raise IndexingError("This writer is closed")
-        schema = self.schema
-        fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        for name in fieldnames:
-            if name not in schema:
-                raise UnknownFieldError(f"No field named {name!r} in {schema}")
-        if len(fieldnames) != len(fields):  # boosts, custom stored values
-            self.flush_pending()
-            super().add_document(**fields)
-            return
+        fieldnames = sorted(fields)
+        plans = list(map(self._plans.get, fieldnames))
+        if None in plans:  # a field first seen, a bad one, or boosts
+            schema = self.schema
+            for name in fieldnames:
+                if not name.startswith("_") and name not in schema:
+                    raise UnknownFieldError(f"No field named {name!r} in {schema}")
+            if any(name.startswith("_") for name in fieldnames):  # boosts, custom stored values
+                self.flush_pending()
+                super().add_document(**fields)
+                return
+            plans = [self._plan(name) for name in fieldnames]
         docnum = self.docnum
         perdocwriter = self.perdocwriter
         # this document's token ids and plain postings, pending once it is added
@@ -609,13 +632,14 @@ class ArraySegmentWriter(HookedSegmentWriter):
         plains: list[tuple] = []
         perdocwriter.start_doc(docnum)
         try:
-            for fieldname in fieldnames:
+            for fieldname, (field, indexed, stored, scorable, vformat, column) in zip(
+                fieldnames, plans, strict=True
+            ):
                 value = fields[fieldname]
                 if value is None:
                     continue
-                field = schema[fieldname]
                 length = 0
-                if field.indexed:
+                if indexed:
                     memo = self._array_memo(field, value)
                     if memo is not None:
                         ids, length = memo.token_ids(value)
@@ -626,15 +650,13 @@ class ArraySegmentWriter(HookedSegmentWriter):
                             plains.append((fieldname, plain))
                         else:
                             length = self._post(fieldname, field, value, docnum)
-                    if not field.scorable:
+                    if not scorable:
                         length = 0
-                vformat = field.vector
                 if vformat:
                     vitems = vformat.word_values(value, field.analyzer, mode="index")
                     vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
                     perdocwriter.add_vector_items(fieldname, field, vitems)
-                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
-                column = field.column_type
+                perdocwriter.add_field(fieldname, field, value if stored else None, length)
                 if column:
                     perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
         except Exception:
