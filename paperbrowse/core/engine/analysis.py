@@ -166,8 +166,8 @@ def make_spelling_analyzer():
 
 #: ``[(position, text), ...]``: the terms one token gives, in the analyzer's order.
 Terms = list[tuple[int, str]]
-#: Words whose stem :func:`token_analysis` keeps (as ``StemFilter``'s own cache).
-STEM_CACHE = 100_000
+#: Words whose stem :func:`token_analysis` keeps (``StemFilter``'s own cache size).
+STEM_CACHE = 50_000
 
 
 def _intraword_index(iwf: IntraWordFilter):
