@@ -112,9 +112,40 @@ class ArrayPostingsWriter(PostingsWriter):
         return terminfo
 
 
-def write_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths, infos=None):
+class TermStats(NamedTuple):
+    """What Whoosh's term info records of each term of :func:`write_term_records`
+    (one entry a term; NumPy arrays).
+
+    Attributes:
+        weight: total weight (``float64``); df: postings (``int64``);
+        shortest, longest: field length bounds in tokens (0: none);
+        maxweight: highest weight (``float32``); minid, maxid: first and last
+        document number; offset, length: the record's extent in the postings
+        file, in bytes.
+    """
+
+    weight: np.ndarray
+    df: np.ndarray
+    shortest: np.ndarray
+    longest: np.ndarray
+    maxweight: np.ndarray
+    minid: np.ndarray
+    maxid: np.ndarray
+    offset: np.ndarray
+    length: np.ndarray
+
+
+#: Bytes of records joined before one write to the postings file.
+WRITE_CHUNK = 8 << 20
+
+
+def write_term_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths) -> TermStats:
     """Write the postings records (see :class:`ArrayPostingsWriter`) of
-    consecutive terms of one field at the end of ``postfile``.
+    consecutive terms of one field at the end of ``postfile``, and return
+    their statistics (:class:`TermStats`).
+
+    The codes and sizes of every record are worked out with NumPy, and the
+    records are joined from slices of the arrays (no file call a term).
 
     Args:
         postfile: the segment's postings file (Whoosh ``StructFile``).
@@ -126,17 +157,18 @@ def write_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths,
             ``blob[voff[i]:voff[i + 1]]`` (``blob``: ``uint8``).
         lengths: ``(shortest, longest)`` field length of each term's
             documents, in tokens (0: none).
-        infos: ``W3TermInfo`` objects to fill, one a term (new ones if ``None``).
-
-    Returns:
-        The terms' ``W3TermInfo``, statistics and record extent set.
 
     Raises:
         ValueError: a term without postings.
     """
+    starts = np.asarray(starts, dtype=np.int64)
     first = starts[:-1]
-    if (np.diff(starts) <= 0).any():
+    counts = np.diff(starts)
+    if (counts <= 0).any():
         raise ValueError("a term without postings")
+    weight = np.asarray(weight, dtype=np.float32)
+    size = np.asarray(size)
+    voff = np.asarray(voff, dtype=np.int64)
     sums = np.add.reduceat(weight, first, dtype=np.float64)
     highs = np.maximum.reduceat(weight, first)
     lows = np.minimum.reduceat(weight, first)
@@ -159,55 +191,179 @@ def write_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths,
         as_frequency = np.logical_and.reduceat(same, first)
     else:
         as_frequency = np.zeros(len(first), dtype=bool)
+    # weight code: every weight 1.0; whole and < 256; whole and < 65536; float32
+    wcode = np.full(len(first), W_F4, dtype=np.uint8)
+    wcode[integral & (highs < 65536)] = W_U2
+    wcode[integral & (highs < 256)] = W_U1
+    wcode[(lows == 1.0) & (highs == 1.0)] = W_ONE
+    wwidth = np.array([0, 1, 2, 4], dtype=np.int64)[wcode]
+    # value code, in the order of precedence of the per-term rules
+    vbytes = voff[starts[1:]] - voff[first]
+    vcode = np.full(len(first), V_SIZED, dtype=np.uint8)
+    vcode[sizes_lo == sizes_hi] = V_FIXED
+    if frequency_format:
+        vcode[integral & as_frequency] = V_FREQUENCY
+    if positions_format:
+        vcode[integral & as_positions] = V_POSITIONS
+    vcode[vbytes == 0] = V_NONE
+    vsize = np.where(vcode == V_FIXED, sizes_lo, 0).astype(np.int64)
+    stored_values = (vcode != V_NONE) & (vcode != V_FREQUENCY)
+    wlen = wwidth * counts
+    wpad = ((wlen + 3) & ~3) - wlen
+    slen = np.where(vcode == V_SIZED, 4 * counts, 0)
+    vlen = np.where(stored_values, vbytes, 0)
+    rec = HEADER.size + 4 * counts + wlen + wpad + slen + vlen
+    base = postfile.tell()
+    offset = base + np.concatenate(([0], np.cumsum(rec)[:-1]))
+    header = np.zeros(len(first), dtype=_HEADER_DTYPE)
+    header["magic"] = MAGIC
+    header["n"] = counts
+    header["wcode"] = wcode
+    header["vcode"] = vcode
+    header["vsize"] = vsize
+    header_bytes = memoryview(header.tobytes())
+    doc_bytes = _byte_view(np.asarray(doc, dtype="<u4"))
+    weight_bytes = {}
+    for code, kind in _WEIGHT_TYPES.items():
+        if (wcode == code).any():
+            weight_bytes[code] = memoryview(weight.astype(kind).tobytes())
+    size_bytes = memoryview(size.astype("<u4").tobytes()) if (vcode == V_SIZED).any() else None
+    blob_bytes = _byte_view(np.asarray(blob, dtype=np.uint8))
+    pads = (b"", b"\0", b"\0\0", b"\0\0\0")
+    parts: list = []
+    pending = 0
+    hsize = HEADER.size
+    rows = zip(
+        starts[:-1].tolist(),
+        starts[1:].tolist(),
+        wcode.tolist(),
+        wwidth.tolist(),
+        wpad.tolist(),
+        vcode.tolist(),
+        rec.tolist(),
+        voff[first].tolist(),
+        voff[starts[1:]].tolist(),
+        strict=True,
+    )
+    for n, (s, e, wc_, ww, wp, vc, length, v0, v1) in enumerate(rows):
+        parts.append(header_bytes[n * hsize : (n + 1) * hsize])
+        parts.append(doc_bytes[4 * s : 4 * e])
+        if ww:
+            parts.append(weight_bytes[wc_][ww * s : ww * e])
+            if wp:
+                parts.append(pads[wp])
+        if vc == V_SIZED:
+            parts.append(size_bytes[4 * s : 4 * e])
+        if vc != V_NONE and vc != V_FREQUENCY:
+            parts.append(blob_bytes[v0:v1])
+        pending += length
+        if pending >= WRITE_CHUNK:
+            postfile.write(b"".join(parts))
+            parts, pending = [], 0
+    if parts:
+        postfile.write(b"".join(parts))
     shortest, longest = lengths
-    doc_bytes = doc.astype("<u4")
+    return TermStats(
+        weight=sums,
+        df=counts,
+        shortest=np.asarray(shortest, dtype=np.int64),
+        longest=np.asarray(longest, dtype=np.int64),
+        maxweight=highs,
+        minid=np.asarray(doc[first], dtype=np.int64),
+        maxid=np.asarray(doc[starts[1:] - 1], dtype=np.int64),
+        offset=offset,
+        length=rec,
+    )
+
+
+def _byte_view(a: np.ndarray) -> memoryview:
+    """The bytes of array ``a`` as a flat ``memoryview`` (no copy when contiguous)."""
+    return memoryview(np.ascontiguousarray(a)).cast("B")
+
+
+#: :data:`HEADER` as a NumPy record (little-endian, unpadded: 16 bytes).
+_HEADER_DTYPE = np.dtype(
+    [
+        ("magic", "S4"),
+        ("n", "<u4"),
+        ("wcode", "u1"),
+        ("vcode", "u1"),
+        ("pad", "<u2"),
+        ("vsize", "<u4"),
+    ]
+)
+#: Whoosh's ``W3TermInfo.to_bytes`` of a term whose postings are not inlined:
+#: its ``"!BfIBBfII"`` statistics, then ``pack_long(offset)`` and
+#: ``pack_int(length)`` (big-endian, unpadded: 35 bytes).
+TERMINFO_DTYPE = np.dtype(
+    [
+        ("inlined", "u1"),
+        ("weight", ">f4"),
+        ("df", ">u4"),
+        ("minlength", "u1"),
+        ("maxlength", "u1"),
+        ("maxweight", ">f4"),
+        ("minid", ">u4"),
+        ("maxid", ">u4"),
+        ("offset", ">i8"),
+        ("length", ">i4"),
+    ]
+)
+#: Whoosh's length byte limits: ``length_to_byte`` gives 255 from here on.
+_LENGTH_255 = 106374
+
+
+def length_bytes(lengths) -> np.ndarray:
+    """Whoosh's ``length_to_byte`` of each length (tokens) of an array, as ``uint8``."""
+    from whoosh.util.numeric import byte_to_length
+
+    table = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    got = np.minimum(np.searchsorted(table, lengths, side="left"), 255)
+    return np.where(lengths >= _LENGTH_255, 255, got).astype(np.uint8)
+
+
+def terminfo_bytes(stats: TermStats) -> np.ndarray:
+    """Each term's ``W3TermInfo.to_bytes()`` (postings not inlined), as an
+    array of :data:`TERMINFO_DTYPE` records; ``tests/unit/test_codec_bulk.py``
+    checks it against Whoosh's own encoding."""
+    out = np.zeros(len(stats.df), dtype=TERMINFO_DTYPE)
+    out["weight"] = stats.weight
+    out["df"] = stats.df
+    out["minlength"] = np.where(stats.shortest > 0, length_bytes(stats.shortest), 0)
+    out["maxlength"] = length_bytes(stats.longest)
+    out["maxweight"] = stats.maxweight
+    out["minid"] = stats.minid
+    out["maxid"] = stats.maxid
+    out["offset"] = stats.offset
+    out["length"] = stats.length
+    return out
+
+
+def write_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths, infos=None):
+    """Write the postings records of consecutive terms of one field at the
+    end of ``postfile`` (:func:`write_term_records`, which says what the
+    arguments hold) and return each term's ``W3TermInfo`` (statistics and
+    record extent set; ``infos``: the objects to fill, new ones if ``None``).
+
+    Raises:
+        ValueError: a term without postings.
+    """
+    stats = write_term_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths)
     out = []
-    for n in range(len(first)):
-        s, e = int(starts[n]), int(starts[n + 1])
-        low, high = float(lows[n]), float(highs[n])
-        whole = bool(integral[n])
-        if low == high == 1.0:
-            wcode, wbytes = W_ONE, b""
-        elif whole and high < 256:
-            wcode, wbytes = W_U1, weight[s:e].astype(np.uint8).tobytes()
-        elif whole and high < 65536:
-            wcode, wbytes = W_U2, weight[s:e].astype("<u2").tobytes()
-        else:
-            wcode, wbytes = W_F4, weight[s:e].astype("<f4").tobytes()
-        v0, v1 = int(voff[s]), int(voff[e])
-        vsize, sizes, values = 0, b"", b""
-        if v1 == v0:
-            vcode = V_NONE
-        elif whole and positions_format and as_positions[n]:
-            vcode, values = V_POSITIONS, blob[v0:v1].tobytes()
-        elif whole and frequency_format and as_frequency[n]:
-            vcode = V_FREQUENCY
-        elif sizes_lo[n] == sizes_hi[n]:
-            vcode, vsize, values = V_FIXED, int(sizes_lo[n]), blob[v0:v1].tobytes()
-        else:
-            vcode, values = V_SIZED, blob[v0:v1].tobytes()
-            sizes = size[s:e].astype("<u4").tobytes()
-        start = postfile.tell()
-        postfile.write(HEADER.pack(MAGIC, e - s, wcode, vcode, 0, vsize))
-        postfile.write(doc_bytes[s:e].tobytes())
-        if wbytes:
-            postfile.write(wbytes + bytes(_aligned(len(wbytes)) - len(wbytes)))
-        if sizes:
-            postfile.write(sizes)
-        if values:
-            postfile.write(values)
+    for n in range(len(stats.df)):
         info = W3TermInfo() if infos is None else infos[n]
         wc.set_term_stats(
             info,
-            weight=float(sums[n]),
-            df=e - s,
-            minlength=int(shortest[n]) or None,
-            maxlength=int(longest[n]),
-            maxweight=high,
-            minid=int(doc[s]),
-            maxid=int(doc[e - 1]),
+            weight=float(stats.weight[n]),
+            df=int(stats.df[n]),
+            minlength=int(stats.shortest[n]) or None,
+            maxlength=int(stats.longest[n]),
+            maxweight=float(stats.maxweight[n]),
+            minid=int(stats.minid[n]),
+            maxid=int(stats.maxid[n]),
         )
-        info.set_extent(start, postfile.tell() - start)
+        info.set_extent(int(stats.offset[n]), int(stats.length[n]))
         out.append(info)
     return out
 

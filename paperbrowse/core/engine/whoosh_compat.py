@@ -337,6 +337,51 @@ def field_writer_target(fieldwriter: Any) -> tuple[Any, Any, int, Any]:
     return fw._postfile, fw._format, fw._fieldid, fw._tindex
 
 
+def add_hash_entries(tindex: Any, keys: list[bytes], values: list) -> None:
+    """Add ``(key, value)`` pairs (``bytes``-like, keys ascending and after
+    every key already there) to Whoosh's ``OrderedHashWriter`` ``tindex``, as
+    its ``add`` does one at a time: the same bytes in its file, buckets and
+    key index, with one file write for them all (``add`` wrote three times and
+    asked the file's position once a term: 2.4 s of a 20,000-paper build).
+
+    Raises:
+        ValueError: the keys are not ascending, or not after the last one
+            added (``OrderedHashWriter.add``'s check).
+    """
+    import operator
+    import struct
+    from hashlib import md5
+
+    from whoosh.filedb.filetables import md5_hash
+
+    if not keys:
+        return
+    if keys[0] <= tindex.lastkey or not all(map(operator.lt, keys, keys[1:])):
+        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
+    dbfile = tindex.dbfile
+    pos = dbfile.tell()
+    lengths = struct.Struct("!ii").pack  # filetables' _lengths
+    parts = []
+    positions = []
+    buckets = tindex.buckets
+    hashfn = tindex.hashfn
+    fast_md5 = hashfn is md5_hash
+    for key, value in zip(keys, values, strict=True):
+        positions.append(pos)
+        parts.append(lengths(len(key), len(value)))
+        parts.append(key)
+        parts.append(value)
+        if fast_md5:  # md5_hash: the digest's last 4 bytes, big-endian
+            h = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+        else:
+            h = hashfn(key)
+        buckets[h & 255].append((h, pos))
+        pos += 8 + len(key) + len(value)
+    dbfile.write(b"".join(parts))
+    tindex.index.extend(positions)
+    tindex.lastkey = bytes(keys[-1])
+
+
 def unlocked_writer(cls: type, ix: Any, **kwargs: Any) -> Any:
     """A ``SegmentWriter`` subclass ``cls`` over ``ix`` that does not take the
     index's lock (a worker or a merge inside a writer that holds it)."""
