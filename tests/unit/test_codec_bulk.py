@@ -15,6 +15,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence, Frequency, Positions
 from whoosh.util.numeric import length_to_byte
 
+from paperbrowse.core.engine import records
 from paperbrowse.core.engine import whoosh_compat as wc
 from paperbrowse.core.engine.codec import CompactPositions
 from paperbrowse.core.engine.records import (
@@ -85,9 +86,10 @@ def _reference_records(postfile, fmt, starts, doc, weight, size, blob, voff) -> 
     return out
 
 
-def _terms(rng, fmt, terms: int):
+def _terms(rng, fmt, terms: int, unit: int = 1):
     """Random postings of ``terms`` terms in ``fmt``'s value layout:
-    ``(starts, doc, weight, size, blob, voff)``."""
+    ``(starts, doc, weight, size, blob, voff)``; other formats' values
+    are ``unit`` bytes long or a multiple of it."""
     counts = rng.integers(1, 30, terms)
     starts = np.concatenate(([0], np.cumsum(counts)))
     doc = np.concatenate([np.sort(rng.choice(5000, c, replace=False)) for c in counts])
@@ -115,7 +117,8 @@ def _terms(rng, fmt, terms: int):
         elif isinstance(fmt, Existence):
             values.append(b"")
         else:
-            values.append(bytes(rng.integers(0, 256, 1 + i % 3 * (i % 2)).astype(np.uint8)))
+            n = unit * (1 + i % 3 * (i % 2))
+            values.append(bytes(rng.integers(0, 256, n).astype(np.uint8)))
     size = np.array([len(v) for v in values], dtype=np.uint32)
     voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
     blob = np.frombuffer(b"".join(values), dtype=np.uint8)
@@ -123,11 +126,22 @@ def _terms(rng, fmt, terms: int):
 
 
 @pytest.mark.parametrize(
-    "fmt", [CompactPositions(), Frequency(), Existence(), Positions()], ids=type
+    ("fmt", "unit", "chunk"),
+    [
+        (CompactPositions(), 1, None),
+        (CompactPositions(), 1, 1000),  # records written a few at a time, some alone
+        (Frequency(), 1, None),
+        (Existence(), 1, None),
+        (Positions(), 1, None),  # values of any size: joined a term at a time
+        (Positions(), 4, None),  # whole words of any count: placed with NumPy
+        (Positions(), 4, 300),
+    ],
 )
-def test_records_are_the_per_term_writers_bytes(fmt) -> None:
+def test_records_are_the_per_term_writers_bytes(fmt, unit, chunk, monkeypatch) -> None:
+    if chunk:
+        monkeypatch.setattr(records, "WRITE_CHUNK", chunk)
     rng = np.random.default_rng(7)
-    starts, doc, weight, size, blob, voff = _terms(rng, fmt, 300)
+    starts, doc, weight, size, blob, voff = _terms(rng, fmt, 300, unit)
     expected = BytesIO()
     ref = StructFile(expected)
     ref.write(b"pad")  # records start at any offset
@@ -237,8 +251,13 @@ def test_hash_entries_must_ascend() -> None:
 
 def test_value_codes_cover_every_kind() -> None:
     seen = set()
-    for fmt in (CompactPositions(), Frequency(), Existence(), Positions()):
-        starts, doc, weight, size, blob, voff = _terms(np.random.default_rng(11), fmt, 200)
+    for fmt, unit in (
+        (CompactPositions(), 1),
+        (Frequency(), 1),
+        (Existence(), 1),
+        (Positions(), 4),
+    ):
+        starts, doc, weight, size, blob, voff = _terms(np.random.default_rng(11), fmt, 200, unit)
         buf = BytesIO()
         zeros = np.zeros(200, dtype=np.int64)
         stats = write_term_records(

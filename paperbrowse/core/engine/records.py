@@ -135,8 +135,8 @@ class TermStats(NamedTuple):
     length: np.ndarray
 
 
-#: Bytes of records joined before one write to the postings file.
-WRITE_CHUNK = 8 << 20
+#: Bytes of records made and written to the postings file at a time.
+WRITE_CHUNK = 4 << 20
 
 
 def write_term_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths) -> TermStats:
@@ -221,47 +221,21 @@ def write_term_records(postfile, fmt, starts, doc, weight, size, blob, voff, len
     header["wcode"] = wcode
     header["vcode"] = vcode
     header["vsize"] = vsize
-    header_bytes = memoryview(header.tobytes())
-    doc_bytes = _byte_view(np.asarray(doc, dtype="<u4"))
-    weight_bytes = {}
-    for code, kind in _WEIGHT_TYPES.items():
-        if (wcode == code).any():
-            weight_bytes[code] = memoryview(weight.astype(kind).tobytes())
-    size_bytes = memoryview(size.astype("<u4").tobytes()) if (vcode == V_SIZED).any() else None
-    blob_bytes = _byte_view(np.asarray(blob, dtype=np.uint8))
-    pads = (b"", b"\0", b"\0\0", b"\0\0\0")
-    parts: list = []
-    pending = 0
-    hsize = HEADER.size
-    rows = zip(
-        starts[:-1].tolist(),
-        starts[1:].tolist(),
-        wcode.tolist(),
-        wwidth.tolist(),
-        wpad.tolist(),
-        vcode.tolist(),
-        rec.tolist(),
-        voff[first].tolist(),
-        voff[starts[1:]].tolist(),
-        strict=True,
-    )
-    for n, (s, e, wc_, ww, wp, vc, length, v0, v1) in enumerate(rows):
-        parts.append(header_bytes[n * hsize : (n + 1) * hsize])
-        parts.append(doc_bytes[4 * s : 4 * e])
-        if ww:
-            parts.append(weight_bytes[wc_][ww * s : ww * e])
-            if wp:
-                parts.append(pads[wp])
-        if vc == V_SIZED:
-            parts.append(size_bytes[4 * s : 4 * e])
-        if vc != V_NONE and vc != V_FREQUENCY:
-            parts.append(blob_bytes[v0:v1])
-        pending += length
-        if pending >= WRITE_CHUNK:
-            postfile.write(b"".join(parts))
-            parts, pending = [], 0
-    if parts:
-        postfile.write(b"".join(parts))
+    doc = np.asarray(doc, dtype="<u4")
+    blob = np.asarray(blob, dtype=np.uint8)
+    # terms a write at a time (bounds the buffers and index arrays)
+    marks = np.arange(1, int(rec.sum()) // WRITE_CHUNK + 2) * WRITE_CHUNK
+    ends = np.searchsorted(np.cumsum(rec), marks)
+    ends = np.unique(np.minimum(np.append(ends, len(first)), len(first)))
+    layout = (starts, counts, header, wcode, wlen + wpad, slen, vlen, vcode, voff)
+    # every part of every record whole 4-byte words: placed with NumPy
+    whole_words = not (size % 4).any() and not len(blob) % 4
+    place = _place_records if whole_words else _join_records
+    a = 0
+    for b in ends.tolist():
+        if b > a:
+            postfile.write(place(a, b, layout, doc, weight, size, blob))
+        a = b
     shortest, longest = lengths
     return TermStats(
         weight=sums,
@@ -274,6 +248,88 @@ def write_term_records(postfile, fmt, starts, doc, weight, size, blob, voff, len
         offset=offset,
         length=rec,
     )
+
+
+def _join_records(a: int, b: int, layout, doc, weight, size, blob) -> bytes:
+    """The records of terms ``a:b`` (:func:`write_term_records`), joined
+    from slices of the arrays a term at a time (values of any size)."""
+    starts, counts, header, wcode, wsec, slen, vlen, vcode, voff = layout
+    parts: list = []
+    header_bytes = _byte_view(header[a:b])
+    doc_bytes = _byte_view(doc)
+    blob_bytes = _byte_view(blob)
+    hsize = HEADER.size
+    rows = zip(
+        starts[a:b].tolist(),
+        starts[a + 1 : b + 1].tolist(),
+        wcode[a:b].tolist(),
+        wsec[a:b].tolist(),
+        vcode[a:b].tolist(),
+        voff[starts[a:b]].tolist(),
+        voff[starts[a + 1 : b + 1]].tolist(),
+        strict=True,
+    )
+    for n, (s, e, code, section, vc, v0, v1) in enumerate(rows):
+        parts.append(header_bytes[n * hsize : (n + 1) * hsize])
+        parts.append(doc_bytes[4 * s : 4 * e])
+        if code != W_ONE:
+            raw = weight[s:e].astype(_WEIGHT_TYPES[code]).tobytes()
+            parts.append(raw + bytes(section - len(raw)))
+        if vc == V_SIZED:
+            parts.append(size[s:e].astype("<u4").tobytes())
+        if vc != V_NONE and vc != V_FREQUENCY:
+            parts.append(blob_bytes[v0:v1])
+    return b"".join(parts)
+
+
+def _runs(at: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``at[i], at[i] + 1, …, at[i] + lengths[i] - 1`` for each ``i``, end to end (``int64``)."""
+    total = int(lengths.sum())
+    before = np.cumsum(lengths) - lengths
+    return np.repeat(np.asarray(at, dtype=np.int64) - before, lengths) + np.arange(total)
+
+
+def _place_records(a: int, b: int, layout, doc, weight, size, blob) -> bytes:
+    """The records of terms ``a:b`` (:func:`write_term_records`) when every
+    value is whole 4-byte words: each part placed in one buffer of words
+    with NumPy, the same bytes as :func:`_join_records`."""
+    starts, counts, header, wcode, wsec, slen, vlen, vcode, voff = layout
+    s0, e0 = int(starts[a]), int(starts[b])
+    cnt = counts[a:b]
+    words = (HEADER.size + 4 * cnt + wsec[a:b] + slen[a:b] + vlen[a:b]) // 4
+    at = np.cumsum(words) - words  # each record's first word in the buffer
+    out = np.zeros(int(words.sum()), dtype="<u4")
+    out[_runs(at, np.full(b - a, 4))] = header[a:b].view("<u4")
+    at = at + 4
+    out[_runs(at, cnt)] = doc[s0:e0]
+    at = at + cnt
+    codes = wcode[a:b]
+    for code, kind in _WEIGHT_TYPES.items():
+        mine = codes == code
+        if not mine.any():
+            continue
+        width = np.dtype(kind).itemsize
+        values = np.concatenate([weight[s:e] for s, e in _spans(starts, a, mine)])
+        view = out.view(kind)  # the weights section in units of this width
+        view[_runs(at[mine] * (4 // width), cnt[mine])] = values.astype(kind)
+    at = at + wsec[a:b] // 4
+    sized = vcode[a:b] == V_SIZED
+    if sized.any():
+        values = np.concatenate([size[s:e] for s, e in _spans(starts, a, sized)])
+        out[_runs(at[sized], cnt[sized])] = values
+    at = at + slen[a:b] // 4
+    stored = vlen[a:b] // 4
+    if stored.any():
+        words32 = blob.view("<u4")
+        first_word = voff[starts[a:b]] // 4
+        out[_runs(at, stored)] = words32[_runs(first_word, stored)]
+    return out.tobytes()
+
+
+def _spans(starts, a: int, mask) -> list[tuple[int, int]]:
+    """``(start, end)`` of the postings of the terms ``a + i`` where ``mask[i]``."""
+    chosen = np.flatnonzero(mask) + a
+    return list(zip(starts[chosen].tolist(), starts[chosen + 1].tolist(), strict=True))
 
 
 def _byte_view(a: np.ndarray) -> memoryview:
