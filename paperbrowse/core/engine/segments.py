@@ -161,10 +161,18 @@ class MemoryPool:
         rank = np.empty(len(keys), dtype=np.int32)
         rank[ids] = np.arange(len(keys), dtype=np.int32)
         by_term = rank[np.frombuffer(self._term, dtype=np.uint32)]
-        # stable: a term's postings stay in document order
-        order = np.argsort(by_term, kind="stable").astype(np.int32)
         counts = np.bincount(by_term, minlength=len(keys))
+        # a stable order (a term's postings stay in document order) from one
+        # sort of (term rank, posting number) keys: NumPy sorts int64 keys with
+        # SIMD, about 4 times faster than a stable argsort of the ranks
+        order = by_term.astype(np.int64)
         del by_term
+        order <<= 32
+        for i in range(0, len(order), WRITE_POSTINGS):  # no whole-length arange
+            order[i : i + WRITE_POSTINGS] |= np.arange(i, min(i + WRITE_POSTINGS, len(order)))
+        order.sort()
+        order &= 0xFFFFFFFF
+        order = order.astype(np.int32)
         starts = np.concatenate(([0], np.cumsum(counts)))
         return keys, order, starts, ids
 
@@ -185,27 +193,49 @@ class MemoryPool:
         if not self._ids:
             return
         keys, order, starts, _ = self._sorted()
-        doc = np.frombuffer(self._doc, dtype=np.uint32)[order]
-        weight = np.frombuffer(self._weight, dtype=np.float32)[order]
-        size = np.frombuffer(self._size, dtype=np.uint32)
-        first = starts[:-1]
-        later = np.ones(len(doc), dtype=bool)  # postings after the first of their term
-        later[first] = False
-        if (later[1:] & (doc[1:] <= doc[:-1])).any():
-            raise ValueError("a term's postings were not added in document order")
-        # the values, reordered with their postings
-        blob = np.frombuffer(self._blob, dtype=np.uint8)
-        offsets = np.cumsum(size, dtype=np.int64)
-        offsets -= size  # where each value starts in the pool's blob
-        offsets = offsets[order]
-        size = size[order]
-        voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
-        if len(blob):
-            blob = _gather(blob, offsets, size, voff)
-        del offsets, order
-        self._release()  # the sorted copies above are all that is written from here
-        lengths = _length_bounds(perdoc, keys, doc, starts)
-        fieldwriter.write_terms(schema, keys, starts, doc, weight, size, blob, voff, lengths)
+        doc_all = np.frombuffer(self._doc, dtype=np.uint32)
+        weight_all = np.frombuffer(self._weight, dtype=np.float32)
+        size_all = np.frombuffer(self._size, dtype=np.uint32)
+        blob_all = np.frombuffer(self._blob, dtype=np.uint8)
+        # where each value starts in the pool's blob
+        offsets = np.cumsum(size_all, dtype=np.uint32 if len(blob_all) < 2**32 else np.int64)
+        offsets -= size_all
+        # terms a write at a time, about WRITE_POSTINGS postings each (a term
+        # with more alone): only one chunk's sorted copies exist at once
+        marks = np.arange(WRITE_POSTINGS, int(starts[-1]), WRITE_POSTINGS)
+        ends = np.unique(np.append(np.searchsorted(starts, marks), len(keys)))
+        a = 0
+        for b in ends.tolist():
+            if b <= a:
+                continue
+            s, e = int(starts[a]), int(starts[b])
+            chosen = order[s:e]
+            doc = doc_all[chosen]
+            bounds = starts[a : b + 1] - s
+            later = np.ones(len(doc), dtype=bool)  # postings after the first of their term
+            later[bounds[:-1]] = False
+            if (later[1:] & (doc[1:] <= doc[:-1])).any():
+                raise ValueError("a term's postings were not added in document order")
+            del later
+            weight = weight_all[chosen]
+            size = size_all[chosen]
+            voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
+            if len(blob_all):
+                blob = _gather(blob_all, offsets[chosen].astype(np.int64), size, voff)
+            else:
+                blob = np.zeros(0, dtype=np.uint8)
+            del chosen
+            lengths = _length_bounds(perdoc, keys[a:b], doc, bounds)
+            fieldwriter.write_terms(
+                schema, keys[a:b], bounds, doc, weight, size, blob, voff, lengths
+            )
+            a = b
+        self._release()
+
+
+#: Postings :meth:`MemoryPool.write` sorts and writes at a time (bounds the
+#: sorted copies of the pool: about 40 bytes a posting, besides values).
+WRITE_POSTINGS = 1 << 20
 
 
 #: Postings whose values are gathered at a time (bounds the index arrays: 8 bytes a word).
