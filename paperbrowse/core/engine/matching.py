@@ -71,7 +71,10 @@ def evaluate(searcher, postings: Postings, q, live: np.ndarray) -> np.ndarray:
     if isinstance(q, (query.Or, query.DisjunctionMax)) and not getattr(q, "minmatch", 0):
         found = np.zeros(postings.count, dtype=bool)
         for c in q.subqueries:
-            found |= evaluate(searcher, postings, c, live)
+            if type(c) is query.Term:  # a word's documents set straight in the union
+                found[postings.docs(c.fieldname, c.text)] = True
+            else:
+                found |= evaluate(searcher, postings, c, live)
         return found
     if isinstance(q, query.AndNot):
         return evaluate(searcher, postings, q.a, live) & ~evaluate(searcher, postings, q.b, live)
@@ -109,6 +112,16 @@ def _in_range(column: np.ndarray, q: NumericRange) -> np.ndarray:
     return found
 
 
+#: The largest table of ``(candidate, position)`` flags (bytes) a phrase is
+#: checked with; beyond it, or for a slop over :data:`DENSE_SLOP`, the keys
+#: are compared by binary search.
+DENSE_LIMIT = 1 << 26
+
+#: The largest slop checked with the table of flags (one look-up per word
+#: position and allowed gap).
+DENSE_SLOP = 8
+
+
 def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
     """The documents holding the words of phrase ``q`` in order, each within
     ``q.slop`` words after the previous one (Whoosh's ``SpanNear2`` with
@@ -116,9 +129,12 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
     ones included, as a mask; ``None`` when the field records no positions.
 
     The documents holding every word come from the postings (a mask
-    intersection); positions are then compared only in those, as sorted
-    ``document << 32 | position`` keys: the keys of each next word that
-    follow one of the previous word's keys by 1 to ``slop``.
+    intersection); positions are then gathered only in those (the
+    candidates), as sorted keys ``candidate × width + slop + position``
+    (``width`` leaves a gap of more than ``slop`` between candidates): a
+    next word's key is kept when one of the previous word's keys lies 1 to
+    ``slop`` before it, looked up in a table of flags, one per possible key
+    (or by binary search when that table would be large).
     """
     reader = postings.reader
     field, words = q.fieldname, q.words
@@ -135,10 +151,25 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
     if any(t.positions is None for t in terms):
         return None
     slop = q.slop
-    ends = _keys(terms[0], docs)
-    for t in terms[1:]:
-        keys = _keys(t, docs)
-        if slop == 1:
+    # each word holds each candidate once, in ascending order: a posting's
+    # rank among those gathered is its candidate's
+    parts = [_gathered(t, docs) for t in terms]
+    candidates = np.flatnonzero(docs)
+    width = max(int(found.max()) for found, _ in parts) + 1 + slop
+    starts = np.arange(len(candidates), dtype=np.int64) * width + slop
+    dense = slop <= DENSE_SLOP and len(candidates) * width + slop <= DENSE_LIMIT
+    found, lens = parts[0]
+    ends = np.repeat(starts, lens) + found
+    for found, lens in parts[1:]:
+        keys = np.repeat(starts, lens) + found
+        if dense:
+            table = np.zeros(len(candidates) * width + slop, dtype=bool)
+            table[ends] = True
+            near = table[keys - 1]
+            for gap in range(2, slop + 1):
+                near |= table[keys - gap]
+            ends = keys[near]
+        elif slop == 1:
             at = np.searchsorted(ends, keys - 1)
             at[at == len(ends)] = 0
             ends = keys[ends[at] == keys - 1] if len(ends) else keys[:0]
@@ -150,11 +181,23 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
             ends = keys[ok & (gap >= 1) & (gap <= slop)]
         if not len(ends):
             return np.zeros(postings.count, dtype=bool)
-    return postings.mask((ends >> 32).astype(np.int64))
+    return postings.mask(candidates[ends // width])
 
 
-def _keys(t: TermPostings, docs: np.ndarray) -> np.ndarray:
-    """Sorted ``document << 32 | position`` keys of ``t``'s positions in ``docs``."""
-    doc_of = np.repeat(t.ids, t.counts)
-    inside = docs[doc_of]
-    return (doc_of[inside].astype(np.int64) << 32) | t.positions[inside].astype(np.int64)
+def _gathered(t: TermPostings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of ``t``'s postings in ``docs`` (``int64``, posting after
+    posting, as stored) and how many each posting has (``int64``).
+
+    Only those postings' runs of the position array are read (a word found
+    in most papers has a million positions at 300,000 papers; the documents
+    holding every word of a phrase are often far fewer), found from the
+    running sum of the counts."""
+    chosen = np.flatnonzero(docs[t.ids])
+    counts = t.counts
+    if len(chosen) == len(t.ids):  # every posting: the positions as they lie
+        return t.positions.astype(np.int64), counts.astype(np.int64)
+    lens = counts[chosen].astype(np.int64)
+    firsts = np.cumsum(counts, dtype=np.int64)[chosen] - lens  # each run's first
+    before = np.cumsum(lens) - lens  # where each run goes among those gathered
+    at = np.repeat(firsts - before, lens) + np.arange(int(lens.sum()), dtype=np.int64)
+    return t.positions[at].astype(np.int64), lens

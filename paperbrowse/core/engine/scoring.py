@@ -116,6 +116,19 @@ def _field_lengths(reader, field: str) -> np.ndarray | None:
     return np.frombuffer(b"".join(parts), dtype=np.uint8)
 
 
+def _kept_lengths(postings: Postings, field: str) -> np.ndarray | None:
+    """:func:`_field_lengths` of the postings' reader, kept with the index
+    state's postings (a byte per document and field: read once, not at every
+    search)."""
+    key = ("lengths", field)
+    got = postings.kept.get(key) if postings.kept is not None else None
+    if got is None:
+        got = _field_lengths(postings.reader, field)
+        if got is not None and postings.kept is not None:
+            postings.kept.put(key, got)
+    return got
+
+
 def top_scored(
     searcher,
     q: query.Query,
@@ -173,13 +186,12 @@ def top_scored(
         return None
     if not leaves:  # fuzzy words standing for no indexed word
         return []
-    reader = postings.reader
     if len(leaves) == 1 and leaves[0][0] is None:  # a range alone: every candidate ties
         return [(int(d), leaves[0][2]) for d in np.flatnonzero(candidates)[:k]]
     lengths: dict[str, np.ndarray] = {}
     for field, _, _, _ in leaves:
         if field is not None and field not in lengths:
-            got = _field_lengths(reader, field)
+            got = _kept_lengths(postings, field)
             if got is None:
                 return None
             lengths[field] = got
