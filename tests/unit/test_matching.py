@@ -219,6 +219,16 @@ def test_a_fuzzy_word_counts_a_swap_of_two_letters_as_one_edit(index: PaperIndex
         assert vocabulary._lists[("title", "v")] is first
 
 
+def test_a_fuzzy_words_expansion_is_kept_for_the_index_state(index: PaperIndex, monkeypatch):
+    with index._searcher() as searcher:
+        vocabulary = Vocabulary()
+        first = vocabulary.within(searcher.reader(), "title", "vdieo", 1, 1)
+        first.append(b"changed by the caller")  # a copy: the kept answer stays
+        monkeypatch.setattr(Vocabulary, "_within", lambda *a: pytest.fail("computed again"))
+        again = vocabulary.within(searcher.reader(), "title", "vdieo", 1, 1)
+        assert b"video" in again and b"changed by the caller" not in again
+
+
 PREFIXES = ["", "a", "v", "la", "tra", "zzz", "\u00e9", "\uffff", "0"]
 
 

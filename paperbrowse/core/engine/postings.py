@@ -52,8 +52,13 @@ class Vocabulary:
     #: twentieth of a field's terms each).
     KEEP = 64
 
+    #: Answers of :meth:`within` kept (a fuzzy word is expanded for matching,
+    #: scoring and highlighting, and again at the next keystroke).
+    KEEP_ANSWERS = 256
+
     def __init__(self) -> None:
         self._lists: OrderedDict[tuple[str, str], list[list[str]]] = OrderedDict()
+        self._answers: OrderedDict[tuple, list[bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     def within(
@@ -64,6 +69,21 @@ class Vocabulary:
         characters, sorted; ``[]`` when the field is not in the schema."""
         if fieldname not in reader.schema:
             return []
+        asked = (fieldname, text, maxdist, prefix)
+        with self._lock:
+            answer = self._answers.get(asked)
+            if answer is not None:
+                self._answers.move_to_end(asked)
+                return list(answer)
+        answer = self._within(reader, fieldname, text, maxdist, prefix)
+        with self._lock:
+            self._answers[asked] = answer
+            if len(self._answers) > self.KEEP_ANSWERS:
+                self._answers.popitem(last=False)
+        return list(answer)
+
+    def _within(self, reader, fieldname: str, text: str, maxdist: int, prefix: int) -> list[bytes]:
+        """:meth:`within`, computed."""
         start = text[:prefix]
         key = (fieldname, start)
         with self._lock:
