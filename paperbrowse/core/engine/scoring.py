@@ -221,30 +221,26 @@ def top_scored(
         if scale is not None:
             got = _coordinated(got, docs, leaves, postings, candidates, scale)
         return _best(docs, got, k)
+    # Every candidate matches q, so holds a posting of some leaf: each one gets a
+    # score, and what other documents get is never read. A word's postings are
+    # therefore added whole (no look-up of the candidates per posting); only
+    # a phrase's words are kept to the documents holding the phrase.
     scores = np.zeros(postings.count)
-    touched = np.zeros(postings.count, dtype=bool)
     for field, text, boost, within in leaves:
         if field is None:  # a numeric range: a constant for the candidates in it
-            inside = evaluate(searcher, postings, text, live) & candidates
-            scores[inside] += boost
-            touched |= inside
+            scores[evaluate(searcher, postings, text, live) & candidates] += boost
             continue
-        allowed = allowed_for(within)
         term = postings.term(field, text)
         if not len(term.ids):
             continue
         part = postings.bm25(field, text, searcher, lengths[field], B, K1)
-        chosen = allowed[term.ids]
-        if chosen.all():  # a word's own postings, unfiltered: no copies
-            ids = term.ids
-        else:
-            ids, part = term.ids[chosen], part[chosen]
-            if not len(ids):
-                continue
+        ids = term.ids
+        if within is not None:
+            chosen = allowed_for(within)[ids]
+            ids, part = ids[chosen], part[chosen]
         # a term's postings hold each document once: plain indexed adds
         scores[ids] += boost * part
-        touched[ids] = True
-    docs = np.flatnonzero(touched)
+    docs = np.flatnonzero(candidates)
     got = scores[docs]
     if scale is not None:
         got = _coordinated(got, docs, leaves, postings, candidates, scale)
