@@ -156,12 +156,17 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
     parts = [_gathered(t, docs) for t in terms]
     candidates = np.flatnonzero(docs)
     width = max(int(found.max()) for found, _ in parts) + 1 + slop
-    starts = np.arange(len(candidates), dtype=np.int64) * width + slop
     dense = slop <= DENSE_SLOP and len(candidates) * width + slop <= DENSE_LIMIT
-    found, lens = parts[0]
-    ends = np.repeat(starts, lens) + found
+    kind = np.int32 if dense else np.int64  # a table's keys fit 32 bits: half the bytes
+    starts = np.arange(len(candidates), dtype=kind) * kind(width) + kind(slop)
+
+    def keys_of(found: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        keys = np.repeat(starts, lens)
+        return np.add(keys, found, out=keys, casting="unsafe")
+
+    ends = keys_of(*parts[0])
     for found, lens in parts[1:]:
-        keys = np.repeat(starts, lens) + found
+        keys = keys_of(found, lens)
         if dense:
             table = np.zeros(len(candidates) * width + slop, dtype=bool)
             table[ends] = True
@@ -185,7 +190,7 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
 
 
 def _gathered(t: TermPostings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The positions of ``t``'s postings in ``docs`` (``int64``, posting after
+    """The positions of ``t``'s postings in ``docs`` (``uint32``, posting after
     posting, as stored) and how many each posting has (``int64``).
 
     Only those postings' runs of the position array are read (a word found
@@ -195,9 +200,9 @@ def _gathered(t: TermPostings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray
     chosen = np.flatnonzero(docs[t.ids])
     counts = t.counts
     if len(chosen) == len(t.ids):  # every posting: the positions as they lie
-        return t.positions.astype(np.int64), counts.astype(np.int64)
+        return t.positions, counts.astype(np.int64)
     lens = counts[chosen].astype(np.int64)
     firsts = np.cumsum(counts, dtype=np.int64)[chosen] - lens  # each run's first
     before = np.cumsum(lens) - lens  # where each run goes among those gathered
     at = np.repeat(firsts - before, lens) + np.arange(int(lens.sum()), dtype=np.int64)
-    return t.positions[at].astype(np.int64), lens
+    return t.positions[at], lens
