@@ -92,3 +92,14 @@ def test_gathered_positions_are_those_of_the_chosen_documents(share: float) -> N
     want = [t.positions[s : s + c] for s, c in zip(starts[inside], t.counts[inside], strict=True)]
     assert lens.tolist() == t.counts[inside].tolist()
     assert found.tolist() == (np.concatenate(want).tolist() if want else [])
+
+
+def test_a_phrases_documents_are_kept_for_the_index_state(index, monkeypatch) -> None:
+    first = index.search('"language model"', limit=30)
+    assert first.total > 0
+    monkeypatch.setattr(matching, "_phrase", lambda *a: pytest.fail("positions read again"))
+    again = index.search('"language model"', limit=30)
+    assert again.total == first.total
+    assert [(h.paper.id, h.score) for h in again.hits] == [
+        (h.paper.id, h.score) for h in first.hits
+    ]

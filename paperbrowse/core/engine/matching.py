@@ -84,7 +84,7 @@ def evaluate(searcher, postings: Postings, q, live: np.ndarray) -> np.ndarray:
         return evaluate(searcher, postings, q.a, live) & evaluate(searcher, postings, q.b, live)
     if isinstance(q, query.Phrase):
         if q not in postings.phrases:  # matched once a search, scored from it too
-            postings.phrases[q] = _phrase(postings, q)
+            postings.phrases[q] = _kept_phrase(postings, q)
         found = postings.phrases[q]
         if found is not None:
             return found.copy()
@@ -120,6 +120,20 @@ DENSE_LIMIT = 1 << 26
 #: The largest slop checked with the table of flags (one look-up per word
 #: position and allowed gap).
 DENSE_SLOP = 8
+
+
+def _kept_phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
+    """:func:`_phrase`, its documents kept with the index state's postings
+    (a page further down, or the same words typed again, reads no positions)."""
+    kept = postings.kept
+    key = ("phrase", q.fieldname, tuple(q.words), q.slop)
+    ids = kept.get(key) if kept is not None else None
+    if ids is not None:
+        return postings.mask(ids)
+    found = _phrase(postings, q)
+    if found is not None and kept is not None:
+        kept.put(key, np.flatnonzero(found).astype(np.int32))
+    return found
 
 
 def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
