@@ -43,3 +43,21 @@ def test_one_scan_marks_what_two_scans_mark(index: PaperIndex) -> None:
             compared += 1
             compounds += bool(joined)
     assert compared > 300 and compounds > 100
+
+
+def test_a_plain_word_is_ascii_letters_in_one_case_or_capitalised() -> None:
+    from paperbrowse.core.engine.highlight import _plain
+
+    def by_methods(word: str) -> bool:
+        return (
+            word.isascii()
+            and word.isalpha()
+            and (word.islower() or word[1:].islower() or word.isupper())
+        )
+
+    rng = random.Random(3)
+    letters = "abcXYZé9_ßΣ"
+    words = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 5))) for _ in range(5000)]
+    words += ["Diffusion", "diffusion", "VAE", "WFvae", "aB", "A", "a", "ABc", "Matérn"]
+    assert [_plain(w) for w in words] == [by_methods(w) for w in words]
+    assert sum(map(_plain, words)) > 500  # both answers occur

@@ -102,14 +102,14 @@ class WordAnalyzer:
             yield m.start(), m.end(), self.terms(m.group())
 
 
+#: An ASCII word of letters in one case, or capitalised (:func:`_plain`).
+_PLAIN_WORD = re.compile(r"[a-z]+|[A-Z][a-z]*|[A-Z]+")
+
+
 def _plain(word: str) -> bool:
     """True for an ASCII word of letters in one case (or capitalised): one
     the index analyzer neither splits nor spells out (Greek, accents)."""
-    return (
-        word.isascii()
-        and word.isalpha()
-        and (word.islower() or word[1:].islower() or word.isupper())
-    )
+    return _PLAIN_WORD.fullmatch(word) is not None
 
 
 def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> list[Span]:
@@ -138,10 +138,11 @@ def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> li
     memo, terms, joined = analyzer._memo, analyzer.terms, analyzer.joined
     decided = analyzer.decisions(words)
     starts = {w[:2] for w in words}
+    plain_word = _PLAIN_WORD.fullmatch
 
     def decide(word: str) -> bool:
         got = memo.get(word)
-        if got is None and _plain(word) and word[:2].lower() not in starts:
+        if got is None and word[:2].lower() not in starts and plain_word(word):
             hit = False  # its terms cannot start as any query term does
         else:
             hit = not (terms(word) if got is None else got).isdisjoint(words)
