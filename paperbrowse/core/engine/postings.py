@@ -377,7 +377,22 @@ class Postings:
         if got is None:
             term = self.term(fieldname, text)
             top, k1b, per = bm25_terms(searcher, fieldname, text, B, K1)
-            got = bm25_of(term.weights, _LENGTHS[lengths[term.ids]], top, k1b, per)
+            scaled = self.scaled_lengths(fieldname, lengths, per)
+            tf = term.weights.astype(np.float64)
+            # bm25_of's operations, per × length looked up instead of computed
+            got = top * tf / (tf + k1b + scaled[term.ids])
+            if self.kept is not None:
+                self.kept.put(key, got)
+        return got
+
+    def scaled_lengths(self, fieldname: str, lengths: np.ndarray, per: float) -> np.ndarray:
+        """``per × decoded field length`` of every document (``float64``; the
+        product :func:`bm25_of` computes per posting), kept for the index
+        state: a term's BM25 then gathers one number per posting."""
+        key = ("scaled lengths", fieldname, per)
+        got = self.kept.get(key) if self.kept is not None else None
+        if got is None:
+            got = per * _LENGTHS[lengths]
             if self.kept is not None:
                 self.kept.put(key, got)
         return got

@@ -282,7 +282,9 @@ def _by_candidates(searcher, leaves, candidates, postings: Postings, lengths, B,
             continue
         top, k1b, per = bm25_terms(searcher, field, btext, B, K1)
         at = at[found]
-        part = bm25_of(term.weights[at], _LENGTHS[lengths[field][term.ids[at]]], top, k1b, per)
+        scaled = postings.scaled_lengths(field, lengths[field], per)  # per × length
+        tf = term.weights[at].astype(np.float64)
+        part = top * tf / (tf + k1b + scaled[term.ids[at]])  # bm25_of's operations
         scores[found] += boost * part
         touched[found] = True
     return docs[touched], scores[touched]
