@@ -307,3 +307,19 @@ def test_searches_drawing_on_kept_postings_answer_as_fresh_ones(index: PaperInde
         ]
         assert again.facets == fresh[text].facets
     assert index._tables.cache["postings"]._size > 0
+
+
+def test_per_document_arrays_are_kept_apart_from_the_postings() -> None:
+    kept = DecodedCache(limit=100)
+    kept.put(("abstract", "a"), _term(20))
+    calls = []
+
+    def lengths():
+        calls.append(1)
+        return np.zeros(1_000, dtype=np.uint8)
+
+    first = kept.per_document(("lengths", "abstract"), lengths)
+    assert kept.per_document(("lengths", "abstract"), lengths) is first
+    assert len(calls) == 1  # computed once
+    assert kept.get(("abstract", "a")) is not None  # 1,000 values pushed out no postings
+    assert kept.per_document(("lengths", "title"), lambda: None) is None

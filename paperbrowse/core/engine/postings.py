@@ -244,6 +244,21 @@ class DecodedCache:
         self._items: OrderedDict[tuple, TermPostings] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._per_document: dict[tuple, np.ndarray] = {}
+
+    def per_document(self, key: tuple, compute) -> np.ndarray | None:
+        """An array with one value per document (a field's lengths, ...) for
+        ``key``, ``compute()`` the first time; kept apart from the postings
+        and not counted against :attr:`limit` (a few per field: at a million
+        papers each would push out a million postings)."""
+        with self._lock:
+            got = self._per_document.get(key)
+        if got is None:
+            got = compute()
+            if got is not None:
+                with self._lock:
+                    got = self._per_document.setdefault(key, got)
+        return got
 
     def get(self, key: tuple) -> TermPostings | None:
         """The postings of ``(field, text)`` if kept."""
@@ -389,13 +404,10 @@ class Postings:
         """``per × decoded field length`` of every document (``float64``; the
         product :func:`bm25_of` computes per posting), kept for the index
         state: a term's BM25 then gathers one number per posting."""
+        if self.kept is None:
+            return per * _LENGTHS[lengths]
         key = ("scaled lengths", fieldname, per)
-        got = self.kept.get(key) if self.kept is not None else None
-        if got is None:
-            got = per * _LENGTHS[lengths]
-            if self.kept is not None:
-                self.kept.put(key, got)
-        return got
+        return self.kept.per_document(key, lambda: per * _LENGTHS[lengths])
 
     def bounds(self, fieldname: str, text, lengths: np.ndarray) -> RangeBounds:
         """The term's per-range bounds (:func:`~paperbrowse.core.engine.blockmax.range_bounds`),

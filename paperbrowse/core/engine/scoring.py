@@ -120,13 +120,10 @@ def _kept_lengths(postings: Postings, field: str) -> np.ndarray | None:
     """:func:`_field_lengths` of the postings' reader, kept with the index
     state's postings (a byte per document and field: read once, not at every
     search)."""
+    if postings.kept is None:
+        return _field_lengths(postings.reader, field)
     key = ("lengths", field)
-    got = postings.kept.get(key) if postings.kept is not None else None
-    if got is None:
-        got = _field_lengths(postings.reader, field)
-        if got is not None and postings.kept is not None:
-            postings.kept.put(key, got)
-    return got
+    return postings.kept.per_document(key, lambda: _field_lengths(postings.reader, field))
 
 
 def top_scored(
