@@ -168,6 +168,8 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
     # each word holds each candidate once, in ascending order: a posting's
     # rank among those gathered is its candidate's
     parts = [_gathered(t, docs) for t in terms]
+    if any(not len(found) for found, _ in parts):  # postings without positions
+        return np.zeros(postings.count, dtype=bool)
     candidates = np.flatnonzero(docs)
     width = max(int(found.max()) for found, _ in parts) + 1 + slop
     dense = slop <= DENSE_SLOP and len(candidates) * width + slop <= DENSE_LIMIT
