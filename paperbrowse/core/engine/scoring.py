@@ -267,18 +267,23 @@ def _by_candidates(searcher, leaves, candidates, postings: Postings, lengths, B,
         term = postings.term(field, btext)
         if not len(term.ids):
             continue
-        at = np.searchsorted(term.ids, docs)
-        at[at == len(term.ids)] = 0
-        here = term.ids[at] == docs
-        if within is not None:  # only where the phrase is
+        if within is None:
+            at = np.searchsorted(term.ids, docs)
+            at[at == len(term.ids)] = 0
+            found = np.flatnonzero(term.ids[at] == docs)
+            at = at[found]
+        else:  # only where the phrase is: those candidates alone are looked up
             if id(within) not in phrases:
-                phrases[id(within)] = evaluate(searcher, postings, within, live)[docs]
-            here &= phrases[id(within)]
-        found = np.flatnonzero(here)
+                inside = evaluate(searcher, postings, within, live)[docs]
+                phrases[id(within)] = np.flatnonzero(inside)
+            asked = phrases[id(within)]
+            at = np.searchsorted(term.ids, docs[asked])
+            at[at == len(term.ids)] = 0
+            here = term.ids[at] == docs[asked]
+            found, at = asked[here], at[here]
         if not len(found):
             continue
         top, k1b, per = bm25_terms(searcher, field, btext, B, K1)
-        at = at[found]
         scaled = postings.scaled_lengths(field, lengths[field], per)  # per × length
         tf = term.weights[at].astype(np.float64)
         part = top * tf / (tf + k1b + scaled[term.ids[at]])  # bm25_of's operations
