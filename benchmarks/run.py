@@ -138,6 +138,64 @@ def load_papers(path: Path, every: int = 1) -> list:
     return [r for i, r in enumerate(read_jsonl(path)) if i % every == 0 and isinstance(r, Paper)]
 
 
+class DescendantPeaks:
+    """Samples the peak resident set (``VmHWM``) of every process descended
+    from this one (indexing workers started from a ``forkserver`` are its
+    grandchildren, which ``RUSAGE_CHILDREN`` does not count), every
+    ``interval`` seconds in a thread, from ``/proc`` (Linux).
+
+    ``VmHWM`` only grows, so the last sample of a worker is its peak up to at
+    most ``interval`` seconds before it exited.
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        import threading
+
+        self.interval = interval
+        self.peaks: dict[int, int] = {}  # pid → bytes
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> DescendantPeaks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(self.interval):
+            parents: dict[int, int] = {}
+            for entry in os.listdir("/proc"):
+                if entry.isdigit():
+                    try:
+                        with open(f"/proc/{entry}/stat") as fh:
+                            parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+                    except (OSError, IndexError, ValueError):
+                        continue
+            for pid in parents:
+                up, hops = parents.get(pid), 0
+                while up not in (None, 0, 1, me) and hops < 4:
+                    up, hops = parents.get(up), hops + 1
+                if up != me:
+                    continue
+                try:
+                    with open(f"/proc/{pid}/status") as fh:
+                        for line in fh:
+                            if line.startswith("VmHWM:"):
+                                peak = int(line.split()[1]) * 1024
+                                self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
+                except OSError:
+                    continue
+
+    @property
+    def largest(self) -> int:
+        """The largest peak seen, in bytes (0: no descendant)."""
+        return max(self.peaks.values(), default=0)
+
+
 # ---------------------------------------------------------------- child modes
 def child_build(engine: str, corpus: str, folder: str) -> None:
     """Load the corpus, then build one engine's index; print figures as JSON."""
@@ -153,14 +211,18 @@ def child_build(engine: str, corpus: str, folder: str) -> None:
     except OSError:
         peak_source = "ru_maxrss"
     started = time.perf_counter()
-    ENGINES[engine].build(papers, Path(folder))
+    with DescendantPeaks() as descendants:
+        ENGINES[engine].build(papers, Path(folder))
     seconds = time.perf_counter() - started
     if peak_source == "VmHWM":
         peak = _status("VmHWM")
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    # the largest indexing worker process, if the engine used any (Linux: kB)
-    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    # the largest indexing worker process, if the engine used any: its children
+    # (Linux: kB), or its grandchildren through a forkserver (sampled)
+    worker_peak = max(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024, descendants.largest
+    )
     print(
         json.dumps(
             {

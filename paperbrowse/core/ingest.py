@@ -21,7 +21,11 @@ takes such a stream and:
    per batch (:meth:`Library.store_papers`, which also registers the citation
    keys the papers came with);
 3. adds them to the live index incrementally, one Whoosh commit per batch
-   (:meth:`IndexStore.catch_up`), never a full rebuild.
+   (:meth:`IndexStore.catch_up`), never a full rebuild. The catch-up of a
+   batch runs in a thread (:class:`_Indexer`) while the next batch is read
+   and de-duplicated, so the indexing workers and the parsing overlap; a
+   batch is stored only once the previous one is indexed, and the import
+   returns once the last one is.
 
 Consistency: the library is the record of what was imported; the index
 records the library revision it holds. A batch is stored all or nothing, and
@@ -37,6 +41,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -52,6 +57,9 @@ from paperbrowse.core.sources.common import Record, SourceError
 
 #: Records de-duplicated and stored per transaction and per index commit.
 BATCH_SIZE = 10_000
+#: Batches of at least this many records are indexed in a thread while the
+#: next batch is read (smaller ones, as tests use, in line: nothing to overlap).
+BACKGROUND_FROM = 1_000
 
 
 @dataclass
@@ -264,23 +272,76 @@ class _Batch:
         self._keys.clear()
 
 
+class _Indexer:
+    """Catches the index up with the library in a thread, one batch at a time.
+
+    :meth:`start` waits for the previous catch-up, then starts one for what
+    the library holds now; :meth:`wait` waits for it and raises what it
+    raised (an ``OSError`` of a full disk, say). With ``background=False``
+    the catch-up runs in :meth:`start` itself.
+    """
+
+    def __init__(self, store: IndexStore, library: Library, background: bool = True) -> None:
+        self.store = store
+        self.library = library
+        self.background = background
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        """Catch the index up with the library (in a thread); raises what the
+        previous catch-up raised, before starting."""
+        self.wait()
+        if not self.background:
+            self.store.catch_up(self.library)
+            return
+        self._thread = threading.Thread(
+            target=self._run, name="paperbrowse-import-index", daemon=False
+        )
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.store.catch_up(self.library)
+        except BaseException as exc:  # noqa: BLE001 - raised again by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Wait for the running catch-up, if any; raise what it raised."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def settle(self) -> None:
+        """Wait for the running catch-up and drop its error (the import is
+        ending with another one; the index catches up at the next open)."""
+        try:
+            self.wait()
+        except BaseException:  # noqa: BLE001 - the import's own error is reported
+            logging.getLogger(__name__).debug("index catch-up failed", exc_info=True)
+
+
 class _Known:
     """What the index holds, to de-duplicate against: the library's stored
     papers (found through its key indexes) and the corpus's papers (in
     memory), the library's copy of a paper first (an import may have
     extended a corpus paper)."""
 
-    def __init__(self, library: Library, corpus: Corpus) -> None:
+    def __init__(self, library: Library, corpus: Corpus, db=None) -> None:
         self.library = library
+        self.db = db  # one connection for every lookup of the import (None: one each)
         self.corpus = _Batch()
         for paper in load_captures(corpus.files()).papers:
             self.corpus.put(paper)
 
     def find(self, paper: Paper) -> Paper | None:
-        found = self.library.find_stored(paper)
+        found = self.library.find_stored(paper, self.db)
         if found is None:
             found = self.corpus.find(paper)
-            if found is not None and self.library.stored_paper(found.id) is not None:
+            if found is not None and self.library.stored_paper(found.id, self.db) is not None:
                 found = None  # the library's copy differs: it was looked up first
         return found
 
@@ -346,7 +407,10 @@ def import_records(
         stored = [replace(summary)]  # the counts as of the last stored batch
         pending: list[ImportSummary | None] = [None]
 
+        indexer = _Indexer(store, library, background=batch_size >= BACKGROUND_FROM)
+
         def flush() -> None:
+            indexer.wait()  # the previous batch indexed (or its error raised) first
             # what will have been stored once the transaction commits; a Ctrl-C
             # between the commit and the next line is told apart by the revision
             pending[0] = replace(summary, committed=summary.read, errors=list(summary.errors))
@@ -357,34 +421,41 @@ def import_records(
             stored[0] = replace(summary, errors=list(summary.errors))
             if batch:
                 batch.clear()
-                store.catch_up(library)
+                indexer.start()
             if progress:
                 progress(summary)
 
-        known = _Known(library, corpus)
-        try:
-            for record in records:
-                if isinstance(record, SourceError):
-                    summary.errors.append(record)
-                else:
-                    _take(record, batch, known, summary)
-                    if len(batch) >= batch_size:
-                        flush()
-                        continue
-                if progress and summary.read % 100 == 0:
-                    progress(summary)
-                if interrupted and interrupted():
-                    raise KeyboardInterrupt
-            flush()
-        except KeyboardInterrupt as exc:
-            done = stored[0]
-            if pending[0] is not None and library.revision() > done.revision:
-                done = pending[0]  # the batch's transaction committed before the interrupt
-            raise ImportInterrupted(done) from exc
-        except OSError as exc:
-            if not is_disk_full(exc):
+        with library.connect() as lookups:  # the de-duplication lookups' connection
+            known = _Known(library, corpus, lookups)
+            try:
+                for record in records:
+                    if isinstance(record, SourceError):
+                        summary.errors.append(record)
+                    else:
+                        _take(record, batch, known, summary)
+                        if len(batch) >= batch_size:
+                            flush()
+                            continue
+                    if progress and summary.read % 100 == 0:
+                        progress(summary)
+                    if interrupted and interrupted():
+                        raise KeyboardInterrupt
+                flush()
+                indexer.wait()
+            except KeyboardInterrupt as exc:
+                indexer.settle()
+                done = stored[0]
+                if pending[0] is not None and library.revision() > done.revision:
+                    done = pending[0]  # the batch's transaction committed before the interrupt
+                raise ImportInterrupted(done) from exc
+            except OSError as exc:
+                indexer.settle()
+                if not is_disk_full(exc):
+                    raise
+                raise _disk_full(exc, locations, library, store, stored[0]) from exc
+            except BaseException:
+                indexer.settle()
                 raise
-            raise _disk_full(exc, locations, library, store, stored[0]) from exc
         summary.revision = library.revision()
     return summary
 

@@ -12,13 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import index as whoosh_index
+from whoosh.analysis import IDTokenizer, LowercaseFilter
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, TEXT, Schema, UnknownFieldError
 
 from paperbrowse.core.engine import segments, writing
+from paperbrowse.core.engine.codec import ArrayCodec, CompactPositions
 from paperbrowse.core.engine.query import QueryError
-from paperbrowse.core.engine.segments import TokenTerms
+from paperbrowse.core.engine.segments import TokenTerms, index_items
 from paperbrowse.core.index import IndexStore
-from paperbrowse.core.schema import make_analyzer
+from paperbrowse.core.schema import make_analyzer, make_schema
 from paperbrowse.core.sources.captures import bundled_corpus_dir, corpus_files, load_captures
 
 REPO = Path(__file__).resolve().parents[2]
@@ -170,3 +175,122 @@ def test_token_ids_become_the_analyzers_postings() -> None:
     assert got == expected
     assert memo.token_ids(texts[0])[1] == sum(len(v) for (d, _), v in expected.items() if d == 3)
     assert np.all(np.diff(term) >= 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=-(2**31), max_value=2**31 - 1),
+    st.text(max_size=12),
+)
+def test_index_items_are_the_fields_own(number, text) -> None:
+    """The plain trie terms of a number and items of an id are ``Field.index``'s."""
+    schema = make_schema()
+    for name in ("date", "year", "upvotes", "pos"):
+        assert index_items(schema[name], number) == list(schema[name].index(number))
+    for name in ("id", "org", "arxiv", "doi", "title_key", "source", "has"):
+        assert index_items(schema[name], text) == list(schema[name].index(text))
+    with pytest.raises(ValueError):
+        index_items(schema["pos"], 2**31)
+
+
+def _odd_schema() -> Schema:
+    """Fields the plain path takes and leaves: scorable keywords, floats,
+    bools, an id with a lower-casing analyzer, stored ids."""
+    body = TEXT(analyzer=make_analyzer())
+    body.format = CompactPositions(token_local=True)  # the array path's, as the schema's
+    return Schema(
+        id=ID(stored=True, unique=True),
+        body=body,
+        tags=KEYWORD(commas=True, scorable=True),
+        kind=KEYWORD(lowercase=True),
+        score=NUMERIC(float),
+        big=NUMERIC(int, bits=64, sortable=True),
+        flag=BOOLEAN(),
+        lower=ID(analyzer=IDTokenizer() | LowercaseFilter()),
+    )
+
+
+def _odd_docs(n: int) -> list[dict]:
+    rng = random.Random(n)
+    words = ["alpha", "Beta-VAE", "gamma", "the", "of", "delta", "Diffusion", "x86", "ΣΔ", "naïve"]
+    docs = []
+    for i in range(n):
+        doc = {
+            "id": f"d{i}",
+            "body": " ".join(rng.choice(words) for _ in range(rng.randrange(0, 12))),
+            "tags": ",".join(rng.sample(["a", "b", "c", "d"], rng.randrange(0, 4))),
+            "kind": rng.choice(["Paper", "BOOK", "paper"]),
+            "score": rng.random() * 10,
+            "big": rng.randrange(-(2**40), 2**40),
+            "flag": rng.random() < 0.5,
+            "lower": rng.choice(["AbC", "abc", "XyZ"]),
+        }
+        docs.append({k: v for k, v in doc.items() if rng.random() < 0.9 or k == "id"})
+    return docs
+
+
+def _write(folder: Path, docs: list[dict], array_build: bool, monkeypatch) -> Path:
+    monkeypatch.setattr(segments, "ARRAY_BUILD", array_build)
+    monkeypatch.setattr(segments, "PENDING_DOCS", 23)
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), _odd_schema())
+    writer = segments.ArraySegmentWriter(ix, codec=ArrayCodec())
+    for i, doc in enumerate(docs):
+        if array_build and i % 17 == 5:  # a document that fails part way is not added
+            with pytest.raises(ValueError):
+                writer.add_document(**{**doc, "big": 2**70})
+        if i % 29 == 3:
+            writer.add_document(**doc, _boost=2.0)  # Whoosh's own path
+        else:
+            writer.add_document(**doc)
+    writer.commit()
+    return folder
+
+
+def test_the_plain_fields_write_the_same_postings(tmp_path, monkeypatch) -> None:
+    """Numbers, ids and keywords as arrays (and the fields left to Whoosh)
+    give the per-posting build's terms, postings and lengths, and a
+    document whose number is out of range adds nothing. (Its first field:
+    Whoosh keeps what a failing document wrote before, the postings and the
+    lengths column of its earlier fields, on its own path and on this.)"""
+    docs = _odd_docs(300)
+    old = _write(tmp_path / "old", docs, False, monkeypatch)
+    new = _write(tmp_path / "new", docs, True, monkeypatch)
+    expected = _field_terms(old)
+    assert len(expected) > 500
+    assert _field_terms(new) == expected
+
+
+def _field_terms(folder: Path) -> dict:
+    ix = whoosh_index.open_dir(str(folder))
+    out = {}
+    with ix.reader() as reader:
+        for field, btext in reader.all_terms():
+            m = reader.postings(field, btext)
+            got = []
+            while m.is_active():
+                got.append((m.id(), m.weight(), m.value() or b""))
+                m.next()
+            out[field, btext] = got
+        for field in ("body", "tags"):
+            out[field] = [reader.doc_field_length(d, field) for d in range(reader.doc_count_all())]
+        out["stored"] = list(reader.all_stored_fields())
+    return out
+
+
+def test_a_field_added_to_the_writers_schema_is_indexed(tmp_path, monkeypatch) -> None:
+    """The writer's memo of the fields follows Whoosh's ``add_field``/``remove_field``."""
+    monkeypatch.setattr(segments, "ARRAY_BUILD", True)
+    ix = whoosh_index.create_in(str(tmp_path), _odd_schema())
+    writer = segments.ArraySegmentWriter(ix, codec=ArrayCodec())
+    writer._plan("kind")  # a plan made before the schema changes
+    writer.remove_field("kind")
+    writer.add_field("kind", ID(stored=True))
+    writer.add_document(id="a", kind="Paper", body="latent diffusion")
+    with pytest.raises(UnknownFieldError):
+        writer.add_document(id="b", nofield="x")
+    writer.commit()
+    with whoosh_index.open_dir(str(tmp_path)).searcher() as searcher:
+        assert list(searcher.documents()) == [{"id": "a", "kind": "Paper"}]
+        assert searcher.doc_count() == 1
+        assert list(searcher.lexicon("kind")) == [b"Paper"]  # as is: an ID now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -456,3 +457,42 @@ def test_a_richer_record_of_a_known_paper_counts_as_updated(locations, corpus, l
     assert (stored.container, stored.volume, stored.pages) == ("Nature", "7", "1–9")
     same = run([replace(venue, volume=None)], locations, corpus, library)  # nothing new
     assert (same.updated, same.skipped) == (0, 1)
+
+
+def test_a_paper_stored_by_an_earlier_batch_is_found_by_later_ones(locations, corpus, library):
+    # the import keeps one connection for its look-ups: it must still see each
+    # batch its own transaction stored (a statement left open would pin an old
+    # snapshot and the same work would be added twice)
+    first = [paper(n, arxiv_id=f"2401.{n:05d}") for n in range(5)]
+    again = [
+        replace(paper(n, arxiv_id=f"2401.{n:05d}"), id=f"pb:again{n}", title=f"Retitled {n}")
+        for n in range(5)
+    ]
+    summary = run(iter(first + again), locations, corpus, library, batch_size=2)
+    assert summary.added == 5
+    assert summary.added + summary.updated + summary.skipped == 10
+    assert library.stored_count() == 5
+
+
+def test_normalise_title_takes_the_ascii_path_only_where_it_is_the_same():
+    import unicodedata
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from paperbrowse.core.models import normalise_title
+
+    def general(title: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", title)
+        kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        return re.sub(r"[\W_]+", "", kept.casefold())
+
+    @given(st.text(max_size=40) | st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+    def same(title: str) -> None:
+        assert normalise_title(title) == general(title)
+
+    same()
+    assert (
+        normalise_title("Mat\u00e9rn Gaussian-Processes: ON Graphs")
+        == "materngaussianprocessesongraphs"
+    )

@@ -79,6 +79,20 @@ def test_a_lone_surrogate_is_replaced_not_left_to_fail_later(tmp_path):
     json.dumps(paper.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
+def test_a_surrogate_written_as_bytes_is_replaced_too(tmp_path):
+    # json.loads decodes bytes with "surrogatepass": UTF-8-encoded surrogates
+    # (ED A0 80) become lone surrogates without any \u escape in the line
+    path = tmp_path / "b.jsonl"
+    path.write_bytes(
+        b'{"id":"9901.00061","title":"Raw \xed\xa0\x80 bytes","abstract":"fine"}\n'
+        b'{"id":"9901.00062","title":"Clean \\u00e9 title",'
+        b'"authors_parsed":[["M\xc3\xbcller","A",""]]}\n'
+    )
+    first, second = list(read_jsonl(path))
+    assert first.title == "Raw \ufffd bytes"
+    assert second.title == "Clean \u00e9 title" and second.names[0].family == "M\u00fcller"
+
+
 def test_a_surrogate_record_does_not_drop_its_batch(tmp_path, locations, corpus, library):
     from paperbrowse.core.ingest import import_records
 

@@ -186,6 +186,7 @@ from paperbrowse.core.engine import writing
 from whoosh import index
 from paperbrowse.core.index import make_schema
 writing._work = lambda *args: time.sleep(600)  # workers that never read a batch
+writing.FORKSERVER = False  # forked: a forkserver could not be sent this lambda
 ix = index.create_in(sys.argv[1], make_schema())
 writer = writing.ParallelWriter(ix, procs=2)
 for n in range(writing.BATCH):

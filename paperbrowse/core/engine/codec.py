@@ -55,12 +55,14 @@ from whoosh.util.numeric import byte_to_length
 from paperbrowse.core.engine import whoosh_compat as wc
 from paperbrowse.core.engine.records import (
     HEADER,
+    TERMINFO_DTYPE,
     ArrayPostingsWriter,
     buffer_of,
     field_runs,
     read_term_arrays,
     read_values,
-    write_records,
+    terminfo_bytes,
+    write_term_records,
 )
 from paperbrowse.core.engine.whoosh_compat import (
     W3Codec,
@@ -392,15 +394,24 @@ class ArrayFieldWriter(W3FieldWriter):
 
     def write_terms(self, schema, keys, starts, doc, weight, size, blob, voff, lengths) -> None:
         """Write the records of ``keys`` (sorted ``(fieldname, btext)`` of
-        Whoosh ``schema``'s fields), field by field with :func:`write_records`
-        (which says what the arrays hold), and list them in the term
-        dictionary."""
+        Whoosh ``schema``'s fields), field by field with
+        :func:`~paperbrowse.core.engine.records.write_term_records` (which
+        says what the arrays hold), and list them in the term dictionary:
+        each term's ``W3TermInfo`` bytes made for all terms at once
+        (:func:`~paperbrowse.core.engine.records.terminfo_bytes`) and added
+        with :func:`~paperbrowse.core.engine.whoosh_compat.add_hash_entries`
+        (the bytes Whoosh's ``W3TermInfo.to_bytes`` and hash writer's ``add``
+        give, without a Python object or file call a term).
+
+        Raises:
+            ValueError: a term without postings, or keys out of order.
+        """
         shortest, longest = lengths
         for fieldname, n, end in field_runs(keys):
             self.start_field(fieldname, schema[fieldname])
             s, e = int(starts[n]), int(starts[end])
             postfile, format_, fieldid, tindex = wc.field_writer_target(self)
-            infos = write_records(
+            stats = write_term_records(
                 postfile,
                 format_,
                 starts[n : end + 1] - s,
@@ -411,10 +422,14 @@ class ArrayFieldWriter(W3FieldWriter):
                 voff[s : e + 1] - voff[s],
                 (shortest[n:end], longest[n:end]),
             )
+            infos = memoryview(terminfo_bytes(stats).tobytes())
+            width = TERMINFO_DTYPE.itemsize
             prefix = pack_ushort(fieldid)
-            add = tindex.add
-            for (_, btext), info in zip(keys[n:end], infos, strict=True):
-                add(prefix + btext, info.to_bytes())
+            wc.add_hash_entries(
+                tindex,
+                [prefix + btext for _, btext in keys[n:end]],
+                [infos[i : i + width] for i in range(0, len(infos), width)],
+            )
             self.finish_field()
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
+from whoosh.columns import TranslatingColumnReader
 from whoosh.formats import Existence, Frequency
 
 from paperbrowse.core.engine import whoosh_compat as wc
@@ -155,7 +156,7 @@ def merge_segments(writer, segments: list):
         maps = []
         for reader in readers:
             base = out.docnum
-            docmap = out.write_per_doc(fieldnames, reader)
+            docmap = _copy_per_doc(out, fieldnames, reader)
             count = reader.doc_count_all()
             if docmap is None:
                 maps.append(np.arange(base, base + count, dtype=np.int64))
@@ -203,6 +204,54 @@ def merge_segments(writer, segments: list):
     finally:
         for reader in readers:
             reader.close()
+
+
+def _copy_per_doc(out, fieldnames: set, reader) -> dict | None:
+    """Whoosh's ``SegmentWriter.write_per_doc`` (copy the live documents'
+    stored fields, field lengths and column values of segment reader
+    ``reader`` to writer ``out``; returns the old → new document numbers
+    when the segment has deletions, else ``None``), with each document's
+    stored fields copied as stored
+    (:func:`~paperbrowse.core.engine.whoosh_compat.raw_stored_fields`):
+    not decompressed, unpickled, pickled and compressed again (zlib was
+    most of a merge's per-document time). Falls back to Whoosh's for
+    schemas with term vectors or dynamic fields."""
+    schema = out.schema
+    perdoc = wc.segment_per_doc(reader)
+    pdw = out.perdocwriter
+    raw = wc.raw_stored_fields(perdoc, pdw) if perdoc is not None else None
+    if (
+        raw is None
+        or wc.has_dynamic_fields(schema)
+        or any(schema[name].vector for name in fieldnames)
+    ):
+        return out.write_per_doc(fieldnames, reader)
+    read_stored, add_stored = raw
+    docmap = {} if reader.has_deletions() else None
+    cols = {}
+    for fieldname in fieldnames:
+        coltype = schema[fieldname].column_type
+        if coltype and reader.has_column(fieldname):
+            creader = reader.column_reader(fieldname, coltype)
+            if isinstance(creader, TranslatingColumnReader):
+                creader = creader.raw_column()
+            cols[fieldname] = creader
+    fields = [(name, schema[name], cols.get(name)) for name in sorted(fieldnames)]
+    field_length = reader.doc_field_length
+    for docnum in reader.all_doc_ids():
+        if docmap is not None:
+            docmap[docnum] = out.docnum
+        pdw.start_doc(out.docnum)
+        for fieldname, fieldobj, column in fields:
+            pdw.add_field(fieldname, fieldobj, None, field_length(docnum, fieldname))
+            if column is not None:
+                pdw.add_column_value(fieldname, fieldobj.column_type, column[docnum])
+        stored = read_stored(docnum)
+        if stored:
+            add_stored(out.docnum, stored)
+        pdw.finish_doc()
+        out.docnum += 1
+    return docmap
 
 
 def _drop_pages(reader) -> None:

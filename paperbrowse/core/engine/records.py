@@ -112,9 +112,40 @@ class ArrayPostingsWriter(PostingsWriter):
         return terminfo
 
 
-def write_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths, infos=None):
+class TermStats(NamedTuple):
+    """What Whoosh's term info records of each term of :func:`write_term_records`
+    (one entry a term; NumPy arrays).
+
+    Attributes:
+        weight: total weight (``float64``); df: postings (``int64``);
+        shortest, longest: field length bounds in tokens (0: none);
+        maxweight: highest weight (``float32``); minid, maxid: first and last
+        document number; offset, length: the record's extent in the postings
+        file, in bytes.
+    """
+
+    weight: np.ndarray
+    df: np.ndarray
+    shortest: np.ndarray
+    longest: np.ndarray
+    maxweight: np.ndarray
+    minid: np.ndarray
+    maxid: np.ndarray
+    offset: np.ndarray
+    length: np.ndarray
+
+
+#: Bytes of records made and written to the postings file at a time.
+WRITE_CHUNK = 4 << 20
+
+
+def write_term_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths) -> TermStats:
     """Write the postings records (see :class:`ArrayPostingsWriter`) of
-    consecutive terms of one field at the end of ``postfile``.
+    consecutive terms of one field at the end of ``postfile``, and return
+    their statistics (:class:`TermStats`).
+
+    The codes and sizes of every record are worked out with NumPy, and the
+    records are joined from slices of the arrays (no file call a term).
 
     Args:
         postfile: the segment's postings file (Whoosh ``StructFile``).
@@ -126,17 +157,18 @@ def write_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths,
             ``blob[voff[i]:voff[i + 1]]`` (``blob``: ``uint8``).
         lengths: ``(shortest, longest)`` field length of each term's
             documents, in tokens (0: none).
-        infos: ``W3TermInfo`` objects to fill, one a term (new ones if ``None``).
-
-    Returns:
-        The terms' ``W3TermInfo``, statistics and record extent set.
 
     Raises:
         ValueError: a term without postings.
     """
+    starts = np.asarray(starts, dtype=np.int64)
     first = starts[:-1]
-    if (np.diff(starts) <= 0).any():
+    counts = np.diff(starts)
+    if (counts <= 0).any():
         raise ValueError("a term without postings")
+    weight = np.asarray(weight, dtype=np.float32)
+    size = np.asarray(size)
+    voff = np.asarray(voff, dtype=np.int64)
     sums = np.add.reduceat(weight, first, dtype=np.float64)
     highs = np.maximum.reduceat(weight, first)
     lows = np.minimum.reduceat(weight, first)
@@ -159,55 +191,235 @@ def write_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths,
         as_frequency = np.logical_and.reduceat(same, first)
     else:
         as_frequency = np.zeros(len(first), dtype=bool)
+    # weight code: every weight 1.0; whole and < 256; whole and < 65536; float32
+    wcode = np.full(len(first), W_F4, dtype=np.uint8)
+    wcode[integral & (highs < 65536)] = W_U2
+    wcode[integral & (highs < 256)] = W_U1
+    wcode[(lows == 1.0) & (highs == 1.0)] = W_ONE
+    wwidth = np.array([0, 1, 2, 4], dtype=np.int64)[wcode]
+    # value code, in the order of precedence of the per-term rules
+    vbytes = voff[starts[1:]] - voff[first]
+    vcode = np.full(len(first), V_SIZED, dtype=np.uint8)
+    vcode[sizes_lo == sizes_hi] = V_FIXED
+    if frequency_format:
+        vcode[integral & as_frequency] = V_FREQUENCY
+    if positions_format:
+        vcode[integral & as_positions] = V_POSITIONS
+    vcode[vbytes == 0] = V_NONE
+    vsize = np.where(vcode == V_FIXED, sizes_lo, 0).astype(np.int64)
+    stored_values = (vcode != V_NONE) & (vcode != V_FREQUENCY)
+    wlen = wwidth * counts
+    wpad = ((wlen + 3) & ~3) - wlen
+    slen = np.where(vcode == V_SIZED, 4 * counts, 0)
+    vlen = np.where(stored_values, vbytes, 0)
+    rec = HEADER.size + 4 * counts + wlen + wpad + slen + vlen
+    base = postfile.tell()
+    offset = base + np.concatenate(([0], np.cumsum(rec)[:-1]))
+    header = np.zeros(len(first), dtype=_HEADER_DTYPE)
+    header["magic"] = MAGIC
+    header["n"] = counts
+    header["wcode"] = wcode
+    header["vcode"] = vcode
+    header["vsize"] = vsize
+    doc = np.asarray(doc, dtype="<u4")
+    blob = np.asarray(blob, dtype=np.uint8)
+    # terms a write at a time (bounds the buffers and index arrays)
+    marks = np.arange(1, int(rec.sum()) // WRITE_CHUNK + 2) * WRITE_CHUNK
+    ends = np.searchsorted(np.cumsum(rec), marks)
+    ends = np.unique(np.minimum(np.append(ends, len(first)), len(first)))
+    layout = (starts, counts, header, wcode, wlen + wpad, slen, vlen, vcode, voff)
+    # every part of every record whole 4-byte words: placed with NumPy
+    whole_words = not (size % 4).any() and not len(blob) % 4
+    place = _place_records if whole_words else _join_records
+    a = 0
+    for b in ends.tolist():
+        if b > a:
+            postfile.write(place(a, b, layout, doc, weight, size, blob))
+        a = b
     shortest, longest = lengths
-    doc_bytes = doc.astype("<u4")
+    return TermStats(
+        weight=sums,
+        df=counts,
+        shortest=np.asarray(shortest, dtype=np.int64),
+        longest=np.asarray(longest, dtype=np.int64),
+        maxweight=highs,
+        minid=np.asarray(doc[first], dtype=np.int64),
+        maxid=np.asarray(doc[starts[1:] - 1], dtype=np.int64),
+        offset=offset,
+        length=rec,
+    )
+
+
+def _join_records(a: int, b: int, layout, doc, weight, size, blob) -> bytes:
+    """The records of terms ``a:b`` (:func:`write_term_records`), joined
+    from slices of the arrays a term at a time (values of any size)."""
+    starts, counts, header, wcode, wsec, slen, vlen, vcode, voff = layout
+    parts: list = []
+    header_bytes = _byte_view(header[a:b])
+    doc_bytes = _byte_view(doc)
+    blob_bytes = _byte_view(blob)
+    hsize = HEADER.size
+    rows = zip(
+        starts[a:b].tolist(),
+        starts[a + 1 : b + 1].tolist(),
+        wcode[a:b].tolist(),
+        wsec[a:b].tolist(),
+        vcode[a:b].tolist(),
+        voff[starts[a:b]].tolist(),
+        voff[starts[a + 1 : b + 1]].tolist(),
+        strict=True,
+    )
+    for n, (s, e, code, section, vc, v0, v1) in enumerate(rows):
+        parts.append(header_bytes[n * hsize : (n + 1) * hsize])
+        parts.append(doc_bytes[4 * s : 4 * e])
+        if code != W_ONE:
+            raw = weight[s:e].astype(_WEIGHT_TYPES[code]).tobytes()
+            parts.append(raw + bytes(section - len(raw)))
+        if vc == V_SIZED:
+            parts.append(size[s:e].astype("<u4").tobytes())
+        if vc != V_NONE and vc != V_FREQUENCY:
+            parts.append(blob_bytes[v0:v1])
+    return b"".join(parts)
+
+
+def _runs(at: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``at[i], at[i] + 1, …, at[i] + lengths[i] - 1`` for each ``i``, end to end (``int64``)."""
+    total = int(lengths.sum())
+    before = np.cumsum(lengths) - lengths
+    return np.repeat(np.asarray(at, dtype=np.int64) - before, lengths) + np.arange(total)
+
+
+def _place_records(a: int, b: int, layout, doc, weight, size, blob) -> bytes:
+    """The records of terms ``a:b`` (:func:`write_term_records`) when every
+    value is whole 4-byte words: each part placed in one buffer of words
+    with NumPy, the same bytes as :func:`_join_records`."""
+    starts, counts, header, wcode, wsec, slen, vlen, vcode, voff = layout
+    s0, e0 = int(starts[a]), int(starts[b])
+    cnt = counts[a:b]
+    words = (HEADER.size + 4 * cnt + wsec[a:b] + slen[a:b] + vlen[a:b]) // 4
+    at = np.cumsum(words) - words  # each record's first word in the buffer
+    out = np.zeros(int(words.sum()), dtype="<u4")
+    out[_runs(at, np.full(b - a, 4))] = header[a:b].view("<u4")
+    at = at + 4
+    out[_runs(at, cnt)] = doc[s0:e0]
+    at = at + cnt
+    codes = wcode[a:b]
+    for code, kind in _WEIGHT_TYPES.items():
+        mine = codes == code
+        if not mine.any():
+            continue
+        width = np.dtype(kind).itemsize
+        values = np.concatenate([weight[s:e] for s, e in _spans(starts, a, mine)])
+        view = out.view(kind)  # the weights section in units of this width
+        view[_runs(at[mine] * (4 // width), cnt[mine])] = values.astype(kind)
+    at = at + wsec[a:b] // 4
+    sized = vcode[a:b] == V_SIZED
+    if sized.any():
+        values = np.concatenate([size[s:e] for s, e in _spans(starts, a, sized)])
+        out[_runs(at[sized], cnt[sized])] = values
+    at = at + slen[a:b] // 4
+    stored = vlen[a:b] // 4
+    if stored.any():
+        words32 = blob.view("<u4")
+        first_word = voff[starts[a:b]] // 4
+        out[_runs(at, stored)] = words32[_runs(first_word, stored)]
+    return out.tobytes()
+
+
+def _spans(starts, a: int, mask) -> list[tuple[int, int]]:
+    """``(start, end)`` of the postings of the terms ``a + i`` where ``mask[i]``."""
+    chosen = np.flatnonzero(mask) + a
+    return list(zip(starts[chosen].tolist(), starts[chosen + 1].tolist(), strict=True))
+
+
+def _byte_view(a: np.ndarray) -> memoryview:
+    """The bytes of array ``a`` as a flat ``memoryview`` (no copy when contiguous)."""
+    return memoryview(np.ascontiguousarray(a)).cast("B")
+
+
+#: :data:`HEADER` as a NumPy record (little-endian, unpadded: 16 bytes).
+_HEADER_DTYPE = np.dtype(
+    [
+        ("magic", "S4"),
+        ("n", "<u4"),
+        ("wcode", "u1"),
+        ("vcode", "u1"),
+        ("pad", "<u2"),
+        ("vsize", "<u4"),
+    ]
+)
+#: Whoosh's ``W3TermInfo.to_bytes`` of a term whose postings are not inlined:
+#: its ``"!BfIBBfII"`` statistics, then ``pack_long(offset)`` and
+#: ``pack_int(length)`` (big-endian, unpadded: 35 bytes).
+TERMINFO_DTYPE = np.dtype(
+    [
+        ("inlined", "u1"),
+        ("weight", ">f4"),
+        ("df", ">u4"),
+        ("minlength", "u1"),
+        ("maxlength", "u1"),
+        ("maxweight", ">f4"),
+        ("minid", ">u4"),
+        ("maxid", ">u4"),
+        ("offset", ">i8"),
+        ("length", ">i4"),
+    ]
+)
+#: Whoosh's length byte limits: ``length_to_byte`` gives 255 from here on.
+_LENGTH_255 = 106374
+
+
+def length_bytes(lengths) -> np.ndarray:
+    """Whoosh's ``length_to_byte`` of each length (tokens) of an array, as ``uint8``."""
+    from whoosh.util.numeric import byte_to_length
+
+    table = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    got = np.minimum(np.searchsorted(table, lengths, side="left"), 255)
+    return np.where(lengths >= _LENGTH_255, 255, got).astype(np.uint8)
+
+
+def terminfo_bytes(stats: TermStats) -> np.ndarray:
+    """Each term's ``W3TermInfo.to_bytes()`` (postings not inlined), as an
+    array of :data:`TERMINFO_DTYPE` records; ``tests/unit/test_codec_bulk.py``
+    checks it against Whoosh's own encoding."""
+    out = np.zeros(len(stats.df), dtype=TERMINFO_DTYPE)
+    out["weight"] = stats.weight
+    out["df"] = stats.df
+    out["minlength"] = np.where(stats.shortest > 0, length_bytes(stats.shortest), 0)
+    out["maxlength"] = length_bytes(stats.longest)
+    out["maxweight"] = stats.maxweight
+    out["minid"] = stats.minid
+    out["maxid"] = stats.maxid
+    out["offset"] = stats.offset
+    out["length"] = stats.length
+    return out
+
+
+def write_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths, infos=None):
+    """Write the postings records of consecutive terms of one field at the
+    end of ``postfile`` (:func:`write_term_records`, which says what the
+    arguments hold) and return each term's ``W3TermInfo`` (statistics and
+    record extent set; ``infos``: the objects to fill, new ones if ``None``).
+
+    Raises:
+        ValueError: a term without postings.
+    """
+    stats = write_term_records(postfile, fmt, starts, doc, weight, size, blob, voff, lengths)
     out = []
-    for n in range(len(first)):
-        s, e = int(starts[n]), int(starts[n + 1])
-        low, high = float(lows[n]), float(highs[n])
-        whole = bool(integral[n])
-        if low == high == 1.0:
-            wcode, wbytes = W_ONE, b""
-        elif whole and high < 256:
-            wcode, wbytes = W_U1, weight[s:e].astype(np.uint8).tobytes()
-        elif whole and high < 65536:
-            wcode, wbytes = W_U2, weight[s:e].astype("<u2").tobytes()
-        else:
-            wcode, wbytes = W_F4, weight[s:e].astype("<f4").tobytes()
-        v0, v1 = int(voff[s]), int(voff[e])
-        vsize, sizes, values = 0, b"", b""
-        if v1 == v0:
-            vcode = V_NONE
-        elif whole and positions_format and as_positions[n]:
-            vcode, values = V_POSITIONS, blob[v0:v1].tobytes()
-        elif whole and frequency_format and as_frequency[n]:
-            vcode = V_FREQUENCY
-        elif sizes_lo[n] == sizes_hi[n]:
-            vcode, vsize, values = V_FIXED, int(sizes_lo[n]), blob[v0:v1].tobytes()
-        else:
-            vcode, values = V_SIZED, blob[v0:v1].tobytes()
-            sizes = size[s:e].astype("<u4").tobytes()
-        start = postfile.tell()
-        postfile.write(HEADER.pack(MAGIC, e - s, wcode, vcode, 0, vsize))
-        postfile.write(doc_bytes[s:e].tobytes())
-        if wbytes:
-            postfile.write(wbytes + bytes(_aligned(len(wbytes)) - len(wbytes)))
-        if sizes:
-            postfile.write(sizes)
-        if values:
-            postfile.write(values)
+    for n in range(len(stats.df)):
         info = W3TermInfo() if infos is None else infos[n]
         wc.set_term_stats(
             info,
-            weight=float(sums[n]),
-            df=e - s,
-            minlength=int(shortest[n]) or None,
-            maxlength=int(longest[n]),
-            maxweight=high,
-            minid=int(doc[s]),
-            maxid=int(doc[e - 1]),
+            weight=float(stats.weight[n]),
+            df=int(stats.df[n]),
+            minlength=int(stats.shortest[n]) or None,
+            maxlength=int(stats.longest[n]),
+            maxweight=float(stats.maxweight[n]),
+            minid=int(stats.minid[n]),
+            maxid=int(stats.maxid[n]),
         )
-        info.set_extent(start, postfile.tell() - start)
+        info.set_extent(int(stats.offset[n]), int(stats.length[n]))
         out.append(info)
     return out
 

@@ -25,14 +25,18 @@ that the index is the one the per-posting path writes.
 from __future__ import annotations
 
 import itertools
+import re
 import weakref
 from array import array
 
 import numpy as np
-from whoosh.fields import ID, KEYWORD, NUMERIC, UnknownFieldError
+from whoosh.analysis import IDTokenizer
+from whoosh.fields import ID, KEYWORD, NUMERIC, UnknownFieldError, to_sortable
+from whoosh.formats import Existence
 from whoosh.writing import IndexingError
 
 from paperbrowse.core.engine import whoosh_compat as wc
+from paperbrowse.core.engine.analysis import token_analysis
 from paperbrowse.core.engine.codec import BYTE_TO_LENGTH, CompactPositions, MemoFrequency, TokenMemo
 from paperbrowse.core.engine.records import field_runs
 from paperbrowse.core.engine.whoosh_compat import HookedSegmentWriter
@@ -103,6 +107,11 @@ class MemoryPool:
         """
         if not len(term):
             return
+        self.add_ids(fieldname, self.term_ids(fieldname, btexts)[term], doc, weight, size, blob)
+
+    def term_ids(self, fieldname: str, btexts: list[bytes]) -> np.ndarray:
+        """The pool's numbers (``uint32``) of the terms ``btexts`` (UTF-8) of
+        field ``fieldname``, numbered here if new; valid for the pool's life."""
         ids = self._ids
         pool_id = np.empty(len(btexts), dtype=np.uint32)
         for n, btext in enumerate(btexts):
@@ -112,7 +121,13 @@ class MemoryPool:
                 tid = ids[key] = len(ids)
             pool_id[n] = tid
         self.fieldnames.add(fieldname)
-        self._term.frombytes(pool_id[term].tobytes())
+        return pool_id
+
+    def add_ids(self, fieldname: str, term, doc, weight, size, blob) -> None:
+        """:meth:`add_arrays` with each posting's term as the pool's number
+        (:meth:`term_ids`) of a term of field ``fieldname``."""
+        self.fieldnames.add(fieldname)
+        self._term.frombytes(np.asarray(term, dtype=np.uint32).tobytes())
         self._doc.frombytes(np.asarray(doc, dtype=np.uint32).tobytes())
         self._weight.frombytes(np.asarray(weight, dtype=np.float32).tobytes())
         self._size.frombytes(np.asarray(size, dtype=np.uint32).tobytes())
@@ -146,10 +161,18 @@ class MemoryPool:
         rank = np.empty(len(keys), dtype=np.int32)
         rank[ids] = np.arange(len(keys), dtype=np.int32)
         by_term = rank[np.frombuffer(self._term, dtype=np.uint32)]
-        # stable: a term's postings stay in document order
-        order = np.argsort(by_term, kind="stable").astype(np.int32)
         counts = np.bincount(by_term, minlength=len(keys))
+        # a stable order (a term's postings stay in document order) from one
+        # sort of (term rank, posting number) keys: NumPy sorts int64 keys with
+        # SIMD, about 4 times faster than a stable argsort of the ranks
+        order = by_term.astype(np.int64)
         del by_term
+        order <<= 32
+        for i in range(0, len(order), WRITE_POSTINGS):  # no whole-length arange
+            order[i : i + WRITE_POSTINGS] |= np.arange(i, min(i + WRITE_POSTINGS, len(order)))
+        order.sort()
+        order &= 0xFFFFFFFF
+        order = order.astype(np.int32)
         starts = np.concatenate(([0], np.cumsum(counts)))
         return keys, order, starts, ids
 
@@ -170,27 +193,49 @@ class MemoryPool:
         if not self._ids:
             return
         keys, order, starts, _ = self._sorted()
-        doc = np.frombuffer(self._doc, dtype=np.uint32)[order]
-        weight = np.frombuffer(self._weight, dtype=np.float32)[order]
-        size = np.frombuffer(self._size, dtype=np.uint32)
-        first = starts[:-1]
-        later = np.ones(len(doc), dtype=bool)  # postings after the first of their term
-        later[first] = False
-        if (later[1:] & (doc[1:] <= doc[:-1])).any():
-            raise ValueError("a term's postings were not added in document order")
-        # the values, reordered with their postings
-        blob = np.frombuffer(self._blob, dtype=np.uint8)
-        offsets = np.cumsum(size, dtype=np.int64)
-        offsets -= size  # where each value starts in the pool's blob
-        offsets = offsets[order]
-        size = size[order]
-        voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
-        if len(blob):
-            blob = _gather(blob, offsets, size, voff)
-        del offsets, order
-        self._release()  # the sorted copies above are all that is written from here
-        lengths = _length_bounds(perdoc, keys, doc, starts)
-        fieldwriter.write_terms(schema, keys, starts, doc, weight, size, blob, voff, lengths)
+        doc_all = np.frombuffer(self._doc, dtype=np.uint32)
+        weight_all = np.frombuffer(self._weight, dtype=np.float32)
+        size_all = np.frombuffer(self._size, dtype=np.uint32)
+        blob_all = np.frombuffer(self._blob, dtype=np.uint8)
+        # where each value starts in the pool's blob
+        offsets = np.cumsum(size_all, dtype=np.uint32 if len(blob_all) < 2**32 else np.int64)
+        offsets -= size_all
+        # terms a write at a time, about WRITE_POSTINGS postings each (a term
+        # with more alone): only one chunk's sorted copies exist at once
+        marks = np.arange(WRITE_POSTINGS, int(starts[-1]), WRITE_POSTINGS)
+        ends = np.unique(np.append(np.searchsorted(starts, marks), len(keys)))
+        a = 0
+        for b in ends.tolist():
+            if b <= a:
+                continue
+            s, e = int(starts[a]), int(starts[b])
+            chosen = order[s:e]
+            doc = doc_all[chosen]
+            bounds = starts[a : b + 1] - s
+            later = np.ones(len(doc), dtype=bool)  # postings after the first of their term
+            later[bounds[:-1]] = False
+            if (later[1:] & (doc[1:] <= doc[:-1])).any():
+                raise ValueError("a term's postings were not added in document order")
+            del later
+            weight = weight_all[chosen]
+            size = size_all[chosen]
+            voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
+            if len(blob_all):
+                blob = _gather(blob_all, offsets[chosen].astype(np.int64), size, voff)
+            else:
+                blob = np.zeros(0, dtype=np.uint8)
+            del chosen
+            lengths = _length_bounds(perdoc, keys[a:b], doc, bounds)
+            fieldwriter.write_terms(
+                schema, keys[a:b], bounds, doc, weight, size, blob, voff, lengths
+            )
+            a = b
+        self._release()
+
+
+#: Postings :meth:`MemoryPool.write` sorts and writes at a time (bounds the
+#: sorted copies of the pool: about 40 bytes a posting, besides values).
+WRITE_POSTINGS = 1 << 20
 
 
 #: Postings whose values are gathered at a time (bounds the index arrays: 8 bytes a word).
@@ -243,6 +288,10 @@ ARRAY_BUILD = True
 PENDING_DOCS = 512
 #: Field values whose index items a writer memoises (``ArraySegmentWriter._index``).
 INDEX_CACHE = 50_000
+#: Tokenizer expressions with groups → the same expression without them (it
+#: matches the same text; ``findall`` then gives whole matches): Whoosh's
+#: default ``RegexTokenizer`` (the ``spell`` field's).
+_UNGROUPED = {r"[\w\*]+(\.?[\w\*]+)*": r"[\w\*]+(?:\.?[\w\*]+)*"}
 
 
 class TokenTerms:
@@ -265,9 +314,17 @@ class TokenTerms:
     def __init__(self, analyzer, limit: int = 200_000) -> None:
         self.analyzer = analyzer
         self.limit = limit
+        self._analyse = token_analysis(analyzer) or self._chain
         expression = analyzer.items[0].expression
+        if expression.groups and expression.pattern in _UNGROUPED:
+            # the same matches; findall then gives the whole matches, not the groups
+            expression = re.compile(_UNGROUPED[expression.pattern], expression.flags)
         self._finditer = expression.finditer
         self._findall = expression.findall if expression.groups == 0 else None
+        if expression.pattern == r"\S+" and expression.flags == re.UNICODE:
+            # the same tokens: both split at the code points str.isspace() finds
+            # (tests/unit/test_analysis_token.py tries every code point), 3× faster
+            self._findall = str.split
         self.clear()
 
     def clear(self) -> None:
@@ -276,6 +333,7 @@ class TokenTerms:
         # int64 arrays (read by NumPy in place, no copy of the whole memo a batch)
         self.span = array("q")  # per token id: positions the token takes
         self.count = array("q")  # per token id: terms it gives
+        self.counts: list[int] = []  # the same, as a list (read per token: faster)
         self.first = array("q")  # per token id: where its terms start in the flat arrays
         self.flat_term = array("q")
         self.flat_pos = array("q")
@@ -286,12 +344,18 @@ class TokenTerms:
         """Whether the memo holds :attr:`limit` tokens or more."""
         return len(self.token_id) >= self.limit
 
+    def _chain(self, token: str) -> list[tuple[int, str]]:
+        """What the analyzer's chain gives ``token`` (the analyzers
+        :func:`~paperbrowse.core.engine.analysis.token_analysis` does not know)."""
+        return [(t.pos, t.text) for t in self.analyzer(token, mode="index", positions=True)]
+
     def _add(self, token: str) -> int:
-        got = [(t.pos, t.text) for t in self.analyzer(token, mode="index", positions=True)]
+        got = self._analyse(token)
         tid = len(self.span)
         self.token_id[token] = tid
         self.span.append(max(p for p, _ in got) + 1 if got else 0)
         self.count.append(len(got))
+        self.counts.append(len(got))
         self.first.append(len(self.flat_term))
         term_id, terms = self.term_id, self.terms
         for pos, text in got:
@@ -307,12 +371,17 @@ class TokenTerms:
         """``(token ids of text, terms it gives)``: the second is the field's
         length in tokens, as Whoosh counts it (the sum of the frequencies)."""
         words = self._findall(text) if self._findall else [m[0] for m in self._finditer(text)]
-        get, add = self.token_id.get, self._add
-        ids = [get(w) for w in words]
-        if None in ids:
-            ids = [add(w) if i is None else i for w, i in zip(words, ids, strict=True)]
-        count = self.count
-        return ids, sum(map(count.__getitem__, ids))
+        ids = list(map(self.token_id.get, words))
+        counts = self.counts
+        try:
+            return ids, sum(map(counts.__getitem__, ids))
+        except TypeError:  # a new token (None): analysed now, once
+            get, add = self.token_id.get, self._add
+            for n, i in enumerate(ids):
+                if i is None:
+                    i = get(words[n])
+                    ids[n] = add(words[n]) if i is None else i
+            return ids, sum(map(counts.__getitem__, ids))
 
     def postings(self, docs: list[int], tokens: list[list[int]]):
         """The postings of texts ``tokens[i]`` (token ids, :meth:`token_ids`)
@@ -375,6 +444,38 @@ def token_terms(analyzer) -> TokenTerms:
     return memo
 
 
+def field_shifts(field) -> range:
+    """The shifts of a ``NUMERIC`` field's trie terms (``NUMERIC.index``'s)."""
+    return range(0, field.bits, field.shift_step)
+
+
+def index_items(field, value) -> list[tuple[bytes, int, float, bytes]]:
+    """``list(field.index(value))`` (Whoosh's ``(term bytes, frequency,
+    weight, value)`` items), without Whoosh's per-item work where that is
+    plain: an ``int`` of an integer ``NUMERIC`` field (its trie terms, each
+    ``sortable_to_bytes(sortable, shift)`` as ``NUMERIC.to_bytes`` makes
+    them, from one ``prepare_number``/``to_sortable``), a ``str`` of
+    an ``ID`` field with Whoosh's ``IDTokenizer`` and ``Existence`` format.
+
+    Raises:
+        ValueError: as ``field.index`` (a number out of the field's range).
+    """
+    kind, fieldtype = type(value), type(field)
+    if kind is int and fieldtype is NUMERIC and field.numtype is int and field.shift_step:
+        if not field.decimal_places:
+            x = to_sortable(int, field.bits, field.signed, field.prepare_number(value))
+            to_bytes = field.sortable_to_bytes
+            return [(to_bytes(x, shift), 1, 1.0, b"") for shift in field_shifts(field)]
+    elif (
+        kind is str
+        and fieldtype is ID
+        and type(field.analyzer) is IDTokenizer
+        and type(field.format) is Existence
+    ):
+        return [(value.encode("utf-8"), 1, field.format.field_boost, b"")]
+    return list(field.index(value))
+
+
 class ArraySegmentWriter(HookedSegmentWriter):
     """Whoosh's ``SegmentWriter`` with a :class:`MemoryPool` for its postings,
     written by :meth:`MemoryPool.write` (needs :class:`~paperbrowse.core.engine.codec.ArrayCodec`).
@@ -404,6 +505,21 @@ class ArraySegmentWriter(HookedSegmentWriter):
         self.pending_docs = 0
         #: (fieldname, value) → the field's index items, for :meth:`_index`
         self.index_cache: dict[tuple, tuple] = {}
+        #: (fieldname, value) → its postings, for :meth:`_plain`
+        self.plain_cache: dict[tuple, tuple] = {}
+        #: fieldname → (plain terms, documents, terms per document, weights,
+        #: value sizes, values) pending (:meth:`_plain`)
+        self.pending_plain: dict[str, tuple] = {}
+        #: fieldname → ({term bytes: number}, term bytes by number), for :meth:`_plain`
+        #: (numbered here: a term enters the pool with its first posting)
+        self.plain_terms: dict[str, tuple[dict[bytes, int], list[bytes]]] = {}
+        #: fieldname (or ("plain", fieldname)) → (the owner of its term
+        #: numbers, the pool's number of each, -1: none yet), for :meth:`_pool_ids`
+        self._pool_terms: dict = {}
+        #: fieldname → its :meth:`_plan`
+        self._plans: dict[str, tuple] = {}
+        #: id(field) → whether its values go :class:`TokenTerms`' way (:meth:`_array_memo`)
+        self._array_fields: dict[int, bool] = {}
 
     def plan_commit(self, segments: list) -> list:
         """The segments to list in a new table of contents: ``segments``
@@ -416,17 +532,19 @@ class ArraySegmentWriter(HookedSegmentWriter):
     def _array_memo(self, field, value) -> TokenTerms | None:
         """The :class:`TokenTerms` that indexes ``value`` of ``field``, or
         ``None`` when the field goes Whoosh's way."""
-        fmt = field.format
-        if (
-            not isinstance(value, str)
-            or not isinstance(fmt, (CompactPositions, MemoFrequency))
-            or not getattr(fmt, "token_local", False)
-            or field.vector
-            or field.separate_spelling()
-            or not TokenMemo.usable(field.analyzer)
-        ):
+        if not isinstance(value, str):
             return None
-        return token_terms(field.analyzer)
+        usable = self._array_fields.get(id(field))
+        if usable is None:
+            fmt = field.format
+            usable = self._array_fields[id(field)] = bool(
+                isinstance(fmt, (CompactPositions, MemoFrequency))
+                and getattr(fmt, "token_local", False)
+                and not field.vector
+                and not field.separate_spelling()
+                and TokenMemo.usable(field.analyzer)
+            )
+        return token_terms(field.analyzer) if usable else None
 
     def _index(self, fieldname: str, field, value):
         """``field.index(value)`` as a tuple, memoised for numbers and the
@@ -442,6 +560,77 @@ class ArraySegmentWriter(HookedSegmentWriter):
             got = cache[key] = tuple(field.index(value))
         return got
 
+    def _plain(self, fieldname: str, field, value):
+        """The postings one value of a ``NUMERIC``/``ID``/``KEYWORD`` field
+        gives, memoised (dates, years, sources repeat): ``(term numbers in
+        the field's :attr:`plain_terms`, weights, value sizes, values laid
+        end to end)``; ``None`` when the field or value goes Whoosh's way."""
+        kind = type(value)
+        if kind is not int and kind is not str:  # not bool: True would find 1's
+            return None
+        key = (fieldname, value)
+        got = self.plain_cache.get(key)
+        if got is not None:
+            return got
+        if (
+            not isinstance(field, (NUMERIC, ID, KEYWORD))
+            or field.scorable  # a field length; none of the schema's is
+            or field.vector
+            or field.separate_spelling()
+        ):
+            return None
+        numbers, texts = self.plain_terms.setdefault(fieldname, ({}, []))
+        items = index_items(field, value)
+        tids = []
+        for tbytes, _, _, _ in items:
+            n = numbers.get(tbytes)
+            if n is None:
+                n = numbers[tbytes] = len(texts)
+                texts.append(tbytes)
+            tids.append(n)
+        weights = [item[2] for item in items]
+        sizes = [len(item[3]) if item[3] else 0 for item in items]
+        blob = b"".join(item[3] for item in items if item[3])
+        if len(self.plain_cache) >= INDEX_CACHE:
+            self.plain_cache.clear()
+        got = self.plain_cache[key] = (tids, weights, sizes, blob)
+        return got
+
+    def _post(self, fieldname: str, field, value, docnum: int) -> int:
+        """Add the postings of a field Whoosh's way (``Field.index``, one
+        :meth:`MemoryPool.add` each), after the field's pending ones; returns
+        the field's length (the sum of the frequencies)."""
+        if fieldname in self.pending or fieldname in self.pending_plain:
+            self.flush_pending()  # this field's earlier documents first
+        add_post = self.pool.add
+        length = 0
+        for tbytes, freq, weight, vbytes in self._index(fieldname, field, value):
+            length += freq
+            add_post((fieldname, tbytes, docnum, weight, vbytes))
+        if field.separate_spelling():
+            spellfield = field.spelling_fieldname(fieldname)
+            for word in field.spellable_words(value):
+                add_post((spellfield, word.encode("utf-8"), 0, 1, None))
+        return length
+
+    def add_field(self, fieldname: str, fieldtype, **kwargs) -> None:
+        """Add a field to the schema (Whoosh's), forgetting the fields' plans."""
+        self._plans.clear()
+        super().add_field(fieldname, fieldtype, **kwargs)
+
+    def remove_field(self, fieldname: str, **kwargs) -> None:
+        """Remove a field from the schema (Whoosh's), forgetting the fields' plans."""
+        self._plans.clear()
+        super().remove_field(fieldname, **kwargs)
+
+    def _plan(self, fieldname: str) -> tuple:
+        """``(field, indexed, stored, scorable, vector format, column type)``
+        of a field of the schema, memoised for :meth:`add_document`."""
+        field = self.schema[fieldname]
+        plan = (field, field.indexed, field.stored, field.scorable, field.vector, field.column_type)
+        self._plans[fieldname] = plan
+        return plan
+
     def add_document(self, **fields) -> None:
         """Add one document (field name → value, as Whoosh's ``add_document``).
 
@@ -454,96 +643,103 @@ class ArraySegmentWriter(HookedSegmentWriter):
             return
         if self.is_closed:
             raise IndexingError("This writer is closed")
-        schema = self.schema
-        fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        for name in fieldnames:
-            if name not in schema:
-                raise UnknownFieldError(f"No field named {name!r} in {schema}")
-        if any(name.startswith("_") for name in fields):  # boosts, custom stored values
-            self.flush_pending()
-            super().add_document(**fields)
-            return
+        fieldnames = sorted(fields)
+        plans = list(map(self._plans.get, fieldnames))
+        if None in plans:  # a field first seen, a bad one, or boosts
+            schema = self.schema
+            for name in fieldnames:
+                if not name.startswith("_") and name not in schema:
+                    raise UnknownFieldError(f"No field named {name!r} in {schema}")
+            if any(name.startswith("_") for name in fieldnames):  # boosts, custom stored values
+                self.flush_pending()
+                super().add_document(**fields)
+                return
+            plans = [self._plan(name) for name in fieldnames]
         docnum = self.docnum
         perdocwriter = self.perdocwriter
-        pending = self.pending
-        marks = {name: len(entry[3]) for name, entry in pending.items()}
+        # this document's token ids and plain postings, pending once it is added
+        texts: list[tuple] = []
+        plains: list[tuple] = []
         perdocwriter.start_doc(docnum)
         try:
-            for fieldname in fieldnames:
+            for fieldname, (field, indexed, stored, scorable, vformat, column) in zip(
+                fieldnames, plans, strict=True
+            ):
                 value = fields[fieldname]
                 if value is None:
                     continue
-                field = schema[fieldname]
                 length = 0
-                if field.indexed:
+                if indexed:
                     memo = self._array_memo(field, value)
                     if memo is not None:
                         ids, length = memo.token_ids(value)
-                        entry = pending.get(fieldname)
-                        if entry is not None and entry[0] is not memo:  # a full memo replaced
-                            self.flush_pending()
-                            marks, entry = {}, None
-                        if entry is None:
-                            fmt = field.format
-                            entry = pending[fieldname] = (
-                                memo,
-                                isinstance(fmt, CompactPositions),
-                                fmt.field_boost,
-                                [],
-                                [],
-                            )
-                        entry[3].append(docnum)
-                        entry[4].append(ids)
+                        texts.append((fieldname, field, memo, ids))
                     else:
-                        if isinstance(field.format, (CompactPositions, MemoFrequency)):
-                            self.flush_pending()  # this field's earlier documents first
-                            marks = {}
-                        add_post = self.pool.add
-                        for tbytes, freq, weight, vbytes in self._index(fieldname, field, value):
-                            if field.scorable:
-                                length += freq
-                            add_post((fieldname, tbytes, docnum, weight, vbytes))
-                        if field.separate_spelling():
-                            spellfield = field.spelling_fieldname(fieldname)
-                            for word in field.spellable_words(value):
-                                add_post((spellfield, word.encode("utf-8"), 0, 1, None))
-                    if not field.scorable:
+                        plain = self._plain(fieldname, field, value)
+                        if plain is not None:
+                            plains.append((fieldname, plain))
+                        else:
+                            length = self._post(fieldname, field, value, docnum)
+                    if not scorable:
                         length = 0
-                vformat = field.vector
                 if vformat:
                     vitems = vformat.word_values(value, field.analyzer, mode="index")
                     vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
                     perdocwriter.add_vector_items(fieldname, field, vitems)
-                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
-                column = field.column_type
+                perdocwriter.add_field(fieldname, field, value if stored else None, length)
                 if column:
                     perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
         except Exception:
             perdocwriter.cancel_doc()
-            for name, entry in pending.items():  # this document's token ids are not added
-                keep = marks.get(name, 0)
-                del entry[3][keep:], entry[4][keep:]
             raise
         perdocwriter.finish_doc()
         wc.mark_added(self)
         self.docnum += 1
+        pending = self.pending
+        for fieldname, field, memo, ids in texts:
+            entry = pending.get(fieldname)
+            if entry is not None and entry[0] is not memo:  # a full memo replaced
+                self.flush_pending()
+                entry = None
+            if entry is None:
+                fmt = field.format
+                entry = pending[fieldname] = (
+                    memo,
+                    isinstance(fmt, CompactPositions),
+                    fmt.field_boost,
+                    [],
+                    [],
+                )
+            entry[3].append(docnum)
+            entry[4].append(ids)
+        pending_plain = self.pending_plain
+        for fieldname, (tids, weights, sizes, blob) in plains:
+            entry = pending_plain.get(fieldname)
+            if entry is None:
+                entry = pending_plain[fieldname] = ([], [], [], [], [], bytearray())
+            entry[0].extend(tids)
+            entry[1].append(docnum)
+            entry[2].append(len(tids))
+            entry[3].extend(weights)
+            entry[4].extend(sizes)
+            entry[5].extend(blob)
         self.pending_docs += 1
         if self.pending_docs >= PENDING_DOCS:
             self.flush_pending()
 
     def flush_pending(self) -> None:
-        """Turn the pending documents' token ids into postings in the pool
-        (:meth:`TokenTerms.postings`, :meth:`MemoryPool.add_arrays`)."""
+        """Turn the pending documents' token ids (:meth:`TokenTerms.postings`)
+        and plain postings (:meth:`_plain`) into postings in the pool
+        (:meth:`MemoryPool.add_arrays`)."""
         pending, self.pending = self.pending, {}
+        plain, self.pending_plain = self.pending_plain, {}
         self.pending_docs = 0
         for fieldname in sorted(pending):
             memo, positional, boost, docs, tokens = pending[fieldname]
             term, doc, freq, positions = memo.postings(docs, tokens)
             if not len(term):
                 continue
-            used, term = np.unique(term, return_inverse=True)
-            words = memo.terms
-            btexts = [words[n].encode("utf-8") for n in used.tolist()]
+            term = self._pool_ids(fieldname, memo, memo.terms, term)
             weight = freq * boost
             if positional:
                 size = freq * 4
@@ -551,9 +747,43 @@ class ArraySegmentWriter(HookedSegmentWriter):
             else:
                 size = np.full(len(freq), 4, dtype=np.int64)
                 blob = freq.astype(">u4").tobytes()  # Whoosh's pack_uint
-            self.pool.add_arrays(fieldname, btexts, term, doc, weight, size, blob)
+            self.pool.add_ids(fieldname, term, doc, weight, size, blob)
             if memo.full():
                 _TERMS.pop(id(memo.analyzer), None)  # the next document starts a new memo
+        for fieldname in sorted(plain):
+            tids, docs, counts, weights, sizes, blob = plain[fieldname]
+            if not tids:
+                continue
+            texts = self.plain_terms[fieldname][1]
+            term = self._pool_ids(("plain", fieldname), texts, texts, np.array(tids))
+            doc = np.repeat(np.array(docs, dtype=np.int64), counts)
+            self.pool.add_ids(fieldname, term, doc, weights, sizes, blob)
+
+    def _pool_ids(self, key, owner, names: list, term: np.ndarray) -> np.ndarray:
+        """The pool's term numbers of terms ``term`` (numbers in ``names``, a
+        :class:`TokenTerms`' ``terms`` or a field's :attr:`plain_terms`, owned
+        by ``owner``; ``key``: the field's) for :meth:`MemoryPool.add_ids`,
+        each term looked up in the pool once per segment."""
+        fieldname = key[1] if isinstance(key, tuple) else key
+        known = self._pool_terms.get(key)
+        if known is None or known[0] is not owner:
+            known = self._pool_terms[key] = (owner, np.zeros(0, dtype=np.int64))
+        table = known[1]
+        if len(table) < len(names):
+            grown = np.full(max(len(names), 2 * len(table)), -1, dtype=np.int64)
+            grown[: len(table)] = table
+            table = grown
+            self._pool_terms[key] = (owner, table)
+        ids = table[term]
+        missing = ids < 0
+        if missing.any():
+            new = np.unique(term[missing]).tolist()
+            btexts = [names[n] for n in new]
+            if btexts and isinstance(btexts[0], str):
+                btexts = [text.encode("utf-8") for text in btexts]
+            table[new] = self.pool.term_ids(fieldname, btexts)
+            ids = table[term]
+        return ids
 
     def add_reader(self, reader) -> None:
         """Add a reader's documents (Whoosh's ``add_reader``), after the

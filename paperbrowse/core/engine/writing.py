@@ -8,11 +8,10 @@ the table of contents, as Whoosh's own ``MpWriter`` with ``multisegment=True``
 does. Whoosh's ``MpWriter`` is not used itself: its ``cancel`` leaves the
 workers waiting forever (the parent never exits), a killed parent leaves them
 behind, and it uses the platform's default start method (``fork`` from a
-threaded app). Here the workers are forked from a process with one thread and
-started from a ``forkserver`` otherwise (the app, which has threads; the
-program's main module must then be import-safe, as the ``paperbrowse``
-command is), stop when cancelled, and exit by themselves when the parent
-process dies.
+threaded app). Here the workers are started from a ``forkserver`` that has
+imported the engine (:func:`_context`; the program's main module must be
+import-safe, as the ``paperbrowse`` command is), stop when cancelled, and
+exit by themselves when the parent process dies.
 
 Memory: each worker keeps at most :data:`LIMIT_MB` megabytes of postings in
 memory (:class:`~paperbrowse.core.engine.segments.MemoryPool`'s estimate) before it
@@ -77,11 +76,24 @@ def open_writer(ix, docs: int):
     return writer
 
 
+#: Start workers from a ``forkserver`` where there is one (``False``: ``fork``
+#: from a process with one thread, as before issue 20).
+FORKSERVER = True
+
+
 def _context():
-    """``fork`` from a process with one thread (fast; nothing re-imported), else
-    ``forkserver`` (forking a threaded process, such as the app, can copy a lock
+    """A ``forkserver`` that has imported this module (:data:`FORKSERVER`):
+    a worker forked from it starts at once with nothing re-imported, and holds
+    only its own memory — a worker forked from the importing process maps
+    that process's whole heap (a build's papers: gigabytes at a million) and
+    counts it in its resident set. Else ``fork`` from a process with one
+    thread (forking a threaded process, such as the app, can copy a lock
     another thread holds), else ``spawn``."""
     methods = multiprocessing.get_all_start_methods()
+    if FORKSERVER and "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])  # taken when the server first starts
+        return ctx
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
@@ -142,7 +154,46 @@ def _watch_parent(parent: int, started_under: int) -> None:
     threading.Thread(target=watch, name="paperbrowse-parent-watch", daemon=True).start()
 
 
-def _work(folder: str, indexname: str, jobs, results, parent: int) -> None:
+#: The settings a worker takes from the parent, by module: a worker started
+#: from a ``forkserver`` has its own copy of each module, so a value the parent
+#: set at run time (a test's smaller limits, ``ARRAY_BUILD`` off) is sent along.
+WORKER_SETTINGS = {
+    "paperbrowse.core.engine.writing": ("LIMIT_MB",),
+    "paperbrowse.core.engine.segments": (
+        "ARRAY_BUILD",
+        "PENDING_DOCS",
+        "INDEX_CACHE",
+        "WRITE_POSTINGS",
+        "GATHER_CHUNK",
+    ),
+    "paperbrowse.core.engine.records": ("WRITE_CHUNK",),
+}
+
+
+def _settings() -> dict[str, dict[str, object]]:
+    """The parent's values of :data:`WORKER_SETTINGS`, to send to a worker."""
+    import sys
+
+    return {
+        module: {name: getattr(sys.modules[module], name) for name in names}
+        for module, names in WORKER_SETTINGS.items()
+        if module in sys.modules
+    }
+
+
+def _apply(settings: dict[str, dict[str, object]]) -> None:
+    """Set :func:`_settings`'s values in this (worker) process's modules."""
+    import importlib
+
+    for module, values in settings.items():
+        target = importlib.import_module(module)
+        for name, value in values.items():
+            setattr(target, name, value)
+
+
+def _work(
+    folder: str, indexname: str, jobs, results, parent: int, settings: dict | None = None
+) -> None:
     """A worker process: add the documents of each batch taken from ``jobs``
     to segments of its own (a new one each time the postings in memory pass
     :data:`LIMIT_MB`); on ``None``, write the last and put the list on
@@ -159,6 +210,8 @@ def _work(folder: str, indexname: str, jobs, results, parent: int) -> None:
         os._exit(1)  # the parent died before the death signal was set
     _watch_parent(parent, started_under)
     try:
+        if settings:
+            _apply(settings)
         ix = whoosh_index.open_dir(folder, indexname=indexname)
         written = []
         writer = wc.unlocked_writer(ArraySegmentWriter, ix, limitmb=LIMIT_MB, codec=ArrayCodec())
@@ -213,7 +266,14 @@ class ParallelWriter:
         self._workers = [
             ctx.Process(
                 target=_work,
-                args=(ix.storage.folder, ix.indexname, self._jobs, self._results, os.getpid()),
+                args=(
+                    ix.storage.folder,
+                    ix.indexname,
+                    self._jobs,
+                    self._results,
+                    os.getpid(),
+                    _settings(),
+                ),
                 daemon=True,
                 name=f"paperbrowse-index-{n}",
             )

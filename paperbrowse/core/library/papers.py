@@ -118,13 +118,20 @@ class PapersMixin(LibraryBase):
             for revision, paper in rows:
                 yield revision, Paper.from_dict(json.loads(paper))
 
-    def stored_paper(self, paper_id: str) -> Paper | None:
-        """One stored paper by id, or ``None``."""
-        with self.connect() as db:
-            row = db.execute("SELECT paper FROM papers WHERE paper_id = ?", (paper_id,)).fetchone()
+    def stored_paper(self, paper_id: str, db: sqlite3.Connection | None = None) -> Paper | None:
+        """One stored paper by id, or ``None``.
+
+        Args:
+            db: a connection of :meth:`connect` to ask through (an import
+                keeps one open); ``None``: a new one for this call.
+        """
+        if db is None:
+            with self.connect() as db:
+                return self.stored_paper(paper_id, db)
+        row = db.execute("SELECT paper FROM papers WHERE paper_id = ?", (paper_id,)).fetchone()
         return Paper.from_dict(json.loads(row[0])) if row else None
 
-    def find_stored(self, paper: Paper) -> Paper | None:
+    def find_stored(self, paper: Paper, db: sqlite3.Connection | None = None) -> Paper | None:
         """The stored paper that is the same work as ``paper``, or ``None``.
 
         Tried in order, through the table's indexes: the same id, the same
@@ -133,25 +140,33 @@ class PapersMixin(LibraryBase):
         identifiers contradict the match is passed over
         (:func:`~paperbrowse.core.models.same_work`). A few index lookups,
         whatever the library's size.
+
+        Args:
+            paper: the paper to look for.
+            db: a connection of :meth:`connect` to ask through (an import
+                keeps one open: a new connection per paper cost a connect, a
+                close and a cold page cache each time); ``None``: a new one.
         """
+        if db is None:
+            with self.connect() as db:
+                return self.find_stored(paper, db)
         arxiv_id, doi_key, title_key = _keys(paper)
-        with self.connect() as db:
-            for column, field, value in (
-                ("paper_id", "id", paper.id),
-                ("arxiv_id", "arxiv", arxiv_id),
-                ("doi_key", "doi", doi_key),
-                ("title_key", "title_key", title_key),
-            ):
-                if not value:
-                    continue
-                rows = db.execute(
-                    f"SELECT paper FROM papers WHERE {column} = ? ORDER BY revision, paper_id",
-                    (value,),
-                )
-                for (payload,) in rows:
-                    found = Paper.from_dict(json.loads(payload))
-                    if same_work(found, paper, field):
-                        return found
+        for column, field, value in (
+            ("paper_id", "id", paper.id),
+            ("arxiv_id", "arxiv", arxiv_id),
+            ("doi_key", "doi", doi_key),
+            ("title_key", "title_key", title_key),
+        ):
+            if not value:
+                continue
+            rows = db.execute(
+                f"SELECT paper FROM papers WHERE {column} = ? ORDER BY revision, paper_id",
+                (value,),
+            ).fetchall()  # read whole: a statement left open would pin this connection's snapshot
+            for (payload,) in rows:
+                found = Paper.from_dict(json.loads(payload))
+                if same_work(found, paper, field):
+                    return found
         return None
 
     def stored_count(self, since: int = 0) -> int:

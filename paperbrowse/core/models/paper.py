@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from paperbrowse.core.models.dates import DAY, MONTH, YEAR, parse_partial_date
@@ -15,6 +16,7 @@ from paperbrowse.core.models.names import Name
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
+@lru_cache(maxsize=4096)  # an import asks for the same title several times in a row
 def normalise_title(title: str) -> str:
     """Return the duplicate-detection key of a title.
 
@@ -28,6 +30,8 @@ def normalise_title(title: str) -> str:
     Returns:
         A lower-case string of letters and digits only.
     """
+    if title.isascii():  # NFKD leaves ASCII as it is, and casefold is lower
+        return _NON_WORD.sub("", title.lower())
     decomposed = unicodedata.normalize("NFKD", title)
     no_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub("", no_accents.casefold())

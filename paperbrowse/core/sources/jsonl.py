@@ -138,6 +138,9 @@ _JSON_TYPE_NAMES = {
 #: UTF-16 surrogate code points: JSON can spell them (``"\\ud800"``) but a lone one
 #: cannot be encoded as UTF-8 (SQLite would refuse the whole batch).
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: A surrogate code point in a line's bytes: a JSON escape (``\\uD83D``), or
+#: UTF-8-encoded (``json.loads`` decodes bytes with ``surrogatepass``).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\xed[\xa0-\xbf]")
 
 
 def _json_type(value: Any) -> str:
@@ -177,7 +180,7 @@ def _unsurrogate(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def snapshot_record(record: Any, source: str, line: int) -> Record:
+def snapshot_record(record: Any, source: str, line: int, *, surrogates: bool = True) -> Record:
     """Turn one decoded snapshot object into a record; never raises.
 
     Any JSON value is accepted: anything that is not a usable snapshot object
@@ -190,18 +193,21 @@ def snapshot_record(record: Any, source: str, line: int) -> Record:
         record: the object of one line.
         source: name recorded in ``Paper.sources`` and ``SourceError.source``.
         line: its 1-based line number, for the error location.
+        surrogates: ``False`` when the caller knows the object holds no lone
+            surrogate (its JSON text has no ``\\uD800``–``\\uDFFF`` escape):
+            the strings are then not searched for them.
 
     Returns:
         See :func:`_snapshot_record`.
     """
     try:
-        return _snapshot_record(record, source, line)
+        return _snapshot_record(record, source, line, surrogates)
     except Exception as exc:  # noqa: BLE001 - a record must never stop an import
         reason = f"cannot be read ({type(exc).__name__}: {exc})"[:300]
         return SourceError(source, f"line {line}", reason)
 
 
-def _snapshot_record(record: Any, source: str, line: int) -> Record:
+def _snapshot_record(record: Any, source: str, line: int, surrogates: bool = True) -> Record:
     """Turn one decoded snapshot object into a record.
 
     Args:
@@ -226,7 +232,8 @@ def _snapshot_record(record: Any, source: str, line: int) -> Record:
     problem = _type_problem(record)
     if problem:
         return SourceError(source, location, problem)
-    record = _unsurrogate(record)
+    if surrogates:
+        record = _unsurrogate(record)
     raw_id = record.get("id")
     if not isinstance(raw_id, str) or not raw_id.strip():
         return SourceError(source, location, "no 'id'")
@@ -346,6 +353,8 @@ def _stream(
                     source, f"line {number}", "not a snapshot record: JSON nested too deeply"
                 )
                 continue
-            yield snapshot_record(record, source, number)
+            # a lone surrogate comes from an escape or surrogate bytes: else skip the search
+            escaped = (b"\\u" in line or b"\xed" in line) and bool(_SURROGATE_ESCAPE.search(line))
+            yield snapshot_record(record, source, number, surrogates=escaped)
     if progress is not None and consumed != reported:
         progress(consumed)
