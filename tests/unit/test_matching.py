@@ -219,6 +219,16 @@ def test_a_fuzzy_word_counts_a_swap_of_two_letters_as_one_edit(index: PaperIndex
         assert vocabulary._lists[("title", "v")] is first
 
 
+def test_a_fuzzy_words_expansion_is_kept_for_the_index_state(index: PaperIndex, monkeypatch):
+    with index._searcher() as searcher:
+        vocabulary = Vocabulary()
+        first = vocabulary.within(searcher.reader(), "title", "vdieo", 1, 1)
+        first.append(b"changed by the caller")  # a copy: the kept answer stays
+        monkeypatch.setattr(Vocabulary, "_within", lambda *a: pytest.fail("computed again"))
+        again = vocabulary.within(searcher.reader(), "title", "vdieo", 1, 1)
+        assert b"video" in again and b"changed by the caller" not in again
+
+
 PREFIXES = ["", "a", "v", "la", "tra", "zzz", "\u00e9", "\uffff", "0"]
 
 
@@ -297,3 +307,19 @@ def test_searches_drawing_on_kept_postings_answer_as_fresh_ones(index: PaperInde
         ]
         assert again.facets == fresh[text].facets
     assert index._tables.cache["postings"]._size > 0
+
+
+def test_per_document_arrays_are_kept_apart_from_the_postings() -> None:
+    kept = DecodedCache(limit=100)
+    kept.put(("abstract", "a"), _term(20))
+    calls = []
+
+    def lengths():
+        calls.append(1)
+        return np.zeros(1_000, dtype=np.uint8)
+
+    first = kept.per_document(("lengths", "abstract"), lengths)
+    assert kept.per_document(("lengths", "abstract"), lengths) is first
+    assert len(calls) == 1  # computed once
+    assert kept.get(("abstract", "a")) is not None  # 1,000 values pushed out no postings
+    assert kept.per_document(("lengths", "title"), lambda: None) is None

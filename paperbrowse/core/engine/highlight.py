@@ -26,6 +26,8 @@ Span = tuple[int, int]
 #: (``WF-VAE`` → ``WF``, ``VAE``; ``latent.github.io`` → ``latent``, ...).
 WORD_PATTERN = re.compile(r"\w+", re.UNICODE)
 _COMPOUND = re.compile(r"(?<!\w)\w++(?:[-.'’/]\w++)+", re.UNICODE)  # one try per word
+#: A word, or a compound (:data:`_COMPOUND`: group 1 is set), in one scan.
+_WORD_OR_COMPOUND = re.compile(r"\w++((?:[-.'’/]\w++)+)?", re.UNICODE)
 
 
 class WordAnalyzer:
@@ -100,14 +102,14 @@ class WordAnalyzer:
             yield m.start(), m.end(), self.terms(m.group())
 
 
+#: An ASCII word of letters in one case, or capitalised (:func:`_plain`).
+_PLAIN_WORD = re.compile(r"[a-z]+|[A-Z][a-z]*|[A-Z]+")
+
+
 def _plain(word: str) -> bool:
     """True for an ASCII word of letters in one case (or capitalised): one
     the index analyzer neither splits nor spells out (Greek, accents)."""
-    return (
-        word.isascii()
-        and word.isalpha()
-        and (word.islower() or word[1:].islower() or word.isupper())
-    )
+    return _PLAIN_WORD.fullmatch(word) is not None
 
 
 def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> list[Span]:
@@ -136,21 +138,34 @@ def match_spans(text: str, words: Collection[str], analyzer: WordAnalyzer) -> li
     memo, terms, joined = analyzer._memo, analyzer.terms, analyzer.joined
     decided = analyzer.decisions(words)
     starts = {w[:2] for w in words}
+    plain_word = _PLAIN_WORD.fullmatch
+
+    def decide(word: str) -> bool:
+        got = memo.get(word)
+        if got is None and word[:2].lower() not in starts and plain_word(word):
+            hit = False  # its terms cannot start as any query term does
+        else:
+            hit = not (terms(word) if got is None else got).isdisjoint(words)
+        decided[word] = hit
+        return hit
+
     spans = []
-    for m in WORD_PATTERN.finditer(text):
-        word = m[0]
-        hit = decided.get(word)
-        if hit is None:
-            got = memo.get(word)
-            if got is None and _plain(word) and word[:2].lower() not in starts:
-                hit = False  # its terms cannot start as any query term does
-            else:
-                hit = not (terms(word) if got is None else got).isdisjoint(words)
-            decided[word] = hit
-        if hit:
-            spans.append(m.span())
-    # a hyphenated or dotted name matched by its joined form (wfvae → WF-VAE)
-    compounds = [m.span() for m in _COMPOUND.finditer(text) if not joined(m[0]).isdisjoint(words)]
+    compounds = []
+    # one scan: a word, or a hyphenated or dotted name (then also its words)
+    for m in _WORD_OR_COMPOUND.finditer(text):
+        if m[1] is None:  # a word alone: the common case, kept short
+            hit = decided.get(m[0])
+            if hit or (hit is None and decide(m[0])):
+                spans.append(m.span())
+            continue
+        base = m.start()
+        for w in WORD_PATTERN.finditer(m[0]):
+            hit = decided.get(w[0])
+            if hit or (hit is None and decide(w[0])):
+                spans.append((base + w.start(), base + w.end()))
+        # a name matched by its joined form (wfvae → WF-VAE)
+        if not joined(m[0]).isdisjoint(words):
+            compounds.append(m.span())
     if not compounds:
         return spans
     merged: list[Span] = []

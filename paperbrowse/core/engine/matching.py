@@ -71,7 +71,10 @@ def evaluate(searcher, postings: Postings, q, live: np.ndarray) -> np.ndarray:
     if isinstance(q, (query.Or, query.DisjunctionMax)) and not getattr(q, "minmatch", 0):
         found = np.zeros(postings.count, dtype=bool)
         for c in q.subqueries:
-            found |= evaluate(searcher, postings, c, live)
+            if type(c) is query.Term:  # a word's documents set straight in the union
+                found[postings.docs(c.fieldname, c.text)] = True
+            else:
+                found |= evaluate(searcher, postings, c, live)
         return found
     if isinstance(q, query.AndNot):
         return evaluate(searcher, postings, q.a, live) & ~evaluate(searcher, postings, q.b, live)
@@ -81,7 +84,7 @@ def evaluate(searcher, postings: Postings, q, live: np.ndarray) -> np.ndarray:
         return evaluate(searcher, postings, q.a, live) & evaluate(searcher, postings, q.b, live)
     if isinstance(q, query.Phrase):
         if q not in postings.phrases:  # matched once a search, scored from it too
-            postings.phrases[q] = _phrase(postings, q)
+            postings.phrases[q] = _kept_phrase(postings, q)
         found = postings.phrases[q]
         if found is not None:
             return found.copy()
@@ -109,6 +112,30 @@ def _in_range(column: np.ndarray, q: NumericRange) -> np.ndarray:
     return found
 
 
+#: The largest table of ``(candidate, position)`` flags (bytes) a phrase is
+#: checked with; beyond it, or for a slop over :data:`DENSE_SLOP`, the keys
+#: are compared by binary search.
+DENSE_LIMIT = 1 << 26
+
+#: The largest slop checked with the table of flags (one look-up per word
+#: position and allowed gap).
+DENSE_SLOP = 8
+
+
+def _kept_phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
+    """:func:`_phrase`, its documents kept with the index state's postings
+    (a page further down, or the same words typed again, reads no positions)."""
+    kept = postings.kept
+    key = ("phrase", q.fieldname, tuple(q.words), q.slop)
+    ids = kept.get(key) if kept is not None else None
+    if ids is not None:
+        return postings.mask(ids)
+    found = _phrase(postings, q)
+    if found is not None and kept is not None:
+        kept.put(key, np.flatnonzero(found).astype(np.int32))
+    return found
+
+
 def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
     """The documents holding the words of phrase ``q`` in order, each within
     ``q.slop`` words after the previous one (Whoosh's ``SpanNear2`` with
@@ -116,9 +143,12 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
     ones included, as a mask; ``None`` when the field records no positions.
 
     The documents holding every word come from the postings (a mask
-    intersection); positions are then compared only in those, as sorted
-    ``document << 32 | position`` keys: the keys of each next word that
-    follow one of the previous word's keys by 1 to ``slop``.
+    intersection); positions are then gathered only in those (the
+    candidates), as sorted keys ``candidate × width + slop + position``
+    (``width`` leaves a gap of more than ``slop`` between candidates): a
+    next word's key is kept when one of the previous word's keys lies 1 to
+    ``slop`` before it, looked up in a table of flags, one per possible key
+    (or by binary search when that table would be large).
     """
     reader = postings.reader
     field, words = q.fieldname, q.words
@@ -135,10 +165,32 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
     if any(t.positions is None for t in terms):
         return None
     slop = q.slop
-    ends = _keys(terms[0], docs)
-    for t in terms[1:]:
-        keys = _keys(t, docs)
-        if slop == 1:
+    # each word holds each candidate once, in ascending order: a posting's
+    # rank among those gathered is its candidate's
+    parts = [_gathered(t, docs) for t in terms]
+    if any(not len(found) for found, _ in parts):  # postings without positions
+        return np.zeros(postings.count, dtype=bool)
+    candidates = np.flatnonzero(docs)
+    width = max(int(found.max()) for found, _ in parts) + 1 + slop
+    dense = slop <= DENSE_SLOP and len(candidates) * width + slop <= DENSE_LIMIT
+    kind = np.int32 if dense else np.int64  # a table's keys fit 32 bits: half the bytes
+    starts = np.arange(len(candidates), dtype=kind) * kind(width) + kind(slop)
+
+    def keys_of(found: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        keys = np.repeat(starts, lens)
+        return np.add(keys, found, out=keys, casting="unsafe")
+
+    ends = keys_of(*parts[0])
+    for found, lens in parts[1:]:
+        keys = keys_of(found, lens)
+        if dense:
+            table = np.zeros(len(candidates) * width + slop, dtype=bool)
+            table[ends] = True
+            near = table[keys - 1]
+            for gap in range(2, slop + 1):
+                near |= table[keys - gap]
+            ends = keys[near]
+        elif slop == 1:
             at = np.searchsorted(ends, keys - 1)
             at[at == len(ends)] = 0
             ends = keys[ends[at] == keys - 1] if len(ends) else keys[:0]
@@ -150,11 +202,23 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
             ends = keys[ok & (gap >= 1) & (gap <= slop)]
         if not len(ends):
             return np.zeros(postings.count, dtype=bool)
-    return postings.mask((ends >> 32).astype(np.int64))
+    return postings.mask(candidates[ends // width])
 
 
-def _keys(t: TermPostings, docs: np.ndarray) -> np.ndarray:
-    """Sorted ``document << 32 | position`` keys of ``t``'s positions in ``docs``."""
-    doc_of = np.repeat(t.ids, t.counts)
-    inside = docs[doc_of]
-    return (doc_of[inside].astype(np.int64) << 32) | t.positions[inside].astype(np.int64)
+def _gathered(t: TermPostings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of ``t``'s postings in ``docs`` (``uint32``, posting after
+    posting, as stored) and how many each posting has (``int64``).
+
+    Only those postings' runs of the position array are read (a word found
+    in most papers has a million positions at 300,000 papers; the documents
+    holding every word of a phrase are often far fewer), found from the
+    running sum of the counts."""
+    chosen = np.flatnonzero(docs[t.ids])
+    counts = t.counts
+    if len(chosen) == len(t.ids):  # every posting: the positions as they lie
+        return t.positions, counts.astype(np.int64)
+    lens = counts[chosen].astype(np.int64)
+    firsts = np.cumsum(counts, dtype=np.int64)[chosen] - lens  # each run's first
+    before = np.cumsum(lens) - lens  # where each run goes among those gathered
+    at = np.repeat(firsts - before, lens) + np.arange(int(lens.sum()), dtype=np.int64)
+    return t.positions[at], lens

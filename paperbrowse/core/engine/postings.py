@@ -52,8 +52,13 @@ class Vocabulary:
     #: twentieth of a field's terms each).
     KEEP = 64
 
+    #: Answers of :meth:`within` kept (a fuzzy word is expanded for matching,
+    #: scoring and highlighting, and again at the next keystroke).
+    KEEP_ANSWERS = 256
+
     def __init__(self) -> None:
         self._lists: OrderedDict[tuple[str, str], list[list[str]]] = OrderedDict()
+        self._answers: OrderedDict[tuple, list[bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     def within(
@@ -64,6 +69,21 @@ class Vocabulary:
         characters, sorted; ``[]`` when the field is not in the schema."""
         if fieldname not in reader.schema:
             return []
+        asked = (fieldname, text, maxdist, prefix)
+        with self._lock:
+            answer = self._answers.get(asked)
+            if answer is not None:
+                self._answers.move_to_end(asked)
+                return list(answer)
+        answer = self._within(reader, fieldname, text, maxdist, prefix)
+        with self._lock:
+            self._answers[asked] = answer
+            if len(self._answers) > self.KEEP_ANSWERS:
+                self._answers.popitem(last=False)
+        return list(answer)
+
+    def _within(self, reader, fieldname: str, text: str, maxdist: int, prefix: int) -> list[bytes]:
+        """:meth:`within`, computed."""
         start = text[:prefix]
         key = (fieldname, start)
         with self._lock:
@@ -224,6 +244,21 @@ class DecodedCache:
         self._items: OrderedDict[tuple, TermPostings] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._per_document: dict[tuple, np.ndarray] = {}
+
+    def per_document(self, key: tuple, compute) -> np.ndarray | None:
+        """An array with one value per document (a field's lengths, ...) for
+        ``key``, ``compute()`` the first time; kept apart from the postings
+        and not counted against :attr:`limit` (a few per field: at a million
+        papers each would push out a million postings)."""
+        with self._lock:
+            got = self._per_document.get(key)
+        if got is None:
+            got = compute()
+            if got is not None:
+                with self._lock:
+                    got = self._per_document.setdefault(key, got)
+        return got
 
     def get(self, key: tuple) -> TermPostings | None:
         """The postings of ``(field, text)`` if kept."""
@@ -357,10 +392,22 @@ class Postings:
         if got is None:
             term = self.term(fieldname, text)
             top, k1b, per = bm25_terms(searcher, fieldname, text, B, K1)
-            got = bm25_of(term.weights, _LENGTHS[lengths[term.ids]], top, k1b, per)
+            scaled = self.scaled_lengths(fieldname, lengths, per)
+            tf = term.weights.astype(np.float64)
+            # bm25_of's operations, per × length looked up instead of computed
+            got = top * tf / (tf + k1b + scaled[term.ids])
             if self.kept is not None:
                 self.kept.put(key, got)
         return got
+
+    def scaled_lengths(self, fieldname: str, lengths: np.ndarray, per: float) -> np.ndarray:
+        """``per × decoded field length`` of every document (``float64``; the
+        product :func:`bm25_of` computes per posting), kept for the index
+        state: a term's BM25 then gathers one number per posting."""
+        if self.kept is None:
+            return per * _LENGTHS[lengths]
+        key = ("scaled lengths", fieldname, per)
+        return self.kept.per_document(key, lambda: per * _LENGTHS[lengths])
 
     def bounds(self, fieldname: str, text, lengths: np.ndarray) -> RangeBounds:
         """The term's per-range bounds (:func:`~paperbrowse.core.engine.blockmax.range_bounds`),

@@ -116,6 +116,16 @@ def _field_lengths(reader, field: str) -> np.ndarray | None:
     return np.frombuffer(b"".join(parts), dtype=np.uint8)
 
 
+def _kept_lengths(postings: Postings, field: str) -> np.ndarray | None:
+    """:func:`_field_lengths` of the postings' reader, kept with the index
+    state's postings (a byte per document and field: read once, not at every
+    search)."""
+    if postings.kept is None:
+        return _field_lengths(postings.reader, field)
+    key = ("lengths", field)
+    return postings.kept.per_document(key, lambda: _field_lengths(postings.reader, field))
+
+
 def top_scored(
     searcher,
     q: query.Query,
@@ -173,13 +183,12 @@ def top_scored(
         return None
     if not leaves:  # fuzzy words standing for no indexed word
         return []
-    reader = postings.reader
     if len(leaves) == 1 and leaves[0][0] is None:  # a range alone: every candidate ties
         return [(int(d), leaves[0][2]) for d in np.flatnonzero(candidates)[:k]]
     lengths: dict[str, np.ndarray] = {}
     for field, _, _, _ in leaves:
         if field is not None and field not in lengths:
-            got = _field_lengths(reader, field)
+            got = _kept_lengths(postings, field)
             if got is None:
                 return None
             lengths[field] = got
@@ -209,30 +218,26 @@ def top_scored(
         if scale is not None:
             got = _coordinated(got, docs, leaves, postings, candidates, scale)
         return _best(docs, got, k)
+    # Every candidate matches q, so holds a posting of some leaf: each one gets a
+    # score, and what other documents get is never read. A word's postings are
+    # therefore added whole (no look-up of the candidates per posting); only
+    # a phrase's words are kept to the documents holding the phrase.
     scores = np.zeros(postings.count)
-    touched = np.zeros(postings.count, dtype=bool)
     for field, text, boost, within in leaves:
         if field is None:  # a numeric range: a constant for the candidates in it
-            inside = evaluate(searcher, postings, text, live) & candidates
-            scores[inside] += boost
-            touched |= inside
+            scores[evaluate(searcher, postings, text, live) & candidates] += boost
             continue
-        allowed = allowed_for(within)
         term = postings.term(field, text)
         if not len(term.ids):
             continue
         part = postings.bm25(field, text, searcher, lengths[field], B, K1)
-        chosen = allowed[term.ids]
-        if chosen.all():  # a word's own postings, unfiltered: no copies
-            ids = term.ids
-        else:
-            ids, part = term.ids[chosen], part[chosen]
-            if not len(ids):
-                continue
+        ids = term.ids
+        if within is not None:
+            chosen = allowed_for(within)[ids]
+            ids, part = ids[chosen], part[chosen]
         # a term's postings hold each document once: plain indexed adds
         scores[ids] += boost * part
-        touched[ids] = True
-    docs = np.flatnonzero(touched)
+    docs = np.flatnonzero(candidates)
     got = scores[docs]
     if scale is not None:
         got = _coordinated(got, docs, leaves, postings, candidates, scale)
@@ -262,19 +267,26 @@ def _by_candidates(searcher, leaves, candidates, postings: Postings, lengths, B,
         term = postings.term(field, btext)
         if not len(term.ids):
             continue
-        at = np.searchsorted(term.ids, docs)
-        at[at == len(term.ids)] = 0
-        here = term.ids[at] == docs
-        if within is not None:  # only where the phrase is
+        if within is None:
+            at = np.searchsorted(term.ids, docs)
+            at[at == len(term.ids)] = 0
+            found = np.flatnonzero(term.ids[at] == docs)
+            at = at[found]
+        else:  # only where the phrase is: those candidates alone are looked up
             if id(within) not in phrases:
-                phrases[id(within)] = evaluate(searcher, postings, within, live)[docs]
-            here &= phrases[id(within)]
-        found = np.flatnonzero(here)
+                inside = evaluate(searcher, postings, within, live)[docs]
+                phrases[id(within)] = np.flatnonzero(inside)
+            asked = phrases[id(within)]
+            at = np.searchsorted(term.ids, docs[asked])
+            at[at == len(term.ids)] = 0
+            here = term.ids[at] == docs[asked]
+            found, at = asked[here], at[here]
         if not len(found):
             continue
         top, k1b, per = bm25_terms(searcher, field, btext, B, K1)
-        at = at[found]
-        part = bm25_of(term.weights[at], _LENGTHS[lengths[field][term.ids[at]]], top, k1b, per)
+        scaled = postings.scaled_lengths(field, lengths[field], per)  # per × length
+        tf = term.weights[at].astype(np.float64)
+        part = top * tf / (tf + k1b + scaled[term.ids[at]])  # bm25_of's operations
         scores[found] += boost * part
         touched[found] = True
     return docs[touched], scores[touched]

@@ -142,8 +142,17 @@ class Tables:
         counts less those of the papers it leaves out (a broad word matches
         most papers: at a million, counting its complement is 4 times less
         work). Papers without a year (bin 0) are :attr:`Facets.undated`."""
-        by_year = self._counts("year_bins", year_pool, LAST_YEAR + 1)
-        by_org = self._counts("org", org_pool, len(self.org_names))
+        joint = self._joint() if year_pool is org_pool else None
+        if joint is not None:  # one count of (year, organisation) pairs
+            codes, years = joint
+            pairs = self._counts("joint", year_pool, len(years) * len(self.org_names))
+            pairs = pairs.reshape(len(years), len(self.org_names))
+            by_year = np.zeros(LAST_YEAR + 1, dtype=np.int64)
+            by_year[years] = pairs.sum(axis=1)
+            by_org = pairs.sum(axis=0)
+        else:
+            by_year = self._counts("year_bins", year_pool, LAST_YEAR + 1)
+            by_org = self._counts("org", org_pool, len(self.org_names))
         undated = int(by_year[0])
         by_year[0] = by_org[0] = 0  # no year, no organisation
         names = self.org_names
@@ -164,10 +173,31 @@ class Tables:
             mask = self.cache["undated"] = self._year_bins() == 0
         return mask
 
+    #: The most (year, organisation) pairs counted together (:meth:`_joint`).
+    JOINT_PAIRS = 1 << 20
+
+    def _joint(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(code, years)``: per document, ``years.index(year bin) ×
+        organisations + organisation code`` (``int32``), ``years`` being the
+        year bins that occur, ascending; so that one ``bincount`` counts both
+        facets of a pool. ``None`` when the pairs would be more than
+        :data:`JOINT_PAIRS`. Computed once per state."""
+        if "joint" not in self.cache:
+            years, index = np.unique(self._year_bins(), return_inverse=True)
+            found = None
+            if len(years) * len(self.org_names) <= self.JOINT_PAIRS:
+                code = index.astype(np.int32) * np.int32(len(self.org_names)) + self.org
+                found = (code, years)
+            self.cache["joint"] = found
+        return self.cache["joint"]
+
     def _counts(self, name: str, pool: np.ndarray, bins: int) -> np.ndarray:
         """``bincount`` of column ``name`` (``year_bins``: the year, 0 when
-        unknown; ``org``) over the mask ``pool``."""
-        values = self._year_bins() if name == "year_bins" else self.org
+        unknown; ``org``; ``joint``: :meth:`_joint`'s code) over the mask ``pool``."""
+        if name == "joint":
+            values = self._joint()[0]
+        else:
+            values = self._year_bins() if name == "year_bins" else self.org
         if np.count_nonzero(pool) * 2 <= len(self.by_date):
             return np.bincount(values[pool], minlength=bins)
         whole = self.cache.get(("counts", name))
