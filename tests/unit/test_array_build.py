@@ -294,3 +294,23 @@ def test_a_field_added_to_the_writers_schema_is_indexed(tmp_path, monkeypatch) -
         assert list(searcher.documents()) == [{"id": "a", "kind": "Paper"}]
         assert searcher.doc_count() == 1
         assert list(searcher.lexicon("kind")) == [b"Paper"]  # as is: an ID now
+
+
+def test_successive_writers_of_an_index_share_the_token_memo(tmp_path):
+    # each Whoosh writer unpickles the index's schema afresh: a memo kept per
+    # analyzer object was relearned from nothing at every segment a worker began
+    from whoosh import index as whoosh_index
+
+    from paperbrowse.core.engine.segments import token_terms
+    from paperbrowse.core.schema import make_schema
+
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    first = ix.schema["title"].analyzer
+    second = whoosh_index.open_dir(str(tmp_path)).schema["title"].analyzer
+    assert first is not second
+    memo = token_terms(first)
+    memo.token_ids("Bootstrap your own latent")
+    assert token_terms(second) is memo
+    assert "Bootstrap" in memo.token_id  # learned once, known to both
+    # an analyzer that differs gets a memo of its own
+    assert token_terms(ix.schema["spell"].analyzer) is not memo

@@ -314,6 +314,8 @@ class TokenTerms:
     def __init__(self, analyzer, limit: int = 200_000) -> None:
         self.analyzer = analyzer
         self.limit = limit
+        #: its key in :data:`_TERMS` (set by :func:`token_terms`)
+        self.key: object = ("id", id(self))
         self._analyse = token_analysis(analyzer) or self._chain
         expression = analyzer.items[0].expression
         if expression.groups and expression.pattern in _UNGROUPED:
@@ -429,19 +431,58 @@ class TokenTerms:
 
 #: One :class:`TokenTerms` per analyzer object (by id), shared by the writers
 #: of a process (a worker's successive segments learn each token once).
-_TERMS: dict[int, TokenTerms] = {}
+_TERMS: dict[object, TokenTerms] = {}
+#: id(analyzer) → (a weak reference to it, its key in :data:`_TERMS`).
+_KEYS: dict[int, tuple] = {}
+
+
+def _analyzer_key(analyzer) -> object:
+    """What :data:`_TERMS` knows ``analyzer`` by: its pickle, so that equal
+    analyzers share a memo. Each Whoosh writer unpickles the index's schema
+    afresh (new analyzer objects), so a worker keyed by object forgot every
+    token at each segment it started: ~45 times in a million-paper build,
+    each relearning up to :attr:`TokenTerms.limit` tokens, the old memos left
+    for the garbage collector. An analyzer that cannot be pickled is known by
+    its identity."""
+    import pickle
+
+    try:
+        return pickle.dumps(analyzer, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an analyzer of someone's own making
+        return ("id", id(analyzer))
 
 
 def token_terms(analyzer) -> TokenTerms:
-    """The current :class:`TokenTerms` of ``analyzer`` (made at the first
-    call, and again after a writer found the last one :meth:`~TokenTerms.full`:
-    a writer with token ids of the old one pending keeps it, so its ids stay
-    valid)."""
-    memo = _TERMS.get(id(analyzer))
-    if memo is None or memo.analyzer is not analyzer:
-        memo = _TERMS[id(analyzer)] = TokenTerms(analyzer)
-        weakref.finalize(analyzer, _TERMS.pop, id(analyzer), None)
+    """The current :class:`TokenTerms` of ``analyzer`` and of every analyzer
+    equal to it (:func:`_analyzer_key`), made at the first call and again
+    after a writer found the last one :meth:`~TokenTerms.full` (a writer
+    with token ids of the old one pending keeps it, so its ids stay valid)."""
+    known = _KEYS.get(id(analyzer))
+    if known is None or known[0]() is not analyzer:
+        key = _analyzer_key(analyzer)
+        _KEYS[id(analyzer)] = (weakref.ref(analyzer), key)
+        weakref.finalize(analyzer, _forget, id(analyzer), key)
+    else:
+        key = known[1]
+    memo = _TERMS.get(key)
+    if memo is None:
+        memo = _TERMS[key] = TokenTerms(analyzer)
+        memo.key = key
     return memo
+
+
+def _forget(ident: int, key: object) -> None:
+    """An analyzer was collected: drop its :data:`_KEYS` entry (and its memo,
+    if it was known by its identity)."""
+    _KEYS.pop(ident, None)
+    if isinstance(key, tuple):
+        _TERMS.pop(key, None)
+
+
+def _retire(memo: TokenTerms) -> None:
+    """The next document of ``memo``'s analyzers starts a new memo."""
+    if _TERMS.get(memo.key) is memo:
+        del _TERMS[memo.key]
 
 
 def field_shifts(field) -> range:
@@ -749,7 +790,7 @@ class ArraySegmentWriter(HookedSegmentWriter):
                 blob = freq.astype(">u4").tobytes()  # Whoosh's pack_uint
             self.pool.add_ids(fieldname, term, doc, weight, size, blob)
             if memo.full():
-                _TERMS.pop(id(memo.analyzer), None)  # the next document starts a new memo
+                _retire(memo)  # the next document starts a new memo
         for fieldname in sorted(plain):
             tids, docs, counts, weights, sizes, blob = plain[fieldname]
             if not tids:
