@@ -437,19 +437,49 @@ _KEYS: dict[int, tuple] = {}
 
 
 def _analyzer_key(analyzer) -> object:
-    """What :data:`_TERMS` knows ``analyzer`` by: its pickle, so that equal
-    analyzers share a memo. Each Whoosh writer unpickles the index's schema
-    afresh (new analyzer objects), so a worker keyed by object forgot every
-    token at each segment it started: ~45 times in a million-paper build,
-    each relearning up to :attr:`TokenTerms.limit` tokens, the old memos left
-    for the garbage collector. An analyzer that cannot be pickled is known by
-    its identity."""
-    import pickle
-
+    """What :data:`_TERMS` knows ``analyzer`` by: a canonical description of
+    it (:func:`_canonical`: its filters' classes and settings, sets sorted),
+    so that equal analyzers share a memo. Each Whoosh writer unpickles the
+    index's schema afresh (new analyzer objects; an unpickled set of stop
+    words even iterates in another order), so a worker keyed by object
+    forgot every token at each segment it started: ~45 times in a
+    million-paper build, each relearning up to :attr:`TokenTerms.limit`
+    tokens, the old memos left for the garbage collector. An analyzer that
+    cannot be described is known by its identity."""
     try:
-        return pickle.dumps(analyzer, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - an analyzer of someone's own making
+        return repr(_canonical(analyzer))
+    except (TypeError, RecursionError):
         return ("id", id(analyzer))
+
+
+def _canonical(obj, depth: int = 0):
+    """A plain, order-independent description of an analyzer's object graph
+    (classes by name, attributes, sets sorted, expressions by pattern,
+    functions by name). Raises ``TypeError`` for anything else."""
+    import re
+
+    if depth > 12:
+        raise TypeError("nested too deeply")
+    if obj is None or isinstance(obj, (bool, int, float, str, bytes)):
+        return obj
+    down = depth + 1
+    if isinstance(obj, (set, frozenset)):
+        return ("set", tuple(sorted((_canonical(x, down) for x in obj), key=repr)))
+    if isinstance(obj, (list, tuple)):
+        return (type(obj).__name__, tuple(_canonical(x, down) for x in obj))
+    if isinstance(obj, dict):
+        items = ((_canonical(k, down), _canonical(v, down)) for k, v in obj.items())
+        return ("dict", tuple(sorted(items, key=repr)))
+    if isinstance(obj, re.Pattern):
+        return ("re", obj.pattern, obj.flags)
+    if callable(obj) and hasattr(obj, "__qualname__") and not hasattr(obj, "__dict__"):
+        return ("function", getattr(obj, "__module__", None), obj.__qualname__)
+    if callable(obj) and type(obj).__name__ in ("function", "_lru_cache_wrapper"):
+        return ("function", getattr(obj, "__module__", None), obj.__qualname__)
+    if hasattr(obj, "__dict__"):
+        cls = type(obj)
+        return (cls.__module__, cls.__qualname__, _canonical(vars(obj), down))
+    raise TypeError(f"cannot describe {type(obj).__name__}")
 
 
 def token_terms(analyzer) -> TokenTerms:
