@@ -117,9 +117,12 @@ def test_the_array_build_answers_as_the_posting_build(tmp_path, corpus, request,
     _assert_same(_answers(new, queries), expected)
 
 
-def _terms(folder: Path) -> dict:
+def _terms(
+    folder: Path, fields=("title", "abstract", "authors", "spell"), stored: bool = False
+) -> dict:
     """Every term's postings: ``{(field, btext): [(doc, weight, value)]}``, and
-    each field's length of each document."""
+    each of ``fields``' length of each document (with ``stored``, also every
+    document's stored fields under ``"stored"``)."""
     ix = whoosh_index.open_dir(str(folder))
     out = {}
     with ix.reader() as reader:
@@ -130,8 +133,10 @@ def _terms(folder: Path) -> dict:
                 got.append((m.id(), m.weight(), m.value() or b""))
                 m.next()
             out[field, btext] = got
-        for field in ("title", "abstract", "authors", "spell"):
+        for field in fields:
             out[field] = [reader.doc_field_length(d, field) for d in range(reader.doc_count_all())]
+        if stored:
+            out["stored"] = list(reader.all_stored_fields())
     return out
 
 
@@ -262,20 +267,7 @@ def test_the_plain_fields_write_the_same_postings(tmp_path, monkeypatch) -> None
 
 
 def _field_terms(folder: Path) -> dict:
-    ix = whoosh_index.open_dir(str(folder))
-    out = {}
-    with ix.reader() as reader:
-        for field, btext in reader.all_terms():
-            m = reader.postings(field, btext)
-            got = []
-            while m.is_active():
-                got.append((m.id(), m.weight(), m.value() or b""))
-                m.next()
-            out[field, btext] = got
-        for field in ("body", "tags"):
-            out[field] = [reader.doc_field_length(d, field) for d in range(reader.doc_count_all())]
-        out["stored"] = list(reader.all_stored_fields())
-    return out
+    return _terms(folder, ("body", "tags"), stored=True)
 
 
 def test_a_field_added_to_the_writers_schema_is_indexed(tmp_path, monkeypatch) -> None:
