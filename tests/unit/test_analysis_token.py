@@ -6,11 +6,11 @@ letters, accents, possessives, stop words, British spellings)."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
+from generated import generated_papers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.analysis import RegexTokenizer, StopFilter, SubstitutionFilter
@@ -35,11 +35,7 @@ def _tokens(analyzer, texts) -> list[str]:
 
 
 def _generated_papers(docs: int) -> list:
-    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "benchmarks" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_corpus"] = module
-    spec.loader.exec_module(module)
-    return list(module.generate_papers(docs, seed=11))
+    return generated_papers(docs, seed=11)
 
 
 def _texts(papers) -> list[str]:

@@ -5,13 +5,12 @@ queries of every class; and the same terms hold the same postings."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from generated import generated_papers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
@@ -30,11 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _generated(docs: int, seed: int) -> list:
-    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "benchmarks" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_corpus"] = module
-    spec.loader.exec_module(module)
-    return list(module.generate_papers(docs, seed=seed))
+    return generated_papers(docs, seed=seed)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ catches the index up (issue 15, repro 1)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from generated import bench_corpus
 
 from paperbrowse.core.index import IndexStore
 from paperbrowse.core.library import Library
@@ -39,12 +39,8 @@ main()
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory) -> Path:
-    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "benchmarks" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_corpus"] = module
-    spec.loader.exec_module(module)
     path = tmp_path_factory.mktemp("kill") / "big.jsonl"
-    module.write_jsonl(path, 3000, seed=3)
+    bench_corpus().write_jsonl(path, 3000, seed=3)
     return path
 
 

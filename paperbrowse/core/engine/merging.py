@@ -23,6 +23,7 @@ import numpy as np
 from whoosh.columns import TranslatingColumnReader
 from whoosh.formats import Existence, Frequency
 
+from paperbrowse.core.engine import bulkmerge
 from paperbrowse.core.engine import whoosh_compat as wc
 from paperbrowse.core.engine.codec import CompactPositions
 from paperbrowse.core.engine.segments import ArraySegmentWriter
@@ -38,6 +39,9 @@ SMALL = 2_000
 MAX_SMALL = 8
 #: Postings written per call of the field writer during a merge (bounds memory).
 MERGE_CHUNK = 1 << 20
+#: Merge postings a chunk of terms at a time with NumPy
+#: (:mod:`~paperbrowse.core.engine.bulkmerge`); ``False``: a term at a time.
+BULK = True
 
 
 def merge_small(writer, segments: list) -> list:
@@ -138,14 +142,10 @@ def merge_segments(writer, segments: list):
         OSError: the disk is full (the partial segment's files are left for
             Whoosh's clean-up at the next commit).
     """
-    import heapq
-    from itertools import groupby
-
     from whoosh import index as whoosh_index
     from whoosh.reading import SegmentReader
 
     from paperbrowse.core.engine.codec import ArrayCodec
-    from paperbrowse.core.engine.records import read_term_arrays
 
     ix = whoosh_index.FileIndex(writer.storage, writer.schema, writer.indexname)
     out = wc.unlocked_writer(ArraySegmentWriter, ix, codec=ArrayCodec())
@@ -169,34 +169,16 @@ def merge_segments(writer, segments: list):
             _drop_pages(reader)
         wc.mark_added(out)
         out.perdocwriter.close()
-        postfiles = [wc.terms_postfile(wc.segment_terms(r)) for r in readers]
-        chunk = _MergeChunk(schema, out.fieldwriter, lambda: [_drop_pages(r) for r in readers])
-        streams = [_terms(reader, k, schema) for k, reader in enumerate(readers)]
-        for key, parts in groupby(heapq.merge(*streams, key=lambda item: item[0]), lambda i: i[0]):
-            pieces = []
-            shortest, longest = None, 0
-            for _, k, info in parts:
-                arrays = read_term_arrays(postfiles[k], info)
-                ids = maps[k][arrays.ids]
-                keep = ids >= 0
-                positions = arrays.positions
-                if not keep.all():
-                    if positions is not None:
-                        positions = positions[np.repeat(keep, arrays.weights.astype(np.int64))]
-                    ids = ids[keep]
-                    weights = arrays.weights[keep]
-                else:
-                    weights = arrays.weights
-                if not len(ids):
-                    continue
-                pieces.append((ids, weights, positions))
-                low = info.min_length()
-                if low and (shortest is None or low < shortest):
-                    shortest = low
-                longest = max(longest, info.max_length())
-            if pieces:
-                chunk.add(key, pieces, shortest or 0, longest)
-        chunk.flush()
+
+        def drop() -> None:
+            for reader in readers:
+                _drop_pages(reader)
+
+        dicts = bulkmerge.dictionaries(readers, schema) if BULK else None
+        if dicts is not None:
+            bulkmerge.merge_postings(schema, out.fieldwriter, dicts, maps, MERGE_CHUNK, drop)
+        else:
+            _merge_term_by_term(schema, out, readers, maps, drop)
         out.fieldwriter.close()
         wc.close_segment(out)
         wc.assemble_segment(out)
@@ -204,6 +186,45 @@ def merge_segments(writer, segments: list):
     finally:
         for reader in readers:
             reader.close()
+
+
+def _merge_term_by_term(schema, out, readers, maps, drop) -> None:
+    """Write the postings of every term of segment readers ``readers`` with
+    ``out``'s field writer a term at a time (documents renumbered by
+    ``maps``), for segments :mod:`~paperbrowse.core.engine.bulkmerge` does not move."""
+    import heapq
+    from itertools import groupby
+
+    from paperbrowse.core.engine.records import read_term_arrays
+
+    postfiles = [wc.terms_postfile(wc.segment_terms(r)) for r in readers]
+    chunk = _MergeChunk(schema, out.fieldwriter, drop)
+    streams = [_terms(reader, k, schema) for k, reader in enumerate(readers)]
+    for key, parts in groupby(heapq.merge(*streams, key=lambda item: item[0]), lambda i: i[0]):
+        pieces = []
+        shortest, longest = None, 0
+        for _, k, info in parts:
+            arrays = read_term_arrays(postfiles[k], info)
+            ids = maps[k][arrays.ids]
+            keep = ids >= 0
+            positions = arrays.positions
+            if not keep.all():
+                if positions is not None:
+                    positions = positions[np.repeat(keep, arrays.weights.astype(np.int64))]
+                ids = ids[keep]
+                weights = arrays.weights[keep]
+            else:
+                weights = arrays.weights
+            if not len(ids):
+                continue
+            pieces.append((ids, weights, positions))
+            low = info.min_length()
+            if low and (shortest is None or low < shortest):
+                shortest = low
+            longest = max(longest, info.max_length())
+        if pieces:
+            chunk.add(key, pieces, shortest or 0, longest)
+    chunk.flush()
 
 
 def _copy_per_doc(out, fieldnames: set, reader) -> dict | None:

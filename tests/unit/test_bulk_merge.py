@@ -1,0 +1,117 @@
+"""The array merge of postings (``engine/bulkmerge.py``, issue 20) writes the
+segment the term-at-a-time merge writes, byte for byte: the same term
+dictionary entries (keys and ``W3TermInfo`` bytes) and the same postings
+file — with deleted documents, small chunks that split the terms of a
+field and of a segment's buffer, and a field only some segments have."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from generated import generated_papers
+from whoosh import index as whoosh_index
+from whoosh.reading import SegmentReader
+
+from paperbrowse.core.engine import bulkmerge, merging
+from paperbrowse.core.engine import whoosh_compat as wc
+from paperbrowse.core.engine.codec import ArrayCodec
+from paperbrowse.core.engine.segments import ArraySegmentWriter
+from paperbrowse.core.schema import make_schema, paper_doc
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def papers():
+    return generated_papers(500, seed=11)
+
+
+def _segment_bytes(ix, segment) -> tuple[list[tuple[bytes, bytes]], str, dict]:
+    """``(term dictionary entries, digest of the postings file, field numbers)``."""
+    reader = SegmentReader(ix.storage, ix.schema, segment)
+    try:
+        terms = wc.segment_terms(reader)
+        tindex, fieldmap = wc.terms_index(terms)
+        entries = [(bytes(k), bytes(v)) for k, v in tindex.items()]
+        postings = hashlib.sha1(bytes(wc.file_buffer(wc.terms_postfile(terms)))).hexdigest()
+        return entries, postings, dict(fieldmap)
+    finally:
+        reader.close()
+
+
+def _merged(folder: Path, papers, bulk: bool, monkeypatch) -> tuple:
+    """Three segments of ``papers`` (two documents deleted; the last segment
+    without DOIs), merged with the array merge or term by term."""
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    parts = [papers[:200], papers[200:260], papers[260:]]
+    pos = 0
+    for n, part in enumerate(parts):
+        writer = ArraySegmentWriter(ix, codec=ArrayCodec())
+        for paper in part:
+            doc = paper_doc(paper, pos)
+            if n == 2:
+                doc.pop("doi", None)
+            writer.add_document(**doc)
+            pos += 1
+        writer.commit(merge=False)
+    writer = ix.writer()
+    writer.delete_document(3)
+    writer.delete_document(230)
+    writer.commit(merge=False)
+    ix = whoosh_index.open_dir(str(folder))
+    with monkeypatch.context() as patch:
+        patch.setattr(merging, "BULK", bulk)
+        patch.setattr(merging, "MERGE_CHUNK", 5_000)  # many chunks
+        patch.setattr(bulkmerge, "CHUNK_TERMS", 300)  # buffers end inside fields
+        if bulk:
+            patch.setattr(
+                merging,
+                "_merge_term_by_term",
+                lambda *a: pytest.fail("the array merge fell back to the term-by-term one"),
+            )
+        writer = ArraySegmentWriter(ix, codec=ArrayCodec())
+        merged = merging.merge_segments(writer, ix._segments())
+        writer.cancel()
+    return _segment_bytes(ix, merged), merged.doc_count()
+
+
+def test_the_array_merge_writes_the_term_by_term_merge_s_bytes(tmp_path, papers, monkeypatch):
+    ours, docs = _merged(tmp_path / "bulk", papers, True, monkeypatch)
+    theirs, _ = _merged(tmp_path / "terms", papers, False, monkeypatch)
+    assert docs == len(papers) - 2
+    entries, postings, fieldmap = ours
+    assert len(entries) > 1_000 and "doi" in fieldmap
+    assert entries == theirs[0]
+    assert postings == theirs[1]
+    assert fieldmap == theirs[2]
+
+
+def test_a_segment_the_array_merge_cannot_read_goes_term_by_term(tmp_path, papers, monkeypatch):
+    """A segment whose records it does not know (here: made to look so)
+    sends the whole merge the old way, before anything is written."""
+    calls = []
+    original = merging._merge_term_by_term
+
+    def term_by_term(*args):
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(merging, "_merge_term_by_term", term_by_term)
+    monkeypatch.setattr(bulkmerge, "_VCODE", {0: 255, 1: 255, 2: 255})
+    folder = tmp_path / "fallback"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    for part in (papers[:50], papers[50:100]):
+        writer = ArraySegmentWriter(ix, codec=ArrayCodec())
+        for pos, paper in enumerate(part):
+            writer.add_document(**paper_doc(paper, pos))
+        writer.commit(merge=False)
+    ix = whoosh_index.open_dir(str(folder))
+    writer = ArraySegmentWriter(ix, codec=ArrayCodec())
+    merged = merging.merge_segments(writer, ix._segments())
+    writer.cancel()
+    assert calls == [1]
+    assert merged.doc_count() == 100
