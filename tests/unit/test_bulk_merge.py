@@ -28,15 +28,22 @@ def papers():
     return generated_papers(500, seed=11)
 
 
-def _segment_bytes(ix, segment) -> tuple[list[tuple[bytes, bytes]], str, dict]:
-    """``(term dictionary entries, digest of the postings file, field numbers)``."""
+def _segment_bytes(ix, segment) -> tuple[list[tuple[bytes, bytes]], str, dict, dict]:
+    """``(term dictionary entries, digest of the postings file, field numbers,
+    digest of every file of the segment by name without the segment's id)``."""
     reader = SegmentReader(ix.storage, ix.schema, segment)
     try:
         terms = wc.segment_terms(reader)
         tindex, fieldmap = wc.terms_index(terms)
         entries = [(bytes(k), bytes(v)) for k, v in tindex.items()]
         postings = hashlib.sha1(bytes(wc.file_buffer(wc.terms_postfile(terms)))).hexdigest()
-        return entries, postings, dict(fieldmap)
+        storage = reader._storage.a  # the segment's compound file (an overlay: a, then the folder)
+        prefix = segment.segment_id()
+        files = {
+            name.removeprefix(prefix): hashlib.sha1(storage.open_file(name).read()).hexdigest()
+            for name in storage.list()
+        }
+        return entries, postings, dict(fieldmap), files
     finally:
         reader.close()
 
@@ -82,11 +89,29 @@ def test_the_array_merge_writes_the_term_by_term_merge_s_bytes(tmp_path, papers,
     ours, docs = _merged(tmp_path / "bulk", papers, True, monkeypatch)
     theirs, _ = _merged(tmp_path / "terms", papers, False, monkeypatch)
     assert docs == len(papers) - 2
-    entries, postings, fieldmap = ours
+    entries, postings, fieldmap, _ = ours
     assert len(entries) > 1_000 and "doi" in fieldmap
     assert entries == theirs[0]
     assert postings == theirs[1]
     assert fieldmap == theirs[2]
+    # stored fields, field lengths and columns, copied a column at a time
+    assert ours[3] == theirs[3] and len(ours[3]) > 5
+
+
+def test_a_merge_copies_columns_a_column_at_a_time(tmp_path, papers, monkeypatch):
+    """Segments without deletions have their per-document data copied a
+    column at a time (those with a deleted document, a document at a time)."""
+    copied = []
+    original = merging._copy_columns
+
+    def spy(out, fieldnames, reader, perdoc):
+        done = original(out, fieldnames, reader, perdoc)
+        copied.append(done)
+        return done
+
+    monkeypatch.setattr(merging, "_copy_columns", spy)
+    _merged(tmp_path / "bulk", papers, True, monkeypatch)
+    assert copied == [False, False, True]  # the first two segments have deletions
 
 
 def test_a_segment_the_array_merge_cannot_read_goes_term_by_term(tmp_path, papers, monkeypatch):

@@ -240,6 +240,8 @@ def _copy_per_doc(out, fieldnames: set, reader) -> dict | None:
     schema = out.schema
     perdoc = wc.segment_per_doc(reader)
     pdw = out.perdocwriter
+    if BULK and perdoc is not None and _copy_columns(out, fieldnames, reader, perdoc):
+        return None
     raw = wc.raw_stored_fields(perdoc, pdw) if perdoc is not None else None
     if (
         raw is None
@@ -273,6 +275,110 @@ def _copy_per_doc(out, fieldnames: set, reader) -> dict | None:
         pdw.finish_doc()
         out.docnum += 1
     return docmap
+
+
+#: ``struct`` typecodes of ``NumericColumn`` → the NumPy type of their packed
+#: (``"!"``: big-endian, standard sizes) values.
+_PACKED = {
+    "b": ">i1", "B": ">u1", "h": ">i2", "H": ">u2", "i": ">i4", "I": ">u4",
+    "l": ">i4", "L": ">u4", "q": ">i8", "Q": ">u8", "f": ">f4", "d": ">f8",
+}  # fmt: skip
+
+
+def _copy_columns(out, fieldnames: set, reader, perdoc) -> bool:
+    """:func:`_copy_per_doc` a column at a time, for a segment without
+    deletions whose columns are Whoosh's ``NumericColumn`` or
+    ``VarBytesColumn`` and stored fields Whoosh 2.7's: each column's values
+    read and written at once, the same bytes as a document at a time
+    (``tests/unit/test_merging_copy.py``). ``False`` (nothing written) when
+    the segment is not such a one."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+    schema = out.schema
+    pdw = out.perdocwriter
+    if (
+        reader.has_deletions()
+        or wc.has_dynamic_fields(schema)
+        or any(schema[name].vector for name in fieldnames)
+    ):
+        return False
+    stored_in, stored_out = wc.stored_column_reader(perdoc), wc.stored_column_writer(pdw)
+    stored = wc.varbytes_parts(stored_in) if stored_in is not None else None
+    if stored is None or stored_out is None:
+        return False
+    count = reader.doc_count_all()
+    # (column name, column type, ("numbers", packed, values) | ("bytes", data, lengths))
+    plan = []
+    lengths_total = {}
+    length_of_byte = _length_of_byte()
+    for fieldname in sorted(fieldnames):
+        column = wc.per_doc_length_column(perdoc, fieldname)
+        if column is not None:
+            numbers = _numbers(column, LENGTHS_COLUMN)
+            if numbers is None:
+                return False
+            values, packed, used = numbers
+            if used:
+                plan.append((f"_{fieldname}_len", LENGTHS_COLUMN, ("numbers", packed, used)))
+                lengths_total[fieldname] = int(length_of_byte[values].sum())
+        coltype = schema[fieldname].column_type
+        if not coltype or not reader.has_column(fieldname):
+            continue
+        if not wc.is_plain_column(coltype):
+            return False
+        creader = reader.column_reader(fieldname, coltype)
+        if isinstance(creader, TranslatingColumnReader):
+            creader = creader.raw_column()
+        if wc.is_plain_column(coltype, varbytes=True):
+            parts = wc.varbytes_parts(creader)
+            if parts is None or len(parts[1]) != count:
+                return False
+            plan.append((fieldname, coltype, ("bytes", *parts)))
+        else:
+            numbers = _numbers(creader, coltype)
+            if numbers is None:
+                return False
+            plan.append((fieldname, coltype, ("numbers", numbers[1], numbers[2])))
+    if len(stored[1]) != count:
+        return False
+    first = out.docnum
+    for name, coltype, (kind, data, extent) in plan:
+        writer = wc.column_writer(pdw, name, coltype)
+        if kind == "bytes":
+            wc.append_varbytes(writer, first, data, extent)
+        elif extent:
+            wc.append_numbers(writer, first, data, extent)
+    wc.append_varbytes(stored_out, first, *stored)
+    for fieldname, total in lengths_total.items():
+        wc.add_field_lengths(pdw, fieldname, total)
+    wc.skip_docs(pdw, count)
+    out.docnum += count
+    return True
+
+
+def _length_of_byte() -> np.ndarray:
+    from paperbrowse.core.engine.codec import BYTE_TO_LENGTH
+
+    return np.array(BYTE_TO_LENGTH, dtype=np.int64)
+
+
+def _numbers(raw, coltype):
+    """``(values stored, their packed bytes up to the last value that is not
+    the default, how many values that is)`` of a ``NumericColumn`` reader
+    ``raw``; ``None`` when it is not one this can read."""
+    parts = wc.numeric_column_parts(raw)
+    if parts is None:
+        return None
+    dbfile, basepos, stored, typecode, default = parts
+    kind = _PACKED.get(typecode)
+    if kind is None or (typecode, default) != wc.numeric_typecode(coltype):
+        return None
+    size = np.dtype(kind).itemsize
+    packed = dbfile.get(basepos, stored * size) if stored else b""
+    values = np.frombuffer(packed, dtype=kind)
+    differ = np.flatnonzero(values != default)
+    used = int(differ[-1]) + 1 if len(differ) else 0
+    return values, packed[: used * size], used
 
 
 def _drop_pages(reader) -> None:

@@ -21,6 +21,7 @@ fast path is seen instead of making searches silently slower.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -421,6 +422,118 @@ def raw_stored_fields(perdoc: Any, perdocwriter: Any) -> tuple[Any, Any] | None:
     return read, add
 
 
+def column_writer(perdocwriter: Any, name: str, column: Any) -> Any:
+    """The writer of column ``name`` (Whoosh column type ``column``) of a
+    ``W3PerDocWriter``, created as ``add_column_value`` creates it."""
+    if not perdocwriter._has_column(name):
+        perdocwriter._create_column(name, column)
+    return perdocwriter._get_column(name)
+
+
+def stored_column_writer(perdocwriter: Any) -> Any | None:
+    """The ``VarBytesColumn`` writer under a ``W3PerDocWriter``'s stored
+    fields (values added to it raw: already pickled and compressed), or
+    ``None`` when it is not Whoosh 2.7's ``PickleColumn(CompressedBytesColumn)``."""
+    from whoosh.columns import CompressedBytesColumn, PickleColumn
+
+    writer = getattr(perdocwriter, "_colwriters", {}).get("_stored")
+    if not isinstance(writer, PickleColumn.Writer):
+        return None
+    inner = getattr(writer, "_child", None)
+    return inner if isinstance(inner, CompressedBytesColumn.Writer) else None
+
+
+def stored_column_reader(perdoc: Any) -> Any | None:
+    """The ``VarBytesColumn`` reader under a ``W3PerDocReader``'s stored
+    fields (values raw: pickled and compressed), or ``None`` (not Whoosh 2.7's)."""
+    from whoosh.codec.whoosh3 import STORED_COLUMN
+    from whoosh.columns import CompressedBytesColumn, PickleColumn
+
+    try:
+        reader = perdoc._cached_reader("_stored", STORED_COLUMN)
+    except AttributeError:
+        return None
+    inner = getattr(reader, "_child", None)
+    if isinstance(reader, PickleColumn.Reader) and isinstance(inner, CompressedBytesColumn.Reader):
+        return inner
+    return None
+
+
+def varbytes_parts(reader: Any) -> tuple[bytes, Any] | None:
+    """``(values laid end to end, each value's length)`` of a Whoosh 2.7
+    ``VarBytesColumn`` reader (every document of its segment), or ``None``."""
+    from whoosh.columns import VarBytesColumn
+
+    if not isinstance(reader, VarBytesColumn.Reader):
+        return None
+    try:
+        lengths, offsets = reader._lengths, reader._offsets
+        dbfile, basepos = reader._dbfile, reader._basepos
+    except AttributeError:
+        return None
+    if not len(lengths):
+        return b"", lengths
+    start = offsets[0]
+    end = offsets[-1] + lengths[-1]
+    return dbfile.get(basepos + start, end - start), lengths
+
+
+def append_varbytes(writer: Any, first: int, data: bytes, lengths: Any) -> None:
+    """``VarBytesColumn.Writer.add`` of documents ``first``, ``first + 1``, …
+    (values ``data`` cut at ``lengths``), in one call: the same file bytes
+    and arrays."""
+    from whoosh.columns import VarBytesColumn
+
+    VarBytesColumn.Writer.fill(writer, first)
+    writer._dbfile.write(data)
+    base = writer._offset_base
+    offsets = []
+    for length in lengths:
+        offsets.append(base)
+        base += length
+    writer._lengths.extend(lengths)
+    writer._offsets.extend(offsets)
+    writer._offset_base = base
+    writer._count = first + len(lengths)
+
+
+def append_numbers(writer: Any, first: int, packed: bytes, count: int) -> None:
+    """``NumericColumn.Writer.add`` of documents ``first`` to ``first + count
+    - 1``, the last one not the default: ``packed`` holds every value,
+    packed as the column packs them (defaults included)."""
+    if first > writer._count:
+        writer.fill(first)
+    writer._dbfile.write(packed)
+    writer._count = first + count
+
+
+def is_plain_column(column: Any, varbytes: bool | None = None) -> bool:
+    """Whether Whoosh column type ``column`` is exactly ``NumericColumn`` or
+    ``VarBytesColumn`` (what a merge copies a column at a time); with
+    ``varbytes`` true or false, exactly the one or the other."""
+    from whoosh.columns import NumericColumn, VarBytesColumn
+
+    kinds = {None: (NumericColumn, VarBytesColumn), True: (VarBytesColumn,)}
+    return type(column) in kinds.get(varbytes, (NumericColumn,))
+
+
+def numeric_typecode(column: Any) -> tuple[str, Any]:
+    """``(struct typecode, default value)`` of a ``NumericColumn``."""
+    return column._typecode, column._default
+
+
+def add_field_lengths(perdocwriter: Any, fieldname: str, total: int) -> None:
+    """Add ``total`` tokens to a ``W3PerDocWriter``'s length total of ``fieldname``."""
+    perdocwriter._fieldlengths[fieldname] += total
+
+
+def skip_docs(perdocwriter: Any, count: int) -> None:
+    """Count ``count`` documents as written in a ``W3PerDocWriter`` (their
+    values were added a column at a time)."""
+    perdocwriter._doccount += count
+    perdocwriter._docnum = perdocwriter._doccount - 1
+
+
 def has_dynamic_fields(schema: Any) -> bool:
     """Whether Whoosh ``schema`` has glob (dynamic) fields (``True`` when unknown)."""
     return bool(getattr(schema, "_dyn_fields", True))
@@ -455,6 +568,17 @@ def close_segment(writer: Any) -> None:
 def assemble_segment(writer: Any) -> None:
     """Pack ``writer``'s new segment's files into its compound file."""
     writer._assemble_segment()
+
+
+def remove_segment_files(storage: Any, segment: Any) -> None:
+    """Delete the files of ``segment`` (not listed in any table of contents:
+    merged away before a commit) from ``storage``; a file already gone is
+    skipped."""
+    prefix = segment.segment_id() + "."
+    for name in storage.list():
+        if name.startswith(prefix):
+            with contextlib.suppress(OSError):
+                storage.delete_file(name)
 
 
 def merge_segments(writer: Any, policy: Any) -> list:

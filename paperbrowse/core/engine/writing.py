@@ -45,6 +45,10 @@ BATCH = 200
 #: Megabytes of postings a worker keeps in memory before it writes them as a
 #: segment and starts another (:class:`~paperbrowse.core.engine.segments.MemoryPool`).
 LIMIT_MB = 96
+#: A worker merges the segments it wrote into one before it hands them over
+#: (:func:`_work`): the merges run in every worker at once, not one after the
+#: other in the parent, and each document is rewritten once.
+MERGE_IN_WORKERS = True
 #: Seconds a worker waits for a batch before checking that its parent lives.
 _POLL = 1.0
 #: Seconds the parent waits for a worker's segment after its last batch.
@@ -158,7 +162,9 @@ def _watch_parent(parent: int, started_under: int) -> None:
 #: from a ``forkserver`` has its own copy of each module, so a value the parent
 #: set at run time (a test's smaller limits, ``ARRAY_BUILD`` off) is sent along.
 WORKER_SETTINGS = {
-    "paperbrowse.core.engine.writing": ("LIMIT_MB",),
+    "paperbrowse.core.engine.writing": ("LIMIT_MB", "MERGE_IN_WORKERS"),
+    "paperbrowse.core.engine.merging": ("BULK", "MERGE_CHUNK"),
+    "paperbrowse.core.engine.bulkmerge": ("CHUNK_TERMS",),
     "paperbrowse.core.engine.segments": (
         "ARRAY_BUILD",
         "PENDING_DOCS",
@@ -236,9 +242,22 @@ def _work(
             written.append(wc.finalize_segment(writer))
         else:
             wc.close_segment(writer)
+        if MERGE_IN_WORKERS and len(written) > 1:
+            written = [_merge_own(writer, written)]
         results.put(("segments", written))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
         results.put(("error", exc))
+
+
+def _merge_own(writer, segments: list):
+    """Merge a worker's ``segments`` (not yet in any table of contents) into
+    one and delete their files; returns the merged segment."""
+    from paperbrowse.core.engine.merging import merge_segments
+
+    merged = merge_segments(writer, segments)
+    for segment in segments:
+        wc.remove_segment_files(writer.storage, segment)
+    return merged
 
 
 class ParallelWriter:
