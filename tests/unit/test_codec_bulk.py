@@ -209,6 +209,8 @@ def test_length_bytes_are_whooshs_length_to_byte() -> None:
 def _hash_file(entries, bulk: bool) -> bytes:
     storage = RamStorage()
     writer = OrderedHashWriter(storage.create_file("t"))
+    if bulk:
+        wc.fast_hash_tables(writer)
     writer.extras["fieldmap"] = {"title": 0}
     for keys, values in entries:
         if bulk:

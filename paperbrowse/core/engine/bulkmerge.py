@@ -136,6 +136,7 @@ class _Dictionary:
         self.keys: list[bytes] = []
         self.at = 0  # term number of keys[0]
         self.next = 0  # the first term not yet buffered
+        self._views: dict[int, np.ndarray] = {}  # the postings file as words, by alignment
 
     def _load(self, a: int, b: int) -> None:
         """Read the term infos and record headers of terms ``a:b``, checked."""
@@ -156,6 +157,23 @@ class _Dictionary:
         if ((kind < 0) | (header["vcode"] != expected)).any():
             raise _Unsupported("a record this merge does not move")
         self.info, self.header, self.kind = info, header, kind
+
+    def words(self, at: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """The little-endian ``uint32`` words ``counts[i]`` of them from byte
+        ``at[i]`` of the postings file, for every ``i``, end to end."""
+        at = np.asarray(at, dtype=np.int64)
+        counts = np.asarray(counts, dtype=np.int64)
+        if not len(at):
+            return np.zeros(0, dtype="<u4")
+        r = int(at[0]) % 4
+        if (at % 4 != r).any():  # records not all at one word alignment: bytes
+            return _gather(self.post, at, 4 * counts).view("<u4")
+        view = self._views.get(r)
+        if view is None:
+            view = self._views[r] = np.frombuffer(
+                self.post.data, dtype="<u4", offset=r, count=(len(self.post) - r) // 4
+            )
+        return view[_runs((at - r) // 4, counts)]
 
     def fill(self) -> None:
         """Buffer the next :data:`CHUNK_TERMS` terms if the buffer is empty."""
@@ -236,29 +254,37 @@ def merge_postings(schema, fieldwriter, dicts: list[_Dictionary], maps, chunk: i
         take = {k: _upto(dicts[k].keys, bound) for k in live}
         union = sorted(set().union(*(dicts[k].keys[: take[k]] for k in live)))
         # at most ``chunk`` postings (at least one term)
-        gid = {key: n for n, key in enumerate(union)}
+        gids = _numbered(union, dicts, take)
         df = np.zeros(len(union), dtype=np.int64)
-        for k in live:
-            d = dicts[k]
-            ids = np.fromiter((gid[key] for key in d.keys[: take[k]]), np.int64, take[k])
-            np.add.at(df, ids, d.info["df"][d.rows(take[k])].astype(np.int64))
+        for k, ids in gids.items():
+            np.add.at(df, ids, dicts[k].info["df"][dicts[k].rows(take[k])].astype(np.int64))
         cut = int(np.searchsorted(np.cumsum(df), chunk, side="right"))
         if cut < len(union):
             union = union[: max(cut, 1)]
             take = {k: _upto(dicts[k].keys, union[-1]) for k in live}
-            gid = {key: n for n, key in enumerate(union)}
-        _write_chunk(schema, names, fieldwriter, dicts, maps, take, union, gid)
+            gids = {k: ids[: take[k]] for k, ids in gids.items()}
+        _write_chunk(schema, names, fieldwriter, dicts, maps, take, union, gids)
         for k in live:
             dicts[k].consume(take[k])
         if flushed is not None:
             flushed()
 
 
+def _numbered(union: list[bytes], dicts, take) -> dict[int, np.ndarray]:
+    """Each segment's taken keys as numbers in ``union`` (sorted keys)."""
+    gid = {key: n for n, key in enumerate(union)}
+    return {
+        k: np.fromiter(map(gid.__getitem__, dicts[k].keys[:t]), np.int64, t)
+        for k, t in take.items()
+        if t
+    }
+
+
 def _upto(keys: list[bytes], bound: bytes | None) -> int:
     return len(keys) if bound is None else bisect_right(keys, bound)
 
 
-def _write_chunk(schema, names, fieldwriter, dicts, maps, take, union, gid):
+def _write_chunk(schema, names, fieldwriter, dicts, maps, take, union, gids):
     """Decode, renumber, order and write the postings of the terms ``union``
     (``take[k]``: how many of them segment ``k``'s buffer holds, first)."""
     parts = []  # per segment: (term ids per posting, new docs, weights, positions, counts)
@@ -269,12 +295,12 @@ def _write_chunk(schema, names, fieldwriter, dicts, maps, take, union, gid):
         if not t:
             continue
         rows = d.rows(t)
-        terms = np.fromiter((gid[key] for key in d.keys[:t]), np.int64, t)
+        terms = gids[k]
         header = d.header[rows]
         info = d.info[rows]
         n = header["n"].astype(np.int64)
         offset = info["offset"].astype(np.int64)
-        ids = _gather(d.post, offset + HEADER.size, 4 * n).view("<u4")
+        ids = d.words(offset + HEADER.size, n)
         weights = np.ones(int(n.sum()), dtype=np.float32)
         first = np.cumsum(n) - n  # each term's first posting here
         wcode = header["wcode"]
@@ -290,7 +316,7 @@ def _write_chunk(schema, names, fieldwriter, dicts, maps, take, union, gid):
         positional = d.kind[rows] == _POSITIONS
         freq = np.add.reduceat(weights, first, dtype=np.float64) if t else np.zeros(0)
         words = np.where(positional, freq, 0).astype(np.int64)
-        positions = _gather(d.post, offset + HEADER.size + 4 * n + wbytes, 4 * words).view("<u4")
+        positions = d.words(offset + HEADER.size + 4 * n + wbytes, words)
         new = maps[k][ids.astype(np.int64)]
         keep = new >= 0
         term_of = np.repeat(terms, n)

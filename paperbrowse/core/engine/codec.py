@@ -392,6 +392,10 @@ class ArrayFieldWriter(W3FieldWriter):
     segment) that also writes whole terms at once (:meth:`write_terms`,
     what :class:`~paperbrowse.core.engine.segments.MemoryPool` calls)."""
 
+    def __init__(self, codec, storage, segment) -> None:
+        super().__init__(codec, storage, segment)
+        wc.fast_hash_tables(wc.field_writer_target(self)[3])  # the term dictionary
+
     def write_terms(self, schema, keys, starts, doc, weight, size, blob, voff, lengths) -> None:
         """Write the records of ``keys`` (sorted ``(fieldname, btext)`` of
         Whoosh ``schema``'s fields), field by field with

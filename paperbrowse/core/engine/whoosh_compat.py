@@ -387,6 +387,36 @@ def add_hash_entries(tindex: Any, keys: list[bytes], values: list) -> None:
     tindex.lastkey = bytes(keys[-1])
 
 
+def write_hash_tables(tindex: Any) -> None:
+    """Whoosh's ``HashWriter._write_hashes`` (the 256 hash tables of a hash
+    file, at its close), writing each table at once: the same slots, found
+    by the same linear probing, and the same bytes (Whoosh wrote each slot
+    with its own call: 1.3 million calls for a merge of 77,000 papers)."""
+    import struct
+
+    pack = struct.Struct("!Iq").pack  # filetables' _pointer
+    dbfile = tindex.dbfile
+    for entries in tindex.buckets:
+        pos = dbfile.tell()
+        numslots = 2 * len(entries)
+        tindex.directory.append((pos, numslots))
+        table: list = [None] * numslots
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while table[slot] is not None:
+                slot = (slot + 1) % numslots
+            table[slot] = (hashval, position)
+        if numslots:
+            dbfile.write(b"".join(pack(*(entry or (0, 0))) for entry in table))
+
+
+def fast_hash_tables(tindex: Any) -> Any:
+    """``tindex`` (a Whoosh ``HashWriter``) writing its hash tables with
+    :func:`write_hash_tables` when it closes."""
+    tindex._write_hashes = lambda: write_hash_tables(tindex)
+    return tindex
+
+
 def raw_stored_fields(perdoc: Any, perdocwriter: Any) -> tuple[Any, Any] | None:
     """``(read, add)`` for copying the stored fields of the documents of a
     ``W3PerDocReader`` ``perdoc`` to ``perdocwriter`` (a ``W3PerDocWriter``)
