@@ -72,7 +72,8 @@ def _merged(folder: Path, papers, bulk: bool, monkeypatch) -> tuple:
     with monkeypatch.context() as patch:
         patch.setattr(merging, "BULK", bulk)
         patch.setattr(merging, "MERGE_CHUNK", 5_000)  # many chunks
-        patch.setattr(bulkmerge, "CHUNK_TERMS", 300)  # buffers end inside fields
+        patch.setattr(bulkmerge, "CHUNK_TERMS", 900)  # 300 a segment: buffers end inside fields
+        patch.setattr(bulkmerge, "CHECK_TERMS", 1000)
         if bulk:
             patch.setattr(
                 merging,

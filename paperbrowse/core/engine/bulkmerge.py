@@ -12,7 +12,7 @@ term and segment, most of a build's final merge (31 s for 77,000 papers).
    ``W3TermInfo`` bytes (:data:`~paperbrowse.core.engine.records.TERMINFO_DTYPE`)
    of every term gathered at once (:class:`_Dictionary`);
 2. the terms of all segments are merged in key order a chunk at a time
-   (:data:`CHUNK_TERMS` terms a segment, at most about
+   (:data:`CHUNK_TERMS` terms, at most about
    :data:`~paperbrowse.core.engine.merging.MERGE_CHUNK` postings), so memory
    does not grow with the segments;
 3. a chunk's records (:class:`~paperbrowse.core.engine.records.ArrayPostingsWriter`'s
@@ -49,8 +49,15 @@ from paperbrowse.core.engine.records import (
     _runs,
 )
 
-#: Terms read from each segment's dictionary at a time.
-CHUNK_TERMS = 1 << 16
+#: Terms read from the segments' dictionaries at a time, all segments
+#: together (each buffers its share, at least :data:`MIN_BUFFER`): about 100
+#: bytes a term, so a merge of many segments (a worker's ~45 at a million
+#: papers) holds about as much as a merge of a few.
+CHUNK_TERMS = 1 << 18
+MIN_BUFFER = 64
+#: Terms whose dictionary entries and record headers are checked at a time
+#: before a merge starts.
+CHECK_TERMS = 1 << 18
 #: Kinds of field format this merge moves: word positions, a frequency, nothing.
 _POSITIONS, _FREQUENCY, _NONE = range(3)
 #: The value code a record of each kind of field has (ArrayPostingsWriter's rules).
@@ -131,11 +138,12 @@ class _Dictionary:
             raise _Unsupported("fields numbered out of name order, or not in the schema")
         self.kinds = _kinds(schema, names + [""])
         self.size = n
-        for a in range(0, n, CHUNK_TERMS * 16):  # check every record before writing any
-            self._load(a, min(a + CHUNK_TERMS * 16, n))
+        for a in range(0, n, CHECK_TERMS):  # check every record before writing any
+            self._load(a, min(a + CHECK_TERMS, n))
         self.keys: list[bytes] = []
         self.at = 0  # term number of keys[0]
         self.next = 0  # the first term not yet buffered
+        self.buffer = CHUNK_TERMS  # terms buffered at a time (merge_postings sets its share)
         self._views: dict[int, np.ndarray] = {}  # the postings file as words, by alignment
 
     def _load(self, a: int, b: int) -> None:
@@ -176,10 +184,10 @@ class _Dictionary:
         return view[_runs((at - r) // 4, counts)]
 
     def fill(self) -> None:
-        """Buffer the next :data:`CHUNK_TERMS` terms if the buffer is empty."""
+        """Buffer the next :attr:`buffer` terms if the buffer is empty."""
         if self.keys or self.next >= self.size:
             return
-        a, b = self.next, min(self.next + CHUNK_TERMS, self.size)
+        a, b = self.next, min(self.next + self.buffer, self.size)
         self._load(a, b)
         u8 = self.u8
         rank = self.rank[self.fieldid[a:b]].astype(">u2").tobytes()
@@ -242,6 +250,8 @@ def merge_postings(schema, fieldwriter, dicts: list[_Dictionary], maps, chunk: i
         flushed: called after each chunk is written.
     """
     names = sorted(schema.names())
+    for d in dicts:
+        d.buffer = max(MIN_BUFFER, CHUNK_TERMS // max(1, len(dicts)))
     while True:
         for d in dicts:
             d.fill()

@@ -164,7 +164,7 @@ def _watch_parent(parent: int, started_under: int) -> None:
 WORKER_SETTINGS = {
     "paperbrowse.core.engine.writing": ("LIMIT_MB", "MERGE_IN_WORKERS"),
     "paperbrowse.core.engine.merging": ("BULK", "MERGE_CHUNK"),
-    "paperbrowse.core.engine.bulkmerge": ("CHUNK_TERMS",),
+    "paperbrowse.core.engine.bulkmerge": ("CHUNK_TERMS", "CHECK_TERMS"),
     "paperbrowse.core.engine.segments": (
         "ARRAY_BUILD",
         "PENDING_DOCS",
