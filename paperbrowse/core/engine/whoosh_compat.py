@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from array import array
 from typing import Any
 
 from whoosh.codec.whoosh3 import (
@@ -410,9 +411,35 @@ def write_hash_tables(tindex: Any) -> None:
             dbfile.write(b"".join(pack(*(entry or (0, 0))) for entry in table))
 
 
+class HashBucket:
+    """One of a Whoosh ``HashWriter``'s 256 buckets of ``(hash, key position)``
+    pairs, kept in two arrays (12 bytes a key) instead of a list of tuples
+    (about 80): the term dictionary of a merge of a million papers holds
+    millions of keys until it closes. ``append`` and iteration as the list's."""
+
+    __slots__ = ("hashes", "positions")
+
+    def __init__(self) -> None:
+        self.hashes = array("I")
+        self.positions = array("q")
+
+    def append(self, pair: tuple[int, int]) -> None:
+        self.hashes.append(pair[0])
+        self.positions.append(pair[1])
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def __iter__(self):
+        return zip(self.hashes, self.positions, strict=True)
+
+
 def fast_hash_tables(tindex: Any) -> Any:
-    """``tindex`` (a Whoosh ``HashWriter``) writing its hash tables with
+    """``tindex`` (a Whoosh ``HashWriter`` with no key yet) keeping its
+    buckets in :class:`HashBucket` arrays and writing its hash tables with
     :func:`write_hash_tables` when it closes."""
+    if not any(tindex.buckets):
+        tindex.buckets = [HashBucket() for _ in tindex.buckets]
     tindex._write_hashes = lambda: write_hash_tables(tindex)
     return tindex
 
