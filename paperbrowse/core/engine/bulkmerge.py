@@ -263,21 +263,26 @@ def merge_postings(schema, fieldwriter, dicts: list[_Dictionary], maps, chunk: i
         bound = min(open_ends) if open_ends else None
         take = {k: _upto(dicts[k].keys, bound) for k in live}
         union = sorted(set().union(*(dicts[k].keys[: take[k]] for k in live)))
-        # at most ``chunk`` postings (at least one term)
         gids = _numbered(union, dicts, take)
         df = np.zeros(len(union), dtype=np.int64)
         for k, ids in gids.items():
             np.add.at(df, ids, dicts[k].info["df"][dicts[k].rows(take[k])].astype(np.int64))
-        cut = int(np.searchsorted(np.cumsum(df), chunk, side="right"))
-        if cut < len(union):
-            union = union[: max(cut, 1)]
-            take = {k: _upto(dicts[k].keys, union[-1]) for k in live}
-            gids = {k: ids[: take[k]] for k, ids in gids.items()}
-        _write_chunk(schema, names, fieldwriter, dicts, maps, take, union, gids)
-        for k in live:
-            dicts[k].consume(take[k])
-        if flushed is not None:
-            flushed()
+        # written in pieces of at most ``chunk`` postings (at least one term)
+        cum = np.cumsum(df)
+        done = dict.fromkeys(gids, 0)  # each segment's keys written so far
+        s = 0
+        while s < len(union):
+            before = int(cum[s - 1]) if s else 0
+            e = max(int(np.searchsorted(cum, before + chunk, side="right")), s + 1)
+            counts = {k: int(np.searchsorted(ids, e)) - done[k] for k, ids in gids.items()}
+            piece = {k: gids[k][done[k] : done[k] + t] - s for k, t in counts.items() if t}
+            _write_chunk(schema, names, fieldwriter, dicts, maps, counts, union[s:e], piece)
+            for k, t in counts.items():
+                dicts[k].consume(t)
+                done[k] += t
+            if flushed is not None:
+                flushed()
+            s = e
 
 
 def _numbered(union: list[bytes], dicts, take) -> dict[int, np.ndarray]:
