@@ -141,3 +141,23 @@ def test_a_segment_the_array_merge_cannot_read_goes_term_by_term(tmp_path, paper
     writer.cancel()
     assert calls == [1]
     assert merged.doc_count() == 100
+
+
+def test_segment_files_start_on_cache_lines(tmp_path, papers):
+    """A compound segment's files (postings, term dictionary, columns) start
+    at multiples of 64 bytes, so the arrays a search maps from them are aligned."""
+    from whoosh.filedb.compound import CompoundStorage
+
+    folder = tmp_path / "aligned"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    writer = ArraySegmentWriter(ix, codec=ArrayCodec())
+    for pos, paper in enumerate(papers[:40]):
+        writer.add_document(**paper_doc(paper, pos))
+    writer.commit(merge=False)
+    (segment,) = whoosh_index.open_dir(str(folder))._segments()
+    with ix.storage.open_file(segment.make_filename(".seg")) as fh:
+        compound = CompoundStorage(fh, use_mmap=False)
+        offsets = {name: entry["offset"] for name, entry in compound._dir.items()}
+    assert len(offsets) > 5
+    assert all(offset % 64 == 0 for offset in offsets.values()), offsets
