@@ -56,6 +56,7 @@ last column marks misses.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -372,6 +373,63 @@ def time_calls(calls: list, warmup: int = WARMUP) -> list[float]:
     return times
 
 
+class Resident:
+    """Holds the files under ``folder`` in memory (``mlock`` of a private,
+    read-only use of their pages) while it is entered; does nothing when
+    ``enabled`` is false.
+
+    For ``--resident``: this benchmark machine pages out file pages that no
+    process touched for about a minute (a DAMON ``pageout`` scheme of the
+    virtual machine), so an index's postings are read from disk again between
+    the query kinds, and each engine's timings depend on what the others
+    touched meanwhile. Locked, every engine is timed as on a machine with
+    enough memory and no such reclaim. Needs ``CAP_IPC_LOCK`` (root) or a
+    memory-lock limit above the index's size; raises ``OSError`` otherwise.
+    """
+
+    def __init__(self, folder: Path, enabled: bool = True) -> None:
+        self.folder = Path(folder)
+        self.enabled = enabled
+        self._maps: list = []
+
+    def __enter__(self) -> Resident:
+        if not self.enabled:
+            return self
+        import ctypes
+        import mmap
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mlock.argtypes = libc.munlock.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+        try:
+            for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
+                if path.stat().st_size == 0:
+                    continue
+                with open(path, "rb") as fh:
+                    mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+                address = ctypes.addressof(ctypes.c_char.from_buffer(mapped))
+                if libc.mlock(ctypes.c_void_p(address), ctypes.c_size_t(len(mapped))) != 0:
+                    mapped.close()
+                    err = ctypes.get_errno()
+                    raise OSError(err, f"mlock {path}: {os.strerror(err)}")
+                self._maps.append((mapped, address))
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.munlock.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+        for mapped, address in self._maps:
+            libc.munlock(ctypes.c_void_p(address), ctypes.c_size_t(len(mapped)))
+            # a ctypes view still pointing into it leaves it to the collector
+            with contextlib.suppress(BufferError):
+                mapped.close()
+        self._maps = []
+
+
 # ------------------------------------------------------------------- the app
 def _shows(app, value: str) -> bool:
     """The app's result list has drawn the results of the query ``value``."""
@@ -534,6 +592,12 @@ def main() -> None:
     )
     parser.add_argument("--no-app", action="store_true", help="skip the app figures")
     parser.add_argument(
+        "--resident",
+        action="store_true",
+        help="hold each engine's index in memory (mlock) while its queries and the app "
+        "are timed (see Resident)",
+    )
+    parser.add_argument(
         "--no-similar", action="store_true", help="skip similar papers (seconds each at 100k)"
     )
     args = parser.parse_args()
@@ -642,12 +706,12 @@ def benchmark(args, engines: list[str], work: Path) -> dict:
     for app in (True, False):
         block = "app" if app else "core"
         for kind in KINDS:
-            times = {
-                e: time_calls(
-                    [lambda q=q, e=e, a=app: opened[e].search(q, a) for q in queries[kind]]
-                )
-                for e in engines
-            }
+            times = {}
+            for e in engines:
+                with Resident(folders[e], args.resident):
+                    times[e] = time_calls(
+                        [lambda q=q, e=e, a=app: opened[e].search(q, a) for q in queries[kind]]
+                    )
             name = "newest-first listing" if kind == "listing" else kind
             for p in (50, 95):
                 table.add(
@@ -699,9 +763,10 @@ def benchmark(args, engines: list[str], work: Path) -> dict:
         import asyncio
 
         texts = [queries["two-term"][WARMUP].text, queries["one-term"][WARMUP + 2].text]
-        key_times, drawn_times, prefixes = asyncio.run(
-            _keystrokes(opened["paperbrowse"].index, folders["paperbrowse"], texts)
-        )
+        with Resident(folders["paperbrowse"], args.resident):
+            key_times, drawn_times, prefixes = asyncio.run(
+                _keystrokes(opened["paperbrowse"].index, folders["paperbrowse"], texts)
+            )
         for p in (50, 95):
             table.add(
                 f"keystroke → results in app p{p} (ms, Pilot)",
@@ -715,9 +780,10 @@ def benchmark(args, engines: list[str], work: Path) -> dict:
                 ratios=False,
             )
         one_term = queries["one-term"][WARMUP + 2].text
-        jumps = asyncio.run(
-            _jumps(opened["paperbrowse"].index, folders["paperbrowse"], ["", one_term])
-        )
+        with Resident(folders["paperbrowse"], args.resident):
+            jumps = asyncio.run(
+                _jumps(opened["paperbrowse"].index, folders["paperbrowse"], ["", one_term])
+            )
         for i, what in enumerate(("every paper", f"{one_term!r}")):
             table.add(
                 f"app: end → last hit drawn, {what} (ms, Pilot)",
@@ -731,12 +797,12 @@ def benchmark(args, engines: list[str], work: Path) -> dict:
                 ratios=False,
             )
         prefix_queries = [Query("prefix", t, tuple(t.split())) for t in prefixes]
-        times = {
-            e: time_calls(
-                [lambda q=q, e=e: opened[e].search(q, True) for q in prefix_queries], warmup=0
-            )
-            for e in engines
-        }
+        times = {}
+        for e in engines:
+            with Resident(folders[e], args.resident):
+                times[e] = time_calls(
+                    [lambda q=q, e=e: opened[e].search(q, True) for q in prefix_queries], warmup=0
+                )
         for p in (50, 95):
             table.add(
                 f"  same prefixes, engine only p{p} (ms)",
