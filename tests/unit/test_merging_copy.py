@@ -77,5 +77,11 @@ def test_a_merge_copies_per_document_data_as_whoosh_does(tmp_path, papers, monke
     ours = _merged(tmp_path / "ours", papers, False, monkeypatch)
     whooshs = _merged(tmp_path / "whooshs", papers, True, monkeypatch)
     assert len(ours) == len(papers) // 3 * 3 - 1 + 1  # one deleted; plus the totals
+    totals, whoosh_totals = ours.pop("totals"), whooshs.pop("totals")
     assert ours == whooshs
-    assert all(ours[key][0] for key in ours if key != "totals")
+    assert all(ours[key][0] for key in ours)
+    # field length totals: Whoosh adds up the documents' one-byte lengths;
+    # segments copied a column at a time keep their exact totals (the
+    # scores of a merged index are the unmerged one's: test_writing.py)
+    assert totals != whoosh_totals
+    assert all(abs(a - b) <= 0.02 * b for a, b in zip(totals, whoosh_totals, strict=True))

@@ -75,13 +75,21 @@ def test_a_worker_starts_a_new_segment_when_its_postings_pass_the_memory_limit(
     monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
     monkeypatch.setattr(writing, "BATCH", 16)
     monkeypatch.setattr(writing, "LIMIT_MB", 0.25)  # a few dozen papers a segment
+    monkeypatch.setattr(writing, "MERGE_IN_WORKERS", False)
     many = IndexStore(tmp_path / "many").build(papers, "c")
     assert segments(many) > 2 * writing.worker_count()
-    assert many.doc_count() == len(papers)
-    assert answers(many) == answers(single)
-    for text in ("latent diffusion", '"video generation"'):
-        first = [(h.paper.id, round(h.score, 9)) for h in single.search(text, limit=5).hits]
-        assert [(h.paper.id, round(h.score, 9)) for h in many.search(text, limit=5).hits] == first
+    # by default each worker merges the segments it wrote into one
+    monkeypatch.setattr(writing, "MERGE_IN_WORKERS", True)
+    merged = IndexStore(tmp_path / "merged").build(papers, "c")
+    assert segments(merged) == writing.worker_count()
+    for index in (many, merged):
+        assert index.doc_count() == len(papers)
+        assert answers(index) == answers(single)
+        for text in ("latent diffusion", '"video generation"'):
+            first = [(h.paper.id, round(h.score, 9)) for h in single.search(text, limit=5).hits]
+            got = [(h.paper.id, round(h.score, 9)) for h in index.search(text, limit=5).hits]
+            assert got == first
+    assert postings_by_paper(merged) == postings_by_paper(single)
 
 
 def test_segments_are_written_and_read_with_the_paper_codec(tmp_path: Path, papers, parallel):

@@ -290,7 +290,9 @@ def _copy_columns(out, fieldnames: set, reader, perdoc) -> bool:
     deletions whose columns are Whoosh's ``NumericColumn`` or
     ``VarBytesColumn`` and stored fields Whoosh 2.7's: each column's values
     read and written at once, the same bytes as a document at a time
-    (``tests/unit/test_merging_copy.py``). ``False`` (nothing written) when
+    (``tests/unit/test_merging_copy.py``); the field length totals are the
+    segment's exact ones (Whoosh's copy adds up the one-byte lengths, which
+    moves BM25's average field length). ``False`` (nothing written) when
     the segment is not such a one."""
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 
@@ -310,17 +312,19 @@ def _copy_columns(out, fieldnames: set, reader, perdoc) -> bool:
     # (column name, column type, ("numbers", packed, values) | ("bytes", data, lengths))
     plan = []
     lengths_total = {}
-    length_of_byte = _length_of_byte()
     for fieldname in sorted(fieldnames):
         column = wc.per_doc_length_column(perdoc, fieldname)
         if column is not None:
             numbers = _numbers(column, LENGTHS_COLUMN)
             if numbers is None:
                 return False
-            values, packed, used = numbers
+            _, packed, used = numbers
             if used:
                 plan.append((f"_{fieldname}_len", LENGTHS_COLUMN, ("numbers", packed, used)))
-                lengths_total[fieldname] = int(length_of_byte[values].sum())
+                # the segment's exact total, not the sum of its one-byte
+                # lengths (what Whoosh's copy adds up): BM25's average field
+                # length, and so every score, stays what the segment had
+                lengths_total[fieldname] = reader.field_length(fieldname)
         coltype = schema[fieldname].column_type
         if not coltype or not reader.has_column(fieldname):
             continue
@@ -354,12 +358,6 @@ def _copy_columns(out, fieldnames: set, reader, perdoc) -> bool:
     wc.skip_docs(pdw, count)
     out.docnum += count
     return True
-
-
-def _length_of_byte() -> np.ndarray:
-    from paperbrowse.core.engine.codec import BYTE_TO_LENGTH
-
-    return np.array(BYTE_TO_LENGTH, dtype=np.int64)
 
 
 def _numbers(raw, coltype):
