@@ -92,14 +92,14 @@ class _Dictionary:
     buffer of its next terms (:meth:`fill`).
 
     Attributes:
-        keypos: each term's entry position in the terms file (``int64``).
-        keylen: each term's key length in bytes (``int32``).
-        fieldid: each term's field number in this segment (``uint16``).
         rank: field number → the field's rank among the merge's sorted field
             names (``-1``: a field the schema does not have).
         keys: the buffered terms' merge keys (:meth:`fill`), from term
-            number :attr:`at` on; ``info``, ``header``, ``kind``: theirs
-            (``W3TermInfo`` as :data:`TERMINFO_DTYPE`, record headers, field kinds).
+            number :attr:`at` on; ``keypos``, ``keylen``, ``fieldid``,
+            ``info``, ``header``, ``kind``: theirs, from the buffer's first
+            term (entry position in the terms file, key length, field number
+            in this segment, ``W3TermInfo`` as :data:`TERMINFO_DTYPE`,
+            record header, field kind).
     """
 
     def __init__(self, reader, schema, names: list[str]) -> None:
@@ -117,29 +117,24 @@ class _Dictionary:
             raise _Unsupported(f"key index of type {indextype!r}")
         self.u8 = np.frombuffer(buf, dtype=np.uint8)
         self.post = np.frombuffer(post, dtype=np.uint8)
-        self.keypos = np.frombuffer(
+        # the key positions, read a window at a time (nothing a term is held
+        # for the whole segment: a worker merges ~120 segments at 2.7M papers)
+        self._index = np.frombuffer(
             buf, dtype=">" + indextype, count=tindex.indexlen, offset=tindex.indexbase
-        ).astype(np.int64)
-        n = len(self.keypos)
-        lens = _gather(self.u8, self.keypos, np.full(n, 8)).view(">i4").reshape(n, 2)
-        self.keylen = lens[:, 0].astype(np.int32)
-        if n and ((lens[:, 1] != TERMINFO_DTYPE.itemsize).any() or (self.keylen < 2).any()):
-            raise _Unsupported("inlined postings or a key without a field")
-        del lens
-        self.fieldid = (
-            _gather(self.u8, self.keypos + 8, np.full(n, 2)).view(">u2").astype(np.uint16)
         )
         rank = {name: r for r, name in enumerate(names)}
         self.rank = np.full(max(fieldmap.values(), default=-1) + 1, -1, dtype=np.int64)
         for fieldname, number in fieldmap.items():
             self.rank[number] = rank.get(fieldname, -1)
-        ranks = self.rank[self.fieldid]
-        if n and ((ranks < 0).any() or (np.diff(ranks) < 0).any()):
-            raise _Unsupported("fields numbered out of name order, or not in the schema")
         self.kinds = _kinds(schema, names + [""])
-        self.size = n
+        self.size = n = len(self._index)
+        last_rank = -1
         for a in range(0, n, CHECK_TERMS):  # check every record before writing any
             self._load(a, min(a + CHECK_TERMS, n))
+            ranks = self.rank[self.fieldid]
+            if (ranks < 0).any() or ranks[0] < last_rank or (np.diff(ranks) < 0).any():
+                raise _Unsupported("fields numbered out of name order, or not in the schema")
+            last_rank = int(ranks[-1])
         self.keys: list[bytes] = []
         self.at = 0  # term number of keys[0]
         self.next = 0  # the first term not yet buffered
@@ -147,8 +142,18 @@ class _Dictionary:
         self._views: dict[int, np.ndarray] = {}  # the postings file as words, by alignment
 
     def _load(self, a: int, b: int) -> None:
-        """Read the term infos and record headers of terms ``a:b``, checked."""
-        keypos, keylen = self.keypos[a:b], self.keylen[a:b].astype(np.int64)
+        """Read the keys' places, term infos and record headers of terms
+        ``a:b`` (:attr:`keypos`, :attr:`keylen`, :attr:`fieldid`, :attr:`info`,
+        :attr:`header`, :attr:`kind`), checked."""
+        keypos = self._index[a:b].astype(np.int64)
+        lens = _gather(self.u8, keypos, np.full(b - a, 8)).view(">i4").reshape(b - a, 2)
+        keylen = lens[:, 0].astype(np.int64)
+        if (lens[:, 1] != TERMINFO_DTYPE.itemsize).any() or (keylen < 2).any():
+            raise _Unsupported("inlined postings or a key without a field")
+        fieldid = _gather(self.u8, keypos + 8, np.full(b - a, 2)).view(">u2").astype(np.int64)
+        if (fieldid >= len(self.rank)).any():
+            raise ValueError("a term of a field the segment does not list (damaged segment)")
+        self.keypos, self.keylen, self.fieldid = keypos, keylen, fieldid
         info = _gather(self.u8, keypos + 8 + keylen, np.full(b - a, TERMINFO_DTYPE.itemsize)).view(
             TERMINFO_DTYPE
         )
@@ -160,7 +165,7 @@ class _Dictionary:
         header = _gather(self.post, offset, np.full(b - a, HEADER.size)).view(_HEADER_DTYPE)
         if (header["magic"] != MAGIC).any():
             raise ValueError("no postings record at a term's offset (damaged segment)")
-        kind = self.kinds[self.rank[self.fieldid[a:b]]]
+        kind = self.kinds[self.rank[fieldid]]
         expected = np.array([_VCODE[k] for k in range(3)])[np.maximum(kind, 0)]
         if ((kind < 0) | (header["vcode"] != expected)).any():
             raise _Unsupported("a record this merge does not move")
@@ -190,9 +195,9 @@ class _Dictionary:
         a, b = self.next, min(self.next + self.buffer, self.size)
         self._load(a, b)
         u8 = self.u8
-        rank = self.rank[self.fieldid[a:b]].astype(">u2").tobytes()
-        start = (self.keypos[a:b] + 10).tolist()
-        end = (self.keypos[a:b] + 8 + self.keylen[a:b]).tolist()
+        rank = self.rank[self.fieldid].astype(">u2").tobytes()
+        start = (self.keypos + 10).tolist()
+        end = (self.keypos + 8 + self.keylen).tolist()
         # the field's rank (2 bytes, big-endian) and the term's bytes: keys
         # that order as Whoosh's (fieldname, btext) tuples
         self.keys = [
