@@ -10,7 +10,7 @@ term and segment, most of a build's final merge (31 s for 77,000 papers).
 1. each segment's term dictionary (Whoosh's ``OrderedHashReader``) is read
    through its array of key positions: key lengths, field numbers and the
    ``W3TermInfo`` bytes (:data:`~paperbrowse.core.engine.records.TERMINFO_DTYPE`)
-   of every term gathered at once (:class:`_Dictionary`);
+   of a window of terms gathered at once (:class:`_Dictionary`);
 2. the terms of all segments are merged in key order a chunk at a time
    (:data:`CHUNK_TERMS` terms, at most about
    :data:`~paperbrowse.core.engine.merging.MERGE_CHUNK` postings), so memory
@@ -24,8 +24,8 @@ term and segment, most of a build's final merge (31 s for 77,000 papers).
 The merged segment is the one the term-at-a-time merge writes, byte for
 byte (``tests/unit/test_bulk_merge.py``). Segments this path does not know
 (inlined term infos, records whose values are not the field format's usual
-ones, term files not memory-mapped) make :func:`merge_postings` return
-``False`` before anything is written, and the caller merges term by term.
+ones, term files not memory-mapped) make :func:`dictionaries` return
+``None`` before anything is written, and the caller merges term by term.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ from paperbrowse.core.engine.records import (
 
 #: Terms read from the segments' dictionaries at a time, all segments
 #: together (each buffers its share, at least :data:`MIN_BUFFER`): about 100
-#: bytes a term, so a merge of many segments (a worker's ~45 at a million
-#: papers) holds about as much as a merge of a few.
+#: bytes a term, so a merge of many segments (a worker's ~55 at a million
+#: papers, ~130 at 2.7M) holds about as much as a merge of a few.
 CHUNK_TERMS = 1 << 18
 MIN_BUFFER = 64
 #: Terms whose dictionary entries and record headers are checked at a time
