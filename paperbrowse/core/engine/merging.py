@@ -294,7 +294,7 @@ def _copy_columns(out, fieldnames: set, reader, perdoc) -> bool:
     segment's exact ones (Whoosh's copy adds up the one-byte lengths, which
     moves BM25's average field length). ``False`` (nothing written) when
     the segment is not such a one."""
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+    LENGTHS_COLUMN = wc.LENGTHS_COLUMN  # noqa: N806 - Whoosh's name
 
     schema = out.schema
     pdw = out.perdocwriter
