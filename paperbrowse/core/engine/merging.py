@@ -294,8 +294,6 @@ def _copy_columns(out, fieldnames: set, reader, perdoc) -> bool:
     segment's exact ones (Whoosh's copy adds up the one-byte lengths, which
     moves BM25's average field length). ``False`` (nothing written) when
     the segment is not such a one."""
-    LENGTHS_COLUMN = wc.LENGTHS_COLUMN  # noqa: N806 - Whoosh's name
-
     schema = out.schema
     pdw = out.perdocwriter
     if (
@@ -315,12 +313,12 @@ def _copy_columns(out, fieldnames: set, reader, perdoc) -> bool:
     for fieldname in sorted(fieldnames):
         column = wc.per_doc_length_column(perdoc, fieldname)
         if column is not None:
-            numbers = _numbers(column, LENGTHS_COLUMN)
+            numbers = _numbers(column, wc.LENGTHS_COLUMN)
             if numbers is None:
                 return False
-            _, packed, used = numbers
+            packed, used = numbers
             if used:
-                plan.append((f"_{fieldname}_len", LENGTHS_COLUMN, ("numbers", packed, used)))
+                plan.append((f"_{fieldname}_len", wc.LENGTHS_COLUMN, ("numbers", packed, used)))
                 # the segment's exact total, not the sum of its one-byte
                 # lengths (what Whoosh's copy adds up): BM25's average field
                 # length, and so every score, stays what the segment had
@@ -342,7 +340,7 @@ def _copy_columns(out, fieldnames: set, reader, perdoc) -> bool:
             numbers = _numbers(creader, coltype)
             if numbers is None:
                 return False
-            plan.append((fieldname, coltype, ("numbers", numbers[1], numbers[2])))
+            plan.append((fieldname, coltype, ("numbers", *numbers)))
     if len(stored[1]) != count:
         return False
     first = out.docnum
@@ -361,8 +359,8 @@ def _copy_columns(out, fieldnames: set, reader, perdoc) -> bool:
 
 
 def _numbers(raw, coltype):
-    """``(values stored, their packed bytes up to the last value that is not
-    the default, how many values that is)`` of a ``NumericColumn`` reader
+    """``(the packed values up to the last one that is not the default, how
+    many values that is)`` of a ``NumericColumn`` reader
     ``raw``; ``None`` when it is not one this can read."""
     parts = wc.numeric_column_parts(raw)
     if parts is None:
@@ -376,7 +374,7 @@ def _numbers(raw, coltype):
     values = np.frombuffer(packed, dtype=kind)
     differ = np.flatnonzero(values != default)
     used = int(differ[-1]) + 1 if len(differ) else 0
-    return values, packed[: used * size], used
+    return packed[: used * size], used
 
 
 def _drop_pages(reader) -> None:

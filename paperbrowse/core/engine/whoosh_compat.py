@@ -473,21 +473,11 @@ def raw_stored_fields(perdoc: Any, perdocwriter: Any) -> tuple[Any, Any] | None:
     writer's stored-fields column without unpickling, pickling and
     compressing it again. ``None`` when either side is not Whoosh 2.7's
     (then the fields are copied through ``stored_fields``)."""
-    from whoosh.codec.whoosh3 import STORED_COLUMN
-    from whoosh.columns import CompressedBytesColumn, PickleColumn, VarBytesColumn
+    from whoosh.columns import VarBytesColumn
 
-    try:
-        reader = perdoc._cached_reader("_stored", STORED_COLUMN)
-        writer = perdocwriter._colwriters["_stored"]
-        inner_reader, inner_writer = reader._child, writer._child
-    except (AttributeError, KeyError):
-        return None
-    if not (
-        isinstance(reader, PickleColumn.Reader)
-        and isinstance(writer, PickleColumn.Writer)
-        and isinstance(inner_reader, CompressedBytesColumn.Reader)
-        and isinstance(inner_writer, CompressedBytesColumn.Writer)
-    ):
+    inner_reader = stored_column_reader(perdoc)
+    inner_writer = stored_column_writer(perdocwriter)
+    if inner_reader is None or inner_writer is None:
         return None
 
     def read(docnum: int) -> bytes:
