@@ -161,3 +161,28 @@ def test_segment_files_start_on_cache_lines(tmp_path, papers):
         offsets = {name: entry["offset"] for name, entry in compound._dir.items()}
     assert len(offsets) > 5
     assert all(offset % 64 == 0 for offset in offsets.values()), offsets
+
+
+def test_a_merge_lets_go_of_each_segment_s_pages_once_it_is_checked(tmp_path, papers, monkeypatch):
+    """Checking a segment's dictionary reads a header in every record (every
+    page of its postings): its pages are let go before the next segment is
+    checked, so a worker's merge of many segments does not hold them all."""
+    events = []
+    built = bulkmerge._Dictionary.__init__
+    dropped = merging._drop_pages
+
+    def build(self, reader, *args):
+        built(self, reader, *args)
+        events.append(("checked", id(reader)))
+
+    def drop(reader):
+        events.append(("dropped", id(reader)))
+        dropped(reader)
+
+    monkeypatch.setattr(bulkmerge._Dictionary, "__init__", build)
+    monkeypatch.setattr(merging, "_drop_pages", drop)
+    _merged(tmp_path / "bulk", papers, True, monkeypatch)
+    checks = [n for n, (what, _) in enumerate(events) if what == "checked"]
+    assert len(checks) == 3
+    for n in checks:  # each check is followed at once by letting go of that segment
+        assert events[n + 1] == ("dropped", events[n][1])

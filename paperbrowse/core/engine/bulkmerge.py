@@ -53,7 +53,7 @@ from paperbrowse.core.engine.records import (
 #: together (each buffers its share, at least :data:`MIN_BUFFER`): about 100
 #: bytes a term, so a merge of many segments (a worker's ~55 at a million
 #: papers, ~130 at 2.7M) holds about as much as a merge of a few.
-CHUNK_TERMS = 1 << 18
+CHUNK_TERMS = 1 << 16
 MIN_BUFFER = 64
 #: Terms whose dictionary entries and record headers are checked at a time
 #: before a merge starts.
@@ -231,18 +231,27 @@ class _Unsupported(Exception):
     """A segment this merge does not move (the caller merges term by term)."""
 
 
-def dictionaries(readers, schema) -> list[_Dictionary] | None:
+def dictionaries(readers, schema, release=None) -> list[_Dictionary] | None:
     """Each segment reader's :class:`_Dictionary`, or ``None`` when one of
     them cannot be merged here (nothing has been written yet).
+
+    ``release(reader)``, if given, is called after each reader's dictionary
+    is checked (the check reads every record header: every page of the
+    postings file), to let go of the pages read.
 
     Raises:
         ValueError: a segment's dictionary points outside its postings file.
     """
     names = sorted(schema.names())
+    dicts = []
     try:
-        return [_Dictionary(reader, schema, names) for reader in readers]
+        for reader in readers:
+            dicts.append(_Dictionary(reader, schema, names))
+            if release is not None:
+                release(reader)
     except _Unsupported:
         return None
+    return dicts
 
 
 def merge_postings(schema, fieldwriter, dicts: list[_Dictionary], maps, chunk: int, flushed=None):

@@ -38,7 +38,7 @@ FACTOR = 8
 SMALL = 2_000
 MAX_SMALL = 8
 #: Postings written per call of the field writer during a merge (bounds memory).
-MERGE_CHUNK = 1 << 20
+MERGE_CHUNK = 1 << 18
 #: Merge postings a chunk of terms at a time with NumPy
 #: (:mod:`~paperbrowse.core.engine.bulkmerge`); ``False``: a term at a time.
 BULK = True
@@ -174,7 +174,7 @@ def merge_segments(writer, segments: list):
             for reader in readers:
                 _drop_pages(reader)
 
-        dicts = bulkmerge.dictionaries(readers, schema) if BULK else None
+        dicts = bulkmerge.dictionaries(readers, schema, _drop_pages) if BULK else None
         if dicts is not None:
             bulkmerge.merge_postings(schema, out.fieldwriter, dicts, maps, MERGE_CHUNK, drop)
         else:

@@ -44,7 +44,12 @@ PARALLEL_FROM = 5_000
 BATCH = 200
 #: Megabytes of postings a worker keeps in memory before it writes them as a
 #: segment and starts another (:class:`~paperbrowse.core.engine.segments.MemoryPool`).
-LIMIT_MB = 96
+#: A pool takes about 1.6× its estimate, and ~2.5× while it is sorted and
+#: written; the worker's segments are merged on arrays at the end, so small
+#: ones cost little: 100,000 papers (``benchmarks/build_phases.py
+#: --limit-mb``) built at 2,300 / 2,440 / 2,500 docs/s with a worker's peak
+#: at 342 / 308 / 281 MB for 48 / 32 / 24 MB (96 MB: 2,180 docs/s, 434 MB).
+LIMIT_MB = 24
 #: A worker merges the segments it wrote into one before it hands them over
 #: (:func:`_work`): the merges run in every worker at once, not one after the
 #: other in the parent, and each document is rewritten once.
@@ -197,6 +202,24 @@ def _apply(settings: dict[str, dict[str, object]]) -> None:
             setattr(target, name, value)
 
 
+def _trim() -> None:
+    """Give the C heap's free memory back to the system (glibc's
+    ``malloc_trim``, through ``ctypes``; nothing elsewhere). A segment's
+    pool is freed in many pieces below glibc's ``mmap`` threshold, which
+    stay in the process's resident set, unused, until trimmed: ~100 MB a
+    worker, measured on 50,000 papers."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _work(
     folder: str, indexname: str, jobs, results, parent: int, settings: dict | None = None
 ) -> None:
@@ -235,6 +258,7 @@ def _work(
             writer.flush_pending()  # the batch's postings, counted in the pool's memory
             if writer.pool.memory > LIMIT_MB * 2**20:
                 written.append(wc.finalize_segment(writer))
+                _trim()
                 writer = wc.unlocked_writer(
                     ArraySegmentWriter, ix, limitmb=LIMIT_MB, codec=ArrayCodec()
                 )
@@ -243,6 +267,7 @@ def _work(
         else:
             wc.close_segment(writer)
         if MERGE_IN_WORKERS and len(written) > 1:
+            _trim()
             written = [_merge_own(writer, written)]
         results.put(("segments", written))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
