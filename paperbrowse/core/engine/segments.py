@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import struct
 import weakref
 from array import array
 
@@ -33,6 +34,7 @@ import numpy as np
 from whoosh.analysis import IDTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, UnknownFieldError, to_sortable
 from whoosh.formats import Existence
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError
 
 from paperbrowse.core.engine import whoosh_compat as wc
@@ -286,6 +288,10 @@ def _length_bounds(perdoc, keys, doc, starts) -> tuple[np.ndarray, np.ndarray]:
 ARRAY_BUILD = True
 #: Documents whose token ids a writer holds before turning them into postings.
 PENDING_DOCS = 512
+#: Give the per-document writer the stored fields, lengths and columns of
+#: :data:`PENDING_DOCS` documents at a time (:class:`PerDocBuffer`).
+#: ``False``: a document at a time, as Whoosh does (the equality tests compare).
+PERDOC_BATCH = True
 #: Field values whose index items a writer memoises (``ArraySegmentWriter._index``).
 INDEX_CACHE = 50_000
 #: Tokenizer expressions with groups → the same expression without them (it
@@ -378,11 +384,15 @@ class TokenTerms:
         try:
             return ids, sum(map(counts.__getitem__, ids))
         except TypeError:  # a new token (None): analysed now, once
-            get, add = self.token_id.get, self._add
-            for n, i in enumerate(ids):
-                if i is None:
-                    i = get(words[n])
-                    ids[n] = add(words[n]) if i is None else i
+            get, add, find = self.token_id.get, self._add, ids.index
+            n = find(None)  # the new tokens found at C speed, not a loop over all
+            while True:
+                i = get(words[n])  # a token new twice in this text is known now
+                ids[n] = add(words[n]) if i is None else i
+                try:
+                    n = find(None, n + 1)
+                except ValueError:
+                    break
             return ids, sum(map(counts.__getitem__, ids))
 
     def postings(self, docs: list[int], tokens: list[list[int]]):
@@ -547,6 +557,98 @@ def index_items(field, value) -> list[tuple[bytes, int, float, bytes]]:
     return list(field.index(value))
 
 
+class PerDocBuffer:
+    """The stored fields, field lengths and column values of documents a
+    writer has added but not yet given to its per-document writer (Whoosh's
+    ``W3PerDocWriter``), written a column at a time by :meth:`flush`: the
+    bytes Whoosh's ``start_doc``/``add_field``/``add_column_value``/
+    ``finish_doc`` write a document at a time (``tests/unit/test_array_build.py``
+    compares every file of the segment), without their ~9 calls a document.
+
+    Args:
+        perdocwriter: the segment's ``W3PerDocWriter``.
+        pack: a document's stored fields (name → value) → the stored
+            column's value (:func:`~paperbrowse.core.engine.whoosh_compat.stored_packer`).
+    """
+
+    def __init__(self, perdocwriter, pack) -> None:
+        self.perdocwriter = perdocwriter
+        self.pack = pack
+        self.first = 0  # the first buffered document's number
+        self.count = 0
+        self.stored: list[bytes] = []
+        #: column name → (column type, buffer rows that have a value, their values)
+        self.columns: dict[str, tuple] = {}
+        #: field name → tokens the buffered documents have in it
+        self.totals: dict[str, int] = {}
+
+    def add(self, docnum: int, stored: dict, values: list[tuple], lengths: list[tuple]) -> None:
+        """Buffer document ``docnum`` (the next one): its ``stored`` fields,
+        ``values`` ``(column name, column type, value)`` in Whoosh's order
+        (fields by name; a field's length column, then its own column), and
+        ``lengths`` ``(field name, tokens)``."""
+        if not self.count:
+            self.first = docnum
+        row = self.count
+        self.stored.append(self.pack(stored) if stored else b"")
+        columns = self.columns
+        for name, coltype, value in values:
+            got = columns.get(name)
+            if got is None:
+                # created when Whoosh would: at the first document with a value
+                wc.column_writer(self.perdocwriter, name, coltype)
+                got = columns[name] = (coltype, [], [])
+            got[1].append(row)
+            got[2].append(value)
+        totals = self.totals
+        for fieldname, length in lengths:
+            totals[fieldname] = totals.get(fieldname, 0) + length
+        self.count += 1
+
+    def flush(self) -> None:
+        """Write the buffered documents' values to the per-document writer."""
+        n = self.count
+        if not n:
+            return
+        pdw, first = self.perdocwriter, self.first
+        for name, (coltype, rows, values) in self.columns.items():
+            writer = wc.column_writer(pdw, name, coltype)
+            if wc.is_plain_column(coltype, varbytes=True):
+                full = [b""] * (rows[-1] + 1)
+                for row, value in zip(rows, values, strict=True):
+                    full[row] = value
+                wc.append_varbytes(writer, first, b"".join(full), list(map(len, full)))
+            elif wc.is_plain_column(coltype):
+                typecode, default = wc.numeric_typecode(coltype)
+                full = [default] * (rows[-1] + 1)
+                for row, value in zip(rows, values, strict=True):
+                    full[row] = value
+                last = len(full)
+                while last and full[last - 1] == default:  # Whoosh writes no trailing default
+                    last -= 1
+                if last:
+                    packed = struct.pack(f"!{last}{typecode}", *full[:last])
+                    wc.append_numbers(writer, first, packed, last)
+            else:  # another column type: its own writer, a value at a time
+                for row, value in zip(rows, values, strict=True):
+                    writer.add(first + row, value)
+        stored = self.stored
+        last = len(stored)
+        while last and not stored[last - 1]:
+            last -= 1
+        if last:
+            stored = stored[:last]
+            writer = wc.stored_column_writer(pdw)
+            wc.append_varbytes(writer, first, b"".join(stored), list(map(len, stored)))
+        for fieldname, total in self.totals.items():
+            wc.add_field_lengths(pdw, fieldname, total)
+        wc.skip_docs(pdw, n)
+        self.count = 0
+        self.stored = []
+        self.columns = {}
+        self.totals = {}
+
+
 class ArraySegmentWriter(HookedSegmentWriter):
     """Whoosh's ``SegmentWriter`` with a :class:`MemoryPool` for its postings,
     written by :meth:`MemoryPool.write` (needs :class:`~paperbrowse.core.engine.codec.ArrayCodec`).
@@ -591,6 +693,10 @@ class ArraySegmentWriter(HookedSegmentWriter):
         self._plans: dict[str, tuple] = {}
         #: id(field) → whether its values go :class:`TokenTerms`' way (:meth:`_array_memo`)
         self._array_fields: dict[int, bool] = {}
+        #: per-document values not yet written (:class:`PerDocBuffer`), or
+        #: ``None``: written a document at a time (:meth:`_perdoc_buffer`)
+        self.perdoc_buffer: PerDocBuffer | None = None
+        self._buffering: bool | None = None
 
     def plan_commit(self, segments: list) -> list:
         """The segments to list in a new table of contents: ``segments``
@@ -686,21 +792,51 @@ class ArraySegmentWriter(HookedSegmentWriter):
 
     def add_field(self, fieldname: str, fieldtype, **kwargs) -> None:
         """Add a field to the schema (Whoosh's), forgetting the fields' plans."""
+        self.flush_pending()
         self._plans.clear()
+        self._buffering = None
         super().add_field(fieldname, fieldtype, **kwargs)
 
     def remove_field(self, fieldname: str, **kwargs) -> None:
         """Remove a field from the schema (Whoosh's), forgetting the fields' plans."""
+        self.flush_pending()
         self._plans.clear()
+        self._buffering = None
         super().remove_field(fieldname, **kwargs)
 
     def _plan(self, fieldname: str) -> tuple:
-        """``(field, indexed, stored, scorable, vector format, column type)``
-        of a field of the schema, memoised for :meth:`add_document`."""
+        """``(field, indexed, stored, scorable, vector format, column type,
+        length column name)`` of a field of the schema, memoised for
+        :meth:`add_document`."""
         field = self.schema[fieldname]
-        plan = (field, field.indexed, field.stored, field.scorable, field.vector, field.column_type)
+        plan = (
+            field,
+            field.indexed,
+            field.stored,
+            field.scorable,
+            field.vector,
+            field.column_type,
+            wc.length_column_name(fieldname),
+        )
         self._plans[fieldname] = plan
         return plan
+
+    def _perdoc_buffer(self) -> PerDocBuffer | None:
+        """The :class:`PerDocBuffer` of this segment, or ``None`` when its
+        documents go to the per-document writer one at a time: a schema with
+        term vectors or glob fields, or a per-document writer that is not
+        Whoosh 2.7's (:data:`PERDOC_BATCH` off too)."""
+        if self._buffering is None:
+            schema = self.schema
+            pack = wc.stored_packer(self.perdocwriter) if PERDOC_BATCH else None
+            self._buffering = bool(
+                pack is not None
+                and not wc.has_dynamic_fields(schema)
+                and not any(schema[name].vector for name in schema.names())
+            )
+            if self._buffering:
+                self.perdoc_buffer = PerDocBuffer(self.perdocwriter, pack)
+        return self.perdoc_buffer if self._buffering else None
 
     def add_document(self, **fields) -> None:
         """Add one document (field name → value, as Whoosh's ``add_document``).
@@ -731,9 +867,16 @@ class ArraySegmentWriter(HookedSegmentWriter):
         # this document's token ids and plain postings, pending once it is added
         texts: list[tuple] = []
         plains: list[tuple] = []
-        perdocwriter.start_doc(docnum)
+        buffer = self._perdoc_buffer()
+        if buffer is not None:
+            # its stored fields, (column, type, value)s and (field, length)s
+            stored_values: dict = {}
+            values: list[tuple] = []
+            lengths: list[tuple] = []
+        else:
+            perdocwriter.start_doc(docnum)
         try:
-            for fieldname, (field, indexed, stored, scorable, vformat, column) in zip(
+            for fieldname, (field, indexed, stored, scorable, vformat, column, lenname) in zip(
                 fieldnames, plans, strict=True
             ):
                 value = fields[fieldname]
@@ -753,6 +896,15 @@ class ArraySegmentWriter(HookedSegmentWriter):
                             length = self._post(fieldname, field, value, docnum)
                     if not scorable:
                         length = 0
+                if buffer is not None:  # no vectors (PerDocBuffer's condition)
+                    if stored:
+                        stored_values[fieldname] = value
+                    if length:
+                        values.append((lenname, wc.LENGTHS_COLUMN, length_to_byte(length)))
+                        lengths.append((fieldname, length))
+                    if column:
+                        values.append((fieldname, column, field.to_column_value(value)))
+                    continue
                 if vformat:
                     vitems = vformat.word_values(value, field.analyzer, mode="index")
                     vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
@@ -761,9 +913,13 @@ class ArraySegmentWriter(HookedSegmentWriter):
                 if column:
                     perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
         except Exception:
-            perdocwriter.cancel_doc()
+            if buffer is None:
+                perdocwriter.cancel_doc()
             raise
-        perdocwriter.finish_doc()
+        if buffer is not None:
+            buffer.add(docnum, stored_values, values, lengths)
+        else:
+            perdocwriter.finish_doc()
         wc.mark_added(self)
         self.docnum += 1
         pending = self.pending
@@ -805,6 +961,8 @@ class ArraySegmentWriter(HookedSegmentWriter):
         pending, self.pending = self.pending, {}
         plain, self.pending_plain = self.pending_plain, {}
         self.pending_docs = 0
+        if self.perdoc_buffer is not None:
+            self.perdoc_buffer.flush()  # the documents' stored fields, lengths, columns
         for fieldname in sorted(pending):
             memo, positional, boost, docs, tokens = pending[fieldname]
             term, doc, freq, positions = memo.postings(docs, tokens)

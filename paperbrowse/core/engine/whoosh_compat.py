@@ -25,6 +25,7 @@ import contextlib
 import logging
 import shutil
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from whoosh.codec.whoosh3 import (
@@ -85,6 +86,8 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("whoosh.columns.VarBytesColumn.Writer", "_count"),
     ("whoosh.columns.NumericColumn.Writer", "_dbfile"),
     ("whoosh.columns.NumericColumn.Writer", "_count"),
+    ("whoosh.columns.CompressedBytesColumn.Writer", "_compress"),
+    ("whoosh.columns.CompressedBytesColumn.Writer", "_level"),
     ("whoosh.columns.NumericColumn", "_typecode"),
     ("whoosh.columns.NumericColumn", "_default"),
     ("whoosh.filedb.filetables.HashWriter", "_write_hashes"),
@@ -508,6 +511,33 @@ def stored_column_writer(perdocwriter: Any) -> Any | None:
         return None
     inner = getattr(writer, "_child", None)
     return inner if isinstance(inner, CompressedBytesColumn.Writer) else None
+
+
+def stored_packer(perdocwriter: Any) -> Callable[[dict], bytes] | None:
+    """A function that makes a document's stored-fields value as a
+    ``W3PerDocWriter``'s stored column writes it (Whoosh 2.7's
+    ``STORED_COLUMN``: the field name → value dict pickled with protocol 2,
+    then compressed at the column's level), to add with
+    :func:`append_varbytes` to :func:`stored_column_writer`; ``None`` when
+    the writer's stored column is not Whoosh 2.7's."""
+    from whoosh.compat import dumps
+
+    inner = stored_column_writer(perdocwriter)
+    compress = getattr(inner, "_compress", None)
+    level = getattr(inner, "_level", None)
+    if compress is None or level is None:
+        return None
+
+    def pack(fields: dict) -> bytes:
+        return compress(dumps(fields, 2), level)
+
+    return pack
+
+
+def length_column_name(fieldname: str) -> str:
+    """The name of the column of ``fieldname``'s field lengths (one byte a
+    document, Whoosh's ``length_to_byte``; column type :data:`LENGTHS_COLUMN`)."""
+    return _lenfield(fieldname)
 
 
 def stored_column_reader(perdoc: Any) -> Any | None:
