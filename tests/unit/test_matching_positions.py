@@ -1,6 +1,6 @@
 """Phrases checked on the positions of the candidate documents only (a table
-of flags, or binary searches) find the documents a plain reading of every
-position finds, for any slop."""
+of flags, binary searches, or a merge of sorted keys) find the documents a
+plain reading of every position finds, for any slop."""
 
 from __future__ import annotations
 
@@ -61,13 +61,16 @@ def _every_position(terms: list[TermPostings], slop: int, count: int) -> set[int
     return found
 
 
-@pytest.mark.parametrize("dense", [True, False])
+@pytest.mark.parametrize("way", ["table", "search", "merge"])
 @pytest.mark.parametrize("slop", [1, 2, 3, 12])
 def test_phrase_documents_equal_those_read_from_every_position(
-    monkeypatch: pytest.MonkeyPatch, dense: bool, slop: int
+    monkeypatch: pytest.MonkeyPatch, way: str, slop: int
 ) -> None:
-    monkeypatch.setattr(matching, "DENSE_LIMIT", 1 << 26 if dense else 0)
-    rng = np.random.default_rng(slop * 2 + dense)
+    """Every way of matching a next word's positions (a table of flags,
+    binary search, and for adjacent words a merge of the sorted keys)."""
+    monkeypatch.setattr(matching, "DENSE_LIMIT", 1 << 26 if way == "table" else 0)
+    monkeypatch.setattr(matching, "MERGE_ADJACENT", way == "merge")
+    rng = np.random.default_rng(slop * 3 + ["table", "search", "merge"].index(way))
     count, checked = 600, 0
     for _ in range(25):
         words = ["a", "b", "c"][: rng.integers(2, 4)]

@@ -117,6 +117,10 @@ def _in_range(column: np.ndarray, q: NumericRange) -> np.ndarray:
 #: are compared by binary search.
 DENSE_LIMIT = 1 << 26
 
+#: Adjacent words (slop 1, a typed phrase) are matched by merging the sorted
+#: keys (:func:`_adjacent`), not with the table of flags or binary search.
+MERGE_ADJACENT = True
+
 #: The largest slop checked with the table of flags (one look-up per word
 #: position and allowed gap).
 DENSE_SLOP = 8
@@ -183,7 +187,9 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
     ends = keys_of(*parts[0])
     for found, lens in parts[1:]:
         keys = keys_of(found, lens)
-        if dense:
+        if slop == 1 and MERGE_ADJACENT:
+            ends = _adjacent(ends, keys)
+        elif dense:
             table = np.zeros(len(candidates) * width + slop, dtype=bool)
             table[ends] = True
             near = table[keys - 1]
@@ -203,6 +209,18 @@ def _phrase(postings: Postings, q: query.Phrase) -> np.ndarray | None:
         if not len(ends):
             return np.zeros(postings.count, dtype=bool)
     return postings.mask(candidates[ends // width])
+
+
+def _adjacent(ends: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The keys of ``keys`` that are one more than a key of ``ends`` (both
+    ascending, without repeats), ascending: the two runs ``ends + 1`` and
+    ``keys`` laid end to end and sorted with NumPy's stable sort (Timsort,
+    which finds the two runs and merges them in one linear pass); a key of
+    both is then one value twice, side by side."""
+    both = np.concatenate((ends + 1, keys))
+    both.sort(kind="stable")
+    same = both[1:] == both[:-1]
+    return both[1:][same]
 
 
 def _gathered(t: TermPostings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
