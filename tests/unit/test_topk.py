@@ -167,3 +167,16 @@ def test_searches_answer_the_same_whichever_path_scores(
         answers.append(got)
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][0][0] > 0
+
+
+def test_pruning_is_chosen_for_one_word_queries_of_a_large_index() -> None:
+    from whoosh import query
+
+    word = query.Or([query.Term("title", "space"), query.Term("abstract", "space")])
+    fuzzy = query.Or([query.FuzzyTerm("abstract", "moel")])
+    both = query.And([word, query.Or([query.Term("abstract", "model")])])
+    phrase = query.Or([query.Phrase("abstract", ["topic", "model"])])
+    large = scoring.PRUNE_FROM
+    assert scoring.prunes_well(word, large) and scoring.prunes_well(fuzzy, large)
+    assert not scoring.prunes_well(word, large - 1)  # small: the NumPy pass is faster
+    assert not scoring.prunes_well(both, large) and not scoring.prunes_well(phrase, large)

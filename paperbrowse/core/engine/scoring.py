@@ -20,9 +20,32 @@ from paperbrowse.core.engine.postings import _LENGTHS, Postings, bm25_of, bm25_t
 
 #: Whether :func:`top_scored` prunes with per-range bounds
 #: (:mod:`~paperbrowse.core.engine.blockmax`); the result is the same either
-#: way (tests/unit/test_topk.py). Off: at 100,000 papers the pruned path is
-#: slower (its bounds and rounds cost more than the NumPy pass it saves).
-PRUNE = False
+#: way (tests/unit/test_topk.py). ``None``: when :func:`prunes_well` says so.
+PRUNE: bool | None = None
+
+#: Documents from which :func:`prunes_well` prunes: at 100,000 papers the
+#: pruned path is slower (its bounds and rounds cost more than the NumPy
+#: pass it saves); at a million, the 25 one-term queries of
+#: ``benchmarks/run.py`` spent 7.5–9.4 ms scoring against 8.6–9.9 (at most
+#: 12–18 ms against 49–71) and fuzzy 5.0–5.8 against 7.5–7.8 (at most 13–14
+#: against 55–62), while two-term ANDs spent more (12–15 against 8.5–9.5).
+PRUNE_FROM = 500_000
+
+
+def prunes_well(q: query.Query, documents: int) -> bool:
+    """Whether block-max pruning pays for query ``q`` over ``documents``
+    documents (:data:`PRUNE_FROM`): a large index, and a query of one word
+    or its alternatives (terms, fuzzy words, ORs) — not an AND, whose
+    candidates are few beside its words' postings, nor a phrase."""
+    if documents < PRUNE_FROM:
+        return False
+
+    def plain(node) -> bool:
+        if isinstance(node, (query.And, query.Phrase)):
+            return False
+        return all(plain(c) for c in node.children())
+
+    return plain(q)
 
 #: :func:`top_scored` looks the candidates up in the postings (a binary search
 #: each) rather than scoring every posting when the candidates are fewer than
@@ -155,7 +178,7 @@ def top_scored(
         postings: the search's postings.
         prune: score only the document ranges whose BM25 bounds can reach
             the ``k``-th best (:mod:`~paperbrowse.core.engine.blockmax`; the
-            same result); ``None``: :data:`PRUNE`.
+            same result); ``None``: :data:`PRUNE`, else :func:`prunes_well`.
         sparse: score by looking each candidate up in the postings instead
             of scoring every posting (the same result); ``None``: when the
             candidates are fewer than the query's postings over
@@ -206,7 +229,9 @@ def top_scored(
             phrases[id(within)] = allowed
         return allowed
 
-    if scale is None and (PRUNE if prune is None else prune):
+    if prune is None:
+        prune = PRUNE if PRUNE is not None else prunes_well(q, postings.count)
+    if scale is None and prune:
         found = _pruned(searcher, leaves, candidates, k, postings, lengths, B, K1, allowed_for)
         if found is not None:
             return _best(*found, k)
