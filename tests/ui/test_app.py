@@ -264,6 +264,27 @@ def record_searches(app: PaperBrowseApp) -> list[SearchCall]:
     return calls
 
 
+async def test_the_objects_of_the_opened_app_are_frozen_once(
+    app: PaperBrowseApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once its index is open, what the app holds leaves the garbage
+    collector's generations (full collections walked it on keystrokes), and
+    only once a process: frozen objects are never collected."""
+    import gc
+
+    from paperbrowse.ui.screens import main as main_screen
+
+    frozen = []
+    monkeypatch.setattr(main_screen, "_frozen", False)
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(gc.get_freeze_count()))
+    async with run(app) as pilot:
+        await wait_for_results(pilot, "")
+        assert len(frozen) == 1
+        app.screen.index_opened()  # the index opened again (a rebuild)
+        await wait_for_results(pilot, "")
+        assert len(frozen) == 1
+
+
 async def test_the_first_listing_a_sort_change_and_a_view_switch_each_search_once(
     locations: Locations, corpus: Corpus, library: Library
 ) -> None:
