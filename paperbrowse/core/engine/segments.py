@@ -562,7 +562,7 @@ class PerDocBuffer:
     writer has added but not yet given to its per-document writer (Whoosh's
     ``W3PerDocWriter``), written a column at a time by :meth:`flush`: the
     bytes Whoosh's ``start_doc``/``add_field``/``add_column_value``/
-    ``finish_doc`` write a document at a time (``tests/unit/test_array_build.py``
+    ``finish_doc`` write a document at a time (``tests/unit/test_perdoc_batch.py``
     compares every file of the segment), without their ~9 calls a document.
 
     Args:
