@@ -47,6 +47,7 @@ def prunes_well(q: query.Query, documents: int) -> bool:
 
     return plain(q)
 
+
 #: :func:`top_scored` looks the candidates up in the postings (a binary search
 #: each) rather than scoring every posting when the candidates are fewer than
 #: the query's postings divided by this.
