@@ -614,30 +614,19 @@ class PerDocBuffer:
         for name, (coltype, rows, values) in self.columns.items():
             writer = wc.column_writer(pdw, name, coltype)
             if wc.is_plain_column(coltype, varbytes=True):
-                full = [b""] * (rows[-1] + 1)
-                for row, value in zip(rows, values, strict=True):
-                    full[row] = value
+                full = _laid_out(rows, values, b"")
                 wc.append_varbytes(writer, first, b"".join(full), list(map(len, full)))
             elif wc.is_plain_column(coltype):
                 typecode, default = wc.numeric_typecode(coltype)
-                full = [default] * (rows[-1] + 1)
-                for row, value in zip(rows, values, strict=True):
-                    full[row] = value
-                last = len(full)
-                while last and full[last - 1] == default:  # Whoosh writes no trailing default
-                    last -= 1
-                if last:
-                    packed = struct.pack(f"!{last}{typecode}", *full[:last])
-                    wc.append_numbers(writer, first, packed, last)
+                full = _laid_out(rows, values, default)  # Whoosh writes no trailing default
+                if full:
+                    packed = struct.pack(f"!{len(full)}{typecode}", *full)
+                    wc.append_numbers(writer, first, packed, len(full))
             else:  # another column type: its own writer, a value at a time
                 for row, value in zip(rows, values, strict=True):
                     writer.add(first + row, value)
-        stored = self.stored
-        last = len(stored)
-        while last and not stored[last - 1]:
-            last -= 1
-        if last:
-            stored = stored[:last]
+        stored = _laid_out(range(n), self.stored, b"")
+        if stored:
             writer = wc.stored_column_writer(pdw)
             wc.append_varbytes(writer, first, b"".join(stored), list(map(len, stored)))
         for fieldname, total in self.totals.items():
@@ -647,6 +636,19 @@ class PerDocBuffer:
         self.stored = []
         self.columns = {}
         self.totals = {}
+
+
+def _laid_out(rows, values: list, empty) -> list:
+    """``values`` at their ``rows`` (ascending) of a list of ``empty``, up
+    to the last row whose value is not ``empty`` (a column writer leaves
+    trailing empty values to its ``finish``)."""
+    full = [empty] * ((rows[-1] + 1) if len(rows) else 0)
+    for row, value in zip(rows, values, strict=True):
+        full[row] = value
+    last = len(full)
+    while last and full[last - 1] == empty:
+        last -= 1
+    return full[:last]
 
 
 class ArraySegmentWriter(HookedSegmentWriter):
