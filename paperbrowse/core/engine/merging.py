@@ -318,7 +318,9 @@ def _copy_columns(out, fieldnames: set, reader, perdoc) -> bool:
                 return False
             packed, used = numbers
             if used:
-                plan.append((wc.length_column_name(fieldname), wc.LENGTHS_COLUMN, ("numbers", packed, used)))
+                plan.append(
+                    (wc.length_column_name(fieldname), wc.LENGTHS_COLUMN, ("numbers", packed, used))
+                )
                 # the segment's exact total, not the sum of its one-byte
                 # lengths (what Whoosh's copy adds up): BM25's average field
                 # length, and so every score, stays what the segment had
