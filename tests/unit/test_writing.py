@@ -372,3 +372,47 @@ def test_a_merge_drops_replaced_papers(tmp_path: Path, papers, tiny_tiers):
         fresh_index = fresh.build(expected, "c")
     assert postings_by_paper(index) == postings_by_paper(fresh_index)
     assert not multiprocessing.active_children()
+
+
+def test_a_worker_adds_with_the_collector_off_and_collects_after_each_segment(
+    tmp_path: Path, papers, monkeypatch
+):
+    import gc
+    import queue as queues
+
+    from whoosh import index as whoosh_index
+
+    from paperbrowse.core.engine import whoosh_compat as wc
+    from paperbrowse.core.schema import make_schema, paper_doc
+
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    whoosh_index.create_in(str(folder), make_schema())
+    # the worker's code, run in this process: no death signal, no watcher thread
+    monkeypatch.setattr(writing, "_set_death_signal", lambda: True)
+    monkeypatch.setattr(writing, "_watch_parent", lambda parent, started: None)
+    monkeypatch.setattr(writing, "LIMIT_MB", 0.25)  # a few dozen papers a segment
+    seen = []  # (collector on while adding?, full collections so far) per segment
+    finalize = wc.finalize_segment
+
+    def finalize_segment(writer):
+        seen.append((gc.isenabled(), gc.get_stats()[2]["collections"]))
+        return finalize(writer)
+
+    monkeypatch.setattr(wc, "finalize_segment", finalize_segment)
+    jobs, results = queues.Queue(), queues.Queue()
+    docs = [paper_doc(p, n) for n, p in enumerate(papers)]
+    for start in range(0, len(docs), 16):
+        jobs.put(docs[start : start + 16])
+    jobs.put(None)
+    try:
+        writing._work(str(folder), "MAIN", jobs, results, os.getpid(), None)
+    finally:
+        gc.enable()
+    kind, value = results.get_nowait()
+    assert kind == "segments" and len(value) == 1  # merged into one
+    assert len(seen) > 3
+    assert not any(on for on, _ in seen)
+    # a full collection after each segment: the cycles its writer leaves
+    counts = [n for _, n in seen]
+    assert all(b > a for a, b in zip(counts, counts[1:], strict=False))
