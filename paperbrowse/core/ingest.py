@@ -7,8 +7,10 @@ takes such a stream and:
 1. de-duplicates each paper against what the index holds (the corpus's
    papers and earlier imports) and against the records before it, by id,
    arXiv id, DOI, then normalised title (:meth:`Library.find_stored`: a few
-   SQLite index lookups, whatever the library's size; the corpus's papers
-   are looked up in memory), keeping the existing paper's id and title (the
+   SQLite index lookups, whatever the library's size, and only for a paper
+   one of whose keys the library holds — asked for :data:`READ_AHEAD`
+   records at once, :meth:`Library.stored_keys`; the corpus's papers are
+   looked up in memory), keeping the existing paper's id and title (the
    title of a reference the user imported with a citation key wins when it is
    more authoritative, :func:`~paperbrowse.core.models.authority`, so that it
    exports back as written) and merging the rest without loss (:meth:`Paper.merged_with`: a complete
@@ -336,14 +338,62 @@ class _Known:
         self.corpus = _Batch()
         for paper in load_captures(corpus.files()).papers:
             self.corpus.put(paper)
+        #: the stored keys of the papers read ahead (:meth:`read_ahead`), or
+        #: ``None``: look every paper up
+        self._stored: set[tuple[str, str]] | None = None
+
+    def read_ahead(self, papers: list[Paper]) -> None:
+        """Ask the library at once which keys of ``papers`` (the next ones
+        :meth:`find` is given) it holds (:meth:`Library.stored_keys`): a
+        paper with none of them is not looked up. Asked again after each
+        batch is stored (the library changed)."""
+        self._stored = self.library.stored_keys(papers, self.db)
 
     def find(self, paper: Paper) -> Paper | None:
-        found = self.library.find_stored(paper, self.db)
+        stored = self._stored
+        if stored is None or any(key in stored for key in self.library.lookup_keys(paper)):
+            found = self.library.find_stored(paper, self.db)
+        else:
+            found = None
         if found is None:
             found = self.corpus.find(paper)
             if found is not None and self.library.stored_paper(found.id, self.db) is not None:
                 found = None  # the library's copy differs: it was looked up first
         return found
+
+
+#: Records an import reads before it de-duplicates them: their keys are
+#: looked up in the library together (:meth:`_Known.read_ahead`).
+READ_AHEAD = 500
+
+
+def _read_ahead(
+    records: Iterable[Record], size: int, interrupted: Callable[[], bool] | None = None
+) -> Iterator[list[Record]]:
+    """``records`` in lists of ``size``. When reading fails (an exception
+    from the importer, or a ``KeyboardInterrupt`` while it reads, or
+    ``interrupted()`` true after a record), the records read before it come
+    first, then the exception: the batches they complete are stored as they
+    were before read-ahead, and the batch being read is dropped whole."""
+    records = iter(records)
+    while True:
+        chunk: list[Record] = []
+        failed: BaseException | None = None
+        try:  # around the reading only: not around the yield (GeneratorExit)
+            for record in records:
+                chunk.append(record)
+                if interrupted and interrupted():
+                    raise KeyboardInterrupt
+                if len(chunk) >= size:
+                    break
+        except BaseException as exc:  # noqa: BLE001 - raised again below
+            failed = exc
+        if chunk:
+            yield chunk
+        if failed is not None:
+            raise failed
+        if len(chunk) < size:
+            return
 
 
 def import_records(
@@ -371,7 +421,7 @@ def import_records(
         progress: called with the running summary after every record that is
             a multiple of 100 and after every batch.
         on_wait: see :func:`import_lock`.
-        interrupted: polled after every record; true stops the import as
+        interrupted: polled after every record read; true stops the import as
             Ctrl-C does. The CLI passes "a SIGINT arrived": Python drops a
             ``KeyboardInterrupt`` raised while a generator is being finalised
             ("Exception ignored in …", which Whoosh's writer does at commit),
@@ -428,18 +478,22 @@ def import_records(
         with library.connect() as lookups:  # the de-duplication lookups' connection
             known = _Known(library, corpus, lookups)
             try:
-                for record in records:
-                    if isinstance(record, SourceError):
-                        summary.errors.append(record)
-                    else:
-                        _take(record, batch, known, summary)
-                        if len(batch) >= batch_size:
-                            flush()
-                            continue
-                    if progress and summary.read % 100 == 0:
-                        progress(summary)
-                    if interrupted and interrupted():
-                        raise KeyboardInterrupt
+                for chunk in _read_ahead(records, READ_AHEAD, interrupted):
+                    papers = [r for r in chunk if not isinstance(r, SourceError)]
+                    known.read_ahead(papers)
+                    taken = 0
+                    for record in chunk:
+                        if isinstance(record, SourceError):
+                            summary.errors.append(record)
+                        else:
+                            _take(record, batch, known, summary)
+                            taken += 1
+                            if len(batch) >= batch_size:
+                                flush()
+                                known.read_ahead(papers[taken:])  # the library changed
+                                continue
+                        if progress and summary.read % 100 == 0:
+                            progress(summary)
                 flush()
                 indexer.wait()
             except KeyboardInterrupt as exc:

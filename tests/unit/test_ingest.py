@@ -496,3 +496,47 @@ def test_normalise_title_takes_the_ascii_path_only_where_it_is_the_same():
         normalise_title("Mat\u00e9rn Gaussian-Processes: ON Graphs")
         == "materngaussianprocessesongraphs"
     )
+
+
+# -- read-ahead: the library asked about a few hundred records at once ---------------
+
+
+def test_stored_keys_are_the_keys_some_stored_paper_has(library):
+    stored = [paper(n, arxiv_id=f"2401.{n:05d}", doi=f"10.1/P{n}") for n in range(1200)]
+    library.store_papers(stored)
+    probes = [paper(n) for n in range(1100, 1300)]  # ids and titles of 1100..1199 stored
+    probes.append(Paper(id="x:1", title="?", arxiv_id="2401.00007"))
+    probes.append(Paper(id="x:2", title="?", doi="10.1/p8"))  # DOIs compare case-folded
+    found = library.stored_keys(stored[:3] + probes)
+    wanted = {("paper_id", p.id) for p in stored[:3] + stored[1100:]}
+    wanted |= {("title_key", k) for _, k in (library.lookup_keys(p)[3] for p in stored[1100:])}
+    wanted |= {("arxiv_id", f"2401.{n:05d}") for n in (0, 1, 2, 7)}
+    wanted |= {("doi_key", f"10.1/p{n}") for n in (0, 1, 2, 8)}
+    wanted |= {("title_key", library.lookup_keys(p)[3][1]) for p in stored[:3]}
+    assert found == wanted
+
+
+def test_an_import_looks_up_only_the_records_whose_keys_are_stored(
+    locations, corpus, library, monkeypatch
+):
+    run([paper(n) for n in range(30)], locations, corpus, library, batch_size=10)
+    looked_up: list[str] = []
+    find = Library.find_stored
+
+    def find_stored(self, p, db=None):
+        looked_up.append(p.id)
+        return find(self, p, db)
+
+    monkeypatch.setattr(Library, "find_stored", find_stored)
+    # new papers, an update of a stored one, and a paper stored by the first
+    # batch of this import and changed after it (read ahead before that batch
+    # was stored: the library is asked again after each batch)
+    records = [paper(n) for n in range(100, 125)]
+    records.insert(3, paper(4, doi="10.5/four"))
+    records.append(paper(105, doi="10.5/one-o-five"))
+    summary = run(records, locations, corpus, library, batch_size=10)
+    assert (summary.added, summary.updated) == (25, 2)
+    assert library.stored_paper(paper(4).id).doi == "10.5/four"
+    assert library.stored_paper(paper(105).id).doi == "10.5/one-o-five"
+    assert library.stored_count() == 55
+    assert looked_up == [paper(4).id, paper(105).id]

@@ -12,6 +12,10 @@ from paperbrowse.core.library.rows import _keys, _now, _paper_json
 from paperbrowse.core.models import Paper, same_work
 
 _BATCH = 500
+#: The columns :meth:`PapersMixin.find_stored` looks a paper up by, in its order.
+_KEY_COLUMNS = ("paper_id", "arxiv_id", "doi_key", "title_key")
+#: Their kinds, as :func:`~paperbrowse.core.models.same_work` names them.
+_KEY_FIELDS = ("id", "arxiv", "doi", "title_key")
 
 
 class PapersMixin(LibraryBase):
@@ -150,13 +154,7 @@ class PapersMixin(LibraryBase):
         if db is None:
             with self.connect() as db:
                 return self.find_stored(paper, db)
-        arxiv_id, doi_key, title_key = _keys(paper)
-        for column, field, value in (
-            ("paper_id", "id", paper.id),
-            ("arxiv_id", "arxiv", arxiv_id),
-            ("doi_key", "doi", doi_key),
-            ("title_key", "title_key", title_key),
-        ):
+        for (column, value), field in zip(self.lookup_keys(paper), _KEY_FIELDS, strict=True):
             if not value:
                 continue
             rows = db.execute(
@@ -168,6 +166,48 @@ class PapersMixin(LibraryBase):
                 if same_work(found, paper, field):
                     return found
         return None
+
+    @staticmethod
+    def lookup_keys(paper: Paper) -> tuple[tuple[str, str | None], ...]:
+        """``(column, value)`` of each key :meth:`find_stored` looks ``paper``
+        up by, in its order (``None``: the paper has no such key)."""
+        return tuple(zip(_KEY_COLUMNS, (paper.id, *_keys(paper)), strict=True))
+
+    def stored_keys(
+        self, papers: Iterable[Paper], db: sqlite3.Connection | None = None
+    ) -> set[tuple[str, str]]:
+        """The keys of ``papers`` that some stored paper has: ``(column,
+        value)`` pairs, the columns and values :meth:`find_stored` looks up
+        (``paper_id``, ``arxiv_id``, ``doi_key``, ``title_key``). A paper none
+        of whose keys is here is stored under none of them, so
+        :meth:`find_stored` would return ``None``: an import asks this once
+        for a few hundred records (one query per column and 500 values)
+        instead of ~3.4 queries a record (2 s of CPU of a 100,000-paper
+        import into an empty library; more as the library grows and its key
+        indexes leave SQLite's cache).
+
+        Args:
+            db: as for :meth:`find_stored`.
+        """
+        if db is None:
+            with self.connect() as db:
+                return self.stored_keys(papers, db)
+        wanted: dict[str, set[str]] = {c: set() for c in _KEY_COLUMNS}
+        for paper in papers:
+            for column, value in self.lookup_keys(paper):
+                if value:
+                    wanted[column].add(value)
+        found: set[tuple[str, str]] = set()
+        for column, values in wanted.items():
+            values = sorted(values)
+            for start in range(0, len(values), _BATCH):
+                chunk = values[start : start + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT DISTINCT {column} FROM papers WHERE {column} IN ({marks})", chunk
+                ).fetchall()
+                found.update((column, value) for (value,) in rows)
+        return found
 
     def stored_count(self, since: int = 0) -> int:
         """Number of stored papers; with ``since``, of those written after that
