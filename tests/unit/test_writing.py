@@ -374,45 +374,97 @@ def test_a_merge_drops_replaced_papers(tmp_path: Path, papers, tiny_tiers):
     assert not multiprocessing.active_children()
 
 
-def test_a_worker_adds_with_the_collector_off_and_collects_after_each_segment(
-    tmp_path: Path, papers, monkeypatch
-):
+def _work_here(folder: Path, docs: list[dict], monkeypatch, batch: int = 16):
+    """Run a worker's code (:func:`writing._work`) in this process on ``docs``
+    (no death signal, no watcher thread); returns its result and, per
+    segment it finalized, ``(collector on while adding?, full collections
+    so far, written without term hashes?)``."""
     import gc
     import queue as queues
 
-    from whoosh import index as whoosh_index
-
     from paperbrowse.core.engine import whoosh_compat as wc
-    from paperbrowse.core.schema import make_schema, paper_doc
 
-    folder = tmp_path / "ix"
-    folder.mkdir()
-    whoosh_index.create_in(str(folder), make_schema())
-    # the worker's code, run in this process: no death signal, no watcher thread
     monkeypatch.setattr(writing, "_set_death_signal", lambda: True)
     monkeypatch.setattr(writing, "_watch_parent", lambda parent, started: None)
-    monkeypatch.setattr(writing, "LIMIT_MB", 0.25)  # a few dozen papers a segment
-    seen = []  # (collector on while adding?, full collections so far) per segment
+    seen = []
     finalize = wc.finalize_segment
 
     def finalize_segment(writer):
-        seen.append((gc.isenabled(), gc.get_stats()[2]["collections"]))
+        hashless = getattr(writer.fieldwriter._tindex, "hashless", False)
+        seen.append((gc.isenabled(), gc.get_stats()[2]["collections"], hashless))
         return finalize(writer)
 
     monkeypatch.setattr(wc, "finalize_segment", finalize_segment)
     jobs, results = queues.Queue(), queues.Queue()
-    docs = [paper_doc(p, n) for n, p in enumerate(papers)]
-    for start in range(0, len(docs), 16):
-        jobs.put(docs[start : start + 16])
+    for start in range(0, len(docs), batch):
+        jobs.put(docs[start : start + batch])
     jobs.put(None)
     try:
         writing._work(str(folder), "MAIN", jobs, results, os.getpid(), None)
     finally:
         gc.enable()
-    kind, value = results.get_nowait()
+    return results.get_nowait(), seen
+
+
+@pytest.fixture
+def empty_index(tmp_path: Path) -> Path:
+    from whoosh import index as whoosh_index
+
+    from paperbrowse.core.schema import make_schema
+
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    whoosh_index.create_in(str(folder), make_schema())
+    return folder
+
+
+def _found_by_key(folder: Path, segment) -> bool:
+    """Whether ``segment``'s title terms, read in order, are each found by
+    key too (through its term hashes) with the same document frequency."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.reading import SegmentReader
+
+    from paperbrowse.core.schema import make_schema
+
+    reader = SegmentReader(FileStorage(str(folder)), make_schema(), segment)
+    try:
+        in_order = [(t, i.doc_frequency()) for t, i in reader.iter_field("title")][:200]
+        assert len(in_order) > 20
+        return all(reader.doc_frequency("title", t) == n > 0 for t, n in in_order)
+    finally:
+        reader.close()
+
+
+def test_a_worker_adds_with_the_collector_off_and_collects_after_each_segment(
+    empty_index: Path, papers, monkeypatch
+):
+    from paperbrowse.core.schema import paper_doc
+
+    monkeypatch.setattr(writing, "LIMIT_MB", 0.25)  # a few dozen papers a segment
+    docs = [paper_doc(p, n) for n, p in enumerate(papers)]
+    (kind, value), seen = _work_here(empty_index, docs, monkeypatch)
     assert kind == "segments" and len(value) == 1  # merged into one
     assert len(seen) > 3
-    assert not any(on for on, _ in seen)
+    assert not any(on for on, _, _ in seen)
     # a full collection after each segment: the cycles its writer leaves
-    counts = [n for _, n in seen]
+    counts = [n for _, n, _ in seen]
     assert all(b > a for a, b in zip(counts, counts[1:], strict=False))
+    # the segments merged were written without term hashes; the merged one has them
+    assert all(hashless for _, _, hashless in seen)
+    assert _found_by_key(empty_index, value[0])
+
+
+def test_a_worker_with_one_segment_without_term_hashes_merges_it_alone(
+    empty_index: Path, papers, monkeypatch
+):
+    """Its one batch passed the memory limit: the segment was written without
+    hashes (more could have come), so the worker rewrites it with them."""
+    from paperbrowse.core.schema import paper_doc
+
+    monkeypatch.setattr(writing, "LIMIT_MB", 0.01)
+    docs = [paper_doc(p, n) for n, p in enumerate(papers[:40])]
+    (kind, value), seen = _work_here(empty_index, docs, monkeypatch, batch=40)
+    assert kind == "segments" and len(value) == 1
+    assert [hashless for _, _, hashless in seen] == [True]
+    assert value[0].doc_count() == 40
+    assert _found_by_key(empty_index, value[0])

@@ -246,7 +246,10 @@ def _work(
     ``results`` (an exception is put there instead if anything fails).
 
     The cyclic garbage collector is off in the worker, and run after each
-    segment (:data:`WORKER_GC_OFF`).
+    segment (:data:`WORKER_GC_OFF`). With :data:`MERGE_IN_WORKERS`, the
+    segments it merges are written without term hashes
+    (:func:`~paperbrowse.core.engine.whoosh_compat.skip_term_hashes`: the
+    merge reads terms in order); the segment it hands over always has them.
 
     The worker dies with its parent: ``SIGKILL`` from the kernel on Linux
     (:func:`_set_death_signal`), else within :data:`_POLL` seconds
@@ -265,6 +268,7 @@ def _work(
             gc.disable()
         ix = whoosh_index.open_dir(folder, indexname=indexname)
         written = []
+        hashless = False  # a segment was written without term hashes (merged at the end)
         writer = wc.unlocked_writer(ArraySegmentWriter, ix, limitmb=LIMIT_MB, codec=ArrayCodec())
         while True:
             try:
@@ -279,16 +283,21 @@ def _work(
                 writer.add_document(**fields)
             writer.flush_pending()  # the batch's postings, counted in the pool's memory
             if writer.pool.memory > LIMIT_MB * 2**20:
+                if MERGE_IN_WORKERS:  # merged into the worker's one segment at the end
+                    wc.skip_term_hashes(writer)
+                    hashless = True
                 written.append(wc.finalize_segment(writer))
                 _collect()
                 writer = wc.unlocked_writer(
                     ArraySegmentWriter, ix, limitmb=LIMIT_MB, codec=ArrayCodec()
                 )
         if wc.has_added(writer):
+            if hashless:  # not the only one: merged too
+                wc.skip_term_hashes(writer)
             written.append(wc.finalize_segment(writer))
         else:
             wc.close_segment(writer)
-        if MERGE_IN_WORKERS and len(written) > 1:
+        if MERGE_IN_WORKERS and (len(written) > 1 or hashless):  # a lone one without hashes too
             _collect()
             written = [_merge_own(writer, written)]
         results.put(("segments", written))
