@@ -378,10 +378,12 @@ def _work_here(folder: Path, docs: list[dict], monkeypatch, batch: int = 16):
     """Run a worker's code (:func:`writing._work`) in this process on ``docs``
     (no death signal, no watcher thread); returns its result and, per
     segment it finalized, ``(collector on while adding?, full collections
-    so far, written without term hashes?)``."""
+    so far, written without term hashes?)``, then ``("merge", token memos
+    held)`` if it merged them."""
     import gc
     import queue as queues
 
+    from paperbrowse.core.engine import segments as segments_module
     from paperbrowse.core.engine import whoosh_compat as wc
 
     monkeypatch.setattr(writing, "_set_death_signal", lambda: True)
@@ -395,6 +397,13 @@ def _work_here(folder: Path, docs: list[dict], monkeypatch, batch: int = 16):
         return finalize(writer)
 
     monkeypatch.setattr(wc, "finalize_segment", finalize_segment)
+    merge_segments = merging.merge_segments
+
+    def merge_own(writer, segments):
+        seen.append(("merge", len(segments_module._TERMS)))
+        return merge_segments(writer, segments)
+
+    monkeypatch.setattr(merging, "merge_segments", merge_own)
     jobs, results = queues.Queue(), queues.Queue()
     for start in range(0, len(docs), batch):
         jobs.put(docs[start : start + batch])
@@ -444,6 +453,8 @@ def test_a_worker_adds_with_the_collector_off_and_collects_after_each_segment(
     docs = [paper_doc(p, n) for n, p in enumerate(papers)]
     (kind, value), seen = _work_here(empty_index, docs, monkeypatch)
     assert kind == "segments" and len(value) == 1  # merged into one
+    # ... its token memos let go first (every document is added)
+    assert seen.pop() == ("merge", 0)
     assert len(seen) > 3
     assert not any(on for on, _, _ in seen)
     # a full collection after each segment: the cycles its writer leaves
@@ -465,6 +476,7 @@ def test_a_worker_with_one_segment_without_term_hashes_merges_it_alone(
     docs = [paper_doc(p, n) for n, p in enumerate(papers[:40])]
     (kind, value), seen = _work_here(empty_index, docs, monkeypatch, batch=40)
     assert kind == "segments" and len(value) == 1
+    assert seen.pop() == ("merge", 0)
     assert [hashless for _, _, hashless in seen] == [True]
     assert value[0].doc_count() == 40
     assert _found_by_key(empty_index, value[0])

@@ -519,6 +519,14 @@ def _forget(ident: int, key: object) -> None:
         _TERMS.pop(key, None)
 
 
+def forget_token_memos() -> None:
+    """Drop every analyzer's :class:`TokenTerms` (a worker whose documents
+    are all added: its two largest memos held 60–80 MB at a million papers,
+    kept through its final merge). Writers with token ids pending keep
+    theirs; the next document starts new ones."""
+    _TERMS.clear()
+
+
 def _retire(memo: TokenTerms) -> None:
     """The next document of ``memo``'s analyzers starts a new memo."""
     if _TERMS.get(memo.key) is memo:

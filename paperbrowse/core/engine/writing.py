@@ -35,7 +35,7 @@ from whoosh.writing import IndexingError
 from paperbrowse.core.engine import whoosh_compat as wc
 from paperbrowse.core.engine.codec import ArrayCodec
 from paperbrowse.core.engine.merging import merge_small
-from paperbrowse.core.engine.segments import ArraySegmentWriter
+from paperbrowse.core.engine.segments import ArraySegmentWriter, forget_token_memos
 
 #: Writes of at least this many documents use worker processes (below it,
 #: starting the workers costs more than they save).
@@ -298,6 +298,7 @@ def _work(
         else:
             wc.close_segment(writer)
         if MERGE_IN_WORKERS and (len(written) > 1 or hashless):  # a lone one without hashes too
+            forget_token_memos()  # every document is added: not needed by the merge
             _collect()
             written = [_merge_own(writer, written)]
         results.put(("segments", written))
