@@ -186,3 +186,22 @@ def test_a_merge_lets_go_of_each_segment_s_pages_once_it_is_checked(tmp_path, pa
     assert len(checks) == 3
     for n in checks:  # each check is followed at once by letting go of that segment
         assert events[n + 1] == ("dropped", events[n][1])
+
+
+def test_each_round_of_the_merge_starts_with_every_buffer_at_least_half_full(
+    tmp_path, papers, monkeypatch
+):
+    """A round writes the keys up to the smallest last key of the buffers: a
+    buffer left nearly empty by the round before held every segment's round
+    to a few terms (with n segments, ~n times as many rounds)."""
+    rounds = []
+    numbered = bulkmerge._numbered
+
+    def checked(union, dicts, take):
+        rounds.append(all(len(d.keys) * 2 >= d.buffer or d.ends_segment() for d in dicts if d.keys))
+        return numbered(union, dicts, take)
+
+    monkeypatch.setattr(bulkmerge, "_numbered", checked)
+    ours, _ = _merged(tmp_path / "bulk", papers, True, monkeypatch)
+    assert len(rounds) > 5 and all(rounds)
+    assert ours == _merged(tmp_path / "terms", papers, False, monkeypatch)[0]
