@@ -51,9 +51,12 @@ from paperbrowse.core.engine.records import (
 
 #: Terms read from the segments' dictionaries at a time, all segments
 #: together (each buffers its share, at least :data:`MIN_BUFFER`): about 100
-#: bytes a term, so a merge of many segments (a worker's ~55 at a million
-#: papers, ~130 at 2.7M) holds about as much as a merge of a few.
-CHUNK_TERMS = 1 << 16
+#: bytes a term, so a merge of many segments (a worker's ~200 at a million
+#: papers) holds about as much as a merge of a few. With buffers topped up
+#: (:meth:`_Dictionary.fill`), a million-paper build (`benchmarks/build_phases.py`)
+#: took 402 s with a worker's peak at 439 MB at ``1 << 16``, 415 s and 396 MB
+#: at ``1 << 15`` (602 s and 388 MB before the top-up).
+CHUNK_TERMS = 1 << 15
 MIN_BUFFER = 64
 #: Terms whose dictionary entries and record headers are checked at a time
 #: before a merge starts.
