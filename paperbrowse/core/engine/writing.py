@@ -60,8 +60,9 @@ MERGE_IN_WORKERS = True
 #: cycles, and the collector's generation passes took ~15 % of its time
 #: (``gc.callbacks``, 50,000 papers); the cycles a segment's writer and
 #: readers leave are collected with the segment. 100,000 papers
-#: (``benchmarks/build_phases.py``): 2,440–2,500 → 2,670–2,730 docs/s, the
-#: worker's peak unchanged (283–285 MB; with no collection at all, 533 MB).
+#: (``benchmarks/build_phases.py``): 2,440 and 2,500 → 2,670–2,870 docs/s
+#: (two runs, five runs), the worker's peak unchanged (283–288 MB; with no
+#: collection at all, 533 MB).
 WORKER_GC_OFF = True
 #: Seconds a worker waits for a batch before checking that its parent lives.
 _POLL = 1.0
