@@ -668,8 +668,8 @@ def skip_term_hashes(writer: Any) -> None:
     dictionary (every bucket of Whoosh's ``OrderedHashWriter`` without
     slots): its terms in order and their key index as always, so it can be
     read in order (merged), but a term looked up by key is not found. For a
-    worker's segments that are merged before any reader sees them
-    (:func:`~paperbrowse.core.engine.writing._work`): the MD5 of every term
+    worker's segments that are merged before any reader sees them (an
+    indexing worker, :mod:`~paperbrowse.core.engine.writing`): the MD5 of every term
     and the tables took writing a segment from 84 to 112 µs a paper (one
     process, 30,000 papers), ~5 % of a worker's time. Call before
     the segment's terms are written (:func:`add_hash_entries`)."""
