@@ -395,27 +395,18 @@ def add_hash_entries(tindex: Any, keys: list[bytes], values: list) -> None:
     buckets = tindex.buckets
     hashfn = tindex.hashfn
     fast_md5 = hashfn is md5_hash
-    if getattr(tindex, "hashless", False):  # skip_term_hashes: entries and key index only
-        for key, value in zip(keys, values, strict=True):
-            positions.append(pos)
-            parts.append(lengths(len(key), len(value)))
-            parts.append(key)
-            parts.append(value)
-            pos += 8 + len(key) + len(value)
-        dbfile.write(b"".join(parts))
-        tindex.index.extend(positions)
-        tindex.lastkey = bytes(keys[-1])
-        return
+    hashing = not getattr(tindex, "hashless", False)  # skip_term_hashes: no buckets
     for key, value in zip(keys, values, strict=True):
         positions.append(pos)
         parts.append(lengths(len(key), len(value)))
         parts.append(key)
         parts.append(value)
-        if fast_md5:  # md5_hash: the digest's last 4 bytes, big-endian
-            h = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
-        else:
-            h = hashfn(key)
-        buckets[h & 255].append((h, pos))
+        if hashing:
+            if fast_md5:  # md5_hash: the digest's last 4 bytes, big-endian
+                h = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+            else:
+                h = hashfn(key)
+            buckets[h & 255].append((h, pos))
         pos += 8 + len(key) + len(value)
     dbfile.write(b"".join(parts))
     tindex.index.extend(positions)
