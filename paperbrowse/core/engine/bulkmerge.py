@@ -144,6 +144,7 @@ class _Dictionary:
         self.info = self.header = self.kind = None
         self.keys: list[bytes] = []
         self.at = 0  # term number of keys[0]
+        self._base = 0  # term number of the buffer's first row (of its arrays)
         self.next = 0  # the first term not yet buffered
         self.buffer = CHUNK_TERMS  # terms buffered at a time (merge_postings sets its share)
         self._views: dict[int, np.ndarray] = {}  # the postings file as words, by alignment
@@ -208,13 +209,8 @@ class _Dictionary:
         if len(self.keys) * 2 >= self.buffer or self.next >= self.size:
             return
         a, b = self.next, min(self.next + self.buffer - len(self.keys), self.size)
-        r = self.at - self._base if self.keys else 0
-        kept = (
-            [x[r:] for x in (self.keypos, self.keylen, self.fieldid, self.info, self.header)]
-            if self.keys
-            else None
-        )
-        kept_kind = self.kind[r:] if self.keys else None
+        r = self.at - self._base
+        kept = [getattr(self, name)[r:] for name in _ROWS] if self.keys else None
         self._load(a, b)
         u8 = self.u8
         rank = self.rank[self.fieldid].astype(">u2").tobytes()
@@ -229,16 +225,9 @@ class _Dictionary:
         if kept is None:
             self.keys = loaded
             self.at = a
-        else:
-            self.keypos, self.keylen, self.fieldid, self.info, self.header = (
-                np.concatenate((old, new))
-                for old, new in zip(
-                    kept,
-                    (self.keypos, self.keylen, self.fieldid, self.info, self.header),
-                    strict=True,
-                )
-            )
-            self.kind = np.concatenate((kept_kind, self.kind))
+        else:  # the rows not yet written, then the ones just read
+            for name, rows in zip(_ROWS, kept, strict=True):
+                setattr(self, name, np.concatenate((rows, getattr(self, name))))
             self.keys = self.keys + loaded
         self._base = self.at
         self.next = b
@@ -256,6 +245,10 @@ class _Dictionary:
     def ends_segment(self) -> bool:
         """True if the buffer holds the segment's last term."""
         return self.next >= self.size
+
+
+#: The per-term arrays :meth:`_Dictionary._load` reads, one row a buffered term.
+_ROWS = ("keypos", "keylen", "fieldid", "info", "header", "kind")
 
 
 class _Unsupported(Exception):
