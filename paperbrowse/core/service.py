@@ -218,6 +218,7 @@ def library_integrity(path: Path) -> list[str]:
 
     if not path.exists():
         return []
+
     def integrity(options: str) -> list:
         connection = sqlite3.connect(f"{path.as_uri()}?{options}", uri=True)
         try:

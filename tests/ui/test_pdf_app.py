@@ -92,9 +92,7 @@ async def test_attach_a_pdf_shows_it_in_the_detail_pane_and_reindexes(
     locations, corpus, library, index, tmp_path: Path, monkeypatch
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    build_pdf(
-        tmp_path / "paper.pdf", [["Latent diffusion"], ["page two"], ["a quokka carillon"]]
-    )
+    build_pdf(tmp_path / "paper.pdf", [["Latent diffusion"], ["page two"], ["a quokka carillon"]])
     app = PaperBrowseApp(locations, corpus, library=library, index=index)
     async with app.run_test(size=(120, 40)) as pilot:
         await show_query(pilot, QUERY)
