@@ -68,21 +68,28 @@ def test_a_parallel_build_finds_what_one_process_finds(tmp_path: Path, papers, m
     assert not multiprocessing.active_children()
 
 
-def test_a_worker_starts_a_new_segment_when_its_postings_pass_the_memory_limit(
+def test_a_worker_spills_or_starts_a_new_segment_when_its_postings_pass_the_memory_limit(
     tmp_path: Path, papers, monkeypatch
 ):
     single = IndexStore(tmp_path / "single").build(papers, "c")
     monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
     monkeypatch.setattr(writing, "BATCH", 16)
     monkeypatch.setattr(writing, "LIMIT_MB", 0.25)  # a few dozen papers a segment
+    monkeypatch.setattr(writing, "SPILL_RUNS", False)
     monkeypatch.setattr(writing, "MERGE_IN_WORKERS", False)
     many = IndexStore(tmp_path / "many").build(papers, "c")
     assert segments(many) > 2 * writing.worker_count()
-    # by default each worker merges the segments it wrote into one
+    # segments a worker merges into one
     monkeypatch.setattr(writing, "MERGE_IN_WORKERS", True)
     merged = IndexStore(tmp_path / "merged").build(papers, "c")
     assert segments(merged) == writing.worker_count()
-    for index in (many, merged):
+    # by default one segment a worker, its postings spilled to runs (the
+    # spills themselves: test_a_worker_spills_its_postings_...)
+    monkeypatch.setattr(writing, "SPILL_RUNS", True)
+    spilled = IndexStore(tmp_path / "spilled").build(papers, "c")
+    assert segments(spilled) == writing.worker_count()
+    assert not list((tmp_path / "spilled").rglob("*.run*"))  # merged into the segments
+    for index in (many, merged, spilled):
         assert index.doc_count() == len(papers)
         assert answers(index) == answers(single)
         for text in ("latent diffusion", '"video generation"'):
@@ -90,6 +97,7 @@ def test_a_worker_starts_a_new_segment_when_its_postings_pass_the_memory_limit(
             got = [(h.paper.id, round(h.score, 9)) for h in index.search(text, limit=5).hits]
             assert got == first
     assert postings_by_paper(merged) == postings_by_paper(single)
+    assert postings_by_paper(spilled) == postings_by_paper(single)
 
 
 def test_segments_are_written_and_read_with_the_paper_codec(tmp_path: Path, papers, parallel):
@@ -450,6 +458,7 @@ def test_a_worker_adds_with_the_collector_off_and_collects_after_each_segment(
     from paperbrowse.core.schema import paper_doc
 
     monkeypatch.setattr(writing, "LIMIT_MB", 0.25)  # a few dozen papers a segment
+    monkeypatch.setattr(writing, "SPILL_RUNS", False)
     docs = [paper_doc(p, n) for n, p in enumerate(papers)]
     (kind, value), seen = _work_here(empty_index, docs, monkeypatch)
     assert kind == "segments" and len(value) == 1  # merged into one
@@ -473,6 +482,7 @@ def test_a_worker_with_one_segment_without_term_hashes_merges_it_alone(
     from paperbrowse.core.schema import paper_doc
 
     monkeypatch.setattr(writing, "LIMIT_MB", 0.01)
+    monkeypatch.setattr(writing, "SPILL_RUNS", False)
     docs = [paper_doc(p, n) for n, p in enumerate(papers[:40])]
     (kind, value), seen = _work_here(empty_index, docs, monkeypatch, batch=40)
     assert kind == "segments" and len(value) == 1
@@ -480,3 +490,36 @@ def test_a_worker_with_one_segment_without_term_hashes_merges_it_alone(
     assert [hashless for _, _, hashless in seen] == [True]
     assert value[0].doc_count() == 40
     assert _found_by_key(empty_index, value[0])
+
+
+def test_a_worker_spills_its_postings_with_the_collector_off_and_writes_one_segment(
+    empty_index: Path, papers, monkeypatch
+):
+    from paperbrowse.core.engine import segments as segments_module
+    from paperbrowse.core.engine.segments import ArraySegmentWriter
+    from paperbrowse.core.schema import paper_doc
+
+    monkeypatch.setattr(writing, "LIMIT_MB", 0.25)
+    spilled = []
+    spill = ArraySegmentWriter.spill_postings
+
+    def spy(writer):
+        import gc
+
+        spilled.append((gc.isenabled(), gc.get_stats()[2]["collections"]))
+        spill(writer)
+
+    monkeypatch.setattr(ArraySegmentWriter, "spill_postings", spy)
+    docs = [paper_doc(p, n) for n, p in enumerate(papers)]
+    (kind, value), seen = _work_here(empty_index, docs, monkeypatch)
+    assert kind == "segments" and len(value) == 1
+    assert len(spilled) > 3 and not any(on for on, _ in spilled)
+    # a full collection after each spill
+    counts = [n for _, n in spilled]
+    assert all(b > a for a, b in zip(counts, counts[1:], strict=False))
+    # one segment written, with its term hashes, after the memos were let go; no merge
+    assert len(seen) == 1 and seen[0][2] is False
+    assert not segments_module._TERMS
+    assert value[0].doc_count() == len(papers)
+    assert _found_by_key(empty_index, value[0])
+    assert not list(empty_index.glob("*.run*"))

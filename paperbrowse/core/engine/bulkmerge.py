@@ -237,6 +237,10 @@ class _Dictionary:
         r = self.at - self._base
         return slice(r, r + t)
 
+    def df(self, t: int) -> np.ndarray:
+        """Postings of each of the next ``t`` buffered terms (``int64``)."""
+        return self.info["df"][self.rows(t)].astype(np.int64)
+
     def consume(self, t: int) -> None:
         """Drop the next ``t`` buffered terms (written)."""
         self.keys = self.keys[t:]
@@ -278,7 +282,9 @@ def dictionaries(readers, schema, release=None) -> list[_Dictionary] | None:
     return dicts
 
 
-def merge_postings(schema, fieldwriter, dicts: list[_Dictionary], maps, chunk: int, flushed=None):
+def merge_postings(
+    schema, fieldwriter, dicts: list[_Dictionary], maps, chunk: int, flushed=None, write=None
+):
     """Write the postings of every term of the segments of ``dicts`` with
     ``fieldwriter`` (an :class:`~paperbrowse.core.engine.codec.ArrayFieldWriter`),
     terms in key order, each term's postings in segment then document order.
@@ -290,7 +296,11 @@ def merge_postings(schema, fieldwriter, dicts: list[_Dictionary], maps, chunk: i
             deleted).
         chunk: postings written at a time, about (memory bound).
         flushed: called after each chunk is written.
+        write: writes a chunk (``_write_chunk``'s arguments; default
+            ``_write_chunk``: the segments' records decoded), for term
+            buffers of another kind (:class:`~paperbrowse.core.engine.runs.Run`).
     """
+    write = write or _write_chunk
     names = sorted(schema.names())
     for d in dicts:
         d.buffer = max(MIN_BUFFER, CHUNK_TERMS // max(1, len(dicts)))
@@ -308,7 +318,7 @@ def merge_postings(schema, fieldwriter, dicts: list[_Dictionary], maps, chunk: i
         gids = _numbered(union, dicts, take)
         df = np.zeros(len(union), dtype=np.int64)
         for k, ids in gids.items():
-            np.add.at(df, ids, dicts[k].info["df"][dicts[k].rows(take[k])].astype(np.int64))
+            np.add.at(df, ids, dicts[k].df(take[k]))
         # written in pieces of at most ``chunk`` postings (at least one term)
         cum = np.cumsum(df)
         done = dict.fromkeys(gids, 0)  # each segment's keys written so far
@@ -318,7 +328,7 @@ def merge_postings(schema, fieldwriter, dicts: list[_Dictionary], maps, chunk: i
             e = max(int(np.searchsorted(cum, before + chunk, side="right")), s + 1)
             counts = {k: int(np.searchsorted(ids, e)) - done[k] for k, ids in gids.items()}
             piece = {k: gids[k][done[k] : done[k] + t] - s for k, t in counts.items() if t}
-            _write_chunk(schema, names, fieldwriter, dicts, maps, counts, union[s:e], piece)
+            write(schema, names, fieldwriter, dicts, maps, counts, union[s:e], piece)
             for k, t in counts.items():
                 dicts[k].consume(t)
                 done[k] += t

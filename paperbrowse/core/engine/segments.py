@@ -25,6 +25,7 @@ that the index is the one the per-posting path writes.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import struct
 import weakref
@@ -66,6 +67,8 @@ class MemoryPool:
         self._size = array("I")
         self._blob = bytearray()
         self.fieldnames: set[str] = set()
+        #: postings spilled from memory (:meth:`spill`), earliest documents first
+        self.runs: list = []
 
     @property
     def memory(self) -> int:
@@ -137,7 +140,13 @@ class MemoryPool:
 
     def iter_postings(self):
         """Every posting as Whoosh's ``(fieldname, btext, docnum, weight,
-        value)``, in term then document order (for Whoosh's own callers)."""
+        value)``, in term then document order (for Whoosh's own callers).
+
+        Raises:
+            ValueError: the pool spilled runs (:meth:`write` merges those).
+        """
+        if self.runs:
+            raise ValueError("a pool that spilled runs is written by MemoryPool.write")
         keys, order, starts, _ = self._sorted()
         doc, weight, size = self._doc, self._weight, self._size
         offsets = np.concatenate(([0], np.cumsum(np.frombuffer(size, np.uint32), dtype=np.int64)))
@@ -148,8 +157,48 @@ class MemoryPool:
                 yield fieldname, btext, doc[i], weight[i], value
 
     def cleanup(self) -> None:
-        """Drop everything (Whoosh's pool removes its temporary run files here)."""
+        """Drop everything, spilled runs and their files too."""
+        for run in self.runs:
+            run.close()
         self.__init__()
+
+    def spill(self, names: list[str], path: str | None) -> None:
+        """Write the postings held as a sorted run
+        (:class:`~paperbrowse.core.engine.runs.Run`) to file ``path``
+        (``None``: kept in memory) and hold none: the pool's memory is
+        free for more documents, and :meth:`write` merges the runs.
+
+        Args:
+            names: the schema's field names, sorted (their ranks order the run's keys).
+
+        Raises:
+            OSError: the run cannot be written (the postings are still held).
+        """
+        from paperbrowse.core.engine.runs import Run, merge_key
+
+        if not self._ids:
+            return
+        keys, order, starts, _ = self._sorted()
+        rank = {name: r for r, name in enumerate(names)}
+        merge_keys = [merge_key(rank[fieldname], btext) for fieldname, btext in keys]
+        size = np.frombuffer(self._size, dtype=np.uint32)[order]
+        voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
+        blob_all = np.frombuffer(self._blob, dtype=np.uint8)
+        offsets = np.cumsum(np.frombuffer(self._size, dtype=np.uint32), dtype=np.int64)
+        offsets -= np.frombuffer(self._size, dtype=np.uint32)
+        values = _gather(blob_all, offsets[order], size, voff) if len(blob_all) else blob_all
+        run = Run.write(
+            path,
+            merge_keys,
+            starts,
+            np.frombuffer(self._doc, dtype=np.uint32)[order],
+            np.frombuffer(self._weight, dtype=np.float32)[order],
+            size,
+            values,
+        )
+        self.runs.append(run)
+        self._ids = {}
+        self._release()
 
     def _release(self) -> None:
         """Free the posting buffers (the term ids stay, for ``memory``)."""
@@ -192,6 +241,9 @@ class MemoryPool:
         Raises:
             ValueError: a term's postings were not added in document order.
         """
+        if self.runs:
+            self._write_runs(schema, perdoc, fieldwriter)
+            return
         if not self._ids:
             return
         keys, order, starts, _ = self._sorted()
@@ -233,6 +285,21 @@ class MemoryPool:
             )
             a = b
         self._release()
+
+    def _write_runs(self, schema, perdoc, fieldwriter) -> None:
+        """:meth:`write` for a pool that spilled: what it holds made the last
+        run (in memory), then every run merged
+        (:func:`~paperbrowse.core.engine.runs.write_runs`); the runs'
+        files are deleted once written."""
+        from paperbrowse.core.engine.runs import write_runs
+
+        self.spill(sorted(schema.names()), None)
+        try:
+            write_runs(schema, perdoc, fieldwriter, self.runs)
+        finally:
+            for run in self.runs:
+                run.close()
+            self.runs = []
 
 
 #: Postings :meth:`MemoryPool.write` sorts and writes at a time (bounds the
@@ -1024,6 +1091,29 @@ class ArraySegmentWriter(HookedSegmentWriter):
             table[new] = self.pool.term_ids(fieldname, btexts)
             ids = table[term]
         return ids
+
+    def spill_postings(self) -> None:
+        """Move the postings in memory to a sorted run on disk
+        (:meth:`MemoryPool.spill`, a file named after the segment in the
+        index's folder; in memory for storage without one): the segment
+        goes on taking documents, and its one write of postings
+        (:meth:`flush_postings`) merges the runs.
+
+        Raises:
+            OSError: the run cannot be written.
+        """
+        self.flush_pending()
+        folder = getattr(self.storage, "folder", None)
+        path = None
+        if folder:
+            name = f"{self.get_segment().segment_id()}.run{len(self.pool.runs)}"
+            path = os.path.join(folder, name)
+        self.pool.spill(sorted(self.schema.names()), path)
+        # the pool numbers its terms afresh; the plain fields' numbers start
+        # again too (ids, DOIs: new with each document, they would pile up)
+        self._pool_terms = {}
+        self.plain_terms = {}
+        self.plain_cache = {}
 
     def add_reader(self, reader) -> None:
         """Add a reader's documents (Whoosh's ``add_reader``), after the

@@ -54,6 +54,14 @@ LIMIT_MB = 24
 #: (:func:`_work`): the merges run in every worker at once, not one after the
 #: other in the parent, and each document is rewritten once.
 MERGE_IN_WORKERS = True
+#: A worker keeps one segment for all its documents and, when its postings
+#: pass :data:`LIMIT_MB`, spills them to a sorted run on disk
+#: (:meth:`~paperbrowse.core.engine.segments.ArraySegmentWriter.spill_postings`)
+#: instead of writing a segment; the segment's one write merges the runs
+#: (:mod:`~paperbrowse.core.engine.runs`). The same segment as writing
+#: segments and merging them (:data:`MERGE_IN_WORKERS`), without writing
+#: every paper twice and reading it back. ``False``: segments, merged.
+SPILL_RUNS = True
 #: A worker runs with the cyclic garbage collector off and collects once
 #: after each segment it writes (:func:`_work`): its batches make objects
 #: by the million (each paper's token-id lists) but almost no reference
@@ -177,7 +185,12 @@ def _watch_parent(parent: int, started_under: int) -> None:
 #: from a ``forkserver`` has its own copy of each module, so a value the parent
 #: set at run time (a test's smaller limits, ``ARRAY_BUILD`` off) is sent along.
 WORKER_SETTINGS = {
-    "paperbrowse.core.engine.writing": ("LIMIT_MB", "MERGE_IN_WORKERS", "WORKER_GC_OFF"),
+    "paperbrowse.core.engine.writing": (
+        "LIMIT_MB",
+        "MERGE_IN_WORKERS",
+        "SPILL_RUNS",
+        "WORKER_GC_OFF",
+    ),
     "paperbrowse.core.engine.merging": ("BULK", "MERGE_CHUNK"),
     "paperbrowse.core.engine.bulkmerge": ("CHUNK_TERMS", "CHECK_TERMS"),
     "paperbrowse.core.engine.segments": (
@@ -242,12 +255,14 @@ def _work(
     folder: str, indexname: str, jobs, results, parent: int, settings: dict | None = None
 ) -> None:
     """A worker process: add the documents of each batch taken from ``jobs``
-    to segments of its own (a new one each time the postings in memory pass
-    :data:`LIMIT_MB`); on ``None``, write the last and put the list on
-    ``results`` (an exception is put there instead if anything fails).
+    to a segment of its own, its postings spilled to a sorted run each time
+    those in memory pass :data:`LIMIT_MB` (:data:`SPILL_RUNS`; else a new
+    segment each time); on ``None``, write the segment and put the list of
+    its segments on ``results`` (an exception is put there instead if
+    anything fails).
 
     The cyclic garbage collector is off in the worker, and run after each
-    segment (:data:`WORKER_GC_OFF`). With :data:`MERGE_IN_WORKERS`, the
+    spill or segment (:data:`WORKER_GC_OFF`). With :data:`MERGE_IN_WORKERS`, the
     segments it merges are written without term hashes
     (:func:`~paperbrowse.core.engine.whoosh_compat.skip_term_hashes`: the
     merge reads terms in order); the segment it hands over always has them.
@@ -284,6 +299,10 @@ def _work(
                 writer.add_document(**fields)
             writer.flush_pending()  # the batch's postings, counted in the pool's memory
             if writer.pool.memory > LIMIT_MB * 2**20:
+                if SPILL_RUNS:
+                    writer.spill_postings()
+                    _collect()
+                    continue
                 if MERGE_IN_WORKERS:  # merged into the worker's one segment at the end
                     wc.skip_term_hashes(writer)
                     hashless = True
@@ -293,6 +312,9 @@ def _work(
                     ArraySegmentWriter, ix, limitmb=LIMIT_MB, codec=ArrayCodec()
                 )
         if wc.has_added(writer):
+            if writer.pool.runs:  # every document is added: the memos are not needed
+                forget_token_memos()
+                _collect()
             if hashless:  # not the only one: merged too
                 wc.skip_term_hashes(writer)
             written.append(wc.finalize_segment(writer))

@@ -1,0 +1,308 @@
+"""A writer's postings spilled to sorted runs, merged once into its segment (issue 20).
+
+An indexing worker used to write a new segment each time its
+:class:`~paperbrowse.core.engine.segments.MemoryPool` passed its budget, and
+merge its ~20 (100k papers) to ~200 (a million) segments into one at the
+end: every paper's postings written, read back and written again, and its
+stored fields, lengths and columns copied — about a fifth of a build. Now
+the worker keeps one segment writer for all its documents (stored fields,
+lengths and columns go to the segment's files as they come) and only its
+postings leave memory: a full pool is sorted and written as a :class:`Run`
+(:meth:`~paperbrowse.core.engine.segments.MemoryPool.spill`), and the
+segment's one write of its postings merges the runs (:func:`write_runs`,
+with the merge loop of :func:`~paperbrowse.core.engine.bulkmerge.merge_postings`):
+a run's terms are in key order and its postings in term then document
+order, and runs come in document order, so a chunk of terms is each run's
+next postings, slices laid end to end and put in term order by one stable
+sort. The segment is the one the old path's merge wrote, byte for byte
+(``tests/unit/test_runs.py``).
+
+A run is one file (or, for storage without a folder, one ``bytes`` object),
+native byte order, every array starting on an 8-byte boundary::
+
+    magic b"PBRUN001"
+    terms K, postings P, key bytes KB, value bytes VB  (4 × int64)
+    key offsets   (K + 1) × int64   merge key k is keys[off[k]:off[k + 1]]
+    keys          KB bytes          field rank (2 bytes, big-endian) + term bytes
+    starts        (K + 1) × int64   term k's postings are [starts[k], starts[k + 1])
+    doc           P × uint32        document numbers (the segment's)
+    weight        P × float32
+    size          P × uint32        bytes of each posting's value
+    value offsets (P + 1) × int64
+    values        VB bytes
+
+A merge key orders as Whoosh's ``(fieldname, btext)`` term keys (the field's
+rank in the schema's sorted names, fixed width, then the term's bytes).
+Run files are named after their segment (``<segment id>.run<n>``), so a
+worker that dies leaves nothing Whoosh's clean-up at the next commit does
+not delete; the segment's write removes them before the segment is packed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from functools import partial
+
+import numpy as np
+
+MAGIC = b"PBRUN001"
+#: Postings written at a time by :func:`write_runs` (as the merges' ``MERGE_CHUNK``).
+CHUNK = 1 << 18
+_HEADER = 8 + 4 * 8
+
+
+def merge_key(rank: int, btext: bytes) -> bytes:
+    """The merge key of term ``btext`` of the field whose rank (in the
+    schema's sorted names) is ``rank``: bytes that order as ``(fieldname, btext)``."""
+    return rank.to_bytes(2, "big") + btext
+
+
+def _pad(n: int) -> int:
+    return -n % 8
+
+
+class Run:
+    """One sorted run of postings (the module's layout), read a slice at a
+    time (``os.pread`` from its file, or views of its bytes), with the
+    term-buffer interface :func:`~paperbrowse.core.engine.bulkmerge.merge_postings`
+    merges (:attr:`keys`, :meth:`fill`, :meth:`df`, :meth:`consume`,
+    :meth:`ends_segment`).
+
+    Read, not memory-mapped: a mapped file's pages count in the process's
+    resident set as they are touched, and this machine's kernel (6.18) maps
+    a file's page cache in large folios — a 50,000-paper worker's final
+    write held ~190 MB of its runs' pages (each chunk's few hundred
+    kilobytes a run mapped megabytes) even with the pages let go after
+    every chunk. Slices read into memory are freed with the chunk.
+
+    Args:
+        source: the run's bytes (``bytes``-like), or a file descriptor open
+            for reading (the run closes it).
+        path: the run's file (``None``: in memory).
+
+    Raises:
+        ValueError: ``source`` is not a whole run (magic or lengths wrong).
+    """
+
+    def __init__(self, source, path: str | None = None) -> None:
+        where = path or "in memory"
+        if isinstance(source, int):
+            self._fd: int | None = source
+            length = os.fstat(source).st_size
+            self._read = partial(_pread, source)
+        else:
+            self._fd = None
+            view = memoryview(source).cast("B")
+            length = len(view)
+            self._read = lambda offset, n: view[offset : offset + n]
+        self.path = path
+        head = self._read(0, _HEADER)
+        if len(head) < _HEADER or bytes(head[:8]) != MAGIC:
+            self.close(remove=False)
+            raise ValueError(f"not a postings run: {where}")
+        k, p, kb, vb = np.frombuffer(head, dtype=np.int64, count=4, offset=8).tolist()
+        #: array name → (byte offset, dtype)
+        self._at: dict[str, tuple[int, np.dtype]] = {}
+        at = _HEADER
+        for name, dtype, count in (
+            ("key_off", np.int64, k + 1),
+            ("key_bytes", np.uint8, kb),
+            ("starts", np.int64, k + 1),
+            ("doc", np.uint32, p),
+            ("weight", np.float32, p),
+            ("size", np.uint32, p),
+            ("voff", np.int64, p + 1),
+            ("values", np.uint8, vb),
+        ):
+            dtype = np.dtype(dtype)
+            self._at[name] = (at, dtype)
+            nbytes = dtype.itemsize * count if count >= 0 else -1
+            if nbytes < 0:
+                break
+            at += nbytes + _pad(nbytes)
+        if (
+            min(k, p, kb, vb) < 0
+            or at != length
+            or self.read("starts", k, k + 1).tolist() != [p]
+            or self.read("voff", p, p + 1).tolist() != [vb]
+        ):
+            self.close(remove=False)
+            raise ValueError(f"a damaged postings run (its lengths do not add up): {where}")
+        self.size_terms = k
+        self.keys: list[bytes] = []
+        self.at = 0  # term number of keys[0]
+        self.next = 0  # the first term not yet buffered
+        self.buffer = 1 << 15  # terms buffered at a time (merge_postings sets its share)
+
+    def read(self, name: str, a: int, b: int) -> np.ndarray:
+        """Elements ``a:b`` of the run's array ``name`` (``key_off``,
+        ``key_bytes``, ``starts``, ``doc``, ``weight``, ``size``, ``voff``,
+        ``values``), read now (read-only)."""
+        offset, dtype = self._at[name]
+        n = max(0, b - a) * dtype.itemsize
+        return np.frombuffer(self._read(offset + a * dtype.itemsize, n), dtype=dtype)
+
+    @classmethod
+    def write(cls, path: str | None, keys: list[bytes], starts, doc, weight, size, values) -> Run:
+        """Write a run of merge keys ``keys`` (sorted, :func:`merge_key`)
+        whose postings are ``[starts[k], starts[k + 1])`` of ``doc``,
+        ``weight``, ``size`` (term then document order) with their values
+        laid end to end in ``values``; to file ``path`` (renamed into place
+        once whole) or, with ``None``, in memory.
+
+        Raises:
+            OSError: the file cannot be written (nothing is left at ``path``).
+        """
+        key_lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        key_off = np.concatenate(([0], np.cumsum(key_lengths))).astype(np.int64)
+        size = np.asarray(size, dtype=np.uint32)
+        voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
+        if isinstance(values, (bytes, bytearray, memoryview)):
+            values = np.frombuffer(values, dtype=np.uint8)
+        values = np.asarray(values, dtype=np.uint8)
+        head = np.array([len(keys), len(doc), int(key_off[-1]), len(values)], dtype=np.int64)
+        parts = [
+            key_off,
+            np.frombuffer(b"".join(keys), dtype=np.uint8),
+            np.asarray(starts, dtype=np.int64),
+            np.asarray(doc, dtype=np.uint32),
+            np.asarray(weight, dtype=np.float32),
+            size,
+            voff,
+            values,
+        ]
+        if path is None:
+            chunks = [MAGIC, head.tobytes()]
+            for part in parts:
+                chunks += [part.tobytes(), bytes(_pad(part.nbytes))]
+            return cls(b"".join(chunks))
+        partial_path = path + ".part"
+        try:
+            with open(partial_path, "wb") as fh:
+                fh.write(MAGIC)
+                fh.write(head.tobytes())
+                for part in parts:
+                    fh.write(memoryview(np.ascontiguousarray(part)).cast("B"))
+                    fh.write(bytes(_pad(part.nbytes)))
+            os.replace(partial_path, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(partial_path)
+            raise
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: str) -> Run:
+        """The run in file ``path``.
+
+        Raises:
+            OSError: it cannot be read. ValueError: it is not a run.
+        """
+        return cls(os.open(path, os.O_RDONLY), path)
+
+    # ------------------------------------------------ merge_postings' term buffer
+
+    def fill(self) -> None:
+        """Top the buffer of keys up to :attr:`buffer` when it holds fewer
+        than half that many (and the run has more)."""
+        if len(self.keys) * 2 >= self.buffer or self.next >= self.size_terms:
+            return
+        a = self.next
+        b = min(a + self.buffer - len(self.keys), self.size_terms)
+        off = self.read("key_off", a, b + 1)
+        base = int(off[0])
+        raw = self.read("key_bytes", base, int(off[-1])).tobytes()
+        edges = (off - base).tolist()
+        self.keys = self.keys + [raw[s:e] for s, e in zip(edges[:-1], edges[1:], strict=True)]
+        self.next = b
+
+    def df(self, t: int) -> np.ndarray:
+        """Postings of each of the next ``t`` buffered terms (``int64``)."""
+        return np.diff(self.read("starts", self.at, self.at + t + 1))
+
+    def consume(self, t: int) -> None:
+        """Drop the next ``t`` buffered terms (written)."""
+        self.keys = self.keys[t:]
+        self.at += t
+
+    def ends_segment(self) -> bool:
+        """True if the buffer holds the run's last term."""
+        return self.next >= self.size_terms
+
+    def close(self, remove: bool = True) -> None:
+        """Close the run's file and (``remove``) delete it."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+        if remove and self.path:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+
+
+def _pread(fd: int, offset: int, n: int) -> bytes:
+    """``n`` bytes of file ``fd`` from ``offset`` (fewer at its end)."""
+    parts = []
+    while n > 0:
+        got = os.pread(fd, n, offset)
+        if not got:
+            break
+        parts.append(got)
+        offset += len(got)
+        n -= len(got)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def write_runs(schema, perdoc, fieldwriter, runs: list[Run], chunk: int | None = None) -> None:
+    """Write the postings of ``runs`` (in document order) with ``fieldwriter``
+    (an :class:`~paperbrowse.core.engine.codec.ArrayFieldWriter`): every
+    term in key order, its postings in document order, about ``chunk``
+    postings (default :data:`CHUNK`) at a time.
+
+    Args:
+        schema: the segment's Whoosh schema (its sorted names rank the fields).
+        perdoc: the segment's per-document reader (field lengths give each
+            term's shortest and longest document).
+        runs: the runs, earliest documents first; left open.
+    """
+    from paperbrowse.core.engine import bulkmerge
+
+    bulkmerge.merge_postings(
+        schema, fieldwriter, runs, None, chunk or CHUNK, write=partial(_write_chunk, perdoc)
+    )
+
+
+def _write_chunk(perdoc, schema, names, fieldwriter, runs, maps, take, union, gids) -> None:
+    """Write the terms ``union`` (merge keys, sorted; ``take[k]``: how many
+    of them run ``k``'s buffer holds, first; ``gids[k]``: their numbers in
+    ``union``): each run's next postings, put in term order."""
+    from paperbrowse.core.engine.segments import _gather, _length_bounds
+
+    terms, docs, weights, sizes, values = [], [], [], [], []
+    for k, run in enumerate(runs):
+        t = take.get(k, 0)
+        if not t:
+            continue
+        bounds = run.read("starts", run.at, run.at + t + 1)
+        s, e = int(bounds[0]), int(bounds[-1])
+        terms.append(np.repeat(gids[k], np.diff(bounds)))
+        docs.append(run.read("doc", s, e))
+        weights.append(run.read("weight", s, e))
+        size = run.read("size", s, e)
+        sizes.append(size)
+        first = int(run.read("voff", s, s + 1)[0])
+        values.append(run.read("values", first, first + int(size.sum(dtype=np.int64))))
+    term_of = np.concatenate(terms)
+    order = np.argsort(term_of, kind="stable")  # runs in document order: a term's stay so
+    size_all = np.concatenate(sizes)
+    offsets = np.cumsum(size_all, dtype=np.int64) - size_all
+    doc = np.concatenate(docs)[order]
+    weight = np.concatenate(weights)[order]
+    size = size_all[order]
+    voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
+    blob = _gather(np.concatenate(values), offsets[order], size, voff)
+    counts = np.bincount(term_of, minlength=len(union))
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    keys = [(names[int.from_bytes(key[:2], "big")], key[2:]) for key in union]
+    lengths = _length_bounds(perdoc, keys, doc, starts)
+    fieldwriter.write_terms(schema, keys, starts, doc, weight, size, blob, voff, lengths)
