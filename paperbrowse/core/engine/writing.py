@@ -42,13 +42,15 @@ from paperbrowse.core.engine.segments import ArraySegmentWriter, forget_token_me
 PARALLEL_FROM = 5_000
 #: Documents sent to a worker at a time.
 BATCH = 200
-#: Megabytes of postings a worker keeps in memory before it writes them as a
-#: segment and starts another (:class:`~paperbrowse.core.engine.segments.MemoryPool`).
+#: Megabytes of postings a worker keeps in memory before it spills them to a
+#: sorted run (:data:`SPILL_RUNS`; else writes them as a segment and starts
+#: another) (:class:`~paperbrowse.core.engine.segments.MemoryPool`).
 #: A pool takes about 1.6× its estimate, and ~2.5× while it is sorted and
-#: written; the worker's segments are merged on arrays at the end, so small
+#: written; runs (and segments) are merged on arrays at the end, so small
 #: ones cost little: 100,000 papers (``benchmarks/build_phases.py
-#: --limit-mb``) built at 2,300 / 2,440 / 2,500 docs/s with a worker's peak
-#: at 342 / 308 / 281 MB for 48 / 32 / 24 MB (96 MB: 2,180 docs/s, 434 MB).
+#: --limit-mb``, segments) built at 2,300 / 2,440 / 2,500 docs/s with a
+#: worker's peak at 342 / 308 / 281 MB for 48 / 32 / 24 MB (96 MB: 2,180
+#: docs/s, 434 MB).
 LIMIT_MB = 24
 #: A worker merges the segments it wrote into one before it hands them over
 #: (:func:`_work`): the merges run in every worker at once, not one after the
@@ -60,7 +62,10 @@ MERGE_IN_WORKERS = True
 #: instead of writing a segment; the segment's one write merges the runs
 #: (:mod:`~paperbrowse.core.engine.runs`). The same segment as writing
 #: segments and merging them (:data:`MERGE_IN_WORKERS`), without writing
-#: every paper twice and reading it back. ``False``: segments, merged.
+#: every paper twice and reading it back: 100,000 papers
+#: (``benchmarks/build_phases.py``) 2,607 / 2,756 → 2,813 / 2,904 docs/s,
+#: a million 415 → 373 s with a worker's peak 396 → 305–321 MB.
+#: ``False``: segments, merged.
 SPILL_RUNS = True
 #: A worker runs with the cyclic garbage collector off and collects once
 #: after each segment it writes (:func:`_work`): its batches make objects
