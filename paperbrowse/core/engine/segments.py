@@ -10,9 +10,12 @@ bytes a posting plus its positions, in ``array`` buffers), orders them with
 one NumPy sort at the end and writes each term's record at once
 (:meth:`MemoryPool.write`, through :func:`~paperbrowse.core.engine.codec.write_term`'s
 format). The pool lives in memory: a writer whose pool passes its budget
-(:attr:`MemoryPool.memory`) is finished as a segment and a new one started
-(:class:`~paperbrowse.core.engine.writing.ParallelWriter` does this), so memory
-stays bounded without spilling to disk.
+(:attr:`MemoryPool.memory`) spills its postings to a sorted run on disk
+(:meth:`ArraySegmentWriter.spill_postings`, :mod:`~paperbrowse.core.engine.runs`)
+and goes on, the runs merged when the segment is written (or, the older
+way, is finished as a segment and a new one started); an indexing worker
+(:func:`~paperbrowse.core.engine.writing._work`) does this, so memory stays
+bounded.
 
 The text fields do not go through Whoosh's ``add_document`` at all
 (:data:`ARRAY_BUILD`, issue 20): :class:`TokenTerms` turns each text into
