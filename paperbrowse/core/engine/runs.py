@@ -70,10 +70,10 @@ class Run:
     :meth:`ends_segment`).
 
     Read, not memory-mapped: a mapped file's pages count in the process's
-    resident set as they are touched, and this machine's kernel (6.18) maps
-    a file's page cache in large folios — a 50,000-paper worker's final
-    write held ~190 MB of its runs' pages (each chunk's few hundred
-    kilobytes a run mapped megabytes) even with the pages let go after
+    resident set as they are touched: a 50,000-paper worker's final write
+    held ~190 MB of its runs' pages (each chunk's few hundred kilobytes a
+    run mapped megabytes — most likely this machine's kernel, 6.18,
+    mapping page cache in large folios) even with the pages let go after
     every chunk. Slices read into memory are freed with the chunk.
 
     Args:
