@@ -85,11 +85,11 @@ def test_a_spill_writes_a_run_file_named_after_the_segment(tmp_path, docs):
     assert [f.name for f in run_files] == [writer.get_segment().segment_id() + ".run0"]
     run = writer.pool.runs[0]
     # keys in order, each term's postings in document order
-    run.buffer = run.size_terms
+    run.buffer = run.size
     run.fill()
-    assert run.keys == sorted(run.keys) and len(run.keys) == run.size_terms
-    starts = run.read("starts", 0, run.size_terms + 1)
-    for k in range(0, run.size_terms, 97):
+    assert run.keys == sorted(run.keys) and len(run.keys) == run.size
+    starts = run.read("starts", 0, run.size + 1)
+    for k in range(0, run.size, 97):
         docs_of_term = run.read("doc", int(starts[k]), int(starts[k + 1]))
         assert len(docs_of_term) and (docs_of_term[1:] > docs_of_term[:-1]).all()
     writer.cancel()  # Whoosh's cancel cleans the pool up: the run's file goes too
@@ -130,7 +130,7 @@ def test_a_damaged_run_is_named(tmp_path):
         [4, 4, 4],
         bytes(12),
     )
-    assert run.size_terms == 2 and run.df(2).tolist() == [1, 2]
+    assert run.size == 2 and run.df(2).tolist() == [1, 2]
     run.close(remove=False)
     data = (tmp_path / "x.run0").read_bytes()
     (tmp_path / "x.run0").write_bytes(data[:-8])

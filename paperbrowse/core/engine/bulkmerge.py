@@ -90,7 +90,61 @@ def _gather(u8: np.ndarray, at: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return u8[_runs(at, np.asarray(lengths, dtype=np.int64))]
 
 
-class _Dictionary:
+class TermBuffer:
+    """A source of terms in key order, read a buffer at a time: what
+    :func:`merge_postings` merges (a segment's :class:`_Dictionary`, or a
+    :class:`~paperbrowse.core.engine.runs.Run`).
+
+    Attributes:
+        size: terms the source has.
+        keys: the buffered terms' merge keys (:meth:`fill`), from term
+            number :attr:`at` on (``at + len(keys)`` is :attr:`next`).
+        next: the first term not yet buffered.
+        buffer: terms buffered at a time (:func:`merge_postings` sets its share).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.keys: list[bytes] = []
+        self.at = 0
+        self.next = 0
+        self.buffer = CHUNK_TERMS
+
+    def fill(self) -> None:
+        """Top the buffer up to :attr:`buffer` terms when it holds fewer than
+        half that many (and the source has more).
+
+        Topped up, not only refilled once empty: a round of
+        :func:`merge_postings` writes the keys up to the smallest last key
+        of the buffers, so a buffer nearly used up held every segment's
+        round to a few terms — with n segments about n times as many rounds,
+        each touching every segment (a worker's final merge of ~200
+        segments at a million papers: 280 of a 600 s build)."""
+        if len(self.keys) * 2 >= self.buffer or self.next >= self.size:
+            return
+        a, b = self.next, min(self.next + self.buffer - len(self.keys), self.size)
+        self.keys = self.keys + self._read_keys(a, b)
+        self.next = b
+
+    def _read_keys(self, a: int, b: int) -> list[bytes]:
+        """The merge keys of terms ``a:b`` (and whatever else the source buffers with them)."""
+        raise NotImplementedError
+
+    def df(self, t: int) -> np.ndarray:
+        """Postings of each of the next ``t`` buffered terms (``int64``)."""
+        raise NotImplementedError
+
+    def consume(self, t: int) -> None:
+        """Drop the next ``t`` buffered terms (written)."""
+        self.keys = self.keys[t:]
+        self.at += t
+
+    def ends_segment(self) -> bool:
+        """True if the buffer holds the source's last term."""
+        return self.next >= self.size
+
+
+class _Dictionary(TermBuffer):
     """One segment's term dictionary and postings file, as arrays, and a
     buffer of its next terms (:meth:`fill`).
 
@@ -130,7 +184,8 @@ class _Dictionary:
         for fieldname, number in fieldmap.items():
             self.rank[number] = rank.get(fieldname, -1)
         self.kinds = _kinds(schema, names + [""])
-        self.size = n = len(self._index)
+        super().__init__(len(self._index))
+        n = self.size
         last_rank = -1
         for a in range(0, n, CHECK_TERMS):  # check every record before writing any
             self._load(a, min(a + CHECK_TERMS, n))
@@ -142,11 +197,7 @@ class _Dictionary:
         # ~120 segments, was most of a worker's 5.7 GB at 2.7M papers)
         self.keypos = self.keylen = self.fieldid = np.zeros(0, dtype=np.int64)
         self.info = self.header = self.kind = None
-        self.keys: list[bytes] = []
-        self.at = 0  # term number of keys[0]
         self._base = 0  # term number of the buffer's first row (of its arrays)
-        self.next = 0  # the first term not yet buffered
-        self.buffer = CHUNK_TERMS  # terms buffered at a time (merge_postings sets its share)
         self._views: dict[int, np.ndarray] = {}  # the postings file as words, by alignment
 
     def _load(self, a: int, b: int) -> None:
@@ -196,19 +247,9 @@ class _Dictionary:
             )
         return view[_runs((at - r) // 4, counts)]
 
-    def fill(self) -> None:
-        """Top the buffer up to :attr:`buffer` terms when it holds fewer than
-        half that many (and the segment has more).
-
-        Topped up, not only refilled once empty: a round of
-        :func:`merge_postings` writes the keys up to the smallest last key
-        of the buffers, so a buffer nearly used up held every segment's
-        round to a few terms — with n segments about n times as many rounds,
-        each touching every segment (a worker's final merge of ~200
-        segments at a million papers: 280 of a 600 s build)."""
-        if len(self.keys) * 2 >= self.buffer or self.next >= self.size:
-            return
-        a, b = self.next, min(self.next + self.buffer - len(self.keys), self.size)
+    def _read_keys(self, a: int, b: int) -> list[bytes]:
+        """Terms ``a:b``'s merge keys; their rows (:data:`_ROWS`) read and
+        put after the rows of the terms still buffered."""
         r = self.at - self._base
         kept = [getattr(self, name)[r:] for name in _ROWS] if self.keys else None
         self._load(a, b)
@@ -216,21 +257,16 @@ class _Dictionary:
         rank = self.rank[self.fieldid].astype(">u2").tobytes()
         start = (self.keypos + 10).tolist()
         end = (self.keypos + 8 + self.keylen).tolist()
+        if kept is not None:  # the rows not yet written, then the ones just read
+            for name, rows in zip(_ROWS, kept, strict=True):
+                setattr(self, name, np.concatenate((rows, getattr(self, name))))
+        self._base = self.at
         # the field's rank (2 bytes, big-endian) and the term's bytes: keys
         # that order as Whoosh's (fieldname, btext) tuples
-        loaded = [
+        return [
             rank[2 * i : 2 * i + 2] + u8[s:e].tobytes()
             for i, (s, e) in enumerate(zip(start, end, strict=True))
         ]
-        if kept is None:
-            self.keys = loaded
-            self.at = a
-        else:  # the rows not yet written, then the ones just read
-            for name, rows in zip(_ROWS, kept, strict=True):
-                setattr(self, name, np.concatenate((rows, getattr(self, name))))
-            self.keys = self.keys + loaded
-        self._base = self.at
-        self.next = b
 
     def rows(self, t: int) -> slice:
         """The buffer rows (of ``info``, ``header``, ``kind``) of the next ``t`` terms."""
@@ -240,15 +276,6 @@ class _Dictionary:
     def df(self, t: int) -> np.ndarray:
         """Postings of each of the next ``t`` buffered terms (``int64``)."""
         return self.info["df"][self.rows(t)].astype(np.int64)
-
-    def consume(self, t: int) -> None:
-        """Drop the next ``t`` buffered terms (written)."""
-        self.keys = self.keys[t:]
-        self.at += t
-
-    def ends_segment(self) -> bool:
-        """True if the buffer holds the segment's last term."""
-        return self.next >= self.size
 
 
 #: The per-term arrays :meth:`_Dictionary._load` reads, one row a buffered term.
@@ -283,7 +310,7 @@ def dictionaries(readers, schema, release=None) -> list[_Dictionary] | None:
 
 
 def merge_postings(
-    schema, fieldwriter, dicts: list[_Dictionary], maps, chunk: int, flushed=None, write=None
+    schema, fieldwriter, dicts: list[TermBuffer], maps, chunk: int, flushed=None, write=None
 ):
     """Write the postings of every term of the segments of ``dicts`` with
     ``fieldwriter`` (an :class:`~paperbrowse.core.engine.codec.ArrayFieldWriter`),

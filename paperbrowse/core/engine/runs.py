@@ -46,6 +46,8 @@ from functools import partial
 
 import numpy as np
 
+from paperbrowse.core.engine import bulkmerge
+
 MAGIC = b"PBRUN001"
 #: Postings written at a time by :func:`write_runs` (as the merges' ``MERGE_CHUNK``).
 CHUNK = 1 << 18
@@ -62,12 +64,11 @@ def _pad(n: int) -> int:
     return -n % 8
 
 
-class Run:
+class Run(bulkmerge.TermBuffer):
     """One sorted run of postings (the module's layout), read a slice at a
     time (``os.pread`` from its file, or views of its bytes), with the
-    term-buffer interface :func:`~paperbrowse.core.engine.bulkmerge.merge_postings`
-    merges (:attr:`keys`, :meth:`fill`, :meth:`df`, :meth:`consume`,
-    :meth:`ends_segment`).
+    :class:`~paperbrowse.core.engine.bulkmerge.TermBuffer` that
+    :func:`~paperbrowse.core.engine.bulkmerge.merge_postings` merges.
 
     Read, not memory-mapped: a mapped file's pages count in the process's
     resident set as they are touched: a 50,000-paper worker's final write
@@ -102,6 +103,9 @@ class Run:
             self.close(remove=False)
             raise ValueError(f"not a postings run: {where}")
         k, p, kb, vb = np.frombuffer(head, dtype=np.int64, count=4, offset=8).tolist()
+        if min(k, p, kb, vb) < 0:
+            self.close(remove=False)
+            raise ValueError(f"a damaged postings run (negative lengths): {where}")
         #: array name → (byte offset, dtype)
         self._at: dict[str, tuple[int, np.dtype]] = {}
         at = _HEADER
@@ -117,23 +121,16 @@ class Run:
         ):
             dtype = np.dtype(dtype)
             self._at[name] = (at, dtype)
-            nbytes = dtype.itemsize * count if count >= 0 else -1
-            if nbytes < 0:
-                break
+            nbytes = dtype.itemsize * count
             at += nbytes + _pad(nbytes)
         if (
-            min(k, p, kb, vb) < 0
-            or at != length
+            at != length
             or self.read("starts", k, k + 1).tolist() != [p]
             or self.read("voff", p, p + 1).tolist() != [vb]
         ):
             self.close(remove=False)
             raise ValueError(f"a damaged postings run (its lengths do not add up): {where}")
-        self.size_terms = k
-        self.keys: list[bytes] = []
-        self.at = 0  # term number of keys[0]
-        self.next = 0  # the first term not yet buffered
-        self.buffer = 1 << 15  # terms buffered at a time (merge_postings sets its share)
+        super().__init__(k)
 
     def read(self, name: str, a: int, b: int) -> np.ndarray:
         """Elements ``a:b`` of the run's array ``name`` (``key_off``,
@@ -203,32 +200,16 @@ class Run:
 
     # ------------------------------------------------ merge_postings' term buffer
 
-    def fill(self) -> None:
-        """Top the buffer of keys up to :attr:`buffer` when it holds fewer
-        than half that many (and the run has more)."""
-        if len(self.keys) * 2 >= self.buffer or self.next >= self.size_terms:
-            return
-        a = self.next
-        b = min(a + self.buffer - len(self.keys), self.size_terms)
+    def _read_keys(self, a: int, b: int) -> list[bytes]:
         off = self.read("key_off", a, b + 1)
         base = int(off[0])
         raw = self.read("key_bytes", base, int(off[-1])).tobytes()
         edges = (off - base).tolist()
-        self.keys = self.keys + [raw[s:e] for s, e in zip(edges[:-1], edges[1:], strict=True)]
-        self.next = b
+        return [raw[s:e] for s, e in zip(edges[:-1], edges[1:], strict=True)]
 
     def df(self, t: int) -> np.ndarray:
         """Postings of each of the next ``t`` buffered terms (``int64``)."""
         return np.diff(self.read("starts", self.at, self.at + t + 1))
-
-    def consume(self, t: int) -> None:
-        """Drop the next ``t`` buffered terms (written)."""
-        self.keys = self.keys[t:]
-        self.at += t
-
-    def ends_segment(self) -> bool:
-        """True if the buffer holds the run's last term."""
-        return self.next >= self.size_terms
 
     def close(self, remove: bool = True) -> None:
         """Close the run's file and (``remove``) delete it."""
@@ -265,8 +246,6 @@ def write_runs(schema, perdoc, fieldwriter, runs: list[Run], chunk: int | None =
             term's shortest and longest document).
         runs: the runs, earliest documents first; left open.
     """
-    from paperbrowse.core.engine import bulkmerge
-
     bulkmerge.merge_postings(
         schema, fieldwriter, runs, None, chunk or CHUNK, write=partial(_write_chunk, perdoc)
     )

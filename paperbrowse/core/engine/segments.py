@@ -184,11 +184,11 @@ class MemoryPool:
         keys, order, starts, _ = self._sorted()
         rank = {name: r for r, name in enumerate(names)}
         merge_keys = [merge_key(rank[fieldname], btext) for fieldname, btext in keys]
-        size = np.frombuffer(self._size, dtype=np.uint32)[order]
+        size_all = np.frombuffer(self._size, dtype=np.uint32)
+        size = size_all[order]
         voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
         blob_all = np.frombuffer(self._blob, dtype=np.uint8)
-        offsets = np.cumsum(np.frombuffer(self._size, dtype=np.uint32), dtype=np.int64)
-        offsets -= np.frombuffer(self._size, dtype=np.uint32)
+        offsets = np.cumsum(size_all, dtype=np.int64) - size_all  # each value's start
         values = _gather(blob_all, offsets[order], size, voff) if len(blob_all) else blob_all
         run = Run.write(
             path,
