@@ -120,9 +120,47 @@ def test_the_spelling_tokenizer_finds_the_same_tokens_without_groups(parts) -> N
     text = "".join(parts)
     analyzer = ANALYZERS["spell"]
     memo = TokenTerms(analyzer)
-    assert memo._findall is not None
+    assert memo._matches is not None
     expected = [m[0] for m in analyzer.items[0].expression.finditer(text)]
-    assert memo._findall(text) == expected
+    assert memo._matches(text) == expected
+
+
+def test_the_spelling_tokenizer_matches_no_white_space_at_any_code_point() -> None:
+    """No match of the ``spell`` field's expression holds a character
+    ``str.split()`` splits at: a text's matches are its chunks' matches, one
+    after another, so ``TokenTerms`` memoises the chunks."""
+    memo = TokenTerms(ANALYZERS["spell"])
+    assert memo._findall is str.split and memo._matches is not None
+    text = "".join(f"a{chr(cp)}a.b*" for cp in range(sys.maxunicode + 1))
+    whole = memo._matches(text)
+    assert [m for chunk in text.split() for m in memo._matches(chunk)] == whole
+    assert not [m for m in whole if any(c.isspace() for c in m)]
+    assert len(text.split()) > 20 and len(whole) > 100_000  # both split the text
+
+
+_SPACES = st.sampled_from([" ", "\n", "\x1f", "\u3000", "*", "..", "a.b"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_ALPHABET, _WORDS, _SPACES)))
+def test_chunked_spelling_postings_are_the_analyzers(parts) -> None:
+    """The ``spell`` field's memo of chunks gives a text the terms, positions
+    and length the analyzer gives the whole text."""
+    text = "".join(parts)
+    analyzer = ANALYZERS["spell"]
+    memo = TokenTerms(analyzer)
+    ids, length = memo.token_ids(text)
+    term, doc, freq, positions = memo.postings([0], [ids])
+    got: dict[str, list[int]] = {}
+    at = 0
+    for t, f in zip(term.tolist(), freq.tolist(), strict=True):
+        got[memo.terms[t]] = positions[at : at + f].tolist()
+        at += f
+    expected: dict[str, list[int]] = {}
+    for pos, term_text in _chain(analyzer, text):
+        expected.setdefault(term_text, []).append(pos)
+    assert got == expected
+    assert length == sum(map(len, expected.values()))
 
 
 def test_the_text_tokenizer_splits_as_str_split_at_every_code_point() -> None:

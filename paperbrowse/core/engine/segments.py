@@ -368,6 +368,13 @@ INDEX_CACHE = 50_000
 #: matches the same text; ``findall`` then gives whole matches): Whoosh's
 #: default ``RegexTokenizer`` (the ``spell`` field's).
 _UNGROUPED = {r"[\w\*]+(\.?[\w\*]+)*": r"[\w\*]+(?:\.?[\w\*]+)*"}
+#: Tokenizer expressions none of whose matches holds a white-space character
+#: (``str.isspace``; ``tests/unit/test_analysis_token.py`` tries every code
+#: point): a text's matches are those of its white-space-separated chunks,
+#: one after another, so :class:`TokenTerms` memoises the chunks
+#: (``str.split``, 3× faster than the expression) and analyses each chunk's
+#: matches once. Whoosh's default ``RegexTokenizer`` (the ``spell`` field's).
+_CHUNKED = frozenset({r"[\w\*]+(\.?[\w\*]+)*"})
 
 
 class TokenTerms:
@@ -394,14 +401,20 @@ class TokenTerms:
         self.key: object = ("id", id(self))
         self._analyse = token_analysis(analyzer) or self._chain
         expression = analyzer.items[0].expression
+        chunked = expression.pattern in _CHUNKED and expression.flags == re.UNICODE
         if expression.groups and expression.pattern in _UNGROUPED:
             # the same matches; findall then gives the whole matches, not the groups
             expression = re.compile(_UNGROUPED[expression.pattern], expression.flags)
         self._finditer = expression.finditer
         self._findall = expression.findall if expression.groups == 0 else None
+        #: a chunk's matches (:data:`_CHUNKED`), or ``None``: a token is a match
+        self._matches = None
         if expression.pattern == r"\S+" and expression.flags == re.UNICODE:
             # the same tokens: both split at the code points str.isspace() finds
             # (tests/unit/test_analysis_token.py tries every code point), 3× faster
+            self._findall = str.split
+        elif chunked and self._findall is not None:
+            self._matches = self._findall
             self._findall = str.split
         self.clear()
 
@@ -427,11 +440,27 @@ class TokenTerms:
         :func:`~paperbrowse.core.engine.analysis.token_analysis` does not know)."""
         return [(t.pos, t.text) for t in self.analyzer(token, mode="index", positions=True)]
 
+    def _spanned(self, token: str) -> tuple[int, list[tuple[int, str]]]:
+        """``(positions token takes, its terms)``; with :attr:`_matches`, the
+        token is a chunk: its matches' terms, each match's positions after
+        those the matches before it took (as the tokenizer numbers them)."""
+        if self._matches is None:
+            got = self._analyse(token)
+            return (max(p for p, _ in got) + 1 if got else 0), got
+        terms: list[tuple[int, str]] = []
+        base = 0
+        for match in self._matches(token):
+            got = self._analyse(match)
+            if got:
+                terms += [(base + p, text) for p, text in got]
+                base += max(p for p, _ in got) + 1
+        return base, terms
+
     def _add(self, token: str) -> int:
-        got = self._analyse(token)
+        span, got = self._spanned(token)
         tid = len(self.span)
         self.token_id[token] = tid
-        self.span.append(max(p for p, _ in got) + 1 if got else 0)
+        self.span.append(span)
         self.count.append(len(got))
         self.counts.append(len(got))
         self.first.append(len(self.flat_term))
