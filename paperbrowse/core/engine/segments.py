@@ -386,7 +386,9 @@ class TokenTerms:
     the memo keeps its span (positions it takes), and its terms (term ids)
     with their positions relative to the token, in the analyzer's order, in
     flat arrays. A text is then a list of token ids (:meth:`token_ids`), and
-    a batch of texts becomes postings with NumPy (:meth:`postings`).
+    a batch of texts becomes postings with NumPy (:meth:`postings`). With a
+    tokenizer expression of :data:`_CHUNKED`, a memoised token is a
+    white-space-separated chunk of the text, which may hold several matches.
 
     Args:
         analyzer: the field's analyzer (:meth:`usable` must be true).
