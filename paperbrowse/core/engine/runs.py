@@ -255,7 +255,7 @@ def _write_chunk(perdoc, schema, names, fieldwriter, runs, maps, take, union, gi
     """Write the terms ``union`` (merge keys, sorted; ``take[k]``: how many
     of them run ``k``'s buffer holds, first; ``gids[k]``: their numbers in
     ``union``): each run's next postings, put in term order."""
-    from paperbrowse.core.engine.segments import _gather, _length_bounds
+    from paperbrowse.core.engine.segments import _length_bounds, values_in_order
 
     terms, docs, weights, sizes, values = [], [], [], [], []
     for k, run in enumerate(runs):
@@ -273,13 +273,9 @@ def _write_chunk(perdoc, schema, names, fieldwriter, runs, maps, take, union, gi
         values.append(run.read("values", first, first + int(size.sum(dtype=np.int64))))
     term_of = np.concatenate(terms)
     order = np.argsort(term_of, kind="stable")  # runs in document order: a term's stay so
-    size_all = np.concatenate(sizes)
-    offsets = np.cumsum(size_all, dtype=np.int64) - size_all
     doc = np.concatenate(docs)[order]
     weight = np.concatenate(weights)[order]
-    size = size_all[order]
-    voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
-    blob = _gather(np.concatenate(values), offsets[order], size, voff)
+    size, voff, blob = values_in_order(np.concatenate(values), np.concatenate(sizes), order)
     counts = np.bincount(term_of, minlength=len(union))
     starts = np.concatenate(([0], np.cumsum(counts)))
     keys = [(names[int.from_bytes(key[:2], "big")], key[2:]) for key in union]

@@ -185,11 +185,8 @@ class MemoryPool:
         rank = {name: r for r, name in enumerate(names)}
         merge_keys = [merge_key(rank[fieldname], btext) for fieldname, btext in keys]
         size_all = np.frombuffer(self._size, dtype=np.uint32)
-        size = size_all[order]
-        voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
         blob_all = np.frombuffer(self._blob, dtype=np.uint8)
-        offsets = np.cumsum(size_all, dtype=np.int64) - size_all  # each value's start
-        values = _gather(blob_all, offsets[order], size, voff) if len(blob_all) else blob_all
+        size, _, values = values_in_order(blob_all, size_all, order)
         run = Run.write(
             path,
             merge_keys,
@@ -275,12 +272,7 @@ class MemoryPool:
                 raise ValueError("a term's postings were not added in document order")
             del later
             weight = weight_all[chosen]
-            size = size_all[chosen]
-            voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
-            if len(blob_all):
-                blob = _gather(blob_all, offsets[chosen].astype(np.int64), size, voff)
-            else:
-                blob = np.zeros(0, dtype=np.uint8)
+            size, voff, blob = values_in_order(blob_all, size_all, chosen, offsets)
             del chosen
             lengths = _length_bounds(perdoc, keys[a:b], doc, bounds)
             fieldwriter.write_terms(
@@ -312,6 +304,30 @@ WRITE_POSTINGS = 1 << 20
 
 #: Postings whose values are gathered at a time (bounds the index arrays: 8 bytes a word).
 GATHER_CHUNK = 1 << 20
+
+
+def values_in_order(blob: np.ndarray, size_all: np.ndarray, order: np.ndarray, offsets=None):
+    """The values of the postings ``order`` picks, in that order.
+
+    Args:
+        blob: every posting's value laid end to end (``uint8``).
+        size_all: bytes of each posting's value.
+        order: posting numbers (indexes into ``size_all``).
+        offsets: where each posting's value starts in ``blob``, if known
+            (else their sizes' running sum).
+
+    Returns:
+        ``(size, voff, values)``: the picked postings' sizes, where each of
+        their values starts among theirs (``len(order) + 1``, ``int64``),
+        and those values laid end to end (``uint8``, :func:`_gather`).
+    """
+    if offsets is None:
+        offsets = np.cumsum(size_all, dtype=np.int64) - size_all
+    size = size_all[order]
+    voff = np.concatenate(([0], np.cumsum(size, dtype=np.int64)))
+    if not len(blob):
+        return size, voff, np.zeros(0, dtype=np.uint8)
+    return size, voff, _gather(blob, offsets[order].astype(np.int64, copy=False), size, voff)
 
 
 def _gather(blob: np.ndarray, offsets: np.ndarray, size: np.ndarray, voff: np.ndarray):

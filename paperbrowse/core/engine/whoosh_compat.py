@@ -422,9 +422,10 @@ def add_hash_entries(tindex: Any, keys: list[bytes], values: list) -> None:
         hashes = np.fromiter(map(hashfn, keys), dtype=np.int64, count=n)
     bucket = hashes & 255
     order = np.argsort(bucket, kind="stable")  # a bucket's entries in key order
-    ends = np.cumsum(np.bincount(bucket, minlength=256))
+    per_bucket = np.bincount(bucket, minlength=256)
+    ends = np.cumsum(per_bucket)
     buckets = tindex.buckets
-    for b in np.flatnonzero(np.bincount(bucket, minlength=256)).tolist():
+    for b in np.flatnonzero(per_bucket).tolist():
         chosen = order[(ends[b - 1] if b else 0) : ends[b]]
         target = buckets[b]
         if isinstance(target, HashBucket):
